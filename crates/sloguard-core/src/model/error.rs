@@ -1,0 +1,126 @@
+//! Why an SLO definition was refused.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::duration::format_duration;
+
+/// An SLO definition that cannot work, with the SLO, the field and the reason.
+///
+/// `field` is a path in the same words a spec file uses (`objective`,
+/// `alerting.tiers[0].long_window`), so a spec loader can point at the line that caused it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefinitionError {
+    /// The SLO's name as given (may be empty when the name itself is the problem).
+    pub slo: String,
+    /// The field at fault.
+    pub field: String,
+    /// What is wrong with it.
+    pub kind: DefinitionErrorKind,
+}
+
+/// The ways an SLO definition can be wrong.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum DefinitionErrorKind {
+    /// The name is empty or only whitespace.
+    EmptyName,
+    /// The name holds a control character (it ends up in labels, file names and alerts).
+    NameHasControlCharacter,
+    /// Objectives must lie strictly between 0 and 100% (0 and 1 as a ratio).
+    ObjectiveOutOfRange {
+        /// The ratio that was given (a percentage is divided by 100 first).
+        ratio: f64,
+    },
+    /// A duration that must be positive was zero.
+    ZeroDuration,
+    /// The period is shorter than the shortest supported period.
+    PeriodTooShort {
+        /// The period given.
+        period: Duration,
+    },
+    /// A burn-rate threshold that is zero, negative or not a number.
+    InvalidBurnRate {
+        /// The threshold given.
+        burn_rate: f64,
+    },
+    /// A tier's threshold times the error budget is 1 or more: even 100% errors cannot reach
+    /// it, so the alert could never fire.
+    UnreachableBurnRate {
+        /// The threshold given.
+        burn_rate: f64,
+        /// The highest burn rate this objective allows (`1 / (1 - objective)`).
+        max_burn_rate: f64,
+    },
+    /// A tier's short window is not shorter than its long window.
+    ShortWindowNotShorter {
+        /// The short window.
+        short: Duration,
+        /// The long window.
+        long: Duration,
+    },
+    /// A window is longer than the SLO period, so it cannot be measured within it.
+    WindowLongerThanPeriod {
+        /// The window.
+        window: Duration,
+        /// The period.
+        period: Duration,
+    },
+    /// Another SLO in the same registry already has this name.
+    DuplicateName,
+}
+
+impl fmt::Display for DefinitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SLO {:?}, field `{}`: ", self.slo, self.field)?;
+        match &self.kind {
+            DefinitionErrorKind::EmptyName => write!(f, "the name is empty; give the SLO a name"),
+            DefinitionErrorKind::NameHasControlCharacter => {
+                write!(f, "the name holds a control character (newline, tab, ...)")
+            }
+            DefinitionErrorKind::ObjectiveOutOfRange { ratio } => write!(
+                f,
+                "objective {} is out of range; it must be above 0% and below 100% \
+                 (for example 99.9 as a percentage or 0.999 as a ratio)",
+                ratio
+            ),
+            DefinitionErrorKind::ZeroDuration => write!(f, "must be longer than zero"),
+            DefinitionErrorKind::PeriodTooShort { period } => write!(
+                f,
+                "period {} is too short; it must be at least 1h",
+                format_duration(*period)
+            ),
+            DefinitionErrorKind::InvalidBurnRate { burn_rate } => write!(
+                f,
+                "burn-rate threshold {burn_rate} must be a number greater than zero"
+            ),
+            DefinitionErrorKind::UnreachableBurnRate {
+                burn_rate,
+                max_burn_rate,
+            } => write!(
+                f,
+                "burn-rate threshold {burn_rate} can never be reached: with this objective the \
+                 burn rate is at most {max_burn_rate:.3} (every event bad); lower the threshold \
+                 or disable the tier"
+            ),
+            DefinitionErrorKind::ShortWindowNotShorter { short, long } => write!(
+                f,
+                "short window {} must be shorter than the long window {}",
+                format_duration(*short),
+                format_duration(*long)
+            ),
+            DefinitionErrorKind::WindowLongerThanPeriod { window, period } => write!(
+                f,
+                "window {} is longer than the SLO period {}; shorten the window, lengthen the \
+                 period, or disable the tier",
+                format_duration(*window),
+                format_duration(*period)
+            ),
+            DefinitionErrorKind::DuplicateName => {
+                write!(f, "another SLO of this service already has this name")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DefinitionError {}

@@ -1,0 +1,24 @@
+//! The SLO model: what an SLI judges, the objective, the period and the alert policy.
+//!
+//! Definitions are validated when built; anything that cannot work (an objective of 100%, a
+//! tier that can never fire, a window longer than the period) is refused with a
+//! [`DefinitionError`] naming the field and the reason.
+//!
+//! ```
+//! use sloguard_core::model::{Slo, Sli};
+//! use std::time::Duration;
+//!
+//! let slo = Slo::latency("latency", Duration::from_millis(300)).objective_percent(99.0).build().unwrap();
+//! assert_eq!(slo.sli().kind(), "latency");
+//! assert_eq!(slo.alerting().tiers.len(), 4);
+//! ```
+
+mod error;
+mod policy;
+mod slo;
+
+pub use error::{DefinitionError, DefinitionErrorKind};
+pub use policy::{AlertPolicy, AlertTier, Severity};
+pub use slo::{
+    CancelledPolicy, Objective, Sli, Slo, SloBuilder, SloDefinition, DEFAULT_PERIOD, MIN_PERIOD,
+};

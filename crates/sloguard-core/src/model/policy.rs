@@ -1,0 +1,161 @@
+//! Multiwindow multi-burn-rate alert policies.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::duration::format_duration;
+
+/// How urgent an alert is: a page wakes someone, a ticket waits for working hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Needs a person now.
+    Page,
+    /// Needs a person soon.
+    Ticket,
+}
+
+impl Severity {
+    /// Both severities, in the order exporters list them.
+    pub const ALL: [Severity; 2] = [Severity::Page, Severity::Ticket];
+
+    /// The label value: `page` or `ticket`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Page => "page",
+            Severity::Ticket => "ticket",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One alert condition: it fires while the burn rate over both the long and the short window
+/// is at or above `burn_rate`. The long window gives significance, the short one makes the
+/// alert stop soon after the problem does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertTier {
+    /// Page or ticket.
+    pub severity: Severity,
+    /// The burn-rate threshold, e.g. 14.4.
+    pub burn_rate: f64,
+    /// The long window, e.g. 1h.
+    pub long_window: Duration,
+    /// The short window, e.g. 5m.
+    pub short_window: Duration,
+    /// A disabled tier is kept (so it shows in specs and status pages) but never fires.
+    pub enabled: bool,
+}
+
+impl AlertTier {
+    /// An enabled tier.
+    pub fn new(
+        severity: Severity,
+        burn_rate: f64,
+        long_window: Duration,
+        short_window: Duration,
+    ) -> Self {
+        AlertTier {
+            severity,
+            burn_rate,
+            long_window,
+            short_window,
+            enabled: true,
+        }
+    }
+
+    /// A stable identifier: severity and long window, e.g. `page-1h`. Two tiers of one
+    /// severity always differ in their long window in any sensible policy, and this id does
+    /// not move when a threshold is tuned.
+    pub fn id(&self) -> String {
+        format!("{}-{}", self.severity, format_duration(self.long_window))
+    }
+
+    /// The share of the period's error budget that this tier has spent when it fires, if the
+    /// burn held for the whole long window: `burn_rate * long_window / period`.
+    pub fn budget_consumed_when_firing(&self, period: Duration) -> f64 {
+        self.burn_rate * self.long_window.as_secs_f64() / period.as_secs_f64()
+    }
+}
+
+/// The alert tiers of one SLO and the traffic below which it stays quiet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertPolicy {
+    /// The tiers, in the order they are evaluated and shown.
+    pub tiers: Vec<AlertTier>,
+    /// No tier fires while its long window holds fewer events than this. Default: 0
+    /// (any traffic can alert). Low-traffic services set it so one failed request among
+    /// three does not page anyone.
+    pub min_events: u64,
+}
+
+const MIN: u64 = 60;
+const HOUR: u64 = 3_600;
+const DAY: u64 = 86_400;
+
+impl AlertPolicy {
+    /// The Google SRE Workbook's table for a 30-day SLO: page at 14.4x over 1h and 5m, page
+    /// at 6x over 6h and 30m, ticket at 3x over 1d and 2h, ticket at 1x over 3d and 6h.
+    pub fn workbook() -> Self {
+        let secs = Duration::from_secs;
+        AlertPolicy {
+            tiers: vec![
+                AlertTier::new(Severity::Page, 14.4, secs(HOUR), secs(5 * MIN)),
+                AlertTier::new(Severity::Page, 6.0, secs(6 * HOUR), secs(30 * MIN)),
+                AlertTier::new(Severity::Ticket, 3.0, secs(DAY), secs(2 * HOUR)),
+                AlertTier::new(Severity::Ticket, 1.0, secs(3 * DAY), secs(6 * HOUR)),
+            ],
+            min_events: 0,
+        }
+    }
+
+    /// A policy with no tiers: the SLO is measured but never alerts.
+    pub fn none() -> Self {
+        AlertPolicy {
+            tiers: Vec::new(),
+            min_events: 0,
+        }
+    }
+
+    /// Adds a tier.
+    pub fn tier(mut self, tier: AlertTier) -> Self {
+        self.tiers.push(tier);
+        self
+    }
+
+    /// Sets the minimum event count of the long window below which nothing fires.
+    pub fn min_events(mut self, min_events: u64) -> Self {
+        self.min_events = min_events;
+        self
+    }
+
+    /// Disables every tier of one severity (for example no pages for a batch job).
+    pub fn disable(mut self, severity: Severity) -> Self {
+        for tier in self.tiers.iter_mut().filter(|t| t.severity == severity) {
+            tier.enabled = false;
+        }
+        self
+    }
+
+    /// Disables the tier with this [`AlertTier::id`]; returns `None` if there is none.
+    pub fn disable_tier(mut self, id: &str) -> Option<Self> {
+        let tier = self.tiers.iter_mut().find(|t| t.id() == id)?;
+        tier.enabled = false;
+        Some(self)
+    }
+
+    /// The enabled tiers.
+    pub fn enabled_tiers(&self) -> impl Iterator<Item = &AlertTier> {
+        self.tiers.iter().filter(|t| t.enabled)
+    }
+}
+
+impl Default for AlertPolicy {
+    /// [`AlertPolicy::workbook`].
+    fn default() -> Self {
+        AlertPolicy::workbook()
+    }
+}

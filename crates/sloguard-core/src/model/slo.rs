@@ -1,0 +1,458 @@
+//! SLO definitions and their builder.
+
+use std::time::Duration;
+
+use super::error::{DefinitionError, DefinitionErrorKind};
+use super::policy::AlertPolicy;
+
+/// What makes an event good.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sli {
+    /// Good when the event did not fail.
+    Availability,
+    /// Good when the event took at most `threshold` (inclusive) and, when
+    /// `require_success` is set (the default), also did not fail: a fast error is not a
+    /// good experience.
+    Latency {
+        /// The slowest good latency.
+        threshold: Duration,
+        /// Whether a failed event is bad however fast it was.
+        require_success: bool,
+    },
+}
+
+impl Sli {
+    /// `availability` or `latency`.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Sli::Availability => "availability",
+            Sli::Latency { .. } => "latency",
+        }
+    }
+}
+
+/// A validated objective: the share of events that must be good, strictly between 0 and 1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Objective {
+    ratio: f64,
+    budget: f64,
+}
+
+impl Objective {
+    /// The objective as a ratio, e.g. 0.999.
+    pub const fn ratio(self) -> f64 {
+        self.ratio
+    }
+
+    /// The objective as a percentage, e.g. 99.9.
+    pub fn percent(self) -> f64 {
+        self.ratio * 100.0
+    }
+
+    /// The error budget `1 - objective`, e.g. 0.001. Computed from the value as it was
+    /// given (`(100 - 99.9) / 100` for a percentage), which keeps the last digits right.
+    pub const fn error_budget(self) -> f64 {
+        self.budget
+    }
+
+    /// The highest burn rate possible: every event bad.
+    pub fn max_burn_rate(self) -> f64 {
+        1.0 / self.budget
+    }
+}
+
+/// What a cancelled event (the client went away before the answer was complete) counts as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CancelledPolicy {
+    /// Counted on its own and left out of the SLI (the default): the service was not
+    /// given the chance to finish.
+    #[default]
+    Exclude,
+    /// Counted as a bad event: for services where a client timing out means the service
+    /// was too slow.
+    CountAsBad,
+}
+
+/// A complete, validated SLO. Build one with [`Slo::availability`] or [`Slo::latency`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloDefinition {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) sli: Sli,
+    pub(crate) objective: Objective,
+    pub(crate) period: Duration,
+    pub(crate) alerting: AlertPolicy,
+    pub(crate) cancelled: CancelledPolicy,
+}
+
+impl SloDefinition {
+    /// The name, unique within its service.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// A human description, if one was given.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+    /// What makes an event good.
+    pub fn sli(&self) -> Sli {
+        self.sli
+    }
+    /// The objective.
+    pub fn objective(&self) -> Objective {
+        self.objective
+    }
+    /// The rolling period over which the objective holds.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+    /// The alert policy.
+    pub fn alerting(&self) -> &AlertPolicy {
+        &self.alerting
+    }
+    /// What a cancelled event counts as.
+    pub fn cancelled(&self) -> CancelledPolicy {
+        self.cancelled
+    }
+}
+
+/// Entry points for building SLO definitions.
+///
+/// ```
+/// use sloguard_core::model::{Slo, AlertPolicy, Severity};
+/// use std::time::Duration;
+///
+/// let checkout = Slo::availability("checkout").objective_percent(99.9).build().unwrap();
+/// assert!((checkout.objective().error_budget() - 0.001).abs() < 1e-12);
+///
+/// let fast = Slo::latency("checkout-latency", Duration::from_millis(300))
+///     .objective_percent(99.0)
+///     .alerting(AlertPolicy::workbook().disable(Severity::Ticket))
+///     .build()
+///     .unwrap();
+/// assert_eq!(fast.period(), Duration::from_secs(30 * 86_400));
+///
+/// let err = Slo::availability("checkout").objective_percent(100.0).build().unwrap_err();
+/// assert_eq!(err.field, "objective");
+/// ```
+#[derive(Debug)]
+pub struct Slo;
+
+impl Slo {
+    /// An availability SLO: good when the event did not fail.
+    pub fn availability(name: impl Into<String>) -> SloBuilder {
+        SloBuilder::new(name.into(), Sli::Availability)
+    }
+
+    /// A latency SLO: good when the event took at most `threshold` and did not fail.
+    pub fn latency(name: impl Into<String>, threshold: Duration) -> SloBuilder {
+        SloBuilder::new(
+            name.into(),
+            Sli::Latency {
+                threshold,
+                require_success: true,
+            },
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum ObjectiveInput {
+    Percent(f64),
+    Ratio(f64),
+}
+
+/// Builds an [`SloDefinition`]. Defaults: objective 99.9%, period 30 days,
+/// [`AlertPolicy::workbook`], cancelled events excluded.
+#[derive(Clone, Debug)]
+pub struct SloBuilder {
+    name: String,
+    description: Option<String>,
+    sli: Sli,
+    objective: ObjectiveInput,
+    period: Duration,
+    alerting: AlertPolicy,
+    cancelled: CancelledPolicy,
+}
+
+/// The default SLO period: 30 days.
+pub const DEFAULT_PERIOD: Duration = Duration::from_secs(30 * 86_400);
+/// The shortest period accepted: 1 hour.
+pub const MIN_PERIOD: Duration = Duration::from_secs(3_600);
+
+impl SloBuilder {
+    fn new(name: String, sli: Sli) -> Self {
+        SloBuilder {
+            name,
+            description: None,
+            sli,
+            objective: ObjectiveInput::Percent(99.9),
+            period: DEFAULT_PERIOD,
+            alerting: AlertPolicy::workbook(),
+            cancelled: CancelledPolicy::Exclude,
+        }
+    }
+
+    /// The objective as a percentage, e.g. `99.9`.
+    pub fn objective_percent(mut self, percent: f64) -> Self {
+        self.objective = ObjectiveInput::Percent(percent);
+        self
+    }
+
+    /// The objective as a ratio, e.g. `0.999`.
+    pub fn objective_ratio(mut self, ratio: f64) -> Self {
+        self.objective = ObjectiveInput::Ratio(ratio);
+        self
+    }
+
+    /// The rolling period (default 30 days).
+    pub fn period(mut self, period: Duration) -> Self {
+        self.period = period;
+        self
+    }
+
+    /// The alert policy (default [`AlertPolicy::workbook`]).
+    pub fn alerting(mut self, policy: AlertPolicy) -> Self {
+        self.alerting = policy;
+        self
+    }
+
+    /// A human description, shown on status pages and in alerts.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// What a cancelled event counts as (default: excluded).
+    pub fn cancelled(mut self, policy: CancelledPolicy) -> Self {
+        self.cancelled = policy;
+        self
+    }
+
+    /// For latency SLOs: whether a failed event is bad however fast it was (default true).
+    /// No effect on availability SLOs.
+    pub fn latency_requires_success(mut self, require: bool) -> Self {
+        if let Sli::Latency {
+            require_success, ..
+        } = &mut self.sli
+        {
+            *require_success = require;
+        }
+        self
+    }
+
+    /// Validates and builds the definition.
+    pub fn build(self) -> Result<SloDefinition, DefinitionError> {
+        let fail = |field: String, kind| DefinitionError {
+            slo: self.name.clone(),
+            field,
+            kind,
+        };
+        if self.name.trim().is_empty() {
+            return Err(fail("name".into(), DefinitionErrorKind::EmptyName));
+        }
+        if self.name.chars().any(char::is_control) {
+            return Err(fail(
+                "name".into(),
+                DefinitionErrorKind::NameHasControlCharacter,
+            ));
+        }
+        let objective = match self.objective {
+            ObjectiveInput::Percent(p) => (p / 100.0, (100.0 - p) / 100.0),
+            ObjectiveInput::Ratio(r) => (r, 1.0 - r),
+        };
+        let (ratio, budget) = objective;
+        // NaN fails both comparisons, so it is refused here too.
+        if !(ratio > 0.0 && ratio < 1.0 && budget > 0.0) {
+            return Err(fail(
+                "objective".into(),
+                DefinitionErrorKind::ObjectiveOutOfRange { ratio },
+            ));
+        }
+        let objective = Objective { ratio, budget };
+        if let Sli::Latency { threshold, .. } = self.sli {
+            if threshold.is_zero() {
+                return Err(fail(
+                    "sli.threshold".into(),
+                    DefinitionErrorKind::ZeroDuration,
+                ));
+            }
+        }
+        if self.period < MIN_PERIOD {
+            return Err(fail(
+                "period".into(),
+                DefinitionErrorKind::PeriodTooShort {
+                    period: self.period,
+                },
+            ));
+        }
+        for (i, tier) in self.alerting.tiers.iter().enumerate() {
+            // A disabled tier never runs, so it may hold values that would not work.
+            if !tier.enabled {
+                continue;
+            }
+            let field = |name: &str| format!("alerting.tiers[{i}].{name}");
+            if !(tier.burn_rate.is_finite() && tier.burn_rate > 0.0) {
+                return Err(fail(
+                    field("burn_rate"),
+                    DefinitionErrorKind::InvalidBurnRate {
+                        burn_rate: tier.burn_rate,
+                    },
+                ));
+            }
+            if tier.burn_rate * budget >= 1.0 {
+                return Err(fail(
+                    field("burn_rate"),
+                    DefinitionErrorKind::UnreachableBurnRate {
+                        burn_rate: tier.burn_rate,
+                        max_burn_rate: objective.max_burn_rate(),
+                    },
+                ));
+            }
+            for (name, window) in [
+                ("long_window", tier.long_window),
+                ("short_window", tier.short_window),
+            ] {
+                if window.is_zero() {
+                    return Err(fail(field(name), DefinitionErrorKind::ZeroDuration));
+                }
+                if window > self.period {
+                    return Err(fail(
+                        field(name),
+                        DefinitionErrorKind::WindowLongerThanPeriod {
+                            window,
+                            period: self.period,
+                        },
+                    ));
+                }
+            }
+            if tier.short_window >= tier.long_window {
+                return Err(fail(
+                    field("short_window"),
+                    DefinitionErrorKind::ShortWindowNotShorter {
+                        short: tier.short_window,
+                        long: tier.long_window,
+                    },
+                ));
+            }
+        }
+        Ok(SloDefinition {
+            name: self.name,
+            description: self.description,
+            sli: self.sli,
+            objective,
+            period: self.period,
+            alerting: self.alerting,
+            cancelled: self.cancelled,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AlertTier, Severity};
+
+    fn kind_of(b: SloBuilder) -> (String, DefinitionErrorKind) {
+        let e = b.build().expect_err("must be refused");
+        assert!(!e.to_string().is_empty());
+        (e.field, e.kind)
+    }
+
+    #[test]
+    fn objective_from_percent_or_ratio() {
+        let p = Slo::availability("a")
+            .objective_percent(99.9)
+            .build()
+            .expect("valid");
+        let r = Slo::availability("a")
+            .objective_ratio(0.999)
+            .build()
+            .expect("valid");
+        assert!((p.objective().ratio() - 0.999).abs() < 1e-12);
+        assert!((r.objective().percent() - 99.9).abs() < 1e-9);
+        assert!((p.objective().max_burn_rate() - 1000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn refuses_objectives_outside_zero_and_one_hundred() {
+        for bad in [0.0, 100.0, -1.0, 150.0, f64::NAN, f64::INFINITY] {
+            let (field, kind) = kind_of(Slo::availability("a").objective_percent(bad));
+            assert_eq!(field, "objective");
+            assert!(matches!(
+                kind,
+                DefinitionErrorKind::ObjectiveOutOfRange { .. }
+            ));
+        }
+        let (field, _) = kind_of(Slo::availability("a").objective_ratio(1.0));
+        assert_eq!(field, "objective");
+    }
+
+    #[test]
+    fn refuses_empty_names_and_control_characters() {
+        assert_eq!(
+            kind_of(Slo::availability("  ")).1,
+            DefinitionErrorKind::EmptyName
+        );
+        assert_eq!(
+            kind_of(Slo::availability("a\nb")).1,
+            DefinitionErrorKind::NameHasControlCharacter
+        );
+    }
+
+    #[test]
+    fn refuses_a_tier_that_can_never_fire() {
+        // 90%: at most 10x, so the workbook's 14.4x page can never fire.
+        let (field, kind) = kind_of(Slo::availability("a").objective_percent(90.0));
+        assert_eq!(field, "alerting.tiers[0].burn_rate");
+        assert!(matches!(
+            kind,
+            DefinitionErrorKind::UnreachableBurnRate { .. }
+        ));
+        // ... unless it is disabled.
+        let policy = AlertPolicy::workbook().disable(Severity::Page);
+        assert!(Slo::availability("a")
+            .objective_percent(90.0)
+            .alerting(policy)
+            .build()
+            .is_ok());
+    }
+
+    #[test]
+    fn refuses_windows_longer_than_the_period() {
+        let (field, kind) = kind_of(Slo::availability("a").period(Duration::from_secs(2 * 86_400)));
+        assert_eq!(field, "alerting.tiers[3].long_window");
+        assert!(matches!(
+            kind,
+            DefinitionErrorKind::WindowLongerThanPeriod { .. }
+        ));
+    }
+
+    #[test]
+    fn refuses_bad_tiers_and_durations() {
+        let min = |m: u64| Duration::from_secs(m * 60);
+        let tier = |rate, long, short| {
+            AlertPolicy::none().tier(AlertTier::new(Severity::Page, rate, long, short))
+        };
+        let cases = [
+            (tier(0.0, min(60), min(5)), "alerting.tiers[0].burn_rate"),
+            (
+                tier(f64::NAN, min(60), min(5)),
+                "alerting.tiers[0].burn_rate",
+            ),
+            (tier(2.0, min(5), min(60)), "alerting.tiers[0].short_window"),
+            (
+                tier(2.0, min(60), Duration::ZERO),
+                "alerting.tiers[0].short_window",
+            ),
+        ];
+        for (policy, want) in cases {
+            assert_eq!(kind_of(Slo::availability("a").alerting(policy)).0, want);
+        }
+        assert_eq!(
+            kind_of(Slo::latency("l", Duration::ZERO)).0,
+            "sli.threshold"
+        );
+        assert_eq!(kind_of(Slo::availability("a").period(min(10))).0, "period");
+    }
+}

@@ -1,0 +1,119 @@
+//! A consistent, read-only view of a registry for exporters.
+//!
+//! Each SLO's events, bad events, burn rates and budget come from one reading of its counters
+//! at [`Snapshot::taken_at`], so they agree with each other; alert state is as of the last
+//! evaluation (`evaluated_at`), because alert transitions happen only when the evaluator runs.
+//!
+//! ```
+//! use sloguard_core::{Outcome, Registry, model::{Slo, Severity}};
+//! use std::time::Duration;
+//!
+//! let registry = Registry::builder("payments").build();
+//! let slo = registry.register(Slo::availability("availability").build().unwrap()).unwrap();
+//! slo.record(Outcome::Error, Duration::from_millis(3));
+//! let snap = registry.snapshot();
+//! let s = snap.slo("availability").unwrap();
+//! assert_eq!((s.counts.events(), s.counts.bad), (1, 1));
+//! assert_eq!(s.burn_rate(Duration::from_secs(300)).map(f64::round), Some(1000.0));
+//! assert!(!s.firing(Severity::Page)); // nothing evaluated yet
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::Timestamp;
+use crate::evaluate::{Evaluation, WindowBurn};
+use crate::histogram::HistogramSnapshot;
+use crate::model::{AlertTier, Severity, SloDefinition};
+use crate::recorder::Counts;
+
+/// Every SLO and histogram of a registry at one moment.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// The service the registry measures.
+    pub service: String,
+    /// When the counters were read.
+    pub taken_at: Timestamp,
+    /// The SLOs, in registration order.
+    pub slos: Vec<SloSnapshot>,
+    /// The histograms, sorted by name then labels.
+    pub histograms: Vec<HistogramSeries>,
+    /// Panics caught in alert sinks since start.
+    pub sink_panics: u64,
+}
+
+impl Snapshot {
+    /// The SLO with this name.
+    pub fn slo(&self, name: &str) -> Option<&SloSnapshot> {
+        self.slos.iter().find(|s| s.definition.name() == name)
+    }
+}
+
+/// One SLO at one moment.
+#[derive(Clone, Debug)]
+pub struct SloSnapshot {
+    /// The definition.
+    pub definition: Arc<SloDefinition>,
+    /// Cumulative counts since start (or since restored state).
+    pub counts: Counts,
+    /// Burn rates, budget and tier conditions from the same reading as `counts`.
+    pub evaluation: Evaluation,
+    /// Alert state per tier, as of the last evaluation.
+    pub alerts: Vec<TierStatus>,
+    /// When the evaluator last ran, `None` before the first tick.
+    pub evaluated_at: Option<Timestamp>,
+}
+
+impl SloSnapshot {
+    /// The burn rate over `window`, `None` if it holds no events or is not evaluated.
+    pub fn burn_rate(&self, window: Duration) -> Option<f64> {
+        self.evaluation.window(window).and_then(|w| w.burn_rate)
+    }
+
+    /// The share of good events over the period, `None` without events.
+    pub fn sli(&self) -> Option<f64> {
+        let p = &self.evaluation.period;
+        (p.events > 0).then(|| 1.0 - p.bad_events as f64 / p.events as f64)
+    }
+
+    /// Burn per window, shortest first.
+    pub fn windows(&self) -> &[WindowBurn] {
+        &self.evaluation.windows
+    }
+
+    /// Budget remaining over the period.
+    pub fn budget_remaining(&self) -> f64 {
+        self.evaluation.budget_remaining
+    }
+
+    /// Whether any tier of this severity is firing.
+    pub fn firing(&self, severity: Severity) -> bool {
+        self.alerts
+            .iter()
+            .any(|a| a.firing && a.tier.severity == severity)
+    }
+}
+
+/// The alert state of one tier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TierStatus {
+    /// The tier's stable id, e.g. `page-1h`.
+    pub id: String,
+    /// The tier.
+    pub tier: AlertTier,
+    /// Whether it is firing.
+    pub firing: bool,
+    /// When it last changed state, `None` if it never has.
+    pub since: Option<Timestamp>,
+}
+
+/// A histogram and the series it belongs to.
+#[derive(Clone, Debug)]
+pub struct HistogramSeries {
+    /// The metric name, e.g. `http_server_request_duration_seconds`.
+    pub name: String,
+    /// Label pairs, in the order given at registration.
+    pub labels: Vec<(String, String)>,
+    /// The counts.
+    pub histogram: HistogramSnapshot,
+}
