@@ -118,7 +118,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, ParseDurationError> {
                 .parse()
                 .map_err(|_| err(start, "not a number"))?;
             let nanos = value * scale as f64;
-            if !(nanos < u64::MAX as f64) {
+            if nanos.is_nan() || nanos >= u64::MAX as f64 {
                 return Err(err(start, "too large"));
             }
             nanos.round() as u64

@@ -232,7 +232,7 @@ mod tests {
                 "{days}d"
             );
         }
-        assert!(WINDOW_BYTES <= 64 * 1024);
+        const { assert!(WINDOW_BYTES <= 64 * 1024) };
     }
 
     #[test]
