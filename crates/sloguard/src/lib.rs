@@ -14,3 +14,8 @@
 //! ```
 
 pub use sloguard_core::*;
+
+// The README's code blocks are compiled and run as doctests, so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
