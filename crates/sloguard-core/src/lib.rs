@@ -41,6 +41,7 @@ pub mod alert;
 pub mod clock;
 pub mod duration;
 pub mod evaluate;
+pub mod gauge;
 pub mod histogram;
 pub mod model;
 pub mod recorder;

@@ -36,10 +36,11 @@ use std::time::Duration;
 use crate::alert::{AlertSink, AlertState, AlertTransition};
 use crate::clock::{duration_nanos, Clock, Timestamp};
 use crate::evaluate::{evaluate, windows_for, Evaluation};
+use crate::gauge::Gauge;
 use crate::histogram::{Boundaries, Histogram};
 use crate::model::{DefinitionError, DefinitionErrorKind, SloDefinition};
 use crate::recorder::SloRecorder;
-use crate::snapshot::{HistogramSeries, SloSnapshot, Snapshot, TierStatus};
+use crate::snapshot::{GaugeSeries, HistogramSeries, SloSnapshot, Snapshot, TierStatus};
 use crate::window::{Reading, Windows};
 
 /// The default evaluation cadence: every 10 seconds, the finest window resolution.
@@ -85,6 +86,7 @@ impl RegistryBuilder {
                 next_tick: Mutex::new(now.div_ceil(tick) * tick),
                 slos: RwLock::new(Vec::new()),
                 histograms: Mutex::new(BTreeMap::new()),
+                gauges: Mutex::new(BTreeMap::new()),
                 sinks: RwLock::new(self.sinks),
                 sink_panics: AtomicU64::new(0),
                 sink_panic_reported: AtomicBool::new(false),
@@ -124,6 +126,7 @@ struct Inner {
     next_tick: Mutex<u64>,
     slos: RwLock<Vec<Arc<SloEntry>>>,
     histograms: Mutex<BTreeMap<SeriesKey, Histogram>>,
+    gauges: Mutex<BTreeMap<SeriesKey, Gauge>>,
     sinks: RwLock<Vec<Box<dyn AlertSink>>>,
     sink_panics: AtomicU64,
     sink_panic_reported: AtomicBool,
@@ -154,6 +157,16 @@ fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 }
 fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn series_key(name: &str, labels: &[(&str, &str)]) -> SeriesKey {
+    (
+        name.to_owned(),
+        labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
 }
 
 impl Registry {
@@ -229,24 +242,40 @@ impl Registry {
             .collect()
     }
 
-    /// The histogram of a series, created on first use with these boundaries (later calls for
-    /// the same name and labels return the same histogram and ignore `boundaries`).
+    /// The fine histogram of a series (see [`Histogram::new`]), created on first use with
+    /// these boundaries; later calls for the same name and labels return the same histogram
+    /// and ignore `boundaries`.
     pub fn histogram(
         &self,
         name: &str,
         labels: &[(&str, &str)],
         boundaries: Boundaries,
     ) -> Histogram {
-        let key: SeriesKey = (
-            name.to_owned(),
-            labels
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        );
         lock(&self.inner.histograms)
-            .entry(key)
+            .entry(series_key(name, labels))
             .or_insert_with(|| Histogram::new(boundaries))
+            .clone()
+    }
+
+    /// Like [`Registry::histogram`], with the compact classic layout
+    /// ([`Histogram::classic`]): for series that exist per route or per status code.
+    pub fn classic_histogram(
+        &self,
+        name: &str,
+        labels: &[(&str, &str)],
+        boundaries: Boundaries,
+    ) -> Histogram {
+        lock(&self.inner.histograms)
+            .entry(series_key(name, labels))
+            .or_insert_with(|| Histogram::classic(boundaries))
+            .clone()
+    }
+
+    /// The gauge of a series, created on first use.
+    pub fn gauge(&self, name: &str, labels: &[(&str, &str)]) -> Gauge {
+        lock(&self.inner.gauges)
+            .entry(series_key(name, labels))
+            .or_default()
             .clone()
     }
 
@@ -429,11 +458,20 @@ impl Registry {
                 histogram: h.snapshot(),
             })
             .collect();
+        let gauges = lock(&self.inner.gauges)
+            .iter()
+            .map(|((name, labels), g)| GaugeSeries {
+                name: name.clone(),
+                labels: labels.clone(),
+                value: g.value(),
+            })
+            .collect();
         Snapshot {
             service: self.inner.service.clone(),
             taken_at: now,
             slos,
             histograms,
+            gauges,
             sink_panics: self.sink_panics(),
         }
     }

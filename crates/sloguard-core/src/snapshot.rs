@@ -38,6 +38,8 @@ pub struct Snapshot {
     pub slos: Vec<SloSnapshot>,
     /// The histograms, sorted by name then labels.
     pub histograms: Vec<HistogramSeries>,
+    /// The gauges, sorted by name then labels.
+    pub gauges: Vec<GaugeSeries>,
     /// Panics caught in alert sinks since start.
     pub sink_panics: u64,
 }
@@ -116,4 +118,15 @@ pub struct HistogramSeries {
     pub labels: Vec<(String, String)>,
     /// The counts.
     pub histogram: HistogramSnapshot,
+}
+
+/// A gauge and the series it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GaugeSeries {
+    /// The metric name, e.g. `http_server_active_requests`.
+    pub name: String,
+    /// Label pairs, in the order given at registration.
+    pub labels: Vec<(String, String)>,
+    /// The value.
+    pub value: i64,
 }

@@ -7,6 +7,11 @@
 //! inside a bucket gets a counter of the values in that bucket at or below it, updated only
 //! when a value lands in that bucket; a small table says which buckets hold a boundary.
 //!
+//! Two layouts share that index. [`Histogram::new`] keeps every log-linear bucket (9.8 KiB per
+//! recording thread) for quantiles and exponential-histogram export. [`Histogram::classic`]
+//! keeps only the classic buckets (0.6 KiB per recording thread): the layout for the many
+//! per-route request series, which are exported as classic Prometheus histograms anyway.
+//!
 //! ```
 //! use sloguard_core::histogram::{Boundaries, Histogram};
 //! use std::time::Duration;
@@ -91,16 +96,16 @@ impl Boundaries {
     }
 }
 
-struct Shard {
+struct FineShard {
     counts: [AtomicU64; BUCKETS],
     /// Per boundary: values in the boundary's bucket that are at or below it.
     at_or_below: [AtomicU64; MAX_BOUNDARIES],
     sum: AtomicU64,
 }
 
-impl Default for Shard {
+impl Default for FineShard {
     fn default() -> Self {
-        Shard {
+        FineShard {
             counts: [const { AtomicU64::new(0) }; BUCKETS],
             at_or_below: [const { AtomicU64::new(0) }; MAX_BOUNDARIES],
             sum: AtomicU64::new(0),
@@ -108,17 +113,40 @@ impl Default for Shard {
     }
 }
 
+struct ClassicShard {
+    /// Per classic bucket (`le` = boundary j, and +Inf last): values in it, not cumulative.
+    counts: [AtomicU64; MAX_BOUNDARIES + 1],
+    sum: AtomicU64,
+}
+
+impl Default for ClassicShard {
+    fn default() -> Self {
+        ClassicShard {
+            counts: [const { AtomicU64::new(0) }; MAX_BOUNDARIES + 1],
+            sum: AtomicU64::new(0),
+        }
+    }
+}
+
+enum Shards {
+    Fine(Sharded<FineShard>),
+    Classic(Sharded<ClassicShard>),
+}
+
 struct Inner {
     boundaries: Boundaries,
     /// Per bucket: 1 + the index of the first boundary inside it, or 0.
     split: Box<[u8; BUCKETS]>,
-    shards: Sharded<Shard>,
+    /// Per bucket: how many boundaries lie below its lower edge.
+    below: Box<[u8; BUCKETS]>,
+    shards: Shards,
 }
 
 /// A latency histogram handle. Cheap to clone; clones record into the same histogram.
 ///
-/// Memory: 9.8 KiB per recording thread (allocated on that thread's first record), plus
-/// 1.2 KiB of shared layout, whatever the traffic.
+/// Memory: [`SHARD_BYTES`] (fine) or [`CLASSIC_SHARD_BYTES`] (classic) per recording thread,
+/// allocated on that thread's first record, plus 2.4 KiB of shared layout, whatever the
+/// traffic.
 #[derive(Clone)]
 pub struct Histogram {
     inner: Arc<Inner>,
@@ -132,24 +160,47 @@ impl fmt::Debug for Histogram {
     }
 }
 
-/// Bytes one recording thread's shard of a histogram takes.
-pub const SHARD_BYTES: usize = std::mem::size_of::<crate::shard::CachePadded<Shard>>();
+/// Bytes one recording thread's shard of a fine histogram takes.
+pub const SHARD_BYTES: usize = std::mem::size_of::<crate::shard::CachePadded<FineShard>>();
+/// Bytes one recording thread's shard of a classic histogram takes.
+pub const CLASSIC_SHARD_BYTES: usize =
+    std::mem::size_of::<crate::shard::CachePadded<ClassicShard>>();
 
 impl Histogram {
-    /// A histogram with these classic boundaries.
+    /// A fine histogram: every log-linear bucket plus exact classic counts; has quantiles.
     pub fn new(boundaries: Boundaries) -> Self {
+        Self::with_shards(boundaries, Shards::Fine(Sharded::new()))
+    }
+
+    /// A classic histogram: only the classic buckets, exact; no quantiles.
+    pub fn classic(boundaries: Boundaries) -> Self {
+        Self::with_shards(boundaries, Shards::Classic(Sharded::new()))
+    }
+
+    fn with_shards(boundaries: Boundaries, shards: Shards) -> Self {
         let mut split = Box::new([0u8; BUCKETS]);
         for (j, b) in boundaries.0.iter().enumerate().rev() {
             // Reverse order leaves the *first* boundary of a shared bucket in the table.
             split[bucket_index(*b)] = j as u8 + 1;
         }
+        let mut below = Box::new([0u8; BUCKETS]);
+        for (i, slot) in below.iter_mut().enumerate() {
+            let lower = bucket_lower(i);
+            *slot = boundaries.0.iter().filter(|b| **b < lower).count() as u8;
+        }
         Histogram {
             inner: Arc::new(Inner {
                 boundaries,
                 split,
-                shards: Sharded::new(),
+                below,
+                shards,
             }),
         }
+    }
+
+    /// Whether this histogram keeps log-linear buckets (and so has quantiles).
+    pub fn is_fine(&self) -> bool {
+        matches!(self.inner.shards, Shards::Fine(_))
     }
 
     /// Records one value.
@@ -165,13 +216,25 @@ impl Histogram {
         let inner = &*self.inner;
         let index = bucket_index(nanos);
         let split = inner.split[index];
-        inner.shards.with_local(|shard, owned| {
-            add(&shard.counts[index], 1, owned);
-            add(&shard.sum, nanos, owned);
-            if split != 0 {
-                inner.record_at_or_below(shard, owned, index, split as usize - 1, nanos);
+        match &inner.shards {
+            Shards::Fine(shards) => shards.with_local(|shard, owned| {
+                add(&shard.counts[index], 1, owned);
+                add(&shard.sum, nanos, owned);
+                if split != 0 {
+                    inner.record_at_or_below(shard, owned, index, split as usize - 1, nanos);
+                }
+            }),
+            Shards::Classic(shards) => {
+                let mut classic = inner.below[index] as usize;
+                if split != 0 {
+                    classic = inner.classic_index_in_split(classic, nanos);
+                }
+                shards.with_local(|shard, owned| {
+                    add(&shard.counts[classic], 1, owned);
+                    add(&shard.sum, nanos, owned);
+                })
             }
-        });
+        }
     }
 
     /// The classic boundaries.
@@ -182,36 +245,58 @@ impl Histogram {
     /// Sums every thread's shard into a snapshot.
     pub fn snapshot(&self) -> HistogramSnapshot {
         let inner = &*self.inner;
-        let mut counts = vec![0u64; BUCKETS];
-        let mut at_or_below = [0u64; MAX_BOUNDARIES];
+        let bounds = &inner.boundaries.0;
         let mut sum = 0u64;
-        inner.shards.for_each(|shard| {
-            for (total, c) in counts.iter_mut().zip(&shard.counts) {
-                *total += c.load(Ordering::Relaxed);
+        let (buckets, mut classic) = match &inner.shards {
+            Shards::Fine(shards) => {
+                let mut counts = vec![0u64; BUCKETS];
+                let mut at_or_below = [0u64; MAX_BOUNDARIES];
+                shards.for_each(|shard| {
+                    add_loaded(&mut counts, &shard.counts);
+                    add_loaded(&mut at_or_below, &shard.at_or_below);
+                    sum = sum.wrapping_add(shard.sum.load(Ordering::Relaxed));
+                });
+                let mut classic = Vec::with_capacity(bounds.len());
+                let mut below_bucket = 0u64; // values in buckets before `next`
+                let mut next = 0usize;
+                for (j, b) in bounds.iter().enumerate() {
+                    let bucket = bucket_index(*b);
+                    below_bucket += counts[next..bucket].iter().sum::<u64>();
+                    next = bucket;
+                    classic.push((Duration::from_nanos(*b), below_bucket + at_or_below[j]));
+                }
+                let buckets: Vec<(u32, u64)> = counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(i, c)| (i as u32, *c))
+                    .collect();
+                (buckets, classic)
             }
-            for (total, c) in at_or_below.iter_mut().zip(&shard.at_or_below) {
-                *total += c.load(Ordering::Relaxed);
+            Shards::Classic(shards) => {
+                let mut counts = [0u64; MAX_BOUNDARIES + 1];
+                shards.for_each(|shard| {
+                    add_loaded(&mut counts, &shard.counts);
+                    sum = sum.wrapping_add(shard.sum.load(Ordering::Relaxed));
+                });
+                let mut running = 0;
+                let classic = bounds
+                    .iter()
+                    .zip(counts)
+                    .map(|(b, c)| {
+                        running += c;
+                        (Duration::from_nanos(*b), running)
+                    })
+                    .collect();
+                // The +Inf bucket holds the values above every boundary.
+                let total = counts[..=bounds.len()].iter().sum::<u64>();
+                (vec![(u32::MAX, total)], classic)
             }
-            sum = sum.wrapping_add(shard.sum.load(Ordering::Relaxed));
-        });
-        let mut classic = Vec::with_capacity(inner.boundaries.0.len());
-        let mut below_bucket = 0u64; // values in buckets before `next`
-        let mut next = 0usize;
-        for (j, b) in inner.boundaries.0.iter().enumerate() {
-            let bucket = bucket_index(*b);
-            below_bucket += counts[next..bucket].iter().sum::<u64>();
-            next = bucket;
-            classic.push((Duration::from_nanos(*b), below_bucket + at_or_below[j]));
-        }
-        let buckets: Vec<(u32, u64)> = counts
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
-            .map(|(i, c)| (i as u32, *c))
-            .collect();
+        };
+        let count: u64 = buckets.iter().map(|(_, c)| c).sum();
+        let buckets = if self.is_fine() { buckets } else { Vec::new() };
         // Counts are read one by one while writers go on, so a bucket read late may hold a
         // value whose classic counter was read earlier; clamp so the series stays monotonic.
-        let count: u64 = buckets.iter().map(|(_, c)| c).sum();
         let mut running = 0;
         for (_, c) in classic.iter_mut() {
             running = (*c).max(running).min(count);
@@ -226,11 +311,27 @@ impl Histogram {
     }
 }
 
+fn add_loaded(totals: &mut [u64], counters: &[AtomicU64]) {
+    for (total, c) in totals.iter_mut().zip(counters) {
+        *total += c.load(Ordering::Relaxed);
+    }
+}
+
 impl Inner {
+    /// The classic bucket of a value in a log-linear bucket that holds boundaries: step past
+    /// each boundary of that bucket the value exceeds.
+    #[cold]
+    fn classic_index_in_split(&self, mut classic: usize, nanos: u64) -> usize {
+        while self.boundaries.0.get(classic).is_some_and(|b| nanos > *b) {
+            classic += 1;
+        }
+        classic
+    }
+
     #[cold]
     fn record_at_or_below(
         &self,
-        shard: &Shard,
+        shard: &FineShard,
         owned: bool,
         bucket: usize,
         first: usize,
@@ -283,12 +384,13 @@ impl HistogramSnapshot {
     }
 
     /// Non-empty log-linear buckets as `(index, count)`; see [`layout`] for the edges.
+    /// Empty for classic histograms.
     pub fn buckets(&self) -> &[(u32, u64)] {
         &self.buckets
     }
 
     /// An estimate of the `q` quantile (0.0..=1.0), within 1.6% of the exact rank value
-    /// below 73 minutes. `None` when empty or `q` is out of range.
+    /// below 73 minutes. `None` when empty, `q` is out of range, or the histogram is classic.
     pub fn quantile(&self, q: f64) -> Option<Duration> {
         if self.count == 0 || !(0.0..=1.0).contains(&q) {
             return None;

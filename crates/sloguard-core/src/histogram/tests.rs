@@ -129,3 +129,37 @@ proptest! {
         prop_assert_eq!(snap.count(), values.len() as u64);
     }
 }
+
+#[test]
+fn classic_layout_is_small_and_has_no_quantiles() {
+    const { assert!(CLASSIC_SHARD_BYTES < 1024) };
+    let h = Histogram::classic(Boundaries::http_default());
+    assert!(!h.is_fine());
+    h.record(ms(7));
+    let s = h.snapshot();
+    assert_eq!(s.count(), 1);
+    assert_eq!(s.quantile(0.5), None);
+    assert!(s.buckets().is_empty());
+}
+
+proptest! {
+    #[test]
+    fn classic_layout_counts_exactly_like_the_fine_one(values in prop::collection::vec(0u64..20_000_000_000, 0..300), extra in prop::collection::vec(1u64..20_000_000_000, 0..6)) {
+        let bounds = Boundaries::http_default()
+            .with(extra.iter().map(|n| Duration::from_nanos(*n)))
+            .expect("fits");
+        let fine = Histogram::new(bounds.clone());
+        let classic = Histogram::classic(bounds);
+        for v in &values {
+            fine.record_nanos(*v);
+            classic.record_nanos(*v);
+        }
+        let (f, c) = (fine.snapshot(), classic.snapshot());
+        prop_assert_eq!(f.classic(), c.classic());
+        prop_assert_eq!((f.count(), f.sum_nanos()), (c.count(), c.sum_nanos()));
+        for (b, count) in c.classic() {
+            let b = b.as_nanos() as u64;
+            prop_assert_eq!(*count, values.iter().filter(|v| **v <= b).count() as u64);
+        }
+    }
+}

@@ -15,10 +15,12 @@
 
 mod error;
 mod policy;
+mod selector;
 mod slo;
 
 pub use error::{DefinitionError, DefinitionErrorKind};
 pub use policy::{AlertPolicy, AlertTier, Severity};
+pub use selector::Selector;
 pub use slo::{
     CancelledPolicy, Objective, Sli, Slo, SloBuilder, SloDefinition, DEFAULT_PERIOD, MIN_PERIOD,
 };

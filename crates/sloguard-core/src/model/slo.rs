@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::error::{DefinitionError, DefinitionErrorKind};
 use super::policy::AlertPolicy;
+use super::selector::Selector;
 
 /// What makes an event good.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -83,6 +84,7 @@ pub struct SloDefinition {
     pub(crate) period: Duration,
     pub(crate) alerting: AlertPolicy,
     pub(crate) cancelled: CancelledPolicy,
+    pub(crate) operations: Selector,
 }
 
 impl SloDefinition {
@@ -113,6 +115,10 @@ impl SloDefinition {
     /// What a cancelled event counts as.
     pub fn cancelled(&self) -> CancelledPolicy {
         self.cancelled
+    }
+    /// The operations whose events this SLO judges.
+    pub fn operations(&self) -> &Selector {
+        &self.operations
     }
 }
 
@@ -163,7 +169,7 @@ enum ObjectiveInput {
 }
 
 /// Builds an [`SloDefinition`]. Defaults: objective 99.9%, period 30 days,
-/// [`AlertPolicy::workbook`], cancelled events excluded.
+/// [`AlertPolicy::workbook`], cancelled events excluded, every operation selected.
 #[derive(Clone, Debug)]
 pub struct SloBuilder {
     name: String,
@@ -173,6 +179,7 @@ pub struct SloBuilder {
     period: Duration,
     alerting: AlertPolicy,
     cancelled: CancelledPolicy,
+    operations: Selector,
 }
 
 /// The default SLO period: 30 days.
@@ -190,6 +197,7 @@ impl SloBuilder {
             period: DEFAULT_PERIOD,
             alerting: AlertPolicy::workbook(),
             cancelled: CancelledPolicy::Exclude,
+            operations: Selector::All,
         }
     }
 
@@ -226,6 +234,12 @@ impl SloBuilder {
     /// What a cancelled event counts as (default: excluded).
     pub fn cancelled(mut self, policy: CancelledPolicy) -> Self {
         self.cancelled = policy;
+        self
+    }
+
+    /// The operations this SLO judges (default: all).
+    pub fn operations(mut self, selector: Selector) -> Self {
+        self.operations = selector;
         self
     }
 
@@ -344,6 +358,7 @@ impl SloBuilder {
             period: self.period,
             alerting: self.alerting,
             cancelled: self.cancelled,
+            operations: self.operations,
         })
     }
 }
