@@ -15,6 +15,11 @@
 
 pub use sloguard_core::*;
 
+#[cfg(feature = "tower")]
+pub mod layer;
+#[cfg(feature = "tower")]
+pub use layer::SliLayer;
+
 // The README's code blocks are compiled and run as doctests, so they cannot go stale.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -1,0 +1,225 @@
+//! [`SliLayer`]: what to record and how, shared by every service it wraps.
+
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use sloguard_core::clock::Clock;
+use sloguard_core::histogram::Boundaries;
+use sloguard_core::model::Sli as SliKind;
+use sloguard_core::Registry;
+use tower_http::classify::{
+    GrpcErrorsAsFailures, MakeClassifier, ServerErrorsAsFailures, SharedClassifier,
+};
+use tower_layer::Layer;
+
+use super::classify::{grpc_classifier, DefaultClassifier, StatusClassifier};
+use super::operation::{RequestInfo, Shared, Source, Table, DEFAULT_MAX_OPERATIONS};
+use super::service::Sli;
+
+/// Where a request's latency ends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LatencyEnd {
+    /// When the response body ends (the default): what the client waits for.
+    #[default]
+    Body,
+    /// When the response head is ready: for streams whose length is the client's choice.
+    Head,
+}
+
+#[derive(Clone)]
+struct Settings {
+    registry: Registry,
+    source: Source,
+    latency_end: LatencyEnd,
+    max_operations: usize,
+    boundaries: Boundaries,
+}
+
+/// Everything the services of one layer share; built once, on the layer's first use.
+pub(crate) struct Config {
+    pub(crate) shared: Shared,
+    pub(crate) table: Table,
+    pub(crate) source: Source,
+    pub(crate) clock: Clock,
+    pub(crate) latency_end: LatencyEnd,
+}
+
+impl Config {
+    fn new(settings: &Settings) -> Self {
+        let registry = &settings.registry;
+        let slos: Vec<_> = registry
+            .slo_names()
+            .iter()
+            .filter_map(|n| registry.slo(n))
+            .collect();
+        // Every latency SLO threshold is a histogram boundary, so the request histogram
+        // counts exactly what the SLO judges. Past the boundary limit the thresholds are left
+        // out of the histogram (the SLO counts stay exact).
+        let thresholds = slos.iter().filter_map(|s| match s.definition().sli() {
+            SliKind::Latency { threshold, .. } => Some(threshold),
+            SliKind::Availability => None,
+        });
+        let boundaries = settings
+            .boundaries
+            .clone()
+            .with(thresholds)
+            .unwrap_or_else(|_| settings.boundaries.clone());
+        let shared = Shared::new(registry.clone(), slos, boundaries);
+        Config {
+            table: Table::new(&shared, settings.max_operations),
+            shared,
+            source: settings.source.clone(),
+            clock: registry.clock().clone(),
+            latency_end: settings.latency_end,
+        }
+    }
+}
+
+/// Records every request through the wrapped service as an SLI event of the registry's SLOs.
+///
+/// Defaults: operations are axum route templates (`MatchedPath`; add the layer with
+/// `Router::layer` so the route is known), at most 256 of them; 5xx responses and transport
+/// errors are failures; latency runs from `call` to the end of the response body; the
+/// request histogram uses the OpenTelemetry HTTP boundaries plus every latency SLO threshold.
+/// Each SLO judges the operations its [`Selector`](sloguard_core::model::Selector) picks.
+///
+/// The SLOs are read from the registry when the layer is first applied: register them first.
+#[derive(Clone)]
+pub struct SliLayer<M = DefaultClassifier> {
+    settings: Settings,
+    make_classifier: M,
+    config: OnceLock<Arc<Config>>,
+}
+
+impl SliLayer {
+    /// An HTTP layer over every SLO of `registry`.
+    pub fn new(registry: &Registry) -> Self {
+        SliLayer {
+            settings: Settings {
+                registry: registry.clone(),
+                source: Source::RouteTemplate,
+                latency_end: LatencyEnd::Body,
+                max_operations: DEFAULT_MAX_OPERATIONS,
+                boundaries: Boundaries::http_default(),
+            },
+            make_classifier: ServerErrorsAsFailures::make_classifier(),
+            config: OnceLock::new(),
+        }
+    }
+
+    /// A gRPC layer: operations are the methods (`/package.Service/Method`) and failures are
+    /// read from `grpc-status` in headers or trailers (see [`grpc_classifier`]).
+    pub fn grpc(registry: &Registry) -> SliLayer<SharedClassifier<GrpcErrorsAsFailures>> {
+        SliLayer::new(registry)
+            .uri_path_operations()
+            .classifier(grpc_classifier())
+    }
+}
+
+impl<M> SliLayer<M> {
+    fn with_settings(self, f: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = self.settings;
+        f(&mut settings);
+        SliLayer {
+            settings,
+            make_classifier: self.make_classifier,
+            config: OnceLock::new(),
+        }
+    }
+
+    /// Uses another classifier (any tower-http `MakeClassifier`).
+    pub fn classifier<M2: MakeClassifier>(self, make_classifier: M2) -> SliLayer<M2> {
+        SliLayer {
+            settings: self.settings,
+            make_classifier,
+            config: OnceLock::new(),
+        }
+    }
+
+    /// Classifies by status code with a function that returns `true` for failures.
+    pub fn classify_status<F>(
+        self,
+        is_failure: F,
+    ) -> SliLayer<SharedClassifier<StatusClassifier<F>>>
+    where
+        F: Fn(http::StatusCode) -> bool + Clone,
+    {
+        self.classifier(SharedClassifier::new(StatusClassifier::new(is_failure)))
+    }
+
+    /// Names operations with a function; `None` puts the request in `other`. Return route
+    /// templates or fixed names, never raw paths.
+    pub fn operation_fn(
+        self,
+        f: impl Fn(&RequestInfo<'_>) -> Option<Cow<'static, str>> + Send + Sync + 'static,
+    ) -> Self {
+        self.with_settings(|s| s.source = Source::custom(f))
+    }
+
+    /// Puts every request in one operation called `name` (a service with one endpoint).
+    pub fn operation(self, name: &str) -> Self {
+        self.with_settings(|s| s.source = Source::Fixed(name.into()))
+    }
+
+    /// Names operations by the URI path as is: right for gRPC, where the path is the method.
+    pub fn uri_path_operations(self) -> Self {
+        self.with_settings(|s| s.source = Source::UriPath)
+    }
+
+    /// Caps distinct operations (default 256); later ones are recorded as `other`.
+    pub fn max_operations(self, max: usize) -> Self {
+        self.with_settings(|s| s.max_operations = max)
+    }
+
+    /// Where latency ends (default: at the end of the response body).
+    pub fn latency_until(self, end: LatencyEnd) -> Self {
+        self.with_settings(|s| s.latency_end = end)
+    }
+
+    /// The request histogram's boundaries (latency SLO thresholds are always added).
+    pub fn histogram_boundaries(self, boundaries: Boundaries) -> Self {
+        self.with_settings(|s| s.boundaries = boundaries)
+    }
+
+    /// The histogram boundaries in seconds, the way the OpenTelemetry advice writes them.
+    pub fn histogram_boundaries_secs(self, secs: &[f64]) -> Self {
+        let bounds = secs
+            .iter()
+            .filter_map(|s| Duration::try_from_secs_f64(*s).ok());
+        match Boundaries::new(bounds) {
+            Ok(b) => self.histogram_boundaries(b),
+            Err(_) => self,
+        }
+    }
+
+    pub(crate) fn config(&self) -> Arc<Config> {
+        Arc::clone(
+            self.config
+                .get_or_init(|| Arc::new(Config::new(&self.settings))),
+        )
+    }
+
+    /// Distinct operations seen so far (`other` not counted).
+    pub fn operation_count(&self) -> usize {
+        self.config().table.len()
+    }
+}
+
+impl<M> std::fmt::Debug for SliLayer<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SliLayer")
+            .field("service", &self.settings.registry.service())
+            .field("latency_end", &self.settings.latency_end)
+            .field("max_operations", &self.settings.max_operations)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, M: Clone> Layer<S> for SliLayer<M> {
+    type Service = Sli<S, M>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Sli::new(inner, self.make_classifier.clone(), self.config())
+    }
+}

@@ -1,0 +1,61 @@
+//! The tower layer: every HTTP or gRPC request becomes an SLI event, with one line of code.
+//!
+//! ```
+//! use sloguard::{Registry, layer::SliLayer, model::{Slo, Selector}};
+//! use std::time::Duration;
+//!
+//! let registry = Registry::builder("payments").build();
+//! registry.register(Slo::availability("availability").objective_percent(99.9).build().unwrap()).unwrap();
+//! registry.register(
+//!     Slo::latency("latency", Duration::from_millis(300))
+//!         .objective_percent(99.0)
+//!         .operations(Selector::routes(["/pay"]))
+//!         .build()
+//!         .unwrap(),
+//! ).unwrap();
+//! let layer = SliLayer::new(&registry);
+//! // axum: Router::new().route("/pay", get(pay)).layer(layer)
+//! // tonic: Server::builder().layer(SliLayer::grpc(&registry))
+//! assert_eq!(layer.operation_count(), 0);
+//! ```
+//!
+//! Each request is resolved to an operation (the route template, the gRPC method, or a
+//! name from a function; never the raw path), judged by a tower-http classifier, and
+//! recorded once when it finishes:
+//!
+//! | how the request ends | recorded as |
+//! | --- | --- |
+//! | the response body ends (or the head, with [`LatencyEnd::Head`]) | success or error, as classified (gRPC: from the trailers) |
+//! | the inner service returns an error, or the body fails | error |
+//! | the inner service panics (in `call` or while polled) | error, and the panic goes on |
+//! | the response future or body is dropped before the end | cancelled (left out of SLIs unless an SLO counts it as bad) |
+//!
+//! Beside the SLOs, the layer keeps the OpenTelemetry HTTP server series:
+//! `http_server_request_duration_seconds` (labels `http_request_method`, `http_route`,
+//! `http_response_status_code`, which is empty when no response was produced) for every
+//! finished request, cancelled ones included, and `http_server_active_requests` (label
+//! `http_request_method`).
+//!
+//! Per request the layer reads the clock twice and resolves the operation from a lock-free
+//! table; it allocates nothing beyond what the inner service does.
+
+mod body;
+mod classify;
+mod finish;
+mod future;
+#[allow(clippy::module_inception)]
+mod layer;
+mod operation;
+mod service;
+
+pub use body::ResponseBody;
+pub use classify::{grpc_classifier, DefaultClassifier, StatusClassifier, GRPC_NOT_SERVER_FAULTS};
+pub use future::ResponseFuture;
+pub use layer::{LatencyEnd, SliLayer};
+pub use operation::{
+    RequestInfo, ACTIVE_REQUESTS, DEFAULT_MAX_OPERATIONS, OTHER, REQUEST_DURATION,
+};
+pub use service::Sli;
+
+#[cfg(test)]
+mod tests;

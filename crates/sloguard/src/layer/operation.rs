@@ -1,0 +1,401 @@
+//! Operations: the bounded set of names (route templates, gRPC methods) requests are grouped by.
+//!
+//! The table is resolved per request without a lock: a fixed array of write-once slots probed
+//! from a cheap hash of the name's length and edge bytes (a name is compared in full before it
+//! matches). Only a name seen for the first time takes a mutex to claim a slot. Past the cap
+//! every new name goes to `other`, and once the cap is reached a miss no longer locks at all,
+//! so a client sending a million distinct paths costs neither memory nor contention.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use http::{Extensions, HeaderMap, Method, Uri};
+use sloguard_core::gauge::Gauge;
+use sloguard_core::histogram::{Boundaries, Histogram};
+use sloguard_core::{Registry, SloRecorder};
+
+use sloguard_core::model::Selector;
+
+/// The operation that collects every name past the cap, and requests without a route.
+pub const OTHER: &str = "other";
+/// The default cap on distinct operations.
+pub const DEFAULT_MAX_OPERATIONS: usize = 256;
+
+/// The request histogram of the OpenTelemetry HTTP semantic conventions.
+pub const REQUEST_DURATION: &str = "http_server_request_duration_seconds";
+/// The in-flight gauge of the OpenTelemetry HTTP semantic conventions.
+pub const ACTIVE_REQUESTS: &str = "http_server_active_requests";
+
+/// What a user's operation function sees of a request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RequestInfo<'a> {
+    /// The method.
+    pub method: &'a Method,
+    /// The URI. Do not return its raw path as an operation name: every distinct path would
+    /// become a series until the cap sends the rest to `other`.
+    pub uri: &'a Uri,
+    /// The headers.
+    pub headers: &'a HeaderMap,
+    /// The extensions (routers put their matched route here).
+    pub extensions: &'a Extensions,
+}
+
+type NameFn = dyn Fn(&RequestInfo<'_>) -> Option<Cow<'static, str>> + Send + Sync;
+
+/// Where a request's operation name comes from.
+#[derive(Clone)]
+pub(crate) enum Source {
+    /// axum's `MatchedPath`; `other` when no route matched.
+    RouteTemplate,
+    /// The URI path as is: right for gRPC, where it is `/package.Service/Method`.
+    UriPath,
+    /// One name for every request.
+    Fixed(Arc<str>),
+    /// A user's function; `None` means `other`.
+    Custom(Arc<NameFn>),
+}
+
+impl Source {
+    pub(crate) fn custom(
+        f: impl Fn(&RequestInfo<'_>) -> Option<Cow<'static, str>> + Send + Sync + 'static,
+    ) -> Self {
+        Source::Custom(Arc::new(f))
+    }
+
+    pub(crate) fn name<'a, B>(&'a self, req: &'a http::Request<B>) -> Option<Cow<'a, str>> {
+        match self {
+            Source::RouteTemplate => route_template(req).map(Cow::Borrowed),
+            Source::UriPath => Some(Cow::Borrowed(req.uri().path())),
+            Source::Fixed(name) => Some(Cow::Borrowed(name)),
+            Source::Custom(f) => f(&RequestInfo {
+                method: req.method(),
+                uri: req.uri(),
+                headers: req.headers(),
+                extensions: req.extensions(),
+            }),
+        }
+    }
+}
+
+#[cfg(feature = "axum")]
+fn route_template<B>(req: &http::Request<B>) -> Option<&str> {
+    req.extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(axum::extract::MatchedPath::as_str)
+}
+
+#[cfg(not(feature = "axum"))]
+fn route_template<B>(_: &http::Request<B>) -> Option<&str> {
+    None
+}
+
+/// Methods get a fixed index; unknown ones share `_OTHER`, as the semantic conventions ask.
+pub(crate) const METHODS: [&str; 10] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
+];
+
+pub(crate) fn method_index(m: &Method) -> u8 {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::CONNECT,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::PATCH,
+    ];
+    KNOWN.iter().position(|k| k == m).unwrap_or(9) as u8
+}
+
+/// Request series per method and status of one operation: a small write-once table.
+const SERIES_SLOTS: usize = 32;
+
+/// One operation: its name, the SLOs that select it, and its request series.
+pub(crate) struct Operation {
+    pub(crate) name: Box<str>,
+    pub(crate) slos: Box<[SloRecorder]>,
+    series: Box<[OnceLock<(u32, Histogram)>]>,
+    overflow: OnceLock<Histogram>,
+}
+
+impl Operation {
+    /// The request histogram of `(method, status)`; a status of 0 means no response.
+    pub(crate) fn series(&self, shared: &Shared, method: u8, status: u16) -> &Histogram {
+        let key = (method as u32) << 16 | status as u32;
+        let start = (key as usize).wrapping_mul(0x9E37_79B9) >> 7;
+        for i in 0..SERIES_SLOTS {
+            let slot = &self.series[(start + i) % SERIES_SLOTS];
+            let (k, h) = slot.get_or_init(|| (key, shared.histogram(&self.name, method, status)));
+            if *k == key {
+                return h;
+            }
+        }
+        self.overflow
+            .get_or_init(|| shared.histogram(&self.name, method, u16::MAX))
+    }
+}
+
+/// What an operation is built from: shared by every operation of a layer.
+pub(crate) struct Shared {
+    pub(crate) registry: Registry,
+    pub(crate) slos: Vec<SloRecorder>,
+    pub(crate) boundaries: Boundaries,
+    active: [OnceLock<Gauge>; METHODS.len()],
+}
+
+impl Shared {
+    pub(crate) fn new(registry: Registry, slos: Vec<SloRecorder>, boundaries: Boundaries) -> Self {
+        Shared {
+            registry,
+            slos,
+            boundaries,
+            active: Default::default(),
+        }
+    }
+
+    fn histogram(&self, route: &str, method: u8, status: u16) -> Histogram {
+        let status_label: Cow<'_, str> = match status {
+            0 => Cow::Borrowed(""),
+            u16::MAX => Cow::Borrowed(OTHER),
+            code => Cow::Owned(code.to_string()),
+        };
+        self.registry.classic_histogram(
+            REQUEST_DURATION,
+            &[
+                ("http_request_method", METHODS[method as usize]),
+                ("http_route", route),
+                ("http_response_status_code", &status_label),
+            ],
+            self.boundaries.clone(),
+        )
+    }
+
+    pub(crate) fn active(&self, method: u8) -> &Gauge {
+        self.active[method as usize].get_or_init(|| {
+            self.registry.gauge(
+                ACTIVE_REQUESTS,
+                &[("http_request_method", METHODS[method as usize])],
+            )
+        })
+    }
+
+    fn operation(&self, name: &str) -> Operation {
+        let slos = self
+            .slos
+            .iter()
+            .filter(|s| selector(s).matches(name))
+            .cloned()
+            .collect();
+        Operation {
+            name: name.into(),
+            slos,
+            series: (0..SERIES_SLOTS).map(|_| OnceLock::new()).collect(),
+            overflow: OnceLock::new(),
+        }
+    }
+}
+
+fn selector(slo: &SloRecorder) -> &Selector {
+    slo.definition().operations()
+}
+
+/// The route → operation table of one layer.
+pub(crate) struct Table {
+    slots: Box<[OnceLock<Operation>]>,
+    other: Operation,
+    cap: usize,
+    count: AtomicUsize,
+    full: AtomicBool,
+    insert: Mutex<()>,
+}
+
+/// Index of the `other` operation in [`Table::get`].
+pub(crate) const OTHER_INDEX: u32 = u32::MAX;
+
+impl Table {
+    pub(crate) fn new(shared: &Shared, cap: usize) -> Self {
+        let capacity = (cap.max(1) * 2).next_power_of_two();
+        Table {
+            slots: (0..capacity).map(|_| OnceLock::new()).collect(),
+            other: shared.operation(OTHER),
+            cap,
+            count: AtomicUsize::new(0),
+            full: AtomicBool::new(cap == 0),
+            insert: Mutex::new(()),
+        }
+    }
+
+    /// The operation at an index from [`Table::resolve`].
+    pub(crate) fn get(&self, index: u32) -> &Operation {
+        self.slots
+            .get(index as usize)
+            .and_then(OnceLock::get)
+            .unwrap_or(&self.other)
+    }
+
+    /// Operations known, `other` not included.
+    pub(crate) fn len(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// The index of the operation called `name`, adding it if there is room.
+    pub(crate) fn resolve(&self, shared: &Shared, name: Option<&str>) -> u32 {
+        let Some(name) = name else {
+            return OTHER_INDEX;
+        };
+        let mask = self.slots.len() - 1;
+        let start = quick_hash(name) as usize;
+        for i in 0..self.slots.len() {
+            let index = (start + i) & mask;
+            match self.slots[index].get() {
+                Some(op) if &*op.name == name => return index as u32,
+                Some(_) => continue,
+                None => return self.insert(shared, name, start),
+            }
+        }
+        OTHER_INDEX
+    }
+
+    #[cold]
+    fn insert(&self, shared: &Shared, name: &str, start: usize) -> u32 {
+        if self.full.load(Ordering::Relaxed) || name == OTHER {
+            return OTHER_INDEX;
+        }
+        let _guard = self.insert.lock().unwrap_or_else(PoisonError::into_inner);
+        let mask = self.slots.len() - 1;
+        for i in 0..self.slots.len() {
+            let index = (start + i) & mask;
+            match self.slots[index].get() {
+                Some(op) if &*op.name == name => return index as u32,
+                Some(_) => continue,
+                None => {
+                    if self.count.load(Ordering::Relaxed) >= self.cap {
+                        self.full.store(true, Ordering::Relaxed);
+                        return OTHER_INDEX;
+                    }
+                    let _ = self.slots[index].set(shared.operation(name));
+                    self.count.fetch_add(1, Ordering::Relaxed);
+                    return index as u32;
+                }
+            }
+        }
+        OTHER_INDEX
+    }
+}
+
+/// A hash of the length and the first and last eight bytes: O(1) whatever the name's length.
+/// Route templates differ early (`/users`, `/orders`) or late (`/{id}`, `/{id}/items`), so
+/// this spreads them well; a collision only costs one more probe.
+fn quick_hash(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let word = |chunk: &[u8]| {
+        let mut buf = [0u8; 8];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        u64::from_le_bytes(buf)
+    };
+    let head = word(&bytes[..bytes.len().min(8)]);
+    let tail = word(&bytes[bytes.len().saturating_sub(8)..]);
+    let mut h = (bytes.len() as u64) ^ head.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h = (h ^ tail).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    h ^ (h >> 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sloguard_core::model::Slo;
+
+    fn shared(slos: Vec<SloRecorder>) -> Shared {
+        Shared::new(
+            Registry::builder("t").build(),
+            slos,
+            Boundaries::http_default(),
+        )
+    }
+
+    #[test]
+    fn names_resolve_to_stable_indices_and_past_the_cap_to_other() {
+        let s = shared(Vec::new());
+        let table = Table::new(&s, 3);
+        let a = table.resolve(&s, Some("/a"));
+        assert_eq!(table.resolve(&s, Some("/a")), a);
+        let b = table.resolve(&s, Some("/b/{id}"));
+        let c = table.resolve(&s, Some("/c"));
+        assert!(a != b && b != c && c != OTHER_INDEX);
+        assert_eq!(table.resolve(&s, Some("/d")), OTHER_INDEX);
+        assert_eq!(
+            table.resolve(&s, Some("/a")),
+            a,
+            "known names still resolve when full"
+        );
+        assert_eq!(table.resolve(&s, None), OTHER_INDEX);
+        assert_eq!(table.resolve(&s, Some(OTHER)), OTHER_INDEX);
+        assert_eq!(&*table.get(b).name, "/b/{id}");
+        assert_eq!(&*table.get(OTHER_INDEX).name, OTHER);
+        assert_eq!(table.len(), 3);
+    }
+
+    #[test]
+    fn a_flood_of_distinct_names_stays_within_the_cap() {
+        let s = shared(Vec::new());
+        let table = Table::new(&s, DEFAULT_MAX_OPERATIONS);
+        for i in 0..100_000 {
+            table.resolve(&s, Some(&format!("/raw/{i}")));
+        }
+        assert_eq!(table.len(), DEFAULT_MAX_OPERATIONS);
+    }
+
+    #[test]
+    fn operations_carry_the_slos_that_select_them() {
+        let registry = Registry::builder("t").build();
+        let all = registry
+            .register(Slo::availability("all").build().expect("valid"))
+            .expect("ok");
+        let pay = registry
+            .register(
+                Slo::availability("pay")
+                    .operations(Selector::routes(["/pay"]))
+                    .build()
+                    .expect("valid"),
+            )
+            .expect("ok");
+        let s = Shared::new(registry, vec![all, pay], Boundaries::http_default());
+        let table = Table::new(&s, 8);
+        let names = |i| -> Vec<String> {
+            table
+                .get(i)
+                .slos
+                .iter()
+                .map(|r| r.definition().name().to_owned())
+                .collect()
+        };
+        assert_eq!(names(table.resolve(&s, Some("/pay"))), ["all", "pay"]);
+        assert_eq!(names(table.resolve(&s, Some("/refund"))), ["all"]);
+        assert_eq!(names(OTHER_INDEX), ["all"]);
+    }
+
+    #[test]
+    fn series_per_method_and_status_are_distinct_and_reused() {
+        let s = shared(Vec::new());
+        let table = Table::new(&s, 8);
+        let op = table.get(table.resolve(&s, Some("/pay")));
+        op.series(&s, 0, 200).record_nanos(1);
+        op.series(&s, 0, 200).record_nanos(1);
+        op.series(&s, 2, 500).record_nanos(1);
+        assert_eq!(s.registry.histogram_count(), 2);
+        for status in 100..200 {
+            op.series(&s, 0, status).record_nanos(1);
+        }
+        // 32 slots per operation, then one overflow series.
+        assert_eq!(s.registry.histogram_count(), SERIES_SLOTS + 1);
+        assert_eq!(method_index(&Method::PATCH), 8);
+        assert_eq!(
+            method_index(&Method::from_bytes(b"PURGE").expect("method")),
+            9
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! [`Sli`]: the service that starts the clock and hands the request on.
+
+use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower_http::classify::MakeClassifier;
+use tower_service::Service;
+
+use super::classify::DefaultClassifier;
+use super::finish::InFlight;
+use super::future::ResponseFuture;
+use super::layer::Config;
+use super::operation::method_index;
+use sloguard_core::Outcome;
+
+/// A service whose every request is recorded as an SLI event. Made by [`SliLayer`](super::SliLayer).
+#[derive(Clone)]
+pub struct Sli<S, M = DefaultClassifier> {
+    inner: S,
+    make_classifier: M,
+    config: Arc<Config>,
+}
+
+impl<S, M> Sli<S, M> {
+    pub(crate) fn new(inner: S, make_classifier: M, config: Arc<Config>) -> Self {
+        Sli {
+            inner,
+            make_classifier,
+            config,
+        }
+    }
+
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S: fmt::Debug, M> fmt::Debug for Sli<S, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sli")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, M, ReqBody, ResBody> Service<Request<ReqBody>> for Sli<S, M>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Error: fmt::Display + 'static,
+    M: MakeClassifier,
+    ResBody: http_body::Body,
+{
+    type Response = Response<super::ResponseBody<ResBody, M::ClassifyEos>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, M::Classifier>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let config = &*self.config;
+        let method = method_index(req.method());
+        let name = config.source.name(&req);
+        let operation = config.table.resolve(&config.shared, name.as_deref());
+        drop(name);
+        let classifier = self.make_classifier.make_classifier(&req);
+        let mut in_flight = InFlight::start(Arc::clone(&self.config), operation, method);
+        match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
+            Ok(inner) => ResponseFuture::new(inner, in_flight, classifier),
+            Err(panic) => {
+                in_flight.finish(Outcome::Error);
+                resume_unwind(panic)
+            }
+        }
+    }
+}

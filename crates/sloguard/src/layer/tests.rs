@@ -1,0 +1,470 @@
+//! Unit tests of the layer with tower-test mocks: every classification rule and every way a
+//! request can end, each recorded exactly once.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, Response, StatusCode};
+use http_body::{Body, Frame};
+use http_body_util::BodyExt;
+use sloguard_core::clock::{Timestamp, VirtualClock};
+use sloguard_core::model::{CancelledPolicy, Selector, Slo};
+use sloguard_core::{Counts, Registry};
+use tower::{Layer, Service, ServiceExt};
+use tower_test::mock;
+
+use super::*;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A body that yields prepared frames; it reports its end through `is_end_stream` (as
+/// `Full` does) unless `end_by_none` is set (as streams do).
+struct TestBody {
+    frames: VecDeque<Result<Frame<Bytes>, &'static str>>,
+    end_by_none: bool,
+}
+
+impl TestBody {
+    fn data(chunks: usize) -> Self {
+        TestBody {
+            frames: (0..chunks)
+                .map(|_| Ok(Frame::data(Bytes::from_static(b"chunk"))))
+                .collect(),
+            end_by_none: false,
+        }
+    }
+    fn streaming(frames: Vec<Result<Frame<Bytes>, &'static str>>) -> Self {
+        TestBody {
+            frames: frames.into(),
+            end_by_none: true,
+        }
+    }
+}
+
+impl Body for TestBody {
+    type Data = Bytes;
+    type Error = &'static str;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Poll::Ready(self.frames.pop_front())
+    }
+    fn is_end_stream(&self) -> bool {
+        !self.end_by_none && self.frames.is_empty()
+    }
+}
+
+type Mock = mock::Mock<Request<()>, Response<TestBody>>;
+type Handle = mock::Handle<Request<()>, Response<TestBody>>;
+
+struct Fixture {
+    registry: Registry,
+    clock: VirtualClock,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
+        let registry = Registry::builder("test").clock(clock.clock()).build();
+        registry
+            .register(Slo::availability("availability").build().expect("valid"))
+            .expect("ok");
+        Fixture { registry, clock }
+    }
+
+    fn counts(&self) -> Counts {
+        self.registry
+            .slo("availability")
+            .expect("registered")
+            .counts()
+    }
+
+    fn histogram_count(&self) -> u64 {
+        self.registry
+            .snapshot()
+            .histograms
+            .iter()
+            .filter(|h| h.name == REQUEST_DURATION)
+            .map(|h| h.histogram.count())
+            .sum()
+    }
+
+    fn active(&self) -> i64 {
+        self.registry
+            .snapshot()
+            .gauges
+            .iter()
+            .map(|g| g.value)
+            .sum()
+    }
+}
+
+fn counts(good: u64, bad: u64, cancelled: u64) -> Counts {
+    Counts {
+        good,
+        bad,
+        cancelled,
+    }
+}
+
+async fn respond<L>(
+    layer: L,
+    response: Result<Response<TestBody>, &'static str>,
+) -> Result<Response<L::Body>, BoxError>
+where
+    L: Layer<Mock>,
+    L::Service: Service<Request<()>, Response = Response<<L as BodyOf>::Body>, Error = BoxError>,
+    L: BodyOf,
+{
+    let (service, mut handle): (Mock, Handle) = mock::pair();
+    let mut service = layer.layer(service);
+    let future = service.ready().await.expect("ready").call(Request::new(()));
+    let (_, send) = handle.next_request().await.expect("request");
+    match response {
+        Ok(r) => send.send_response(r),
+        Err(e) => send.send_error(e),
+    }
+    future.await
+}
+
+/// The body type a layer's service answers with, to name it in `respond`.
+trait BodyOf {
+    type Body;
+}
+impl<M: tower_http::classify::MakeClassifier> BodyOf for SliLayer<M> {
+    type Body = ResponseBody<TestBody, M::ClassifyEos>;
+}
+
+fn status(code: u16) -> Response<TestBody> {
+    let mut r = Response::new(TestBody::data(1));
+    *r.status_mut() = StatusCode::from_u16(code).expect("code");
+    r
+}
+
+async fn drain<B: Body + Unpin>(body: B) -> Result<(), B::Error> {
+    body.collect().await.map(|_| ())
+}
+
+#[tokio::test]
+async fn http_statuses_are_classified_5xx_bad_4xx_good() {
+    let f = Fixture::new();
+    for code in [200, 204, 301, 400, 404, 429, 500, 503] {
+        let res = respond(SliLayer::new(&f.registry), Ok(status(code)))
+            .await
+            .expect("ok");
+        drain(res.into_body()).await.expect("body");
+    }
+    assert_eq!(f.counts(), counts(6, 2, 0));
+    assert_eq!(f.histogram_count(), 8);
+    assert_eq!(f.active(), 0);
+}
+
+#[tokio::test]
+async fn a_transport_error_is_bad() {
+    let f = Fixture::new();
+    let err = respond(SliLayer::new(&f.registry), Err("connection reset"))
+        .await
+        .err();
+    assert!(err.is_some());
+    assert_eq!(f.counts(), counts(0, 1, 0));
+    assert_eq!(f.histogram_count(), 1);
+}
+
+#[tokio::test]
+async fn a_status_closure_decides_failures() {
+    let f = Fixture::new();
+    let layer = SliLayer::new(&f.registry)
+        .classify_status(|s: StatusCode| s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS);
+    for code in [200, 429, 404, 500] {
+        let res = respond(layer.clone(), Ok(status(code))).await.expect("ok");
+        drain(res.into_body()).await.expect("body");
+    }
+    assert_eq!(f.counts(), counts(2, 2, 0));
+}
+
+fn grpc_headers(code: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert("grpc-status", code.parse().expect("header"));
+    h
+}
+
+#[tokio::test]
+async fn grpc_status_in_headers_or_trailers_is_classified() {
+    let f = Fixture::new();
+    // Trailers-only responses carry the status in the headers.
+    for (code, bad) in [
+        ("0", false),
+        ("5", false),
+        ("3", false),
+        ("14", true),
+        ("4", true),
+        ("13", true),
+    ] {
+        let before = f.counts();
+        let mut r = Response::new(TestBody::data(0));
+        *r.headers_mut() = grpc_headers(code);
+        let res = respond(SliLayer::grpc(&f.registry), Ok(r))
+            .await
+            .expect("ok");
+        drain(res.into_body()).await.expect("body");
+        let after = f.counts();
+        assert_eq!(
+            (after.events() - before.events(), after.bad - before.bad),
+            (1, bad as u64),
+            "code {code}"
+        );
+    }
+    // Streams carry it in the trailers: only the end of the stream decides.
+    for (code, bad) in [("0", false), ("16", false), ("13", true), ("8", true)] {
+        let before = f.counts();
+        let body = TestBody::streaming(vec![
+            Ok(Frame::data(Bytes::from_static(b"msg"))),
+            Ok(Frame::trailers(grpc_headers(code))),
+        ]);
+        let res = respond(SliLayer::grpc(&f.registry), Ok(Response::new(body)))
+            .await
+            .expect("ok");
+        assert_eq!(f.counts(), before, "nothing recorded before the trailers");
+        drain(res.into_body()).await.expect("body");
+        assert_eq!(f.counts().bad - before.bad, bad as u64, "code {code}");
+    }
+    assert_eq!(f.counts(), counts(5, 5, 0));
+    // A stream that ends without trailers has no failure status.
+    let res = respond(
+        SliLayer::grpc(&f.registry),
+        Ok(Response::new(TestBody::streaming(vec![]))),
+    )
+    .await
+    .expect("ok");
+    drain(res.into_body()).await.expect("body");
+    assert_eq!(f.counts(), counts(6, 5, 0));
+}
+
+#[tokio::test]
+async fn the_request_ends_when_the_body_ends_not_at_the_head() {
+    let f = Fixture::new();
+    let res = respond(
+        SliLayer::new(&f.registry),
+        Ok(Response::new(TestBody::streaming(vec![Ok(Frame::data(
+            Bytes::from_static(b"a"),
+        ))]))),
+    )
+    .await
+    .expect("ok");
+    assert_eq!(f.counts().events(), 0);
+    assert_eq!(f.active(), 1);
+    drain(res.into_body()).await.expect("body");
+    assert_eq!(f.counts(), counts(1, 0, 0));
+    assert_eq!(f.active(), 0);
+}
+
+#[tokio::test]
+async fn a_body_error_is_bad_once() {
+    let f = Fixture::new();
+    let body = TestBody::streaming(vec![
+        Ok(Frame::data(Bytes::from_static(b"a"))),
+        Err("reset mid-body"),
+    ]);
+    let res = respond(SliLayer::new(&f.registry), Ok(Response::new(body)))
+        .await
+        .expect("ok");
+    assert!(drain(res.into_body()).await.is_err());
+    assert_eq!(f.counts(), counts(0, 1, 0));
+    assert_eq!(f.histogram_count(), 1);
+}
+
+#[tokio::test]
+async fn a_dropped_future_is_cancelled_once() {
+    let f = Fixture::new();
+    let (service, mut handle): (Mock, Handle) = mock::pair();
+    let mut service = SliLayer::new(&f.registry).layer(service);
+    let future = service.ready().await.expect("ready").call(Request::new(()));
+    let _request = handle.next_request().await.expect("request");
+    assert_eq!(f.active(), 1);
+    drop(future);
+    assert_eq!(f.counts(), counts(0, 0, 1));
+    assert_eq!(f.active(), 0);
+    assert_eq!(f.histogram_count(), 1);
+}
+
+#[tokio::test]
+async fn a_dropped_body_is_cancelled_once_or_bad_when_the_slo_says_so() {
+    let f = Fixture::new();
+    f.registry
+        .register(
+            Slo::availability("strict")
+                .cancelled(CancelledPolicy::CountAsBad)
+                .build()
+                .expect("valid"),
+        )
+        .expect("ok");
+    let body = TestBody::streaming(vec![
+        Ok(Frame::data(Bytes::from_static(b"a"))),
+        Ok(Frame::data(Bytes::from_static(b"b"))),
+    ]);
+    let res = respond(SliLayer::new(&f.registry), Ok(Response::new(body)))
+        .await
+        .expect("ok");
+    let mut body = res.into_body();
+    let _first = body.frame().await.expect("frame").expect("ok");
+    drop(body);
+    assert_eq!(f.counts(), counts(0, 0, 1));
+    assert_eq!(
+        f.registry.slo("strict").expect("strict").counts(),
+        counts(0, 1, 0)
+    );
+    assert_eq!(f.histogram_count(), 1);
+}
+
+#[tokio::test]
+async fn an_empty_body_finishes_at_the_head() {
+    let f = Fixture::new();
+    // A server never polls a body that is already at its end; the request must not wait for it.
+    let res = respond(
+        SliLayer::new(&f.registry),
+        Ok(Response::new(TestBody::data(0))),
+    )
+    .await
+    .expect("ok");
+    assert_eq!(f.counts(), counts(1, 0, 0));
+    drop(res);
+    assert_eq!(f.counts(), counts(1, 0, 0));
+}
+
+#[derive(Clone)]
+struct Panics {
+    in_call: bool,
+}
+
+impl Service<Request<()>> for Panics {
+    type Response = Response<TestBody>;
+    type Error = Infallible;
+    type Future =
+        Pin<Box<dyn std::future::Future<Output = Result<Response<TestBody>, Infallible>> + Send>>;
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, _: Request<()>) -> Self::Future {
+        assert!(!self.in_call, "handler bug in call");
+        Box::pin(async { panic!("handler bug in poll") })
+    }
+}
+
+#[tokio::test]
+async fn a_panic_is_bad_and_keeps_unwinding() {
+    for in_call in [true, false] {
+        let f = Fixture::new();
+        let mut service = SliLayer::new(&f.registry).layer(Panics { in_call });
+        let outcome =
+            tokio::spawn(async move { service.call(Request::new(())).await.map(|_| ()) }).await;
+        assert!(outcome.expect_err("the panic reaches the task").is_panic());
+        assert_eq!(f.counts(), counts(0, 1, 0), "panic in call: {in_call}");
+        assert_eq!(f.active(), 0);
+    }
+}
+
+#[tokio::test]
+async fn latency_runs_to_the_body_end_or_to_the_head() {
+    for (end, good) in [(LatencyEnd::Body, false), (LatencyEnd::Head, true)] {
+        let f = Fixture::new();
+        f.registry
+            .register(
+                Slo::latency("latency", Duration::from_millis(300))
+                    .build()
+                    .expect("valid"),
+            )
+            .expect("ok");
+        let (service, mut handle): (Mock, Handle) = mock::pair();
+        let mut service = SliLayer::new(&f.registry).latency_until(end).layer(service);
+        let future = service.ready().await.expect("ready").call(Request::new(()));
+        let (_, send) = handle.next_request().await.expect("request");
+        f.clock.advance(Duration::from_millis(200));
+        send.send_response(Response::new(TestBody::streaming(vec![Ok(Frame::data(
+            Bytes::from_static(b"a"),
+        ))])));
+        let body = future.await.expect("ok").into_body();
+        f.clock.advance(Duration::from_millis(200));
+        drain(body).await.expect("body");
+        let latency = f.registry.slo("latency").expect("latency").counts();
+        assert_eq!(
+            latency,
+            if good {
+                counts(1, 0, 0)
+            } else {
+                counts(0, 1, 0)
+            },
+            "{end:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn operations_come_from_a_function_and_feed_the_slos_that_select_them() {
+    let f = Fixture::new();
+    f.registry
+        .register(
+            Slo::availability("pay")
+                .operations(Selector::routes(["pay"]))
+                .build()
+                .expect("valid"),
+        )
+        .expect("ok");
+    let layer = SliLayer::new(&f.registry).operation_fn(|req| {
+        let name = if req.uri.path().starts_with("/pay") {
+            "pay"
+        } else {
+            "refund"
+        };
+        Some(name.into())
+    });
+    let (service, mut handle): (Mock, Handle) = mock::pair();
+    let mut service = layer.layer(service);
+    for path in ["/pay/1", "/pay/2", "/refund/9"] {
+        let future = service
+            .ready()
+            .await
+            .expect("ready")
+            .call(Request::builder().uri(path).body(()).expect("request"));
+        let (_, send) = handle.next_request().await.expect("request");
+        send.send_response(status(500));
+        drain(future.await.expect("ok").into_body())
+            .await
+            .expect("body");
+    }
+    assert_eq!(f.counts(), counts(0, 3, 0));
+    assert_eq!(
+        f.registry.slo("pay").expect("pay").counts(),
+        counts(0, 2, 0)
+    );
+    assert_eq!(layer.operation_count(), 2);
+    let routes: Vec<String> = f
+        .registry
+        .snapshot()
+        .histograms
+        .iter()
+        .flat_map(|h| {
+            h.labels
+                .iter()
+                .filter(|(k, _)| k == "http_route")
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    assert_eq!(routes, ["pay", "refund"]);
+}
+
+#[test]
+fn the_layer_and_service_are_clone_send_sync() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    assert_traits::<SliLayer>();
+    assert_traits::<Sli<Mock>>();
+    assert_traits::<
+        SliLayer<
+            tower_http::classify::SharedClassifier<tower_http::classify::GrpcErrorsAsFailures>,
+        >,
+    >();
+}
