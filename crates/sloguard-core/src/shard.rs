@@ -122,7 +122,7 @@ fn assign_slot() -> usize {
 /// A value with one shard per recording thread. See the module docs.
 pub struct Sharded<T> {
     slots: Box<[OnceLock<Box<CachePadded<T>>>]>,
-    overflow: CachePadded<T>,
+    overflow: Box<CachePadded<T>>,
 }
 
 impl<T: Default> Sharded<T> {
@@ -130,7 +130,7 @@ impl<T: Default> Sharded<T> {
     pub fn new() -> Self {
         Sharded {
             slots: (0..MAX_SLOTS).map(|_| OnceLock::new()).collect(),
-            overflow: CachePadded::default(),
+            overflow: Box::default(),
         }
     }
 
