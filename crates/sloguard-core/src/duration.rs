@@ -165,6 +165,28 @@ pub fn format_duration(d: Duration) -> String {
     out
 }
 
+/// Writes a duration for people, in its two largest units: `3h 10m`, `2d 4h`, `45s`.
+///
+/// Used where non-specialists read times (alert summaries, status pages); it rounds down and
+/// is not meant to be parsed back.
+pub fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let parts = [
+        (secs / 86_400, "d"),
+        (secs / 3_600 % 24, "h"),
+        (secs / 60 % 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let Some(first) = parts.iter().position(|(n, _)| *n > 0) else {
+        return "less than a second".to_owned();
+    };
+    let mut out = format!("{}{}", parts[first].0, parts[first].1);
+    if let Some((n, unit)) = parts.get(first + 1).filter(|(n, _)| *n > 0) {
+        out.push_str(&format!(" {n}{unit}"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +227,20 @@ mod tests {
             let e = parse_duration(text).expect_err(text);
             assert_eq!((e.position, e.reason), (position, reason), "{text}");
             assert!(e.to_string().contains("expected a number and a unit"));
+        }
+    }
+
+    #[test]
+    fn human_form_keeps_two_units() {
+        let cases = [
+            (11_400, "3h 10m"),
+            (86_400 * 2 + 3_600 * 4 + 59, "2d 4h"),
+            (45, "45s"),
+            (3_600, "1h"),
+            (0, "less than a second"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(human_duration(Duration::from_secs(secs)), want);
         }
     }
 

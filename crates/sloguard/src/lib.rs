@@ -15,6 +15,8 @@
 
 pub use sloguard_core::*;
 
+#[cfg(feature = "expose")]
+pub mod expose;
 #[cfg(feature = "tower")]
 pub mod layer;
 #[cfg(feature = "tower")]

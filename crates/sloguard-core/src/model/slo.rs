@@ -32,7 +32,8 @@ impl Sli {
     }
 }
 
-/// A validated objective: the share of events that must be good, strictly between 0 and 1.
+/// A validated objective: the share of events that must be good, strictly between 0 and 1,
+/// resolved to 12 decimal places.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Objective {
     ratio: f64,
@@ -50,8 +51,7 @@ impl Objective {
         self.ratio * 100.0
     }
 
-    /// The error budget `1 - objective`, e.g. 0.001. Computed from the value as it was
-    /// given (`(100 - 99.9) / 100` for a percentage), which keeps the last digits right.
+    /// The error budget `1 - objective`, e.g. 0.001 (both rounded to 12 decimals).
     pub const fn error_budget(self) -> f64 {
         self.budget
     }
@@ -271,11 +271,14 @@ impl SloBuilder {
                 DefinitionErrorKind::NameHasControlCharacter,
             ));
         }
-        let objective = match self.objective {
-            ObjectiveInput::Percent(p) => (p / 100.0, (100.0 - p) / 100.0),
-            ObjectiveInput::Ratio(r) => (r, 1.0 - r),
+        // Rounded to 12 decimals: `99.9 / 100` is 0.9990000000000001 in binary, which would
+        // leak into exported objectives and burn rates; no real objective needs more digits.
+        let round = |x: f64| (x * 1e12).round() / 1e12;
+        let ratio = match self.objective {
+            ObjectiveInput::Percent(p) => round(p / 100.0),
+            ObjectiveInput::Ratio(r) => round(r),
         };
-        let (ratio, budget) = objective;
+        let budget = round(1.0 - ratio);
         // NaN fails both comparisons, so it is refused here too.
         if !(ratio > 0.0 && ratio < 1.0 && budget > 0.0) {
             return Err(fail(

@@ -1,0 +1,149 @@
+//! Golden tests of the text formats and the JSON document. Regenerate with
+//! `UPDATE_GOLDEN=1 cargo test -p sloguard golden`, then read the diff before committing.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sloguard_core::clock::{Timestamp, VirtualClock};
+use sloguard_core::histogram::Boundaries;
+use sloguard_core::model::Slo;
+use sloguard_core::{Outcome, Registry};
+
+use super::text::{render, Format};
+
+fn check(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("src/expose/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with UPDATE_GOLDEN=1", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from its golden file:\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+/// A service and SLO names that need escaping, traffic with failures, a latency SLO that has
+/// seen nothing (no burn-rate samples), a request histogram and an in-flight gauge.
+fn hostile_registry() -> Registry {
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
+    let registry = Registry::builder("pay\"ments\\ \u{e9}quipe")
+        .clock(clock.clock())
+        .build();
+    let availability = registry
+        .register(
+            Slo::availability("disponibilit\u{e9} \"99.9%\" \\ all")
+                .build()
+                .expect("valid"),
+        )
+        .expect("ok");
+    registry
+        .register(
+            Slo::latency("latency", Duration::from_millis(300))
+                .objective_percent(99.0)
+                .build()
+                .expect("valid"),
+        )
+        .expect("ok");
+    for i in 0..1_000u64 {
+        registry.advance_to(Timestamp::from_unix_secs(1_767_225_600 + i / 10));
+        let outcome = if i % 100 == 0 {
+            Outcome::Error
+        } else {
+            Outcome::Success
+        };
+        availability.record(outcome, Duration::from_millis(20));
+    }
+    registry.advance_to(Timestamp::from_unix_secs(1_767_225_700));
+    let h = registry.classic_histogram(
+        "http_server_request_duration_seconds",
+        &[
+            ("http_request_method", "GET"),
+            ("http_route", "/a\nb \"q\" \\"),
+            ("http_response_status_code", "200"),
+        ],
+        Boundaries::new([
+            Duration::from_millis(5),
+            Duration::from_millis(300),
+            Duration::from_secs(1),
+        ])
+        .expect("fits"),
+    );
+    for ms in [1, 5, 6, 300, 301, 2_000] {
+        h.record(Duration::from_millis(ms));
+    }
+    let g = registry.gauge(
+        "http_server_active_requests",
+        &[("http_request_method", "GET")],
+    );
+    g.increment();
+    registry
+}
+
+#[test]
+fn prometheus_text_golden() {
+    check(
+        "hostile.prom",
+        &render(&hostile_registry().snapshot(), Format::Prometheus),
+    );
+}
+
+#[test]
+fn openmetrics_golden() {
+    check(
+        "hostile.om",
+        &render(&hostile_registry().snapshot(), Format::OpenMetrics),
+    );
+}
+
+#[test]
+fn json_golden_and_round_trip() {
+    let text = super::json::render(&hostile_registry().snapshot());
+    check("hostile.json", &text);
+    let doc: super::json::StatusDocument = serde_json::from_str(&text).expect("parses back");
+    let latency = doc.slo("latency").expect("listed");
+    assert_eq!(
+        latency.burn_rate.get("5m"),
+        Some(None),
+        "a window without events is null"
+    );
+    assert_eq!(latency.budget_remaining, 1.0);
+    assert_eq!(
+        serde_json::to_string_pretty(&doc).expect("serialises"),
+        text
+    );
+}
+
+#[test]
+fn empty_registry_renders_valid_empty_families() {
+    let registry = Registry::builder("empty").build();
+    check(
+        "empty.prom",
+        &render(&registry.snapshot(), Format::Prometheus),
+    );
+    check(
+        "empty.om",
+        &render(&registry.snapshot(), Format::OpenMetrics),
+    );
+}
+
+#[test]
+fn status_page_escapes_and_shows_each_slo() {
+    let page = super::html::render(&hostile_registry().snapshot());
+    assert!(page.contains("disponibilit\u{e9} &quot;99.9%&quot; \\ all"));
+    assert!(!page.contains("\"99.9%\""));
+    assert!(
+        page.contains("class=\"budget\">-900.0%</span>"),
+        "1% bad on a 0.1% budget"
+    );
+    assert!(page.contains("class=\"budget\">100.0%</span>"));
+    assert!(page.contains("http-equiv=\"refresh\""));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no external assets"
+    );
+}

@@ -1,0 +1,183 @@
+//! The `/slo` status page: one self-contained HTML page a person reads at a glance.
+//!
+//! Per SLO: a badge (healthy, ticket or page), the error budget left as a bar and a figure,
+//! the burn rate per window with the ones past an alert threshold marked, and when the
+//! budget runs out at the current pace. It refreshes itself every 10 seconds, loads nothing
+//! from anywhere, and its cards stack on a phone screen. Every name is HTML-escaped.
+
+use std::fmt::Write;
+
+use sloguard_core::duration::{format_duration, human_duration};
+use sloguard_core::model::Severity;
+use sloguard_core::snapshot::{SloSnapshot, Snapshot};
+
+const STYLE: &str = "\
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}\
+header{padding:16px 20px;background:#1d2330;color:#fff}header h1{margin:0;font-size:1.3em}\
+header p{margin:4px 0 0;opacity:.75;font-size:.9em}main{display:grid;gap:16px;padding:16px;\
+grid-template-columns:repeat(auto-fill,minmax(min(100%,380px),1fr))}\
+.slo{background:#fff;border-radius:10px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.12)}\
+.slo h2{margin:0 0 4px;font-size:1.1em;display:flex;justify-content:space-between;gap:8px;align-items:center}\
+.meta{color:#5b6475;font-size:.85em;margin:0 0 12px}.badge{font-size:.75em;padding:3px 8px;border-radius:99px;\
+color:#fff;white-space:nowrap}.ok{background:#1f8b4c}.ticket{background:#c77700}.page{background:#c62828}\
+.bar{height:14px;border-radius:7px;background:#e3e6ec;overflow:hidden}.fill{height:100%}\
+.budget-line{display:flex;justify-content:space-between;font-size:.9em;margin:10px 0 4px}\
+.budget{font-weight:700}table{width:100%;border-collapse:collapse;margin-top:12px;font-size:.85em}\
+th,td{text-align:right;padding:3px 4px;border-bottom:1px solid #eef0f3}th:first-child,td:first-child{text-align:left}\
+td.hot{color:#c62828;font-weight:700}.note{font-size:.85em;color:#5b6475;margin-top:10px}";
+
+/// Renders a snapshot as the status page.
+pub fn render(snapshot: &Snapshot) -> String {
+    let mut out = String::with_capacity(4096 + snapshot.slos.len() * 2048);
+    out.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
+    out.push_str("<meta http-equiv=\"refresh\" content=\"10\">");
+    let _ = write!(
+        out,
+        "<title>SLOs of {}</title><style>{STYLE}</style></head><body>",
+        Escaped(&snapshot.service)
+    );
+    let _ = write!(
+        out,
+        "<header><h1>Service level objectives: {}</h1><p>{} SLO(s); this page refreshes every 10 seconds.</p></header><main>",
+        Escaped(&snapshot.service),
+        snapshot.slos.len()
+    );
+    if snapshot.slos.is_empty() {
+        out.push_str("<p>No SLO is registered.</p>");
+    }
+    for slo in &snapshot.slos {
+        card(&mut out, slo);
+    }
+    out.push_str("</main></body></html>\n");
+    out
+}
+
+fn card(out: &mut String, slo: &SloSnapshot) {
+    let def = &slo.definition;
+    let (badge_class, badge) = if slo.firing(Severity::Page) {
+        ("page", "PAGE: act now")
+    } else if slo.firing(Severity::Ticket) {
+        ("ticket", "TICKET: look soon")
+    } else {
+        ("ok", "healthy")
+    };
+    let _ = write!(
+        out,
+        "<section class=\"slo\" data-slo=\"{name}\"><h2><span class=\"name\">{name}</span><span class=\"badge {badge_class}\">{badge}</span></h2>",
+        name = Escaped(def.name())
+    );
+    let what = match def.sli() {
+        sloguard_core::model::Sli::Availability => "requests succeed".to_owned(),
+        sloguard_core::model::Sli::Latency { threshold, .. } => {
+            format!("requests answer within {}", format_duration(threshold))
+        }
+    };
+    let _ = write!(
+        out,
+        "<p class=\"meta\">Objective: {}% of {what}, over {}. {}</p>",
+        trim_float(def.objective().percent()),
+        format_duration(def.period()),
+        def.description()
+            .map(|d| Escaped(d).to_string())
+            .unwrap_or_default()
+    );
+    let remaining = slo.budget_remaining();
+    let shown = (remaining * 100.0).clamp(0.0, 100.0);
+    let color = if remaining > 0.5 {
+        "#1f8b4c"
+    } else if remaining > 0.2 {
+        "#c77700"
+    } else {
+        "#c62828"
+    };
+    let _ = write!(
+        out,
+        "<div class=\"budget-line\"><span>Error budget left</span><span class=\"budget\">{:.1}%</span></div>\
+         <div class=\"bar\" role=\"meter\" aria-valuemin=\"0\" aria-valuemax=\"100\" aria-valuenow=\"{shown:.1}\">\
+         <div class=\"fill\" style=\"width:{shown:.1}%;background:{color}\"></div></div>",
+        remaining * 100.0
+    );
+    let p = &slo.evaluation.period;
+    let _ = write!(
+        out,
+        "<p class=\"note\">{} of {} events bad in the period; {} since start ({} cancelled, not counted).</p>",
+        p.bad_events,
+        p.events,
+        slo.counts.bad,
+        slo.counts.cancelled
+    );
+    out.push_str("<table><thead><tr><th>Window</th><th>Events</th><th>Bad</th><th>Burn rate</th></tr></thead><tbody>");
+    let hot = |window| {
+        slo.alerts
+            .iter()
+            .filter(|a| {
+                a.tier.enabled && (a.tier.long_window == window || a.tier.short_window == window)
+            })
+            .map(|a| a.tier.burn_rate)
+            .fold(f64::INFINITY, f64::min)
+    };
+    for w in slo.windows() {
+        let (class, rate) = match w.burn_rate {
+            Some(r) if r >= hot(w.window) => (" class=\"hot\"", format!("{r:.2}x")),
+            Some(r) => ("", format!("{r:.2}x")),
+            None => ("", "no traffic".to_owned()),
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td{class}>{rate}</td></tr>",
+            format_duration(w.window),
+            w.events,
+            w.bad_events
+        );
+    }
+    out.push_str("</tbody></table>");
+    let outlook = match slo.evaluation.time_to_exhaustion {
+        Some(d) if d.is_zero() => "The error budget is spent.".to_owned(),
+        Some(d) => format!(
+            "At the pace of the last hour, the budget runs out in {}.",
+            human_duration(d)
+        ),
+        None => "Nothing is spending the budget right now.".to_owned(),
+    };
+    let _ = write!(out, "<p class=\"note outlook\">{outlook}</p></section>");
+}
+
+fn trim_float(v: f64) -> String {
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Writes text with `& < > " '` escaped.
+struct Escaped<'a>(&'a str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '&' => f.write_str("&amp;")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                '"' => f.write_str("&quot;")?,
+                '\'' => f.write_str("&#39;")?,
+                c => std::fmt::Write::write_char(f, c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(
+            Escaped("<a href='x'>&\"</a>").to_string(),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
+        assert_eq!(trim_float(99.9), "99.9");
+        assert_eq!(trim_float(99.0), "99");
+    }
+}

@@ -1,0 +1,229 @@
+//! The `/slo.json` document: every SLO's numbers in one stable JSON shape.
+//!
+//! The same types deserialize, so tools (`sloguard check`, tests, dashboards) read the
+//! document with the definitions that wrote it. Windows keep their natural order (`5m` first)
+//! and a window without events is `null`.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sloguard_core::duration::format_duration;
+use sloguard_core::model::{Severity, Sli};
+use sloguard_core::snapshot::{SloSnapshot, Snapshot};
+
+/// The whole document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusDocument {
+    /// The service.
+    pub service: String,
+    /// When the numbers were read, Unix seconds.
+    pub taken_at: f64,
+    /// Every SLO, in registration order.
+    pub slos: Vec<SloStatus>,
+}
+
+/// One SLO.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloStatus {
+    /// The SLO's name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// `availability` or `latency`.
+    pub sli: String,
+    /// For latency SLOs: the slowest good latency, seconds.
+    pub latency_threshold_seconds: Option<f64>,
+    /// The objective as a ratio, e.g. 0.999.
+    pub objective: f64,
+    /// The objective as a percentage, e.g. 99.9.
+    pub objective_percent: f64,
+    /// The period, e.g. `30d`.
+    pub period: String,
+    /// The period in seconds.
+    pub period_seconds: f64,
+    /// Events judged since start.
+    pub events: u64,
+    /// Bad events since start.
+    pub bad_events: u64,
+    /// Cancelled events left out of the SLI since start.
+    pub cancelled_events: u64,
+    /// Events within the period.
+    pub period_events: u64,
+    /// Bad events within the period.
+    pub period_bad_events: u64,
+    /// Good share within the period; `null` without events.
+    pub sli_ratio: Option<f64>,
+    /// Budget remaining over the period (1 = untouched, below 0 = overspent).
+    pub budget_remaining: f64,
+    /// Burn rate per window, `null` for a window without events.
+    pub burn_rate: Windows,
+    /// Whether any tier of each severity fires.
+    pub alerts: AlertFlags,
+    /// Every tier of the policy.
+    pub tiers: Vec<TierStatus>,
+    /// Seconds until the budget is spent at the 1h burn rate; `null` while nothing burns.
+    pub time_to_exhaustion_seconds: Option<f64>,
+    /// When the evaluator last ran, Unix seconds; `null` before it first ran.
+    pub evaluated_at: Option<f64>,
+}
+
+/// Firing state per severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertFlags {
+    /// A page tier fires.
+    pub page: bool,
+    /// A ticket tier fires.
+    pub ticket: bool,
+}
+
+/// One alert tier.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierStatus {
+    /// Stable id, e.g. `page-1h`.
+    pub id: String,
+    /// `page` or `ticket`.
+    pub severity: String,
+    /// The burn-rate threshold.
+    pub burn_rate_threshold: f64,
+    /// The long window, e.g. `1h`.
+    pub long_window: String,
+    /// The short window, e.g. `5m`.
+    pub short_window: String,
+    /// Disabled tiers never fire.
+    pub enabled: bool,
+    /// Whether it fires.
+    pub firing: bool,
+    /// When it last changed state, Unix seconds.
+    pub since: Option<f64>,
+}
+
+/// Burn rate per window label, in window order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Windows(pub Vec<(String, Option<f64>)>);
+
+impl Windows {
+    /// The burn rate of a window label (`"5m"`), if the window is listed.
+    pub fn get(&self, window: &str) -> Option<Option<f64>> {
+        self.0.iter().find(|(w, _)| w == window).map(|(_, v)| *v)
+    }
+}
+
+impl Serialize for Windows {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Windows {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Windows;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from window (\"5m\") to burn rate or null")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Windows, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(Windows(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+impl SloStatus {
+    /// The status of one SLO snapshot.
+    pub fn from_snapshot(slo: &SloSnapshot) -> Self {
+        let def = &slo.definition;
+        let tiers = slo
+            .alerts
+            .iter()
+            .map(|a| TierStatus {
+                id: a.id.clone(),
+                severity: a.tier.severity.as_str().to_owned(),
+                burn_rate_threshold: a.tier.burn_rate,
+                long_window: format_duration(a.tier.long_window),
+                short_window: format_duration(a.tier.short_window),
+                enabled: a.tier.enabled,
+                firing: a.firing,
+                since: a.since.map(|t| t.as_unix_secs_f64()),
+            })
+            .collect();
+        let period = slo.evaluation.period;
+        SloStatus {
+            name: def.name().to_owned(),
+            description: def.description().map(str::to_owned),
+            sli: def.sli().kind().to_owned(),
+            latency_threshold_seconds: match def.sli() {
+                Sli::Latency { threshold, .. } => Some(secs(threshold)),
+                Sli::Availability => None,
+            },
+            objective: def.objective().ratio(),
+            objective_percent: def.objective().percent(),
+            period: format_duration(def.period()),
+            period_seconds: secs(def.period()),
+            events: slo.counts.events(),
+            bad_events: slo.counts.bad,
+            cancelled_events: slo.counts.cancelled,
+            period_events: period.events,
+            period_bad_events: period.bad_events,
+            sli_ratio: slo.sli(),
+            budget_remaining: slo.budget_remaining(),
+            burn_rate: Windows(
+                slo.windows()
+                    .iter()
+                    .map(|w| (format_duration(w.window), w.burn_rate))
+                    .collect(),
+            ),
+            alerts: AlertFlags {
+                page: slo.firing(Severity::Page),
+                ticket: slo.firing(Severity::Ticket),
+            },
+            tiers,
+            time_to_exhaustion_seconds: slo.evaluation.time_to_exhaustion.map(secs),
+            evaluated_at: slo.evaluated_at.map(|t| t.as_unix_secs_f64()),
+        }
+    }
+}
+
+impl StatusDocument {
+    /// The document of a snapshot.
+    pub fn from_snapshot(snapshot: &Snapshot) -> Self {
+        StatusDocument {
+            service: snapshot.service.clone(),
+            taken_at: snapshot.taken_at.as_unix_secs_f64(),
+            slos: snapshot.slos.iter().map(SloStatus::from_snapshot).collect(),
+        }
+    }
+
+    /// The SLO with this name.
+    pub fn slo(&self, name: &str) -> Option<&SloStatus> {
+        self.slos.iter().find(|s| s.name == name)
+    }
+}
+
+/// Renders a snapshot as the `/slo.json` document.
+pub fn render(snapshot: &Snapshot) -> String {
+    // Every value is finite or null by construction, so serialisation cannot fail; an empty
+    // object would still be valid JSON if it ever did.
+    serde_json::to_string_pretty(&StatusDocument::from_snapshot(snapshot))
+        .unwrap_or_else(|_| "{}".to_owned())
+}

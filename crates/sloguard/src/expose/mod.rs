@@ -1,0 +1,33 @@
+//! Exposition: the SLOs where their users already look.
+//!
+//! - [`text`]: Prometheus text 0.0.4 and OpenMetrics 1.0, chosen by the `Accept` header.
+//! - [`json`]: the `/slo.json` document (objective, period, events, SLI, budget, burn rate per
+//!   window, alert state per tier, time to exhaustion).
+//! - [`html`]: the `/slo` status page.
+//! - [`metrics`], [`slo_json`], [`slo_page`]: each as a tower service for any router.
+//!
+//! ```
+//! use sloguard::{Outcome, Registry, expose, model::Slo};
+//! use std::time::Duration;
+//!
+//! let registry = Registry::builder("payments").build();
+//! let slo = registry.register(Slo::availability("availability").build().unwrap()).unwrap();
+//! slo.record(Outcome::Error, Duration::from_millis(4));
+//! let text = expose::text::render(&registry.snapshot(), expose::text::Format::Prometheus);
+//! assert!(text.contains("sloguard_slo_bad_events_total{service=\"payments\",slo=\"availability\"} 1\n"));
+//! // With axum:
+//! // Router::new()
+//! //     .route_service("/metrics", expose::metrics(&registry))
+//! //     .route_service("/slo.json", expose::slo_json(&registry))
+//! //     .route_service("/slo", expose::slo_page(&registry))
+//! ```
+
+pub mod html;
+pub mod json;
+mod service;
+pub mod text;
+
+pub use service::{metrics, slo_json, slo_page, Endpoint};
+
+#[cfg(test)]
+mod golden;

@@ -1,0 +1,129 @@
+//! The endpoints as tower services, to mount in any router.
+
+use std::convert::Infallible;
+use std::future::{ready, Ready};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{header, Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use sloguard_core::Registry;
+use tower_service::Service;
+
+use super::text::Format;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Metrics,
+    Json,
+    Page,
+}
+
+/// One exposition endpoint (`/metrics`, `/slo.json` or `/slo`) as a tower service. Answers
+/// `GET` and `HEAD`, `405` to anything else. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    registry: Registry,
+    kind: Kind,
+}
+
+/// The `/metrics` endpoint: Prometheus text, or OpenMetrics when the scraper asks for it.
+pub fn metrics(registry: &Registry) -> Endpoint {
+    Endpoint {
+        registry: registry.clone(),
+        kind: Kind::Metrics,
+    }
+}
+
+/// The `/slo.json` endpoint.
+pub fn slo_json(registry: &Registry) -> Endpoint {
+    Endpoint {
+        registry: registry.clone(),
+        kind: Kind::Json,
+    }
+}
+
+/// The `/slo` status page.
+pub fn slo_page(registry: &Registry) -> Endpoint {
+    Endpoint {
+        registry: registry.clone(),
+        kind: Kind::Page,
+    }
+}
+
+impl Endpoint {
+    /// The response to a request with this method and `Accept` header.
+    pub fn respond(&self, method: &Method, accept: Option<&str>) -> Response<Full<Bytes>> {
+        if method != Method::GET && method != Method::HEAD {
+            return plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "use GET or HEAD\n",
+                Some("GET, HEAD"),
+            );
+        }
+        let snapshot = self.registry.snapshot();
+        let (content_type, body) = match self.kind {
+            Kind::Metrics => {
+                let format = Format::from_accept(accept);
+                (
+                    format.content_type(),
+                    super::text::render(&snapshot, format),
+                )
+            }
+            Kind::Json => ("application/json", super::json::render(&snapshot)),
+            Kind::Page => ("text/html; charset=utf-8", super::html::render(&snapshot)),
+        };
+        let body = if method == Method::HEAD {
+            Bytes::new()
+        } else {
+            Bytes::from(body)
+        };
+        let mut response = Response::new(Full::new(body));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(content_type),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        response
+    }
+}
+
+fn plain(
+    status: StatusCode,
+    text: &'static str,
+    allow: Option<&'static str>,
+) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if let Some(allow) = allow {
+        headers.insert(header::ALLOW, header::HeaderValue::from_static(allow));
+    }
+    response
+}
+
+impl<B> Service<Request<B>> for Endpoint {
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let accept = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok());
+        ready(Ok(self.respond(req.method(), accept)))
+    }
+}

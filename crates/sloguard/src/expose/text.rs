@@ -1,0 +1,368 @@
+//! Prometheus text format 0.0.4 and OpenMetrics 1.0.
+//!
+//! The SLO series follow the metric-name contract; histograms and gauges of the registry (the
+//! layer's request series, for one) follow them. A burn-rate window without events has no
+//! sample at all: absent means "no data", which is what `None` means in the engine, and keeps
+//! NaN out of dashboards and rules.
+
+use std::fmt::Write;
+
+use sloguard_core::duration::format_duration;
+use sloguard_core::model::Severity;
+use sloguard_core::snapshot::{SloSnapshot, Snapshot};
+
+/// The two text formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Prometheus text format 0.0.4.
+    Prometheus,
+    /// OpenMetrics 1.0 text.
+    OpenMetrics,
+}
+
+impl Format {
+    /// The format a scraper asks for in its `Accept` header: OpenMetrics when it lists
+    /// `application/openmetrics-text` (and not with `q=0`), Prometheus text otherwise.
+    pub fn from_accept(accept: Option<&str>) -> Self {
+        let wants_openmetrics = accept.is_some_and(|a| {
+            a.split(',').any(|part| {
+                let mut params = part.split(';').map(str::trim);
+                let media = params.next().unwrap_or_default();
+                let refused = params
+                    .filter_map(|p| p.strip_prefix("q="))
+                    .any(|q| q.trim().parse::<f64>().is_ok_and(|q| q <= 0.0));
+                media.eq_ignore_ascii_case("application/openmetrics-text") && !refused
+            })
+        });
+        if wants_openmetrics {
+            Format::OpenMetrics
+        } else {
+            Format::Prometheus
+        }
+    }
+
+    /// The `Content-Type` of a response in this format.
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            Format::Prometheus => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+}
+
+/// Renders a snapshot in `format`.
+pub fn render(snapshot: &Snapshot, format: Format) -> String {
+    let mut out =
+        String::with_capacity(1024 + snapshot.slos.len() * 2048 + snapshot.histograms.len() * 1536);
+    render_into(&mut out, snapshot, format);
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+struct Writer<'a> {
+    out: &'a mut String,
+    format: Format,
+}
+
+impl Writer<'_> {
+    /// Writes HELP, TYPE (and UNIT for OpenMetrics) of a family.
+    fn family(&mut self, name: &str, kind: Kind, help: &str) {
+        // OpenMetrics names a counter family without its `_total` suffix.
+        let family = match (self.format, kind) {
+            (Format::OpenMetrics, Kind::Counter) => name.strip_suffix("_total").unwrap_or(name),
+            _ => name,
+        };
+        let kind = match kind {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+            Kind::Histogram => "histogram",
+        };
+        let _ = write!(self.out, "# HELP {family} ");
+        escape_help(self.out, help);
+        let _ = writeln!(self.out, "\n# TYPE {family} {kind}");
+        if self.format == Format::OpenMetrics {
+            if let Some(unit) = ["seconds", "ratio"]
+                .into_iter()
+                .find(|u| family.ends_with(&format!("_{u}")))
+            {
+                let _ = writeln!(self.out, "# UNIT {family} {unit}");
+            }
+        }
+    }
+
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: Value) {
+        self.sample_with(name, labels, None, value);
+    }
+
+    /// A sample with one more label after `labels` (the `le` of a bucket).
+    fn sample_with(
+        &mut self,
+        name: &str,
+        labels: &[(&str, &str)],
+        extra: Option<(&str, &str)>,
+        value: Value,
+    ) {
+        self.out.push_str(name);
+        if !labels.is_empty() || extra.is_some() {
+            self.out.push('{');
+            for (i, (k, v)) in labels.iter().chain(extra.as_ref()).enumerate() {
+                if i > 0 {
+                    self.out.push(',');
+                }
+                self.out.push_str(k);
+                self.out.push_str("=\"");
+                escape_label(self.out, v);
+                self.out.push('"');
+            }
+            self.out.push('}');
+        }
+        self.out.push(' ');
+        match value {
+            Value::Int(v) => {
+                let _ = write!(self.out, "{v}");
+            }
+            Value::Float(v) => write_float(self.out, v),
+        }
+        self.out.push('\n');
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Value {
+    Int(u64),
+    Float(f64),
+}
+
+fn write_float(out: &mut String, v: f64) {
+    if v.is_nan() {
+        out.push_str("NaN");
+    } else if v.is_infinite() {
+        out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
+    } else {
+        // Debug keeps a decimal point or exponent ("1.0", "1e-7"): valid in both formats.
+        let _ = write!(out, "{v:?}");
+    }
+}
+
+/// Label values escape backslash, double quote and line feed; everything else, non-ASCII
+/// included, is written as is (Rust strings are always valid UTF-8).
+fn escape_label(out: &mut String, v: &str) {
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn escape_help(out: &mut String, v: &str) {
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn help_for(name: &str) -> &'static str {
+    match name {
+        "http_server_request_duration_seconds" => "Duration of HTTP server requests.",
+        "http_server_active_requests" => "Number of active HTTP server requests.",
+        "sloguard_operation_duration_seconds" => "Duration of operations instrumented with #[sli].",
+        _ => "Recorded by sloguard.",
+    }
+}
+
+/// Renders a snapshot into `out`.
+pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
+    let mut w = Writer { out, format };
+    let service = snapshot.service.as_str();
+    fn ids<'a>(service: &'a str, slo: &'a SloSnapshot) -> [(&'static str, &'a str); 2] {
+        [("service", service), ("slo", slo.definition.name())]
+    }
+    let ids = |slo| ids(service, slo);
+
+    w.family(
+        "sloguard_slo_events_total",
+        Kind::Counter,
+        "Events judged by the SLI (cancelled events left out of the SLI are not counted).",
+    );
+    for slo in &snapshot.slos {
+        w.sample(
+            "sloguard_slo_events_total",
+            &ids(slo),
+            Value::Int(slo.counts.events()),
+        );
+    }
+    w.family(
+        "sloguard_slo_bad_events_total",
+        Kind::Counter,
+        "Events that missed the SLI.",
+    );
+    for slo in &snapshot.slos {
+        w.sample(
+            "sloguard_slo_bad_events_total",
+            &ids(slo),
+            Value::Int(slo.counts.bad),
+        );
+    }
+    w.family(
+        "sloguard_slo_objective_ratio",
+        Kind::Gauge,
+        "The SLO's objective: the share of events that must be good.",
+    );
+    for slo in &snapshot.slos {
+        w.sample(
+            "sloguard_slo_objective_ratio",
+            &ids(slo),
+            Value::Float(slo.definition.objective().ratio()),
+        );
+    }
+    w.family("sloguard_slo_burn_rate", Kind::Gauge, "How fast the error budget is spent over the window; 1 spends exactly the budget over the period. No sample for a window without events.");
+    for slo in &snapshot.slos {
+        for burn in slo.windows() {
+            if let Some(rate) = burn.burn_rate {
+                let window = format_duration(burn.window);
+                let [service, slo_name] = ids(slo);
+                w.sample(
+                    "sloguard_slo_burn_rate",
+                    &[service, slo_name, ("window", &window)],
+                    Value::Float(rate),
+                );
+            }
+        }
+    }
+    w.family(
+        "sloguard_slo_error_budget_remaining_ratio",
+        Kind::Gauge,
+        "Share of the error budget left over the SLO period; below zero when overspent.",
+    );
+    for slo in &snapshot.slos {
+        w.sample(
+            "sloguard_slo_error_budget_remaining_ratio",
+            &ids(slo),
+            Value::Float(slo.budget_remaining()),
+        );
+    }
+    w.family(
+        "sloguard_slo_alert_firing",
+        Kind::Gauge,
+        "1 while a multiwindow multi-burn-rate alert of this severity fires.",
+    );
+    for slo in &snapshot.slos {
+        for severity in Severity::ALL {
+            let [service, slo_name] = ids(slo);
+            let firing = u64::from(slo.firing(severity));
+            w.sample(
+                "sloguard_slo_alert_firing",
+                &[service, slo_name, ("severity", severity.as_str())],
+                Value::Int(firing),
+            );
+        }
+    }
+
+    let mut last_family = "";
+    for series in &snapshot.histograms {
+        if series.name != last_family {
+            w.family(&series.name, Kind::Histogram, help_for(&series.name));
+            last_family = &series.name;
+        }
+        let labels: Vec<(&str, &str)> = series
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let bucket = format!("{}_bucket", series.name);
+        let h = &series.histogram;
+        let mut le = String::new();
+        for (bound, count) in h.classic() {
+            le.clear();
+            write_float(&mut le, bound.as_secs_f64());
+            w.sample_with(&bucket, &labels, Some(("le", &le)), Value::Int(*count));
+        }
+        w.sample_with(
+            &bucket,
+            &labels,
+            Some(("le", "+Inf")),
+            Value::Int(h.count()),
+        );
+        w.sample(
+            &format!("{}_sum", series.name),
+            &labels,
+            Value::Float(h.sum_nanos() as f64 / 1e9),
+        );
+        w.sample(
+            &format!("{}_count", series.name),
+            &labels,
+            Value::Int(h.count()),
+        );
+    }
+
+    let mut last_family = "";
+    for series in &snapshot.gauges {
+        if series.name != last_family {
+            w.family(&series.name, Kind::Gauge, help_for(&series.name));
+            last_family = &series.name;
+        }
+        let labels: Vec<(&str, &str)> = series
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        w.sample(&series.name, &labels, Value::Float(series.value as f64));
+    }
+
+    if format == Format::OpenMetrics {
+        w.out.push_str("# EOF\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_header_negotiation() {
+        assert_eq!(Format::from_accept(None), Format::Prometheus);
+        assert_eq!(Format::from_accept(Some("text/plain")), Format::Prometheus);
+        let prometheus_scraper = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1";
+        assert_eq!(
+            Format::from_accept(Some(prometheus_scraper)),
+            Format::OpenMetrics
+        );
+        assert_eq!(
+            Format::from_accept(Some("application/openmetrics-text; q=0")),
+            Format::Prometheus
+        );
+        assert_eq!(
+            Format::from_accept(Some("application/openmetrics-text;q=0.0")),
+            Format::Prometheus
+        );
+    }
+
+    #[test]
+    fn floats_are_written_the_way_both_formats_read_them() {
+        let cases = [
+            (1.0, "1.0"),
+            (0.005, "0.005"),
+            (1e-7, "1e-7"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "+Inf"),
+            (-2.5, "-2.5"),
+        ];
+        for (v, want) in cases {
+            let mut s = String::new();
+            write_float(&mut s, v);
+            assert_eq!(s, want);
+        }
+    }
+}
