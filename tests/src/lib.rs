@@ -1,10 +1,188 @@
-//! Helpers for sloguard's end-to-end tests (the tests live in `tests/`).
+//! Helpers for sloguard's end-to-end tests: start an example as a real process, talk to it
+//! over real TCP on 127.0.0.1, and read what it exposes.
 //!
 //! ```
-//! assert!(sloguard_e2e::in_ci() || !sloguard_e2e::in_ci());
+//! assert_eq!(sloguard_e2e::sum_samples("a_count{x=\"1\"} 2\na_count{x=\"2\"} 3\nb 9\n", "a_count"), 5.0);
 //! ```
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
 
 /// Whether the tests run in CI, where a missing outside program is a failure, not a skip.
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The path of an outside program (`promtool`, `wrk`, ...), or `None` outside CI when it is
+/// not installed (the caller then skips, saying so). In CI a missing program fails the test.
+pub fn program(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            !in_ci(),
+            "{name} is required in CI (.ci/run installs it) but is not on PATH"
+        );
+        eprintln!("skipping: {name} is not installed (CI installs it)");
+    }
+    found
+}
+
+/// Builds an example of `sloguard-examples` and returns its executable.
+pub fn build_example(name: &str) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "sloguard-examples",
+            "--example",
+            name,
+            "--message-format=json",
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cargo runs");
+    assert!(output.status.success(), "building example {name} failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|msg| msg["target"]["name"] == name)
+        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo did not report the executable of example {name}"))
+}
+
+/// A running example process, killed when dropped.
+pub struct Example {
+    child: Child,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+}
+
+impl Example {
+    /// Builds and starts an example on a free loopback port, and waits (at most 60 s) for the
+    /// `listening on http://ADDR` line it prints first.
+    pub fn start(name: &str, extra_args: &[&str]) -> Example {
+        let exe = build_example(name);
+        let mut child = Command::new(exe)
+            .args(extra_args)
+            .env("SLOGUARD_ADDR", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("example starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(first)) = lines.next() {
+                let _ = tx.send(first);
+            }
+            // Keep draining so the example never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let first = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the example prints its address");
+        let addr = first
+            .strip_prefix("listening on http://")
+            .and_then(|a| a.trim().parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line: {first:?}"));
+        Example { child, addr }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 GET on a new connection: status and body.
+pub async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    get_with(addr, path, None).await
+}
+
+/// A GET with an `Accept` header.
+pub async fn get_with(addr: SocketAddr, path: &str, accept: Option<&str>) -> (u16, String) {
+    let mut sender = connect(addr).await;
+    let mut req = Request::get(path).header("host", addr.to_string());
+    if let Some(accept) = accept {
+        req = req.header("accept", accept);
+    }
+    let response = sender
+        .send_request(req.body(Empty::<Bytes>::new()).expect("request"))
+        .await
+        .expect("response");
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// A GET that reads the head and the first body frame, then drops the connection: the
+/// client going away mid-body.
+pub async fn get_and_hang_up(addr: SocketAddr, path: &str) -> u16 {
+    let mut sender = connect(addr).await;
+    let req = Request::get(path)
+        .header("host", addr.to_string())
+        .body(Empty::<Bytes>::new())
+        .expect("request");
+    let mut response = sender.send_request(req).await.expect("response");
+    let status = response.status().as_u16();
+    let _first = response.body_mut().frame().await;
+    status
+}
+
+async fn connect(addr: SocketAddr) -> hyper::client::conn::http1::SendRequest<Empty<Bytes>> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    // The connection task ends when the sender and response are dropped.
+    tokio::spawn(connection);
+    sender
+}
+
+/// The sum of every sample of `name` in a Prometheus text exposition (any labels).
+pub fn sum_samples(exposition: &str, name: &str) -> f64 {
+    exposition
+        .lines()
+        .filter(|l| {
+            l.starts_with(name) && matches!(l.as_bytes().get(name.len()), Some(b'{' | b' '))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// The `/slo.json` document of a running service.
+pub async fn status(addr: SocketAddr) -> sloguard::expose::json::StatusDocument {
+    let (code, body) = get(addr, "/slo.json").await;
+    assert_eq!(code, 200);
+    serde_json::from_str(&body).expect("a valid /slo.json")
 }
