@@ -1,0 +1,47 @@
+//! The tonic and plain hyper examples, each started as a process and called over loopback.
+
+use sloguard_e2e::{get, status, Example};
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::HealthCheckRequest;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_calls_are_classified_by_grpc_status() {
+    let example = Example::start("tonic_service", &[]);
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", example.addr))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connects");
+    let mut client = HealthClient::new(channel);
+    for _ in 0..5 {
+        let reply = client
+            .check(HealthCheckRequest { service: "payments".into() })
+            .await
+            .expect("payments is known");
+        assert_eq!(reply.into_inner().status(), ServingStatus::Serving);
+    }
+    // An unknown service is NotFound: the client's mistake, not a server fault.
+    let missing = client.check(HealthCheckRequest { service: "missing".into() }).await;
+    assert_eq!(missing.expect_err("unknown service").code(), tonic::Code::NotFound);
+
+    let doc = status(example.addr).await;
+    let slo = doc.slo("availability").expect("registered");
+    assert_eq!((slo.events, slo.bad_events), (6, 0));
+    let (_, metrics) = get(example.addr, "/metrics").await;
+    assert!(metrics.contains("http_route=\"/grpc.health.v1.Health/Check\""), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plain_hyper_service_records_one_operation() {
+    let example = Example::start("hyper_service", &[]);
+    for path in ["/", "/?status=500", "/anything?status=404", "/x"] {
+        get(example.addr, path).await;
+    }
+    let doc = status(example.addr).await;
+    let slo = doc.slo("availability").expect("registered");
+    assert_eq!((slo.events, slo.bad_events), (4, 1));
+    let (_, metrics) = get(example.addr, "/metrics").await;
+    assert!(metrics.contains("http_route=\"echo\""));
+    assert!(!metrics.contains("http_route=\"/x\""), "never the raw path");
+}
