@@ -27,7 +27,10 @@ async fn echo(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallibl
         .and_then(|s| s.parse::<u16>().ok())
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    let mut response = Response::new(Full::new(Bytes::from(format!("echo: {}\n", status.as_u16()))));
+    let mut response = Response::new(Full::new(Bytes::from(format!(
+        "echo: {}\n",
+        status.as_u16()
+    ))));
     *response.status_mut() = status;
     Ok(response)
 }
@@ -35,7 +38,11 @@ async fn echo(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallibl
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::builder("echo").build();
-    registry.register(Slo::availability("availability").objective_percent(99.5).build()?)?;
+    registry.register(
+        Slo::availability("availability")
+            .objective_percent(99.5)
+            .build()?,
+    )?;
     let _sampler = registry.start_sampler();
     let layer = SliLayer::new(&registry).operation("echo");
 

@@ -14,7 +14,11 @@ use tonic::service::Routes;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::builder("health").build();
-    registry.register(Slo::availability("availability").objective_percent(99.9).build()?)?;
+    registry.register(
+        Slo::availability("availability")
+            .objective_percent(99.9)
+            .build()?,
+    )?;
     let _sampler = registry.start_sampler();
 
     let (reporter, health) = tonic_health::server::health_reporter();

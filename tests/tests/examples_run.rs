@@ -16,20 +16,32 @@ async fn grpc_calls_are_classified_by_grpc_status() {
     let mut client = HealthClient::new(channel);
     for _ in 0..5 {
         let reply = client
-            .check(HealthCheckRequest { service: "payments".into() })
+            .check(HealthCheckRequest {
+                service: "payments".into(),
+            })
             .await
             .expect("payments is known");
         assert_eq!(reply.into_inner().status(), ServingStatus::Serving);
     }
     // An unknown service is NotFound: the client's mistake, not a server fault.
-    let missing = client.check(HealthCheckRequest { service: "missing".into() }).await;
-    assert_eq!(missing.expect_err("unknown service").code(), tonic::Code::NotFound);
+    let missing = client
+        .check(HealthCheckRequest {
+            service: "missing".into(),
+        })
+        .await;
+    assert_eq!(
+        missing.expect_err("unknown service").code(),
+        tonic::Code::NotFound
+    );
 
     let doc = status(example.addr).await;
     let slo = doc.slo("availability").expect("registered");
     assert_eq!((slo.events, slo.bad_events), (6, 0));
     let (_, metrics) = get(example.addr, "/metrics").await;
-    assert!(metrics.contains("http_route=\"/grpc.health.v1.Health/Check\""), "{metrics}");
+    assert!(
+        metrics.contains("http_route=\"/grpc.health.v1.Health/Check\""),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
