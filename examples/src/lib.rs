@@ -39,3 +39,17 @@ pub fn announce(addr: SocketAddr) {
 pub async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
+
+/// The README's tonic line, compiled so it cannot go stale: tonic's own server with the gRPC
+/// preset as a layer.
+pub async fn serve_grpc_with_tonic_server(
+    registry: &sloguard::Registry,
+    addr: SocketAddr,
+) -> Result<(), tonic::transport::Error> {
+    let (_reporter, health) = tonic_health::server::health_reporter();
+    tonic::transport::Server::builder()
+        .layer(sloguard::SliLayer::grpc(registry))
+        .add_service(health)
+        .serve(addr)
+        .await
+}

@@ -5,6 +5,8 @@
 //!   window, alert state per tier, time to exhaustion).
 //! - [`html`]: the `/slo` status page.
 //! - [`metrics`], [`slo_json`], [`slo_page`]: each as a tower service for any router.
+//! - `serve` (feature `server`): all three on a listener of their own, 127.0.0.1:9464 by
+//!   default, for workers without an HTTP server.
 //!
 //! ```
 //! use sloguard::{Outcome, Registry, expose, model::Slo};
@@ -24,9 +26,13 @@
 
 pub mod html;
 pub mod json;
+#[cfg(feature = "server")]
+mod server;
 mod service;
 pub mod text;
 
+#[cfg(feature = "server")]
+pub use server::{serve, serve_on, ExpositionServer, DEFAULT_ADDR};
 pub use service::{metrics, slo_json, slo_page, Endpoint};
 
 #[cfg(test)]

@@ -1,0 +1,111 @@
+//! A standalone exposition listener, for services with no HTTP server of their own (workers,
+//! queue consumers, batch jobs): one call serves `/metrics`, `/slo.json` and `/slo`.
+//!
+//! The socket is bound before the call returns, so a taken port is an error the caller sees.
+//! Requests are served on one background thread with its own small runtime; dropping the
+//! returned [`ExpositionServer`] stops it.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use sloguard_core::Registry;
+use tokio::sync::Notify;
+
+use super::service::{metrics, slo_json, slo_page};
+
+/// Where [`serve`] listens: loopback only, port 9464 (the port OpenTelemetry's Prometheus
+/// exporter uses by default).
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
+
+/// A running exposition listener; dropping it stops the listener.
+#[derive(Debug)]
+pub struct ExpositionServer {
+    addr: SocketAddr,
+    stop: Arc<Notify>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ExpositionServer {
+    /// The address it listens on (useful when started on port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for ExpositionServer {
+    fn drop(&mut self) {
+        self.stop.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Serves the registry's endpoints on [`DEFAULT_ADDR`] (127.0.0.1:9464).
+pub fn serve(registry: &Registry) -> io::Result<ExpositionServer> {
+    serve_on(registry, DEFAULT_ADDR)
+}
+
+/// Serves the registry's endpoints on `addr`: `/metrics`, `/slo.json`, `/slo`; `404` elsewhere.
+pub fn serve_on(registry: &Registry, addr: SocketAddr) -> io::Result<ExpositionServer> {
+    let listener = TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let stop = Arc::new(Notify::new());
+    let registry = registry.clone();
+    let thread = {
+        let stop = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("sloguard-exposition".into())
+            .spawn(move || runtime.block_on(accept_loop(listener, registry, stop)))?
+    };
+    Ok(ExpositionServer {
+        addr,
+        stop,
+        thread: Some(thread),
+    })
+}
+
+async fn accept_loop(listener: TcpListener, registry: Registry, stop: Arc<Notify>) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: keep serving the next ones.
+                Err(_) => continue,
+            },
+            _ = stop.notified() => return,
+        };
+        let registry = registry.clone();
+        let service = tower::service_fn(move |req: Request<Incoming>| {
+            let endpoint = match req.uri().path() {
+                "/metrics" => Some(metrics(&registry)),
+                "/slo.json" => Some(slo_json(&registry)),
+                "/slo" | "/" => Some(slo_page(&registry)),
+                _ => None,
+            };
+            let accept = req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok());
+            let response = match endpoint {
+                Some(e) => e.respond(req.method(), accept),
+                None => super::service::not_found(),
+            };
+            std::future::ready(Ok::<_, std::convert::Infallible>(response))
+        });
+        tokio::spawn(async move {
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+                .await;
+        });
+    }
+}
