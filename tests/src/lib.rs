@@ -143,6 +143,19 @@ pub async fn get_with(addr: SocketAddr, path: &str, accept: Option<&str>) -> (u1
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// A GET that returns `None` instead of failing when the server is not (yet) there: for
+/// polling programs that are starting up.
+pub async fn try_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
+    tokio::spawn(connection);
+    let req = Request::get(path).header("host", addr.to_string()).body(Empty::<Bytes>::new()).ok()?;
+    let response = sender.send_request(req).await.ok()?;
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    Some((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
 /// A GET that reads the head and the first body frame, then drops the connection: the
 /// client going away mid-body.
 pub async fn get_and_hang_up(addr: SocketAddr, path: &str) -> u16 {
@@ -185,4 +198,63 @@ pub async fn status(addr: SocketAddr) -> sloguard::expose::json::StatusDocument 
     let (code, body) = get(addr, "/slo.json").await;
     assert_eq!(code, 200);
     serde_json::from_str(&body).expect("a valid /slo.json")
+}
+
+/// A child process killed (and reaped) when dropped, so no test leaves servers behind.
+pub struct Daemon(pub Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port that was free a moment ago (for programs that cannot report the port
+/// they bound themselves).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A fresh temporary directory for one test run.
+pub fn temp_dir(label: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("sloguard-{label}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Percent-encodes a query-string value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Polls `check` every 200 ms until it returns `Some`, for at most `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        if std::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

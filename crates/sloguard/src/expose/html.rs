@@ -19,7 +19,7 @@ grid-template-columns:repeat(auto-fill,minmax(min(100%,380px),1fr))}\
 .slo{background:#fff;border-radius:10px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.12)}\
 .slo h2{margin:0 0 4px;font-size:1.1em;display:flex;justify-content:space-between;gap:8px;align-items:center}\
 .meta{color:#5b6475;font-size:.85em;margin:0 0 12px}.badge{font-size:.75em;padding:3px 8px;border-radius:99px;\
-color:#fff;white-space:nowrap}.ok{background:#1f8b4c}.ticket{background:#c77700}.page{background:#c62828}\
+color:#fff;white-space:nowrap}.ok{background:#1f8b4c}.starting{background:#6b7280}.ticket{background:#c77700}.page{background:#c62828}\
 .bar{height:14px;border-radius:7px;background:#e3e6ec;overflow:hidden}.fill{height:100%}\
 .budget-line{display:flex;justify-content:space-between;font-size:.9em;margin:10px 0 4px}\
 .budget{font-weight:700}table{width:100%;border-collapse:collapse;margin-top:12px;font-size:.85em}\
@@ -55,7 +55,10 @@ pub fn render(snapshot: &Snapshot) -> String {
 
 fn card(out: &mut String, slo: &SloSnapshot) {
     let def = &slo.definition;
-    let (badge_class, badge) = if slo.firing(Severity::Page) {
+    let (badge_class, badge) = if slo.evaluated_at.is_none() {
+        // Alert state comes from the evaluator; before its first run, do not claim health.
+        ("starting", "starting: alerts not evaluated yet")
+    } else if slo.firing(Severity::Page) {
         ("page", "PAGE: act now")
     } else if slo.firing(Severity::Ticket) {
         ("ticket", "TICKET: look soon")
