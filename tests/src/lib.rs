@@ -147,9 +147,14 @@ pub async fn get_with(addr: SocketAddr, path: &str, accept: Option<&str>) -> (u1
 /// polling programs that are starting up.
 pub async fn try_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .ok()?;
     tokio::spawn(connection);
-    let req = Request::get(path).header("host", addr.to_string()).body(Empty::<Bytes>::new()).ok()?;
+    let req = Request::get(path)
+        .header("host", addr.to_string())
+        .body(Empty::<Bytes>::new())
+        .ok()?;
     let response = sender.send_request(req).await.ok()?;
     let status = response.status().as_u16();
     let body = response.into_body().collect().await.ok()?.to_bytes();
@@ -235,7 +240,9 @@ pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

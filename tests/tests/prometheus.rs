@@ -7,10 +7,21 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use sloguard_e2e::{encode, eventually, free_port, get, get_with, program, status, temp_dir, try_get, Daemon, Example};
+use sloguard_e2e::{
+    encode, eventually, free_port, get, get_with, program, status, temp_dir, try_get, Daemon,
+    Example,
+};
 
 async fn traffic(example: &Example) {
-    for path in ["/pay", "/pay", "/refund", "/pay?status=500", "/refund?status=503", "/pay?delay_ms=350", "/pay?status=404"] {
+    for path in [
+        "/pay",
+        "/pay",
+        "/refund",
+        "/pay?status=500",
+        "/refund?status=503",
+        "/pay?delay_ms=350",
+        "/pay?status=404",
+    ] {
         get(example.addr, path).await;
     }
 }
@@ -23,21 +34,35 @@ fn promtool_check(promtool: &std::path::Path, exposition: &str) -> (bool, String
         .stderr(Stdio::piped())
         .spawn()
         .expect("promtool starts");
-    child.stdin.take().expect("stdin").write_all(exposition.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(exposition.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("promtool ends");
-    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), report)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promtool_reports_nothing_on_our_output() {
-    let Some(promtool) = program("promtool") else { return };
+    let Some(promtool) = program("promtool") else {
+        return;
+    };
     let example = Example::start("axum_service", &[]);
     traffic(&example).await;
     let (_, metrics) = get(example.addr, "/metrics").await;
     assert!(metrics.contains("sloguard_slo_burn_rate"));
     let (ok, report) = promtool_check(&promtool, &metrics);
-    assert!(ok && report.trim().is_empty(), "promtool: {report}\n{metrics}");
+    assert!(
+        ok && report.trim().is_empty(),
+        "promtool: {report}\n{metrics}"
+    );
     // The hostile golden output (quotes, backslashes, newlines, non-ASCII in labels) too.
     let hostile = include_str!("../../crates/sloguard/src/expose/golden/hostile.prom");
     let (ok, report) = promtool_check(&promtool, hostile);
@@ -45,7 +70,11 @@ async fn promtool_reports_nothing_on_our_output() {
 }
 
 async fn query(prometheus: std::net::SocketAddr, promql: &str) -> Option<f64> {
-    let (code, body) = try_get(prometheus, &format!("/api/v1/query?query={}", encode(promql))).await?;
+    let (code, body) = try_get(
+        prometheus,
+        &format!("/api/v1/query?query={}", encode(promql)),
+    )
+    .await?;
     if code != 200 {
         return None;
     }
@@ -55,7 +84,9 @@ async fn query(prometheus: std::net::SocketAddr, promql: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_prometheus_scrapes_the_values_we_serve() {
-    let Some(prometheus) = program("prometheus") else { return };
+    let Some(prometheus) = program("prometheus") else {
+        return;
+    };
     let example = Example::start("axum_service", &[]);
     traffic(&example).await;
 
@@ -73,7 +104,10 @@ async fn a_real_prometheus_scrapes_the_values_we_serve() {
     let _server = Daemon(
         Command::new(prometheus)
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -84,28 +118,58 @@ async fn a_real_prometheus_scrapes_the_values_we_serve() {
 
     // Two scrapes at least.
     let scrapes = eventually(Duration::from_secs(60), || async {
-        query(api, "count_over_time(up{job=\"payments\"}[5m])").await.filter(|n| *n >= 2.0)
+        query(api, "count_over_time(up{job=\"payments\"}[5m])")
+            .await
+            .filter(|n| *n >= 2.0)
     })
     .await;
-    assert!(scrapes.is_some(), "Prometheus did not scrape the example twice within 60 s");
+    assert!(
+        scrapes.is_some(),
+        "Prometheus did not scrape the example twice within 60 s"
+    );
     assert_eq!(query(api, "up{job=\"payments\"}").await, Some(1.0));
 
     let served = status(example.addr).await;
     let availability = served.slo("availability").expect("availability");
-    let events = query(api, "sloguard_slo_events_total{slo=\"availability\",service=\"payments\"}").await;
+    let events = query(
+        api,
+        "sloguard_slo_events_total{slo=\"availability\",service=\"payments\"}",
+    )
+    .await;
     assert_eq!(events, Some(availability.events as f64));
     let bad = query(api, "sloguard_slo_bad_events_total{slo=\"availability\"}").await;
     assert_eq!(bad, Some(availability.bad_events as f64));
-    let burn_served = availability.burn_rate.get("5m").flatten().expect("traffic in 5m");
-    let burn_scraped = query(api, "sloguard_slo_burn_rate{slo=\"availability\",window=\"5m\"}").await.expect("scraped");
-    assert!((burn_scraped - burn_served).abs() <= 1e-9 * burn_served, "{burn_scraped} vs {burn_served}");
+    let burn_served = availability
+        .burn_rate
+        .get("5m")
+        .flatten()
+        .expect("traffic in 5m");
+    let burn_scraped = query(
+        api,
+        "sloguard_slo_burn_rate{slo=\"availability\",window=\"5m\"}",
+    )
+    .await
+    .expect("scraped");
+    assert!(
+        (burn_scraped - burn_served).abs() <= 1e-9 * burn_served,
+        "{burn_scraped} vs {burn_served}"
+    );
     let latency_bad = query(api, "sloguard_slo_bad_events_total{slo=\"latency\"}").await;
     assert_eq!(latency_bad, Some(2.0), "/pay 500 and the 350 ms /pay");
     // The request histogram made it too, with the SLO threshold as an exact bucket.
-    let under_300ms = query(api, "sum(http_server_request_duration_seconds_bucket{http_route=\"/pay\",le=\"0.3\"})").await;
+    let under_300ms = query(
+        api,
+        "sum(http_server_request_duration_seconds_bucket{http_route=\"/pay\",le=\"0.3\"})",
+    )
+    .await;
     assert_eq!(under_300ms, Some(4.0));
     // The OpenMetrics rendering is what Prometheus asked for and parsed.
-    let (_, om) = get_with(example.addr, "/metrics", Some("application/openmetrics-text; version=1.0.0")).await;
+    let (_, om) = get_with(
+        example.addr,
+        "/metrics",
+        Some("application/openmetrics-text; version=1.0.0"),
+    )
+    .await;
     assert!(om.ends_with("# EOF\n"));
     let _ = std::fs::remove_dir_all(&dir);
 }

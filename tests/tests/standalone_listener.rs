@@ -10,7 +10,9 @@ use sloguard_e2e::get;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_the_endpoints_and_stops_when_dropped() {
     let registry = Registry::builder("worker").build();
-    let jobs = registry.register(Slo::availability("jobs").build().expect("valid")).expect("ok");
+    let jobs = registry
+        .register(Slo::availability("jobs").build().expect("valid"))
+        .expect("ok");
     jobs.record(Outcome::Success, Duration::from_millis(3));
     jobs.record(Outcome::Error, Duration::from_millis(9));
 
@@ -29,5 +31,8 @@ async fn serves_the_endpoints_and_stops_when_dropped() {
     assert_eq!(taken.kind(), std::io::ErrorKind::AddrInUse);
 
     drop(server);
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "stopped listening");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "stopped listening"
+    );
 }

@@ -8,7 +8,9 @@ use sloguard_e2e::{get, program, status, temp_dir, Daemon, Example};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_renders_every_slo_with_its_budget() {
-    let Some(chromium) = program("chromium") else { return };
+    let Some(chromium) = program("chromium") else {
+        return;
+    };
     let example = Example::start("axum_service", &[]);
     for path in ["/pay", "/pay?status=500", "/refund", "/pay?delay_ms=320"] {
         get(example.addr, path).await;
@@ -31,7 +33,10 @@ async fn chromium_renders_every_slo_with_its_budget() {
                 "--disable-sync",
                 "--virtual-time-budget=2000",
             ])
-            .arg(format!("--user-data-dir={}", profile.join("profile").display()))
+            .arg(format!(
+                "--user-data-dir={}",
+                profile.join("profile").display()
+            ))
             .arg("--dump-dom")
             .arg(format!("http://{}/slo", example.addr))
             .stdout(out)
@@ -41,7 +46,10 @@ async fn chromium_renders_every_slo_with_its_budget() {
     );
     let deadline = Instant::now() + Duration::from_secs(90);
     while browser.0.try_wait().ok().flatten().is_none() {
-        assert!(Instant::now() < deadline, "chromium did not finish within 90 s");
+        assert!(
+            Instant::now() < deadline,
+            "chromium did not finish within 90 s"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let dom = std::fs::read_to_string(&dom_file).expect("dom");
@@ -52,7 +60,10 @@ async fn chromium_renders_every_slo_with_its_budget() {
             .find(|s| s.contains(&format!("data-slo=\"{}\"", slo.name)))
             .unwrap_or_else(|| panic!("no card for {} in the DOM", slo.name));
         assert!(card.contains(&format!("<span class=\"name\">{}</span>", slo.name)));
-        let figure = format!("<span class=\"budget\">{:.1}%</span>", slo.budget_remaining * 100.0);
+        let figure = format!(
+            "<span class=\"budget\">{:.1}%</span>",
+            slo.budget_remaining * 100.0
+        );
         assert!(card.contains(&figure), "{} should show {figure}", slo.name);
     }
     let _ = std::fs::remove_dir_all(&profile);

@@ -88,6 +88,7 @@ impl RegistryBuilder {
                 histograms: Mutex::new(BTreeMap::new()),
                 gauges: Mutex::new(BTreeMap::new()),
                 sinks: RwLock::new(self.sinks),
+                observers: RwLock::new(Vec::new()),
                 sink_panics: AtomicU64::new(0),
                 sink_panic_reported: AtomicBool::new(false),
             }),
@@ -118,6 +119,7 @@ struct EvalState {
 }
 
 type SeriesKey = (String, Vec<(String, String)>);
+type Observer = dyn Fn(&Snapshot) + Send + Sync;
 
 struct Inner {
     service: String,
@@ -128,6 +130,7 @@ struct Inner {
     histograms: Mutex<BTreeMap<SeriesKey, Histogram>>,
     gauges: Mutex<BTreeMap<SeriesKey, Gauge>>,
     sinks: RwLock<Vec<Box<dyn AlertSink>>>,
+    observers: RwLock<Vec<Box<Observer>>>,
     sink_panics: AtomicU64,
     sink_panic_reported: AtomicBool,
 }
@@ -289,6 +292,13 @@ impl Registry {
         write(&self.inner.sinks).push(Box::new(sink));
     }
 
+    /// Calls `observer` with a fresh snapshot after every evaluation (on the evaluator's
+    /// thread): how bridges publish the SLO series to other metric systems. A panicking
+    /// observer is caught and counted with the sink panics.
+    pub fn on_tick(&self, observer: impl Fn(&Snapshot) + Send + Sync + 'static) {
+        write(&self.inner.observers).push(Box::new(observer));
+    }
+
     /// Alert sink panics caught since start.
     pub fn sink_panics(&self) -> u64 {
         self.inner.sink_panics.load(Ordering::Relaxed)
@@ -332,6 +342,15 @@ impl Registry {
         }
         if !transitions.is_empty() {
             self.deliver(&transitions);
+        }
+        let observers = read(&self.inner.observers);
+        if !observers.is_empty() {
+            let snapshot = self.snapshot();
+            for observer in observers.iter() {
+                if catch_unwind(AssertUnwindSafe(|| observer(&snapshot))).is_err() {
+                    self.inner.sink_panics.fetch_add(1, Ordering::Relaxed);
+                }
+            }
         }
     }
 

@@ -15,6 +15,7 @@
 
 pub use sloguard_core::*;
 
+pub mod bridge;
 #[cfg(feature = "expose")]
 pub mod expose;
 #[cfg(feature = "tower")]

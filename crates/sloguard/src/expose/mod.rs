@@ -4,7 +4,7 @@
 //! - [`json`]: the `/slo.json` document (objective, period, events, SLI, budget, burn rate per
 //!   window, alert state per tier, time to exhaustion).
 //! - [`html`]: the `/slo` status page.
-//! - [`metrics`], [`slo_json`], [`slo_page`]: each as a tower service for any router.
+//! - [`metrics()`], [`slo_json`], [`slo_page`]: each as a tower service for any router.
 //! - `serve` (feature `server`): all three on a listener of their own, 127.0.0.1:9464 by
 //!   default, for workers without an HTTP server.
 //!

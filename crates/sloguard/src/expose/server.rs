@@ -22,7 +22,8 @@ use super::service::{metrics, slo_json, slo_page};
 
 /// Where [`serve`] listens: loopback only, port 9464 (the port OpenTelemetry's Prometheus
 /// exporter uses by default).
-pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
+pub const DEFAULT_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
 
 /// A running exposition listener; dropping it stops the listener.
 #[derive(Debug)]
@@ -58,7 +59,9 @@ pub fn serve_on(registry: &Registry, addr: SocketAddr) -> io::Result<ExpositionS
     let listener = TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
     let stop = Arc::new(Notify::new());
     let registry = registry.clone();
     let thread = {
@@ -95,7 +98,10 @@ async fn accept_loop(listener: TcpListener, registry: Registry, stop: Arc<Notify
                 "/slo" | "/" => Some(slo_page(&registry)),
                 _ => None,
             };
-            let accept = req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok());
+            let accept = req
+                .headers()
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok());
             let response = match endpoint {
                 Some(e) => e.respond(req.method(), accept),
                 None => super::service::not_found(),

@@ -94,7 +94,11 @@ impl Endpoint {
 
 /// A `404` for paths that are not an endpoint.
 pub(crate) fn not_found() -> Response<Full<Bytes>> {
-    plain(StatusCode::NOT_FOUND, "not found: try /metrics, /slo.json or /slo\n", None)
+    plain(
+        StatusCode::NOT_FOUND,
+        "not found: try /metrics, /slo.json or /slo\n",
+        None,
+    )
 }
 
 fn plain(
