@@ -17,15 +17,30 @@ fn sloguard_registry() -> Registry {
     let registry = Registry::builder("bench").build();
     for i in 0..100 {
         let slo = registry
-            .register(Slo::availability(format!("slo-{i}")).build().expect("valid"))
+            .register(
+                Slo::availability(format!("slo-{i}"))
+                    .build()
+                    .expect("valid"),
+            )
             .expect("registered");
         for n in 0..50u64 {
-            slo.record(if n % 10 == 0 { Outcome::Error } else { Outcome::Success }, Duration::from_millis(n));
+            slo.record(
+                if n % 10 == 0 {
+                    Outcome::Error
+                } else {
+                    Outcome::Success
+                },
+                Duration::from_millis(n),
+            );
         }
         let route = format!("/route/{i}");
         let h = registry.classic_histogram(
             "http_server_request_duration_seconds",
-            &[("http_request_method", "GET"), ("http_route", &route), ("http_response_status_code", "200")],
+            &[
+                ("http_request_method", "GET"),
+                ("http_route", &route),
+                ("http_response_status_code", "200"),
+            ],
             Boundaries::http_default(),
         );
         for n in 0..50u64 {
@@ -55,7 +70,9 @@ fn renders(c: &mut Criterion) {
             }
         }
     });
-    group.bench_function("metrics_exporter_prometheus/100series", |b| b.iter(|| black_box(handle.render())));
+    group.bench_function("metrics_exporter_prometheus/100series", |b| {
+        b.iter(|| black_box(handle.render()))
+    });
     group.finish();
 }
 
