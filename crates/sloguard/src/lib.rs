@@ -15,6 +15,7 @@
 
 pub use sloguard_core::*;
 
+pub mod attribute;
 pub mod bridge;
 #[cfg(feature = "expose")]
 pub mod expose;
@@ -22,6 +23,8 @@ pub mod expose;
 pub mod layer;
 #[cfg(feature = "tower")]
 pub use layer::SliLayer;
+#[cfg(feature = "macros")]
+pub use sloguard_macros::sli;
 
 // The README's code blocks are compiled and run as doctests, so they cannot go stale.
 #[cfg(doctest)]

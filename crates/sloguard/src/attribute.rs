@@ -1,0 +1,292 @@
+//! Runtime support of the `#[sli]` attribute: the default registry, call sites resolved once,
+//! and how a function's return value becomes an outcome.
+//!
+//! ```
+//! use sloguard::{attribute::ClassifyError, model::Slo, Registry};
+//!
+//! #[derive(Debug)]
+//! enum ChargeError { CardDeclined, GatewayDown }
+//!
+//! // A declined card is the customer's business, not a fault of the service.
+//! impl ClassifyError for ChargeError {
+//!     fn is_fault(&self) -> bool { matches!(self, ChargeError::GatewayDown) }
+//! }
+//!
+//! let registry = Registry::builder("payments").build();
+//! registry.register(Slo::availability("charges").build().unwrap()).unwrap();
+//! sloguard::attribute::set_default_registry(registry.clone()).unwrap();
+//!
+//! #[sloguard::sli(slo = "charges", operation = "charge_card")]
+//! fn charge(declined: bool) -> Result<u32, ChargeError> {
+//!     if declined { Err(ChargeError::CardDeclined) } else { Ok(42) }
+//! }
+//!
+//! charge(false).unwrap();
+//! charge(true).unwrap_err();
+//! let counts = registry.slo("charges").unwrap().counts();
+//! assert_eq!((counts.good, counts.bad), (2, 0));
+//! ```
+//!
+//! A call site resolves its SLO the first time it runs (from the registry named in the
+//! attribute, or the default one) and keeps the handles in a `static`; every later call costs
+//! two clock reads and the core record. A name that no SLO defines is reported once on
+//! standard error with the file and line of the attribute, and those calls are not recorded:
+//! a typo never takes the host down.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+use sloguard_core::clock::Clock;
+use sloguard_core::histogram::{Boundaries, Histogram};
+use sloguard_core::model::Sli;
+use sloguard_core::{Outcome, Registry, SloRecorder};
+
+/// The operation histogram of calls instrumented with `#[sli]`.
+pub const OPERATION_DURATION: &str = "sloguard_operation_duration_seconds";
+
+static DEFAULT: OnceLock<Registry> = OnceLock::new();
+
+/// Sets the process-wide registry that `#[sli]` call sites use when the attribute names none.
+/// It can be set once; a second call returns the registry it was given back.
+pub fn set_default_registry(registry: Registry) -> Result<(), Registry> {
+    DEFAULT.set(registry)
+}
+
+/// The process-wide default registry, if one was set.
+pub fn default_registry() -> Option<&'static Registry> {
+    DEFAULT.get()
+}
+
+/// Lets an error type say that some of its errors are not the service's fault (a validation
+/// error, a declined card): those count as good events. Errors of types that do not implement
+/// it are all faults.
+pub trait ClassifyError {
+    /// Whether this error is the service's fault (default: yes).
+    fn is_fault(&self) -> bool {
+        true
+    }
+}
+
+/// What `registry = ...` in the attribute may evaluate to.
+pub trait IntoRegistry {
+    /// The registry.
+    fn into_registry(self) -> Registry;
+}
+
+impl IntoRegistry for Registry {
+    fn into_registry(self) -> Registry {
+        self
+    }
+}
+
+impl IntoRegistry for &Registry {
+    fn into_registry(self) -> Registry {
+        self.clone()
+    }
+}
+
+/// The handles of one call site, resolved once.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Resolved {
+    slo: SloRecorder,
+    clock: Clock,
+    /// Per outcome: success, error, cancelled.
+    histograms: [Histogram; 3],
+}
+
+/// One `#[sli]` call site. Created by the macro as a `static`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CallSite {
+    slo: &'static str,
+    operation: &'static str,
+    location: &'static str,
+    resolved: OnceLock<Resolved>,
+    reported: AtomicBool,
+}
+
+impl CallSite {
+    #[doc(hidden)]
+    pub const fn new(slo: &'static str, operation: &'static str, location: &'static str) -> Self {
+        CallSite {
+            slo,
+            operation,
+            location,
+            resolved: OnceLock::new(),
+            reported: AtomicBool::new(false),
+        }
+    }
+
+    /// The handles, resolving them on first use from `explicit` or the default registry.
+    #[inline]
+    pub fn resolve(
+        &'static self,
+        explicit: impl FnOnce() -> Option<Registry>,
+    ) -> Option<&'static Resolved> {
+        if let Some(r) = self.resolved.get() {
+            return Some(r);
+        }
+        self.resolve_slow(explicit)
+    }
+
+    #[cold]
+    fn resolve_slow(
+        &'static self,
+        explicit: impl FnOnce() -> Option<Registry>,
+    ) -> Option<&'static Resolved> {
+        let registry = explicit().or_else(|| DEFAULT.get().cloned());
+        let Some(registry) = registry else {
+            self.report(format_args!(
+                "no registry: call sloguard::attribute::set_default_registry at start-up or name one with `registry = ...`"
+            ));
+            return None;
+        };
+        let Some(slo) = registry.slo(self.slo) else {
+            self.report(format_args!(
+                "no SLO named {:?} in the registry of service {:?} (it has: {})",
+                self.slo,
+                registry.service(),
+                registry.slo_names().join(", ")
+            ));
+            return None;
+        };
+        let boundaries = match slo.definition().sli() {
+            Sli::Latency { threshold, .. } => Boundaries::http_default()
+                .with([threshold])
+                .unwrap_or_else(|_| Boundaries::http_default()),
+            Sli::Availability => Boundaries::http_default(),
+        };
+        let histogram = |outcome: Outcome| {
+            registry.classic_histogram(
+                OPERATION_DURATION,
+                &[("operation", self.operation), ("outcome", outcome.as_str())],
+                boundaries.clone(),
+            )
+        };
+        let resolved = Resolved {
+            clock: registry.clock().clone(),
+            histograms: [
+                histogram(Outcome::Success),
+                histogram(Outcome::Error),
+                histogram(Outcome::Cancelled),
+            ],
+            slo,
+        };
+        Some(self.resolved.get_or_init(|| resolved))
+    }
+
+    fn report(&self, why: std::fmt::Arguments<'_>) {
+        if !self.reported.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "sloguard: #[sli] at {}: {why}; calls there are not recorded",
+                self.location
+            );
+        }
+    }
+}
+
+/// Records one call when finished, or as cancelled (error while panicking) when dropped.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Guard {
+    resolved: Option<&'static Resolved>,
+    start: u64,
+}
+
+impl Guard {
+    #[doc(hidden)]
+    #[inline]
+    pub fn start(resolved: Option<&'static Resolved>) -> Self {
+        let start = resolved.map_or(0, |r| r.clock.now().as_unix_nanos());
+        Guard { resolved, start }
+    }
+
+    #[doc(hidden)]
+    #[inline]
+    pub fn finish(mut self, outcome: Outcome) {
+        self.record(outcome);
+    }
+
+    #[inline]
+    fn record(&mut self, outcome: Outcome) {
+        if let Some(r) = self.resolved.take() {
+            let latency = r.clock.now().as_unix_nanos().saturating_sub(self.start);
+            r.slo.record_nanos(outcome, latency);
+            let index = match outcome {
+                Outcome::Success => 0,
+                Outcome::Error => 1,
+                Outcome::Cancelled => 2,
+            };
+            r.histograms[index].record_nanos(latency);
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // Reached only when `finish` was not: the future was dropped, or the body panicked.
+        let outcome = if std::thread::panicking() {
+            Outcome::Error
+        } else {
+            Outcome::Cancelled
+        };
+        self.record(outcome);
+    }
+}
+
+/// Wraps a return value so the most specific outcome rule applies (autoref specialization):
+/// `Result` with a [`ClassifyError`] error, then any `Result`, then any other value.
+#[doc(hidden)]
+pub struct Probe<'a, T>(pub &'a T);
+
+#[doc(hidden)]
+pub trait ViaClassifyError {
+    fn __sloguard_outcome(&self) -> Outcome;
+}
+#[doc(hidden)]
+pub trait ViaResult {
+    fn __sloguard_outcome(&self) -> Outcome;
+}
+#[doc(hidden)]
+pub trait ViaAny {
+    fn __sloguard_outcome(&self) -> Outcome;
+}
+
+impl<T, E: ClassifyError> ViaClassifyError for &&Probe<'_, Result<T, E>> {
+    fn __sloguard_outcome(&self) -> Outcome {
+        match self.0 {
+            Ok(_) => Outcome::Success,
+            Err(e) if e.is_fault() => Outcome::Error,
+            Err(_) => Outcome::Success,
+        }
+    }
+}
+
+impl<T, E> ViaResult for &Probe<'_, Result<T, E>> {
+    fn __sloguard_outcome(&self) -> Outcome {
+        match self.0 {
+            Ok(_) => Outcome::Success,
+            Err(_) => Outcome::Error,
+        }
+    }
+}
+
+impl<T> ViaAny for Probe<'_, T> {
+    fn __sloguard_outcome(&self) -> Outcome {
+        Outcome::Success
+    }
+}
+
+/// Applies `bad_if` / `good_if` predicates over the default outcome.
+#[doc(hidden)]
+#[inline]
+pub fn decide(default: Outcome, bad: Option<bool>, good: Option<bool>) -> Outcome {
+    if bad == Some(true) {
+        Outcome::Error
+    } else if good == Some(true) {
+        Outcome::Success
+    } else {
+        default
+    }
+}

@@ -1,0 +1,4 @@
+#[sloguard::sli(slo = "a", slo = "b")]
+fn f() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[sloguard::sli(operation = "resize")]
+fn f() {}
+
+fn main() {}

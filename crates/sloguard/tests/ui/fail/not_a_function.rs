@@ -1,0 +1,4 @@
+#[sloguard::sli(slo = "jobs")]
+struct Job;
+
+fn main() {}
