@@ -42,7 +42,7 @@ pub(crate) fn expand(args: &Args, mut function: ItemFn) -> TokenStream {
         let instrumented = quote! {
             ::std::boxed::Box::pin(async move {
                 #prologue
-                #[allow(unreachable_code)]
+                #[allow(unreachable_code, clippy::diverging_sub_expression)]
                 let __sloguard_result = async move #inner_body.await;
                 #judge
                 __sloguard_result
@@ -54,7 +54,7 @@ pub(crate) fn expand(args: &Args, mut function: ItemFn) -> TokenStream {
         quote!({
             #prologue
             // A diverging body makes the tail unreachable; that is the user's code, not a bug.
-            #[allow(unreachable_code)]
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
             let __sloguard_result = async move { #bind #body; __sloguard_r }.await;
             #judge
             __sloguard_result
@@ -63,7 +63,7 @@ pub(crate) fn expand(args: &Args, mut function: ItemFn) -> TokenStream {
         let bind = typed_result(&function.sig.output);
         quote!({
             #prologue
-            #[allow(clippy::redundant_closure_call, unreachable_code)]
+            #[allow(clippy::redundant_closure_call, clippy::diverging_sub_expression, unreachable_code)]
             let __sloguard_result = (move || { #bind #body; __sloguard_r })();
             #judge
             __sloguard_result

@@ -98,7 +98,8 @@ fn an_error_type_can_say_an_error_is_not_a_fault() {
     );
 }
 
-fn is_empty_page(v: &Vec<u32>) -> bool {
+// The predicate takes `&ReturnType`, or anything it derefs to.
+fn is_empty_page(v: &[u32]) -> bool {
     v.is_empty()
 }
 fn is_cached(v: &Result<u32, String>) -> bool {

@@ -8,7 +8,7 @@ impl sloguard::attribute::ClassifyError for Invalid {
     }
 }
 
-fn empty(v: &Vec<u8>) -> bool {
+fn empty(v: &[u8]) -> bool {
     v.is_empty()
 }
 
