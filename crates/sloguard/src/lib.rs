@@ -21,6 +21,8 @@ pub mod bridge;
 pub mod expose;
 #[cfg(feature = "tower")]
 pub mod layer;
+#[cfg(feature = "spec")]
+pub mod spec;
 #[cfg(feature = "tower")]
 pub use layer::SliLayer;
 #[cfg(feature = "macros")]

@@ -70,31 +70,47 @@ pub enum DefinitionErrorKind {
     DuplicateName,
 }
 
+impl DefinitionError {
+    /// What is wrong, without the SLO and field (for callers that report those themselves).
+    pub fn reason(&self) -> String {
+        self.kind.to_string()
+    }
+}
+
 impl fmt::Display for DefinitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SLO {:?}, field `{}`: ", self.slo, self.field)?;
-        match &self.kind {
-            DefinitionErrorKind::EmptyName => write!(f, "the name is empty; give the SLO a name"),
-            DefinitionErrorKind::NameHasControlCharacter => {
+        write!(
+            f,
+            "SLO {:?}, field `{}`: {}",
+            self.slo, self.field, self.kind
+        )
+    }
+}
+
+impl fmt::Display for DefinitionErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::EmptyName => write!(f, "the name is empty; give the SLO a name"),
+            Self::NameHasControlCharacter => {
                 write!(f, "the name holds a control character (newline, tab, ...)")
             }
-            DefinitionErrorKind::ObjectiveOutOfRange { ratio } => write!(
+            Self::ObjectiveOutOfRange { ratio } => write!(
                 f,
                 "objective {} is out of range; it must be above 0% and below 100% \
                  (for example 99.9 as a percentage or 0.999 as a ratio)",
                 ratio
             ),
-            DefinitionErrorKind::ZeroDuration => write!(f, "must be longer than zero"),
-            DefinitionErrorKind::PeriodTooShort { period } => write!(
+            Self::ZeroDuration => write!(f, "must be longer than zero"),
+            Self::PeriodTooShort { period } => write!(
                 f,
                 "period {} is too short; it must be at least 1h",
                 format_duration(*period)
             ),
-            DefinitionErrorKind::InvalidBurnRate { burn_rate } => write!(
+            Self::InvalidBurnRate { burn_rate } => write!(
                 f,
                 "burn-rate threshold {burn_rate} must be a number greater than zero"
             ),
-            DefinitionErrorKind::UnreachableBurnRate {
+            Self::UnreachableBurnRate {
                 burn_rate,
                 max_burn_rate,
             } => write!(
@@ -103,20 +119,20 @@ impl fmt::Display for DefinitionError {
                  burn rate is at most {max_burn_rate:.3} (every event bad); lower the threshold \
                  or disable the tier"
             ),
-            DefinitionErrorKind::ShortWindowNotShorter { short, long } => write!(
+            Self::ShortWindowNotShorter { short, long } => write!(
                 f,
                 "short window {} must be shorter than the long window {}",
                 format_duration(*short),
                 format_duration(*long)
             ),
-            DefinitionErrorKind::WindowLongerThanPeriod { window, period } => write!(
+            Self::WindowLongerThanPeriod { window, period } => write!(
                 f,
                 "window {} is longer than the SLO period {}; shorten the window, lengthen the \
                  period, or disable the tier",
                 format_duration(*window),
                 format_duration(*period)
             ),
-            DefinitionErrorKind::DuplicateName => {
+            Self::DuplicateName => {
                 write!(f, "another SLO of this service already has this name")
             }
         }

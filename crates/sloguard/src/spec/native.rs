@@ -1,0 +1,290 @@
+//! The native spec format.
+//!
+//! ```yaml
+//! service: payments
+//! labels: {team: payments}
+//! slos:
+//!   - name: latency
+//!     description: Payments answer within 300 ms.
+//!     objective: 99          # percent
+//!     period: 30d            # default 30d
+//!     sli: {latency: {threshold: 300ms}}   # or: sli: availability
+//!     operations: {routes: [/pay]}         # or {prefix: /api/}, or all (default)
+//!     cancelled: exclude                   # or bad
+//!     alerting:
+//!       name: PaymentsLatency
+//!       runbook_url: https://runbooks.example/payments-latency
+//!       min_events: 100
+//!       disable: [ticket-3d]               # tier ids, or `page` / `ticket`
+//!       labels: {team: payments}
+//!       annotations: {dashboard: https://grafana.example/d/payments}
+//! ```
+//!
+//! The shortest forms: `{"service": "API de pagamentos", "availability": 99.9}` and
+//! `{"service": "x", "latency": {"threshold": "300ms", "objective": 99}}`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use sloguard_core::model::{
+    AlertPolicy, AlertTier, CancelledPolicy, Selector, Severity, Slo, SloBuilder,
+};
+
+use super::values::{DurationText, Either, ObjectiveOrMap, Percent};
+use super::{AlertingMeta, SloSpec, SpecError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NativeSpec {
+    #[serde(default)]
+    version: Option<String>,
+    service: String,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    slos: Vec<NativeSlo>,
+    #[serde(default)]
+    availability: Option<ObjectiveOrMap<AvailabilityShort>>,
+    #[serde(default)]
+    latency: Option<LatencyShort>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AvailabilityShort {
+    objective: Percent,
+    #[serde(default)]
+    period: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LatencyShort {
+    threshold: DurationText,
+    objective: Percent,
+    #[serde(default)]
+    period: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NativeSlo {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    objective: Percent,
+    #[serde(default)]
+    period: Option<DurationText>,
+    // `singleton_map` reads `{latency: {...}}` (and a plain `availability`) in YAML and JSON
+    // alike, instead of YAML tags.
+    #[serde(with = "serde_yaml_ng::with::singleton_map")]
+    sli: SliSpec,
+    #[serde(default, with = "serde_yaml_ng::with::singleton_map")]
+    operations: Option<OperationsSpec>,
+    #[serde(default)]
+    cancelled: Option<CancelledSpec>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    alerting: Option<AlertingSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SliSpec {
+    Availability,
+    Latency(LatencySli),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LatencySli {
+    threshold: DurationText,
+    #[serde(default = "yes")]
+    require_success: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OperationsSpec {
+    All,
+    Routes(Vec<String>),
+    Prefix(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CancelledSpec {
+    Exclude,
+    Bad,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertingSpec {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    runbook_url: Option<String>,
+    #[serde(default)]
+    min_events: u64,
+    #[serde(default)]
+    tiers: Option<Vec<TierSpec>>,
+    #[serde(default)]
+    disable: Vec<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierSpec {
+    severity: SeveritySpec,
+    burn_rate: f64,
+    long_window: DurationText,
+    short_window: DurationText,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SeveritySpec {
+    Page,
+    Ticket,
+}
+
+/// Applies the fields every format shares to a builder.
+fn period(b: SloBuilder, p: Option<DurationText>) -> SloBuilder {
+    match p {
+        Some(p) => b.period(p.0),
+        None => b,
+    }
+}
+
+impl NativeSpec {
+    pub(crate) fn into_slos(
+        self,
+    ) -> Result<(String, BTreeMap<String, String>, Vec<SloSpec>), SpecError> {
+        if let Some(v) = &self.version {
+            if v != "sloguard/v1" {
+                return Err(SpecError::new(
+                    "version",
+                    format!("unknown version {v:?}; expected \"sloguard/v1\" (or leave it out)"),
+                ));
+            }
+        }
+        if self.service.trim().is_empty() {
+            return Err(SpecError::new("service", "the service name is empty"));
+        }
+        let mut slos = Vec::new();
+        if let Some(short) = self.availability {
+            let builder = match short.0 {
+                Either::Objective(p) => Slo::availability("availability").objective_percent(p.0),
+                Either::Map(m) => period(
+                    Slo::availability("availability").objective_percent(m.objective.0),
+                    m.period,
+                ),
+            };
+            slos.push(SloSpec::plain(builder, "availability")?);
+        }
+        if let Some(short) = self.latency {
+            let builder = period(
+                Slo::latency("latency", short.threshold.0).objective_percent(short.objective.0),
+                short.period,
+            );
+            slos.push(SloSpec::plain(builder, "latency")?);
+        }
+        for (i, slo) in self.slos.into_iter().enumerate() {
+            slos.push(slo.into_spec(i)?);
+        }
+        if slos.is_empty() {
+            return Err(SpecError::new(
+                "slos",
+                "the spec defines no SLO: list them under `slos`, or use the short forms `availability: 99.9` or `latency: {threshold: 300ms, objective: 99}`",
+            ));
+        }
+        Ok((self.service, self.labels, slos))
+    }
+}
+
+impl NativeSlo {
+    fn into_spec(self, index: usize) -> Result<SloSpec, SpecError> {
+        let at = |field: &str| format!("slos[{index}].{field}");
+        let mut builder = match self.sli {
+            SliSpec::Availability => Slo::availability(self.name.clone()),
+            SliSpec::Latency(l) => Slo::latency(self.name.clone(), l.threshold.0)
+                .latency_requires_success(l.require_success),
+        }
+        .objective_percent(self.objective.0);
+        builder = period(builder, self.period);
+        if let Some(d) = self.description {
+            builder = builder.description(d);
+        }
+        if let Some(ops) = self.operations {
+            builder = builder.operations(match ops {
+                OperationsSpec::All => Selector::All,
+                OperationsSpec::Routes(r) => Selector::Routes(r),
+                OperationsSpec::Prefix(p) => Selector::Prefix(p),
+            });
+        }
+        if let Some(CancelledSpec::Bad) = self.cancelled {
+            builder = builder.cancelled(CancelledPolicy::CountAsBad);
+        }
+        let alerting = self.alerting.unwrap_or_default();
+        let mut policy = match alerting.tiers {
+            Some(tiers) => tiers.into_iter().fold(AlertPolicy::none(), |p, t| {
+                let severity = match t.severity {
+                    SeveritySpec::Page => Severity::Page,
+                    SeveritySpec::Ticket => Severity::Ticket,
+                };
+                let mut tier =
+                    AlertTier::new(severity, t.burn_rate, t.long_window.0, t.short_window.0);
+                tier.enabled = t.enabled;
+                p.tier(tier)
+            }),
+            None => AlertPolicy::workbook(),
+        }
+        .min_events(alerting.min_events);
+        for (j, id) in alerting.disable.iter().enumerate() {
+            policy = match id.as_str() {
+                "page" => policy.disable(Severity::Page),
+                "ticket" => policy.disable(Severity::Ticket),
+                _ => {
+                    let known: Vec<String> = policy.tiers.iter().map(AlertTier::id).collect();
+                    policy.disable_tier(id).ok_or_else(|| {
+                        SpecError::new(
+                            at(&format!("alerting.disable[{j}]")),
+                            format!(
+                                "no tier {id:?}; expected `page`, `ticket` or one of: {}",
+                                known.join(", ")
+                            ),
+                        )
+                    })?
+                }
+            };
+        }
+        builder = builder.alerting(policy);
+        let definition = builder.build().map_err(|e| {
+            SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))
+        })?;
+        Ok(SloSpec {
+            definition,
+            labels: self.labels,
+            alerting: AlertingMeta {
+                name: alerting.name,
+                runbook_url: alerting.runbook_url,
+                labels: alerting.labels,
+                annotations: alerting.annotations,
+                ..AlertingMeta::default()
+            },
+            queries: None,
+        })
+    }
+}

@@ -1,0 +1,355 @@
+//! Every accepted form and every refused form of spec files, with their messages.
+
+use std::time::Duration;
+
+use sloguard_core::model::{CancelledPolicy, Selector, Severity, Sli};
+
+use super::*;
+
+fn ok(text: &str) -> Spec {
+    Spec::from_str(text).unwrap_or_else(|e| panic!("should parse: {e}\n{text}"))
+}
+
+fn refused(text: &str) -> SpecError {
+    let e = Spec::from_str(text).expect_err("should be refused");
+    assert!(!e.message.is_empty());
+    e
+}
+
+#[test]
+fn shortest_forms() {
+    let a = ok(r#"{"service": "API de pagamentos", "availability": 99.9}"#);
+    assert_eq!(
+        (a.service.as_str(), a.slos.len(), a.format),
+        ("API de pagamentos", 1, Format::Native)
+    );
+    let d = &a.slos[0].definition;
+    assert_eq!(
+        (d.name(), d.sli(), d.objective().ratio()),
+        ("availability", Sli::Availability, 0.999)
+    );
+    assert_eq!(d.period(), Duration::from_secs(30 * 86_400));
+
+    let l = ok(r#"{"service": "x", "latency": {"threshold": "300ms", "objective": 99}}"#);
+    let d = &l.slos[0].definition;
+    assert_eq!(d.name(), "latency");
+    assert!(
+        matches!(d.sli(), Sli::Latency { threshold, require_success: true } if threshold == Duration::from_millis(300))
+    );
+
+    let both = ok("service: x\navailability: {objective: 99.5, period: 7d}\nlatency: {threshold: 1s, objective: 95}\n");
+    assert_eq!(both.slos.len(), 2);
+    assert_eq!(
+        both.slos[0].definition.period(),
+        Duration::from_secs(7 * 86_400)
+    );
+}
+
+const FULL: &str = r#"
+version: sloguard/v1
+service: payments
+labels: {team: payments}
+slos:
+  - name: availability
+    objective: 99.9
+    sli: availability
+  - name: latency
+    description: Payments answer within 300 ms.
+    objective: 99
+    period: 28d
+    sli:
+      latency: {threshold: 300ms, require_success: false}
+    operations: {routes: [/pay]}
+    cancelled: bad
+    labels: {tier: gold}
+    alerting:
+      name: PaymentsLatency
+      runbook_url: https://runbooks.example/payments-latency
+      min_events: 100
+      disable: [ticket-3d]
+      labels: {channel: payments}
+      annotations: {dashboard: https://grafana.example/d/payments}
+  - name: api
+    objective: 99.5
+    sli: availability
+    operations: {prefix: /api/}
+    alerting:
+      tiers:
+        - {severity: page, burn_rate: 10, long_window: 1h, short_window: 5m}
+        - {severity: ticket, burn_rate: 2, long_window: 1d, short_window: 2h, enabled: false}
+"#;
+
+#[test]
+fn full_native_form() {
+    let spec = ok(FULL);
+    assert_eq!(
+        spec.labels.get("team").map(String::as_str),
+        Some("payments")
+    );
+    let latency = &spec.slos[1];
+    let d = &latency.definition;
+    assert_eq!(d.period(), Duration::from_secs(28 * 86_400));
+    assert!(matches!(
+        d.sli(),
+        Sli::Latency {
+            require_success: false,
+            ..
+        }
+    ));
+    assert_eq!(d.operations(), &Selector::routes(["/pay"]));
+    assert_eq!(d.cancelled(), CancelledPolicy::CountAsBad);
+    assert_eq!(d.alerting().min_events, 100);
+    let disabled: Vec<String> = d
+        .alerting()
+        .tiers
+        .iter()
+        .filter(|t| !t.enabled)
+        .map(|t| t.id())
+        .collect();
+    assert_eq!(disabled, ["ticket-3d"]);
+    assert_eq!(
+        latency.alerting.runbook_url.as_deref(),
+        Some("https://runbooks.example/payments-latency")
+    );
+    assert_eq!(latency.alerting.name.as_deref(), Some("PaymentsLatency"));
+    let api = &spec.slos[2].definition;
+    assert_eq!(api.operations(), &Selector::prefix("/api/"));
+    assert_eq!(api.alerting().tiers.len(), 2);
+    assert!(!api.alerting().tiers[1].enabled);
+    assert_eq!(api.alerting().tiers[0].severity, Severity::Page);
+    // The same spec as JSON.
+    let json = r#"{"service": "payments", "slos": [{"name": "a", "objective": 99.9, "sli": "availability", "operations": "all"},
+        {"name": "l", "objective": 99, "sli": {"latency": {"threshold": "250ms"}}}]}"#;
+    assert_eq!(ok(json).slos.len(), 2);
+}
+
+#[test]
+fn refused_forms_say_where_and_why() {
+    let cases: &[(&str, Option<usize>, &str, &str)] = &[
+        ("service: x\nslos:\n  - name: a\n    objective: 100\n    sli: availability\n", Some(4), "slos[0].objective", "out of range"),
+        ("service: x\nslos:\n  - name: a\n    objective: 99\n    sli: availability\n    colour: red\n", Some(6), "slos[0].colour", "unknown field `colour`"),
+        ("service: x\nslos:\n  - name: a\n    objective: 99\n    sli: {latency: {threshold: 5 minutes}}\n", Some(5), "slos[0].sli.latency.threshold", "invalid duration"),
+        ("service: x\nslos:\n  - name: a\n    objective: 99\n    sli: speed\n", Some(5), "slos[0].sli", "unknown variant `speed`"),
+        ("service: x\nslos:\n  - name: a\n    sli: availability\n", Some(3), "slos[0]", "missing field `objective`"),
+        ("service: x\n", None, "slos", "defines no SLO"),
+        ("service: ''\navailability: 99\n", Some(1), "service", "empty"),
+        ("service: x\navailability: 99\nversion: sloguard/v9\n", Some(3), "version", "unknown version"),
+        ("service: x\nslos:\n  - name: a\n    objective: 90\n    sli: availability\n", Some(3), "slos[0].alerting.tiers[0].burn_rate", "can never be reached"),
+        ("service: x\nslos:\n  - name: a\n    objective: 99\n    period: 1d\n    sli: availability\n", Some(3), "slos[0].alerting.tiers[3].long_window", "longer than the SLO period"),
+        ("service: x\nslos:\n  - name: a\n    objective: 99\n    sli: availability\n    alerting: {disable: [page-2h]}\n", Some(3), "slos[0].alerting.disable[0]", "no tier \"page-2h\""),
+        ("service: x\nslos:\n  - {name: a, objective: 99, sli: availability}\n  - {name: a, objective: 98, sli: availability}\n", Some(4), "slos[1].name", "unique"),
+        ("service: x\navailability: 99\nslos: [\n", Some(4), "", ""),
+        ("{\"service\": \"x\", \"availability\": 99, \"extra\": 1}", Some(1), "extra", "unknown field `extra`"),
+        ("{\"service\": \"x\", \"availability\": 120}", Some(1), "availability", "out of range"),
+        ("", Some(1), "", "missing field `service`"),
+    ];
+    for (text, line, field, message) in cases {
+        let e = refused(text);
+        assert_eq!(e.line, *line, "line of {text:?}: {e}");
+        assert_eq!(&e.field, field, "field of {text:?}: {e}");
+        assert!(e.message.contains(message), "message of {text:?}: {e}");
+    }
+}
+
+#[test]
+fn errors_name_the_file() {
+    let dir = std::env::temp_dir().join(format!("sloguard-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("payments.yaml");
+    std::fs::write(
+        &path,
+        "service: x\nslos:\n  - name: a\n    objective: 0\n    sli: availability\n",
+    )
+    .expect("write");
+    let e = Spec::from_path(&path).expect_err("refused");
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!("{}:4:", path.display())),
+        "{text}"
+    );
+    assert!(text.contains("field `slos[0].objective`"), "{text}");
+    let missing = Spec::from_path(dir.join("nope.yaml")).expect_err("missing");
+    assert!(missing.to_string().contains("cannot read the spec"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const SLOTH: &str = r##"
+version: "prometheus/v1"
+service: "myservice"
+labels:
+  owner: "myteam"
+slos:
+  - name: "requests-availability"
+    objective: 99.9
+    description: "Common SLO based on availability for HTTP request responses."
+    labels: {category: availability}
+    sli:
+      events:
+        error_query: sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))
+        total_query: sum(rate(http_request_duration_seconds_count{job="myservice"}[{{.window}}]))
+    alerting:
+      name: "MyServiceHighErrorRate"
+      labels: {category: "availability"}
+      annotations: {summary: "High error rate on 'myservice' requests responses", runbook: "https://runbooks.example/errors"}
+      page_alert:
+        labels: {severity: "pageteam", routing_key: "myteam"}
+      ticket_alert:
+        labels: {severity: "slack", slack_channel: "#alerts-myteam"}
+  - name: "latency-raw"
+    objective: 99
+    sli:
+      raw:
+        error_ratio_query: 1 - (sum(rate(ok[{{.window}}])) / sum(rate(all[{{.window}}])))
+    alerting:
+      page_alert: {disable: true}
+"##;
+
+#[test]
+fn sloth_specs_are_imported() {
+    let spec = ok(SLOTH);
+    assert_eq!(
+        (spec.format, spec.service.as_str()),
+        (Format::Sloth, "myservice")
+    );
+    let a = &spec.slos[0];
+    assert!(
+        matches!(&a.queries, Some(Queries::Events { error_query, .. }) if error_query.contains("{{.window}}"))
+    );
+    assert_eq!(
+        a.alerting
+            .page_labels
+            .get("routing_key")
+            .map(String::as_str),
+        Some("myteam")
+    );
+    assert_eq!(
+        a.alerting.runbook_url.as_deref(),
+        Some("https://runbooks.example/errors")
+    );
+    let raw = &spec.slos[1];
+    assert!(matches!(raw.queries, Some(Queries::Raw { .. })));
+    assert!(raw
+        .definition
+        .alerting()
+        .tiers
+        .iter()
+        .filter(|t| t.severity == Severity::Page)
+        .all(|t| !t.enabled));
+    let plugin = refused("version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objective: 99\n    sli: {plugin: {id: x}}\n");
+    assert!(
+        plugin.message.contains("plugins are not supported"),
+        "{plugin}"
+    );
+    let version = refused("version: prometheus/v2\nservice: s\nslos: []\n");
+    assert!(version.message.contains("not supported"));
+}
+
+const OPENSLO: &str = r#"
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: web-availability
+  displayName: Web availability
+spec:
+  description: 99.5% of web requests succeed
+  service: web
+  indicator:
+    metadata: {name: web-success}
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total{code!~"5.."}[{{.window}}]))'}}
+        total:
+          metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total[{{.window}}]))'}}
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: Good
+      target: 0.995
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: web-errors}
+spec:
+  service: web
+  indicator:
+    spec:
+      ratioMetric:
+        counter: true
+        bad: {metricSource: {type: Prometheus, spec: {query: errors}}}
+        total: {metricSource: {type: Prometheus, spec: {query: total}}}
+  timeWindow: [{duration: 7d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{targetPercent: 99}]
+"#;
+
+#[test]
+fn openslo_subset_is_imported_and_the_rest_refused() {
+    let spec = ok(OPENSLO);
+    assert_eq!(
+        (spec.format, spec.service.as_str(), spec.slos.len()),
+        (Format::OpenSlo, "web", 2)
+    );
+    let a = &spec.slos[0].definition;
+    assert_eq!(
+        (a.objective().ratio(), a.period()),
+        (0.995, Duration::from_secs(28 * 86_400))
+    );
+    assert!(
+        matches!(&spec.slos[0].queries, Some(Queries::Events { error_query, .. }) if error_query.contains("code!~"))
+    );
+    assert_eq!(spec.slos[1].definition.objective().ratio(), 0.99);
+    let swap = |from: &str, to: &str| {
+        OPENSLO
+            .split("---")
+            .next()
+            .unwrap_or_default()
+            .replace(from, to)
+    };
+    let cases = [
+        (
+            swap(
+                "budgetingMethod: Occurrences",
+                "budgetingMethod: Timeslices",
+            ),
+            "spec.budgetingMethod",
+            "Timeslices",
+        ),
+        (
+            swap("isRolling: true", "isRolling: false"),
+            "spec.timeWindow[0]",
+            "calendar windows",
+        ),
+        (
+            swap("ratioMetric:", "thresholdMetric: {}\n      ratioMetric:"),
+            "spec.indicator.spec.thresholdMetric",
+            "threshold metrics",
+        ),
+        (swap("kind: SLO", "kind: SLI"), "kind", "not supported"),
+        (
+            swap("target: 0.995", "target: 1.5"),
+            "spec.objectives[0]",
+            "out of range",
+        ),
+        (
+            swap("duration: 28d", "duration: 1M"),
+            "spec.timeWindow[0].duration",
+            "unknown unit",
+        ),
+    ];
+    for (text, field, message) in cases {
+        let e = refused(&text);
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(message), "{e}");
+    }
+}
+
+#[test]
+fn a_spec_builds_a_registry() {
+    let registry = ok(FULL).registry().expect("registers");
+    assert_eq!(registry.service(), "payments");
+    assert_eq!(registry.slo_names(), ["availability", "latency", "api"]);
+}
