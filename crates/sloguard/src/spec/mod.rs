@@ -34,6 +34,9 @@ mod values;
 
 pub use error::SpecError;
 
+/// What each format's reader produces: service, labels and SLOs.
+pub(crate) type Parts = (String, BTreeMap<String, String>, Vec<SloSpec>);
+
 /// Which format a spec was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

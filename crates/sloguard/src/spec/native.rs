@@ -31,7 +31,7 @@ use sloguard_core::model::{
 };
 
 use super::values::{DurationText, Either, ObjectiveOrMap, Percent};
-use super::{AlertingMeta, SloSpec, SpecError};
+use super::{AlertingMeta, Parts, SloSpec, SpecError};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,9 +169,7 @@ fn period(b: SloBuilder, p: Option<DurationText>) -> SloBuilder {
 }
 
 impl NativeSpec {
-    pub(crate) fn into_slos(
-        self,
-    ) -> Result<(String, BTreeMap<String, String>, Vec<SloSpec>), SpecError> {
+    pub(crate) fn into_slos(self) -> Result<Parts, SpecError> {
         if let Some(v) = &self.version {
             if v != "sloguard/v1" {
                 return Err(SpecError::new(

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sloguard_core::model::{AlertPolicy, Severity, Slo};
 
 use super::values::Percent;
-use super::{AlertingMeta, Queries, SloSpec, SpecError};
+use super::{AlertingMeta, Parts, Queries, SloSpec, SpecError};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,9 +90,7 @@ struct SlothAlert {
 }
 
 impl SlothSpec {
-    pub(crate) fn into_slos(
-        self,
-    ) -> Result<(String, BTreeMap<String, String>, Vec<SloSpec>), SpecError> {
+    pub(crate) fn into_slos(self) -> Result<Parts, SpecError> {
         if self.version != "prometheus/v1" {
             return Err(SpecError::new(
                 "version",
