@@ -42,27 +42,36 @@ pub fn program(name: &str) -> Option<PathBuf> {
 
 /// Builds an example of `sloguard-examples` and returns its executable.
 pub fn build_example(name: &str) -> PathBuf {
+    build("sloguard-examples", "--example", name)
+}
+
+/// Builds the `sloguard` command and returns its executable.
+pub fn build_cli() -> PathBuf {
+    build("sloguard-cli", "--bin", "sloguard")
+}
+
+fn build(package: &str, kind: &str, name: &str) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .args([
             "build",
             "--quiet",
             "-p",
-            "sloguard-examples",
-            "--example",
+            package,
+            kind,
             name,
             "--message-format=json",
         ])
         .stderr(Stdio::inherit())
         .output()
         .expect("cargo runs");
-    assert!(output.status.success(), "building example {name} failed");
+    assert!(output.status.success(), "building {name} failed");
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|msg| msg["target"]["name"] == name)
         .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-        .unwrap_or_else(|| panic!("cargo did not report the executable of example {name}"))
+        .unwrap_or_else(|| panic!("cargo did not report the executable of {name}"))
 }
 
 /// A running example process, killed when dropped.

@@ -1,0 +1,313 @@
+//! `sloguard check --url http://HOST:PORT/slo.json`: a Nagios-plugin-compatible check, so
+//! Nagios, Icinga and Mackerel check plugins can alert on SLO state without Prometheus.
+//!
+//! Exit codes follow the plugin guidelines: 0 OK, 1 WARNING (a ticket alert fires, or budget
+//! below `--warning-budget`), 2 CRITICAL (a page alert fires, or budget below
+//! `--critical-budget`), 3 UNKNOWN (unreachable, not a sloguard document, or no such SLO).
+//! One status line, then performance data per SLO: budget remaining and the burn rate of each
+//! window with data.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use sloguard::expose::json::{SloStatus, StatusDocument};
+
+/// Nagios states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    /// 0
+    Ok,
+    /// 1
+    Warning,
+    /// 2
+    Critical,
+    /// 3
+    Unknown,
+}
+
+impl State {
+    /// The exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            State::Ok => 0,
+            State::Warning => 1,
+            State::Critical => 2,
+            State::Unknown => 3,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::Warning => "WARNING",
+            State::Critical => "CRITICAL",
+            State::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// What the check judges.
+#[derive(Clone, Debug, Default)]
+pub struct Thresholds {
+    /// Only this SLO (default: all).
+    pub slo: Option<String>,
+    /// WARNING below this budget remaining (ratio).
+    pub warning_budget: Option<f64>,
+    /// CRITICAL below this budget remaining (ratio).
+    pub critical_budget: Option<f64>,
+}
+
+fn judge(slo: &SloStatus, t: &Thresholds) -> (State, String) {
+    let budget = slo.budget_remaining;
+    let pct = budget * 100.0;
+    if slo.alerts.page {
+        return (
+            State::Critical,
+            format!("{}: page alert firing, {pct:.1}% budget left", slo.name),
+        );
+    }
+    if t.critical_budget.is_some_and(|c| budget < c) {
+        return (
+            State::Critical,
+            format!("{}: {pct:.1}% budget left", slo.name),
+        );
+    }
+    if slo.alerts.ticket {
+        return (
+            State::Warning,
+            format!("{}: ticket alert firing, {pct:.1}% budget left", slo.name),
+        );
+    }
+    if t.warning_budget.is_some_and(|w| budget < w) {
+        return (
+            State::Warning,
+            format!("{}: {pct:.1}% budget left", slo.name),
+        );
+    }
+    (State::Ok, format!("{}: {pct:.1}% budget left", slo.name))
+}
+
+/// Perfdata labels are quoted; a quote inside is doubled, as the guidelines ask.
+fn label(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The status line and state of a document.
+pub fn evaluate(doc: &StatusDocument, t: &Thresholds) -> (State, String) {
+    let slos: Vec<&SloStatus> = doc
+        .slos
+        .iter()
+        .filter(|s| t.slo.as_ref().is_none_or(|n| &s.name == n))
+        .collect();
+    if slos.is_empty() {
+        let what = t
+            .slo
+            .as_deref()
+            .map_or("no SLO in the document".to_owned(), |n| {
+                format!("no SLO named {n:?}")
+            });
+        return (
+            State::Unknown,
+            format!("SLO UNKNOWN - {}: {what}", doc.service),
+        );
+    }
+    let judged: Vec<(State, String)> = slos.iter().map(|s| judge(s, t)).collect();
+    let state = judged.iter().map(|(s, _)| *s).max().unwrap_or(State::Ok);
+    // Worst first, so the line starts with what needs attention.
+    let mut parts: Vec<&(State, String)> = judged.iter().collect();
+    parts.sort_by_key(|p| std::cmp::Reverse(p.0));
+    let summary: Vec<&str> = parts.iter().map(|(_, s)| s.as_str()).collect();
+    let mut line = format!(
+        "SLO {} - {}: {} |",
+        state.word(),
+        doc.service,
+        summary.join("; ")
+    );
+    for slo in slos {
+        let warn = t.warning_budget.map(|w| w.to_string()).unwrap_or_default();
+        let crit = t.critical_budget.map(|c| c.to_string()).unwrap_or_default();
+        let _ = write!(
+            line,
+            " {}={:.4};{warn};{crit};;",
+            label(&format!("{}_budget", slo.name)),
+            slo.budget_remaining
+        );
+        for (window, burn) in &slo.burn_rate.0 {
+            if let Some(b) = burn {
+                let _ = write!(
+                    line,
+                    " {}={b:.4};;;0;",
+                    label(&format!("{}_burn_{window}", slo.name))
+                );
+            }
+        }
+    }
+    (state, line)
+}
+
+/// Fetches `url` (plain HTTP) and evaluates it; any failure is UNKNOWN with the reason.
+pub fn run(url: &str, t: &Thresholds, timeout: Duration) -> (State, String) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return (State::Unknown, format!("SLO UNKNOWN - cannot start: {e}")),
+    };
+    let fetched = runtime.block_on(async { tokio::time::timeout(timeout, fetch(url)).await });
+    let body = match fetched {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => return (State::Unknown, format!("SLO UNKNOWN - {url}: {e}")),
+        Err(_) => {
+            return (
+                State::Unknown,
+                format!(
+                    "SLO UNKNOWN - {url}: no answer within {}s",
+                    timeout.as_secs()
+                ),
+            )
+        }
+    };
+    match serde_json::from_slice::<StatusDocument>(&body) {
+        Ok(doc) => evaluate(&doc, t),
+        Err(e) => (
+            State::Unknown,
+            format!("SLO UNKNOWN - {url}: not a sloguard /slo.json document ({e})"),
+        ),
+    }
+}
+
+async fn fetch(url: &str) -> Result<Bytes, String> {
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("bad URL: {e}"))?;
+    if uri.scheme_str() != Some("http") {
+        return Err("only http:// URLs are supported".into());
+    }
+    let host = uri.host().ok_or("the URL has no host")?.to_owned();
+    let port = uri.port_u16().unwrap_or(80);
+    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let request = hyper::Request::get(path)
+        .header("host", format!("{host}:{port}"))
+        .header("accept", "application/json")
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(body.to_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sloguard::clock::{Timestamp, VirtualClock};
+    use sloguard::model::{AlertPolicy, Severity, Slo};
+    use sloguard::{Outcome, Registry};
+
+    use super::*;
+
+    /// A document with one SLO of `good`/`bad` events, evaluated or not.
+    fn document(
+        name: &str,
+        good: u64,
+        bad: u64,
+        policy: AlertPolicy,
+        tick: bool,
+    ) -> StatusDocument {
+        let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
+        let registry = Registry::builder("payments").clock(clock.clock()).build();
+        let slo = registry
+            .register(
+                Slo::availability(name)
+                    .objective_percent(99.0)
+                    .alerting(policy)
+                    .build()
+                    .expect("valid"),
+            )
+            .expect("ok");
+        for i in 0..good + bad {
+            slo.record(
+                if i < bad {
+                    Outcome::Error
+                } else {
+                    Outcome::Success
+                },
+                Duration::from_millis(5),
+            );
+        }
+        if tick {
+            registry.advance_to(Timestamp::from_unix_secs(1_767_225_610));
+        }
+        StatusDocument::from_snapshot(&registry.snapshot())
+    }
+
+    #[test]
+    fn budget_thresholds_and_alerts_map_to_nagios_states() {
+        let none = AlertPolicy::none;
+        // 0.5% bad on a 1% budget: half the budget left.
+        let half = document("api", 995, 5, none(), false);
+        let t = |w: Option<f64>, c: Option<f64>| Thresholds {
+            slo: None,
+            warning_budget: w,
+            critical_budget: c,
+        };
+        assert_eq!(evaluate(&half, &t(None, None)).0, State::Ok);
+        assert_eq!(evaluate(&half, &t(Some(0.6), None)).0, State::Warning);
+        assert_eq!(
+            evaluate(&half, &t(Some(0.6), Some(0.55))).0,
+            State::Critical
+        );
+        let (_, line) = evaluate(&half, &t(Some(0.6), Some(0.2)));
+        assert_eq!(
+            line.split(" | ").next(),
+            Some("SLO WARNING - payments: api: 50.0% budget left")
+        );
+        assert!(line.contains("'api_budget'=0.5000;0.6;0.2;;"), "{line}");
+        assert!(line.contains("'api_burn_5m'=0.5000;;;0;"), "{line}");
+
+        // A firing ticket is a WARNING, a firing page CRITICAL, without any threshold.
+        let ticket = document(
+            "api",
+            990,
+            10,
+            AlertPolicy::workbook().disable(Severity::Page),
+            true,
+        );
+        assert_eq!(evaluate(&ticket, &t(None, None)).0, State::Warning);
+        let page = document("api", 900, 100, AlertPolicy::workbook(), true);
+        let (state, line) = evaluate(&page, &t(None, None));
+        assert_eq!(state, State::Critical);
+        assert!(line.contains("page alert firing"), "{line}");
+    }
+
+    #[test]
+    fn perfdata_labels_are_quoted_and_unknown_slos_are_unknown() {
+        let doc = document("it's", 10, 0, AlertPolicy::none(), false);
+        let (_, line) = evaluate(&doc, &Thresholds::default());
+        assert!(line.contains("'it''s_budget'=1.0000"), "{line}");
+        let only = Thresholds {
+            slo: Some("nope".into()),
+            ..Thresholds::default()
+        };
+        assert_eq!(evaluate(&doc, &only).0, State::Unknown);
+    }
+}

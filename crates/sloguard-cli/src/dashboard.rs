@@ -1,0 +1,147 @@
+//! `sloguard dashboard`: a Grafana dashboard over the recording rules of `sloguard rules`.
+//!
+//! One row per SLO: error budget remaining over the period, burn rate per window, alert state
+//! per tier, SLI over time, and request rate. Every panel reads the Sloth-named recording
+//! rules (or sloguard's counters for the request rate), from a `datasource` variable.
+
+use serde_json::{json, Value};
+use sloguard::duration::format_duration;
+use sloguard::spec::Spec;
+
+use crate::rules::{promql_string, sloth_id};
+
+fn target(expr: String, legend: &str) -> Value {
+    json!({"datasource": {"type": "prometheus", "uid": "${datasource}"}, "expr": expr, "legendFormat": legend, "refId": "A"})
+}
+
+fn panel(
+    id: u32,
+    title: &str,
+    kind: &str,
+    pos: (u32, u32, u32, u32),
+    targets: Vec<Value>,
+    unit: &str,
+) -> Value {
+    let (x, y, w, h) = pos;
+    let targets: Vec<Value> = targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut t)| {
+            t["refId"] = json!(((b'A' + i as u8) as char).to_string());
+            t
+        })
+        .collect();
+    json!({
+        "id": id,
+        "title": title,
+        "type": kind,
+        "gridPos": {"x": x, "y": y, "w": w, "h": h},
+        "datasource": {"type": "prometheus", "uid": "${datasource}"},
+        "targets": targets,
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "options": {}
+    })
+}
+
+/// The dashboard JSON of a spec.
+pub fn render(spec: &Spec) -> String {
+    let mut panels = Vec::new();
+    let mut id = 1;
+    let mut y = 0;
+    for slo in &spec.slos {
+        let def = &slo.definition;
+        let sid = promql_string(&sloth_id(&spec.service, def.name()));
+        let sel = format!("{{sloth_id={sid}}}");
+        panels.push(json!({"id": id, "type": "row", "title": format!("SLO {} ({}% over {})", def.name(), def.objective().percent(), format_duration(def.period())), "gridPos": {"x": 0, "y": y, "w": 24, "h": 1}, "collapsed": false, "panels": []}));
+        id += 1;
+        y += 1;
+        panels.push(panel(
+            id,
+            "Error budget remaining",
+            "stat",
+            (0, y, 6, 8),
+            vec![target(
+                format!("slo:period_error_budget_remaining:ratio{sel}"),
+                "remaining",
+            )],
+            "percentunit",
+        ));
+        id += 1;
+        let burn_targets = crate::rules::windows(slo)
+            .into_iter()
+            .map(|w| {
+                let w = format_duration(w);
+                target(
+                    format!("slo:sli_error:ratio_rate{w}{sel} / on (sloth_id) group_left slo:error_budget:ratio{sel}"),
+                    &format!("burn {w}"),
+                )
+            })
+            .collect();
+        panels.push(panel(
+            id,
+            "Burn rate per window",
+            "timeseries",
+            (6, y, 10, 8),
+            burn_targets,
+            "x",
+        ));
+        id += 1;
+        panels.push(panel(
+            id,
+            "Alerts firing",
+            "timeseries",
+            (16, y, 8, 8),
+            vec![target(
+                format!(
+                    "count by (sloguard_tier) (ALERTS{{sloth_id={sid},alertstate=\"firing\"}})"
+                ),
+                "{{sloguard_tier}}",
+            )],
+            "short",
+        ));
+        id += 1;
+        y += 8;
+        panels.push(panel(
+            id,
+            "SLI (good share, 5m)",
+            "timeseries",
+            (0, y, 12, 8),
+            vec![
+                target(format!("1 - slo:sli_error:ratio_rate5m{sel}"), "SLI"),
+                target(format!("slo:objective:ratio{sel}"), "objective"),
+            ],
+            "percentunit",
+        ));
+        id += 1;
+        let requests = match &slo.queries {
+            None => format!(
+                "sum(rate(sloguard_slo_events_total{{service={},slo={}}}[5m]))",
+                promql_string(&spec.service),
+                promql_string(def.name())
+            ),
+            Some(_) => format!("sloguard:slo_events:rate5m{sel}"),
+        };
+        panels.push(panel(
+            id,
+            "Request rate",
+            "timeseries",
+            (12, y, 12, 8),
+            vec![target(requests, "events/s")],
+            "reqps",
+        ));
+        id += 1;
+        y += 8;
+    }
+    let dashboard = json!({
+        "title": format!("SLOs: {}", spec.service),
+        "uid": format!("sloguard-{}", spec.service.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(30).collect::<String>()),
+        "tags": ["slo", "sloguard", "sloth"],
+        "timezone": "browser",
+        "schemaVersion": 39,
+        "time": {"from": "now-7d", "to": "now"},
+        "refresh": "1m",
+        "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus", "label": "Prometheus"}]},
+        "panels": panels
+    });
+    serde_json::to_string_pretty(&dashboard).unwrap_or_default()
+}

@@ -1,0 +1,17 @@
+//! The `sloguard` command, as a library so its parts can be tested and reused.
+//!
+//! - [`lint`]: validate a spec and warn about what would not work as meant.
+//! - [`rules`]: Prometheus rules with Sloth's names, improved where Sloth users asked.
+//! - [`dashboard`]: a Grafana dashboard over those rules.
+//! - [`check`]: a Nagios-compatible check of a running service's `/slo.json`.
+//!
+//! ```
+//! let spec = sloguard::spec::Spec::from_str(r#"{"service": "payments", "availability": 99.9}"#).unwrap();
+//! let rules = sloguard_cli::rules::render(&spec, sloguard_cli::rules::RulesFormat::Prometheus).unwrap();
+//! assert!(rules.contains("record: slo:sli_error:ratio_rate5m"));
+//! ```
+
+pub mod check;
+pub mod dashboard;
+pub mod lint;
+pub mod rules;

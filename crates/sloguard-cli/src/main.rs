@@ -1,0 +1,161 @@
+//! The `sloguard` command. See `sloguard --help`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use sloguard::spec::Spec;
+use sloguard_cli::{check, dashboard, lint, rules};
+
+#[derive(Parser)]
+#[command(
+    name = "sloguard",
+    version,
+    about = "SLOs for Rust services: lint specs, generate Prometheus rules and Grafana dashboards, check live services"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a spec and warn about alerts that would not work as meant.
+    Lint {
+        /// The spec file (YAML or JSON; native, Sloth prometheus/v1 or OpenSLO v1).
+        spec: PathBuf,
+        /// Expected events per second, to warn about low-traffic alerting risk.
+        #[arg(long, value_name = "PER_SECOND")]
+        expected_rate: Option<f64>,
+    },
+    /// Print Prometheus recording and alerting rules (Sloth-compatible names).
+    Rules {
+        /// The spec file.
+        spec: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "prometheus")]
+        format: rules::RulesFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Print a Grafana dashboard over the generated recording rules.
+    Dashboard {
+        /// The spec file.
+        spec: PathBuf,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Check a running service's /slo.json, as a Nagios plugin (exit 0/1/2/3).
+    Check {
+        /// The /slo.json URL, e.g. http://127.0.0.1:3000/slo.json
+        #[arg(long)]
+        url: String,
+        /// Only this SLO.
+        #[arg(long)]
+        slo: Option<String>,
+        /// WARNING when the budget remaining (ratio, e.g. 0.25) is below this.
+        #[arg(long, value_name = "RATIO")]
+        warning_budget: Option<f64>,
+        /// CRITICAL when the budget remaining (ratio, e.g. 0.05) is below this.
+        #[arg(long, value_name = "RATIO")]
+        critical_budget: Option<f64>,
+        /// Seconds to wait for an answer.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+}
+
+fn read_spec(path: &PathBuf) -> Result<Spec, ExitCode> {
+    Spec::from_path(path).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    })
+}
+
+fn write_out(output: Option<&PathBuf>, text: &str) -> ExitCode {
+    let written = match output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
+    Ok(match cli.command {
+        Command::Lint {
+            spec,
+            expected_rate,
+        } => {
+            let parsed = read_spec(&spec)?;
+            let warnings = lint::lint(&parsed, expected_rate);
+            for w in &warnings {
+                eprintln!(
+                    "warning: {}: SLO {:?}: {}",
+                    spec.display(),
+                    w.slo,
+                    w.message
+                );
+            }
+            println!(
+                "{}: {} SLO(s) of service {:?}, {} warning(s)",
+                spec.display(),
+                parsed.slos.len(),
+                parsed.service,
+                warnings.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Rules {
+            spec,
+            format,
+            output,
+        } => {
+            let parsed = read_spec(&spec)?;
+            match rules::render(&parsed, format) {
+                Ok(text) => write_out(output.as_ref(), &text),
+                Err(e) => {
+                    eprintln!("error: cannot write the rules: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Dashboard { spec, output } => {
+            let parsed = read_spec(&spec)?;
+            write_out(output.as_ref(), &(dashboard::render(&parsed) + "\n"))
+        }
+        Command::Check {
+            url,
+            slo,
+            warning_budget,
+            critical_budget,
+            timeout,
+        } => {
+            let thresholds = check::Thresholds {
+                slo,
+                warning_budget,
+                critical_budget,
+            };
+            let (state, line) = check::run(&url, &thresholds, Duration::from_secs(timeout));
+            println!("{line}");
+            ExitCode::from(state.code())
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    run(Cli::parse()).unwrap_or_else(|code| code)
+}

@@ -1,0 +1,470 @@
+//! `sloguard rules`: Prometheus recording and alerting rules that compute, across every replica,
+//! the SLOs the in-process engine computes in each one.
+//!
+//! Recording rules keep Sloth's names and labels (`slo:sli_error:ratio_rate5m` …
+//! `slo:period_error_budget_remaining:ratio`, `sloth_slo_info`; labels `sloth_id`,
+//! `sloth_service`, `sloth_slo`, `sloth_window`) so Sloth dashboards work unchanged. Where Sloth
+//! users have asked for more, the rules differ:
+//! - the period ratio is request-weighted: the sum over the period of 5m event rates, bad over
+//!   total, instead of an average of 5m ratios (which weighs a quiet night like a busy day);
+//! - a window without traffic has no ratio sample at all (`> 0` on the denominator), so there
+//!   is no NaN to chart and nothing to alert on;
+//! - `min_events` adds a minimum-traffic guard to every alert;
+//! - each tier is its own alert rule with a stable `sloguard_tier` label (`page-1h`) beside
+//!   `sloth_severity`, so a page says which windows fired;
+//! - thresholds are compared with `>=`, as the in-process engine does.
+//!
+//! Rules read sloguard's counters (`sloguard_slo_events_total`, `sloguard_slo_bad_events_total`)
+//! or, for imported Sloth and OpenSLO specs, the spec's own queries.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+use sloguard::duration::format_duration;
+use sloguard::evaluate::STANDARD_WINDOWS;
+use sloguard::model::{AlertTier, Severity};
+use sloguard::spec::{Queries, SloSpec, Spec};
+
+/// A Prometheus rule file.
+#[derive(Debug, Serialize)]
+pub struct RuleFile {
+    /// The groups.
+    pub groups: Vec<Group>,
+}
+
+/// One rule group.
+#[derive(Debug, Serialize)]
+pub struct Group {
+    /// Sloth's group names: `sloth-slo-sli-recordings-ID` and so on.
+    pub name: String,
+    /// The rules.
+    pub rules: Vec<Rule>,
+}
+
+/// A recording or alerting rule.
+#[derive(Debug, Serialize)]
+pub struct Rule {
+    /// Recording rules: the series written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// Alerting rules: the alert name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
+    /// The PromQL expression.
+    pub expr: String,
+    /// Labels added.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Annotations (alerts only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// Escapes a string for a PromQL double-quoted literal.
+pub fn promql_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The `sloth_id` of an SLO: `service-slo`.
+pub fn sloth_id(service: &str, slo: &str) -> String {
+    format!("{service}-{slo}")
+}
+
+/// The alert name of an SLO: the spec's, or `<Slo>BudgetBurn` in CamelCase.
+pub fn alert_name(slo: &SloSpec) -> String {
+    if let Some(name) = &slo.alerting.name {
+        return name.clone();
+    }
+    let mut out = String::new();
+    for word in slo
+        .definition
+        .name()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "Slo");
+    }
+    out.push_str("BudgetBurn");
+    out
+}
+
+struct Ctx<'a> {
+    spec: &'a Spec,
+    slo: &'a SloSpec,
+    id: String,
+    /// `{sloth_id="…",sloth_service="…",sloth_slo="…"}`
+    ids: String,
+    /// `{service="…",slo="…"}` for sloguard's counters.
+    counters: String,
+}
+
+impl Ctx<'_> {
+    fn labels(&self) -> BTreeMap<String, String> {
+        let mut labels: BTreeMap<String, String> = self.spec.labels.clone();
+        labels.extend(self.slo.labels.clone());
+        labels.insert("sloth_id".into(), self.id.clone());
+        labels.insert("sloth_service".into(), self.spec.service.clone());
+        labels.insert("sloth_slo".into(), self.slo.definition.name().to_owned());
+        labels
+    }
+
+    fn record(&self, name: &str, expr: String, extra: &[(&str, &str)]) -> Rule {
+        let mut labels = self.labels();
+        for (k, v) in extra {
+            labels.insert((*k).to_owned(), (*v).to_owned());
+        }
+        Rule {
+            record: Some(name.to_owned()),
+            alert: None,
+            expr,
+            labels,
+            annotations: BTreeMap::new(),
+        }
+    }
+
+    /// The error ratio over `window`, absent without traffic.
+    fn ratio(&self, window: &str) -> String {
+        match &self.slo.queries {
+            None => format!(
+                "(sum(rate(sloguard_slo_bad_events_total{c}[{window}])) / (sum(rate(sloguard_slo_events_total{c}[{window}])) > 0))",
+                c = self.counters
+            ),
+            Some(Queries::Events { error_query, total_query }) => format!(
+                "(({}) / (({}) > 0))",
+                error_query.replace("{{.window}}", window),
+                total_query.replace("{{.window}}", window)
+            ),
+            Some(Queries::Raw { error_ratio_query }) => format!("({})", error_ratio_query.replace("{{.window}}", window)),
+        }
+    }
+
+    /// The event rate over `window`, when the SLI has one.
+    fn events(&self, window: &str) -> Option<String> {
+        match &self.slo.queries {
+            None => Some(format!(
+                "sum(rate(sloguard_slo_events_total{}[{window}]))",
+                self.counters
+            )),
+            Some(Queries::Events { total_query, .. }) => {
+                Some(format!("({})", total_query.replace("{{.window}}", window)))
+            }
+            Some(Queries::Raw { .. }) => None,
+        }
+    }
+
+    fn bad_events(&self, window: &str) -> Option<String> {
+        match &self.slo.queries {
+            None => Some(format!(
+                "sum(rate(sloguard_slo_bad_events_total{}[{window}]))",
+                self.counters
+            )),
+            Some(Queries::Events { error_query, .. }) => {
+                Some(format!("({})", error_query.replace("{{.window}}", window)))
+            }
+            Some(Queries::Raw { .. }) => None,
+        }
+    }
+}
+
+/// The windows rules are recorded for: the standard ones and the tiers', within the period.
+pub fn windows(slo: &SloSpec) -> Vec<Duration> {
+    let def = &slo.definition;
+    let mut windows: Vec<Duration> = STANDARD_WINDOWS
+        .iter()
+        .copied()
+        .chain(
+            def.alerting()
+                .enabled_tiers()
+                .flat_map(|t| [t.long_window, t.short_window]),
+        )
+        .filter(|w| *w <= def.period())
+        .collect();
+    windows.sort_unstable();
+    windows.dedup();
+    windows
+}
+
+/// Formats a float for PromQL without losing digits.
+fn num(v: f64) -> String {
+    format!("{v:?}")
+}
+
+fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
+    let def = &slo.definition;
+    let id = sloth_id(&spec.service, def.name());
+    let ctx = Ctx {
+        spec,
+        slo,
+        ids: format!(
+            "{{sloth_id={},sloth_service={},sloth_slo={}}}",
+            promql_string(&id),
+            promql_string(&spec.service),
+            promql_string(def.name())
+        ),
+        counters: format!(
+            "{{service={},slo={}}}",
+            promql_string(&spec.service),
+            promql_string(def.name())
+        ),
+        id,
+    };
+    let period = format_duration(def.period());
+
+    // SLI error ratios per window, and the 5m event rates the period ratio is summed from.
+    let mut sli = Vec::new();
+    for w in windows(slo) {
+        let w = format_duration(w);
+        sli.push(ctx.record(
+            &format!("slo:sli_error:ratio_rate{w}"),
+            ctx.ratio(&w),
+            &[("sloth_window", &w)],
+        ));
+    }
+    let period_ratio = match (ctx.bad_events("5m"), ctx.events("5m")) {
+        (Some(bad), Some(total)) => {
+            sli.push(ctx.record("sloguard:slo_bad_events:rate5m", bad, &[]));
+            sli.push(ctx.record("sloguard:slo_events:rate5m", total, &[]));
+            format!(
+                "(sum_over_time(sloguard:slo_bad_events:rate5m{ids}[{period}]) / (sum_over_time(sloguard:slo_events:rate5m{ids}[{period}]) > 0))",
+                ids = ctx.ids
+            )
+        }
+        // A raw ratio has no event counts to weigh by: average the 5m ratios, as Sloth does.
+        _ => format!(
+            "(sum_over_time(slo:sli_error:ratio_rate5m{ids}[{period}]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate5m{ids}[{period}]))",
+            ids = ctx.ids
+        ),
+    };
+    sli.push(ctx.record(
+        &format!("slo:sli_error:ratio_rate{period}"),
+        period_ratio,
+        &[("sloth_window", &period)],
+    ));
+
+    let budget = def.objective().error_budget();
+    let on = "on (sloth_id, sloth_slo, sloth_service) group_left";
+    let mut meta = vec![
+        ctx.record(
+            "slo:objective:ratio",
+            format!("vector({})", num(def.objective().ratio())),
+            &[],
+        ),
+        ctx.record(
+            "slo:error_budget:ratio",
+            format!("vector({})", num(budget)),
+            &[],
+        ),
+        ctx.record(
+            "slo:time_period:days",
+            format!("vector({})", num(def.period().as_secs_f64() / 86_400.0)),
+            &[],
+        ),
+        ctx.record(
+            "slo:current_burn_rate:ratio",
+            format!(
+                "slo:sli_error:ratio_rate5m{ids} / {on} slo:error_budget:ratio{ids}",
+                ids = ctx.ids
+            ),
+            &[],
+        ),
+        ctx.record(
+            "slo:period_burn_rate:ratio",
+            format!(
+                "slo:sli_error:ratio_rate{period}{ids} / {on} slo:error_budget:ratio{ids}",
+                ids = ctx.ids
+            ),
+            &[],
+        ),
+        ctx.record(
+            "slo:period_error_budget_remaining:ratio",
+            format!("1 - slo:period_burn_rate:ratio{}", ctx.ids),
+            &[],
+        ),
+    ];
+    let objective_text = num(def.objective().percent());
+    let version = format!("sloguard-{}", env!("CARGO_PKG_VERSION"));
+    meta.push(ctx.record(
+        "sloth_slo_info",
+        "vector(1)".into(),
+        &[
+            ("sloth_mode", "cli-gen-prom"),
+            ("sloth_spec", "prometheus/v1"),
+            ("sloth_version", &version),
+            ("sloth_objective", objective_text.trim_end_matches(".0")),
+        ],
+    ));
+
+    let alerts = def
+        .alerting()
+        .enabled_tiers()
+        .map(|tier| alert(&ctx, tier, budget))
+        .collect();
+
+    vec![
+        Group {
+            name: format!("sloth-slo-sli-recordings-{}", ctx.id),
+            rules: sli,
+        },
+        Group {
+            name: format!("sloth-slo-meta-recordings-{}", ctx.id),
+            rules: meta,
+        },
+        Group {
+            name: format!("sloth-slo-alerts-{}", ctx.id),
+            rules: alerts,
+        },
+    ]
+}
+
+fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
+    let threshold = format!("({} * {})", num(tier.burn_rate), num(budget));
+    let (long, short) = (
+        format_duration(tier.long_window),
+        format_duration(tier.short_window),
+    );
+    let condition = |w: &str| {
+        format!(
+            "max(slo:sli_error:ratio_rate{w}{ids} >= {threshold}) without (sloth_window)",
+            ids = ctx.ids
+        )
+    };
+    let mut expr = format!("{}\nand\n{}", condition(&long), condition(&short));
+    let min_events = ctx.slo.definition.alerting().min_events;
+    if min_events > 0 {
+        if let Some(rate) = ctx.events(&long) {
+            let seconds = tier.long_window.as_secs();
+            expr.push_str(&format!(
+                "\nand on ()\n(({rate}) * {seconds} >= {min_events})"
+            ));
+        }
+    }
+    let meta = &ctx.slo.alerting;
+    let mut labels = ctx.labels();
+    labels.extend(meta.labels.clone());
+    let (severity_labels, severity_annotations) = match tier.severity {
+        Severity::Page => (&meta.page_labels, &meta.page_annotations),
+        Severity::Ticket => (&meta.ticket_labels, &meta.ticket_annotations),
+    };
+    labels.insert("sloth_severity".into(), tier.severity.as_str().into());
+    labels.insert("sloguard_tier".into(), tier.id());
+    labels.extend(severity_labels.clone());
+    let mut annotations = BTreeMap::new();
+    let slo_name = ctx.slo.definition.name();
+    annotations.insert(
+        "title".into(),
+        format!(
+            "(>= {}x burn over {long} and {short}) {} SLO error budget burn rate is too fast.",
+            num(tier.burn_rate),
+            slo_name
+        ),
+    );
+    annotations.insert(
+        "summary".into(),
+        format!(
+            "{} SLO of {} is spending its {} error budget {}x too fast: at this pace {:.0}% of it is gone within {long}.",
+            slo_name,
+            ctx.spec.service,
+            format_duration(ctx.slo.definition.period()),
+            num(tier.burn_rate),
+            tier.budget_consumed_when_firing(ctx.slo.definition.period()) * 100.0
+        ),
+    );
+    if let Some(url) = &meta.runbook_url {
+        annotations.insert("runbook_url".into(), url.clone());
+    }
+    annotations.extend(meta.annotations.clone());
+    annotations.extend(severity_annotations.clone());
+    Rule {
+        record: None,
+        alert: Some(alert_name(ctx.slo)),
+        expr,
+        labels,
+        annotations,
+    }
+}
+
+/// The rule file of a spec.
+pub fn rule_file(spec: &Spec) -> RuleFile {
+    RuleFile {
+        groups: spec
+            .slos
+            .iter()
+            .flat_map(|slo| slo_groups(spec, slo))
+            .collect(),
+    }
+}
+
+/// How rules are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    /// A plain Prometheus rule file.
+    Prometheus,
+    /// A `PrometheusRule` for the Prometheus Operator.
+    PrometheusOperator,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PrometheusRule<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: OperatorMeta,
+    spec: &'a RuleFile,
+}
+
+#[derive(Serialize)]
+struct OperatorMeta {
+    name: String,
+    labels: BTreeMap<String, String>,
+}
+
+/// The rules of a spec as YAML.
+pub fn render(spec: &Spec, format: RulesFormat) -> Result<String, serde_yaml_ng::Error> {
+    let file = rule_file(spec);
+    let header = format!(
+        "# Generated by sloguard {} for service {:?}; do not edit.\n",
+        env!("CARGO_PKG_VERSION"),
+        spec.service
+    );
+    let body = match format {
+        RulesFormat::Prometheus => serde_yaml_ng::to_string(&file)?,
+        RulesFormat::PrometheusOperator => {
+            let slug: String = spec
+                .service
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            let name = format!("{}-slos", slug.trim_matches('-'));
+            let mut labels = BTreeMap::new();
+            labels.insert("app.kubernetes.io/component".into(), "SLO".into());
+            labels.insert("app.kubernetes.io/managed-by".into(), "sloguard".into());
+            serde_yaml_ng::to_string(&PrometheusRule {
+                api_version: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: OperatorMeta { name, labels },
+                spec: &file,
+            })?
+        }
+    };
+    Ok(header + &body)
+}

@@ -1,0 +1,128 @@
+//! The `sloguard` command as a user runs it: lint, dashboard, and `check` against a live
+//! service with Nagios exit codes.
+
+use std::process::Command;
+
+use sloguard_e2e::{build_cli, get, Example};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(build_cli())
+        .args(args)
+        .output()
+        .expect("sloguard runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn spec_path(name: &str) -> String {
+    format!("{}/../examples/specs/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn lint_reports_errors_with_position_and_warns_about_low_traffic() {
+    let (code, out, err) = run(&[
+        "lint",
+        &spec_path("payments.yaml"),
+        "--expected-rate",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 SLO(s) of service \"payments\""));
+    assert!(
+        err.contains("low traffic") && err.contains("min_events to at least 70"),
+        "{err}"
+    );
+
+    let dir = sloguard_e2e::temp_dir("lint");
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "service: x\nslos:\n  - name: a\n    objective: 99\n    sli: availability\n    alerting: {disable: [page-2h]}\n").expect("write");
+    let (code, _, err) = run(&["lint", bad.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("bad.yaml:3")
+            && err.contains("slos[0].alerting.disable[0]")
+            && err.contains("no tier \"page-2h\""),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dashboard_is_grafana_json_over_the_recording_rules() {
+    let (code, out, err) = run(&["dashboard", &spec_path("payments.yaml")]);
+    assert_eq!(code, 0, "{err}");
+    let dashboard: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(dashboard["title"], "SLOs: payments");
+    let exprs: Vec<String> = dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .flat_map(|p| p["targets"].as_array().cloned().unwrap_or_default())
+        .filter_map(|t| t["expr"].as_str().map(str::to_owned))
+        .collect();
+    for needle in [
+        "slo:period_error_budget_remaining:ratio",
+        "slo:sli_error:ratio_rate1h",
+        "ALERTS",
+        "sloguard_slo_events_total",
+    ] {
+        assert!(
+            exprs.iter().any(|e| e.contains(needle)),
+            "no panel reads {needle}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_speaks_nagios_against_a_live_service() {
+    let example = Example::start("axum_service", &[]);
+    let url = format!("http://{}/slo.json", example.addr);
+    for _ in 0..20 {
+        get(example.addr, "/pay").await;
+    }
+    let (code, out, _) = run(&["check", "--url", &url]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("SLO OK - payments:"), "{out}");
+    assert!(out.contains("'availability_budget'=1.0000;;;;"), "{out}");
+
+    // One failure in 21 requests is a 48x burn: once the sampler has evaluated it (every
+    // 10 s), the page alert fires and the check is CRITICAL.
+    get(example.addr, "/pay?status=500").await;
+    let paged = sloguard_e2e::eventually(std::time::Duration::from_secs(30), || async {
+        sloguard_e2e::status(example.addr)
+            .await
+            .slo("availability")
+            .filter(|s| s.alerts.page)
+            .map(|_| ())
+    })
+    .await;
+    assert!(paged.is_some(), "the page alert did not fire within 30 s");
+    let (code, out, _) = run(&["check", "--url", &url]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.starts_with("SLO CRITICAL - payments: availability: page alert firing"),
+        "{out}"
+    );
+    // The same failure on the 99% latency SLO is a 4.8x burn: tickets fire, pages do not.
+    let (code, out, _) = run(&["check", "--url", &url, "--slo", "latency"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("SLO WARNING - payments: latency: ticket alert firing"),
+        "{out}"
+    );
+
+    let (code, out, _) = run(&["check", "--url", &url, "--slo", "nope"]);
+    assert_eq!((code, out.starts_with("SLO UNKNOWN")), (3, true), "{out}");
+    let (code, out, _) = run(&[
+        "check",
+        "--url",
+        &format!("http://{}/metrics", example.addr),
+    ]);
+    assert_eq!(code, 3, "{out}");
+    drop(example);
+    let (code, out, _) = run(&["check", "--url", &url, "--timeout", "2"]);
+    assert_eq!(code, 3, "{out}");
+}
