@@ -1,4 +1,6 @@
 //! The `sloguard` command. See `sloguard --help`.
+// Printing results on standard output is what a command does.
+#![allow(clippy::print_stdout)]
 
 use std::io::Write;
 use std::path::PathBuf;
