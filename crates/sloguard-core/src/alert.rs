@@ -25,7 +25,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::model::Severity;
+use crate::model::{Severity, Sli};
 
 /// Whether an alert started or stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,6 +59,10 @@ pub struct AlertTransition {
     pub service: String,
     /// The SLO's name.
     pub slo: String,
+    /// What the SLO judges (availability, or latency with its threshold).
+    pub sli: Sli,
+    /// The SLO's runbook URL, if it has one.
+    pub runbook_url: Option<String>,
     /// The tier's stable id, e.g. `page-1h`.
     pub tier_id: String,
     /// Page or ticket.

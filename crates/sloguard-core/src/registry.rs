@@ -387,6 +387,8 @@ impl Registry {
         AlertTransition {
             service: self.inner.service.clone(),
             slo: def.name().to_owned(),
+            sli: def.sli(),
+            runbook_url: def.runbook_url().map(str::to_owned),
             tier_id: tier.id(),
             severity: tier.severity,
             state: if holds {

@@ -15,6 +15,8 @@
 
 pub use sloguard_core::*;
 
+#[cfg(feature = "alerting")]
+pub mod alerting;
 pub mod attribute;
 pub mod bridge;
 #[cfg(feature = "expose")]

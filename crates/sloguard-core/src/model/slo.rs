@@ -85,6 +85,7 @@ pub struct SloDefinition {
     pub(crate) alerting: AlertPolicy,
     pub(crate) cancelled: CancelledPolicy,
     pub(crate) operations: Selector,
+    pub(crate) runbook_url: Option<String>,
 }
 
 impl SloDefinition {
@@ -119,6 +120,10 @@ impl SloDefinition {
     /// The operations whose events this SLO judges.
     pub fn operations(&self) -> &Selector {
         &self.operations
+    }
+    /// Where responders find what to do when this SLO alerts.
+    pub fn runbook_url(&self) -> Option<&str> {
+        self.runbook_url.as_deref()
     }
 }
 
@@ -180,6 +185,7 @@ pub struct SloBuilder {
     alerting: AlertPolicy,
     cancelled: CancelledPolicy,
     operations: Selector,
+    runbook_url: Option<String>,
 }
 
 /// The default SLO period: 30 days.
@@ -198,6 +204,7 @@ impl SloBuilder {
             alerting: AlertPolicy::workbook(),
             cancelled: CancelledPolicy::Exclude,
             operations: Selector::All,
+            runbook_url: None,
         }
     }
 
@@ -234,6 +241,12 @@ impl SloBuilder {
     /// What a cancelled event counts as (default: excluded).
     pub fn cancelled(mut self, policy: CancelledPolicy) -> Self {
         self.cancelled = policy;
+        self
+    }
+
+    /// Where responders find what to do when this SLO alerts; sent with every notification.
+    pub fn runbook_url(mut self, url: impl Into<String>) -> Self {
+        self.runbook_url = Some(url.into());
         self
     }
 
@@ -362,6 +375,7 @@ impl SloBuilder {
             alerting: self.alerting,
             cancelled: self.cancelled,
             operations: self.operations,
+            runbook_url: self.runbook_url,
         })
     }
 }

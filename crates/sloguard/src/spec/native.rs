@@ -269,6 +269,9 @@ impl NativeSlo {
             };
         }
         builder = builder.alerting(policy);
+        if let Some(url) = &alerting.runbook_url {
+            builder = builder.runbook_url(url.clone());
+        }
         let definition = builder.build().map_err(|e| {
             SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))
         })?;

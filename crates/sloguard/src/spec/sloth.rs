@@ -133,15 +133,18 @@ impl SlothSpec {
             if let Some(d) = slo.description {
                 builder = builder.description(d);
             }
-            let definition = builder.build().map_err(|e| {
-                SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))
-            })?;
             let runbook_url = slo
                 .alerting
                 .annotations
                 .get("runbook")
                 .or_else(|| slo.alerting.annotations.get("runbook_url"))
                 .cloned();
+            if let Some(url) = &runbook_url {
+                builder = builder.runbook_url(url.clone());
+            }
+            let definition = builder.build().map_err(|e| {
+                SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))
+            })?;
             slos.push(SloSpec {
                 definition,
                 labels: slo.labels,

@@ -1,0 +1,53 @@
+//! Proactive alerting: alert transitions delivered to people and systems, without ever
+//! slowing the service.
+//!
+//! Every sink here sits behind a bounded queue with a thread of its own ([`Queued`]): the
+//! evaluator only tries to enqueue, a full queue drops and counts, and a panicking sink is
+//! caught. Each notification carries the numbers, a plain-language [`summary`] a support or
+//! communications person can pass on, and the SLO's runbook URL.
+//!
+//! ```
+//! use sloguard::{alerting, model::Slo, Registry};
+//!
+//! let hook = alerting::webhook("http://127.0.0.1:9/hooks/slo").unwrap();
+//! let dropped = hook.stats();
+//! let registry = Registry::builder("checkout")
+//!     .alert_sink(alerting::tracing())
+//!     .alert_sink(hook)
+//!     .build();
+//! registry.register(Slo::availability("availability").runbook_url("https://runbooks.example/checkout").build().unwrap()).unwrap();
+//! assert_eq!(dropped.dropped.load(std::sync::atomic::Ordering::Relaxed), 0);
+//! ```
+
+mod alertmanager;
+mod http;
+mod queue;
+mod summary;
+mod tracing_sink;
+mod webhook;
+
+pub use alertmanager::Alertmanager;
+pub use queue::{Callback, Deliver, QueueStats, Queued, DEFAULT_CAPACITY};
+pub use summary::{default_alert_name, summary};
+pub use tracing_sink::TracingSink;
+pub use webhook::{payload, Webhook};
+
+/// A queued `tracing` sink.
+pub fn tracing() -> Queued {
+    Queued::new(TracingSink, DEFAULT_CAPACITY)
+}
+
+/// A queued webhook sink posting to `url` (plain `http://`).
+pub fn webhook(url: &str) -> Result<Queued, String> {
+    Ok(Queued::new(Webhook::new(url)?, DEFAULT_CAPACITY))
+}
+
+/// A queued Alertmanager sink for the Alertmanager at `base` (`http://host:9093`).
+pub fn alertmanager(base: &str) -> Result<Queued, String> {
+    Ok(Queued::new(Alertmanager::new(base)?, DEFAULT_CAPACITY))
+}
+
+/// A queued closure: for callbacks that may block (a chat API client, a pager library).
+pub fn callback(f: impl FnMut(&sloguard_core::alert::AlertTransition) + Send + 'static) -> Queued {
+    Queued::new(Callback(f), DEFAULT_CAPACITY)
+}

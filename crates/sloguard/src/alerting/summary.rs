@@ -1,0 +1,139 @@
+//! Notifications in words a support or communications person can use.
+
+use sloguard_core::alert::{AlertState, AlertTransition};
+use sloguard_core::duration::{format_duration, human_duration};
+use sloguard_core::model::Sli;
+
+/// The alert name the generated Prometheus rules use too: the SLO's name in CamelCase plus
+/// `BudgetBurn` (`checkout-latency` → `CheckoutLatencyBudgetBurn`).
+pub fn default_alert_name(slo: &str) -> String {
+    let mut out = String::new();
+    for word in slo
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "Slo");
+    }
+    out.push_str("BudgetBurn");
+    out
+}
+
+fn percent(ratio: f64) -> String {
+    let p = ratio * 100.0;
+    if p >= 10.0 || p == 0.0 {
+        format!("{p:.0}%")
+    } else if p >= 0.1 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+/// One sentence or two: what users experience, and how long until the budget is gone.
+///
+/// ```
+/// # use sloguard::alerting::summary;
+/// # use sloguard::alert::{AlertState, AlertTransition};
+/// # use sloguard::clock::Timestamp;
+/// # use sloguard::model::{Severity, Sli};
+/// # use std::time::Duration;
+/// let t = AlertTransition {
+///     service: "checkout".into(), slo: "availability".into(), sli: Sli::Availability,
+///     runbook_url: None, tier_id: "page-1h".into(), severity: Severity::Page,
+///     state: AlertState::Firing, at: Timestamp::EPOCH, firing_since: Timestamp::EPOCH,
+///     threshold: 14.4, long_window: Duration::from_secs(3600), short_window: Duration::from_secs(300),
+///     long_burn_rate: Some(21.0), short_burn_rate: Some(21.0), short_error_ratio: Some(0.021),
+///     objective: 0.999, period: Duration::from_secs(30 * 86_400), budget_remaining: 0.8,
+///     time_to_exhaustion: Some(Duration::from_secs(3 * 3600 + 600)),
+/// };
+/// assert_eq!(summary(&t), "2.1% of checkout requests are failing; at this rate the 30-day error budget runs out in 3h 10m.");
+/// ```
+pub fn summary(t: &AlertTransition) -> String {
+    let period = format_duration(t.period).replace('d', "-day");
+    let problem = match t.sli {
+        Sli::Availability => "are failing".to_owned(),
+        Sli::Latency { threshold, .. } => {
+            format!("are slower than {} or failing", format_duration(threshold))
+        }
+    };
+    let share = t.short_error_ratio.map_or("none".to_owned(), percent);
+    match t.state {
+        AlertState::Firing => {
+            let outlook = match t.time_to_exhaustion {
+                Some(d) if d.is_zero() => format!("the {period} error budget is already spent"),
+                Some(d) => format!("at this rate the {period} error budget runs out in {}", human_duration(d)),
+                None => format!("{} of the {period} error budget is left", percent(t.budget_remaining.max(0.0))),
+            };
+            format!("{share} of {} requests {problem}; {outlook}.", t.service)
+        }
+        AlertState::Resolved => format!(
+            "{} requests are back within the objective ({share} {problem} over the last {}); {} of the {period} error budget is left.",
+            t.service,
+            format_duration(t.short_window),
+            percent(t.budget_remaining.max(0.0))
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sloguard_core::alert::{AlertState, AlertTransition};
+    use sloguard_core::clock::Timestamp;
+    use sloguard_core::model::{Severity, Sli};
+
+    use super::*;
+
+    fn transition(sli: Sli, state: AlertState, exhaustion: Option<Duration>) -> AlertTransition {
+        AlertTransition {
+            service: "checkout".into(),
+            slo: "latency".into(),
+            sli,
+            runbook_url: None,
+            tier_id: "page-1h".into(),
+            severity: Severity::Page,
+            state,
+            at: Timestamp::EPOCH,
+            firing_since: Timestamp::EPOCH,
+            threshold: 14.4,
+            long_window: Duration::from_secs(3_600),
+            short_window: Duration::from_secs(300),
+            long_burn_rate: Some(40.0),
+            short_burn_rate: Some(0.0),
+            short_error_ratio: Some(0.0004),
+            objective: 0.99,
+            period: Duration::from_secs(28 * 86_400),
+            budget_remaining: 0.42,
+            time_to_exhaustion: exhaustion,
+        }
+    }
+
+    #[test]
+    fn latency_spent_and_resolved_wording() {
+        let latency = Sli::Latency {
+            threshold: Duration::from_millis(300),
+            require_success: true,
+        };
+        assert_eq!(
+            summary(&transition(latency, AlertState::Firing, Some(Duration::ZERO))),
+            "0.04% of checkout requests are slower than 300ms or failing; the 28-day error budget is already spent."
+        );
+        assert_eq!(
+            summary(&transition(Sli::Availability, AlertState::Resolved, None)),
+            "checkout requests are back within the objective (0.04% are failing over the last 5m); 42% of the 28-day error budget is left."
+        );
+        assert_eq!(
+            default_alert_name("checkout-latency"),
+            "CheckoutLatencyBudgetBurn"
+        );
+        assert_eq!(default_alert_name("99th"), "Slo99thBudgetBurn");
+    }
+}

@@ -1,0 +1,109 @@
+//! The webhook sink: each transition as a JSON POST, retried with exponential backoff.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use hyper::Uri;
+use serde_json::json;
+use sloguard_core::alert::AlertTransition;
+use sloguard_core::duration::format_duration;
+
+use super::http::{rfc3339, Poster};
+use super::queue::Deliver;
+use super::summary::summary;
+
+/// Posts transitions to a URL. Build it with [`Webhook::new`] and hand it to
+/// [`Queued`](super::Queued) (or use [`webhook`](super::webhook)).
+pub struct Webhook {
+    url: Uri,
+    poster: Poster,
+    attempts: u32,
+    first_backoff: Duration,
+    failures: Arc<AtomicU64>,
+}
+
+impl Webhook {
+    /// A webhook to `url` (plain `http://`): 4 attempts, 250 ms backoff doubling, 5 s timeout.
+    pub fn new(url: &str) -> Result<Self, String> {
+        let url: Uri = url
+            .parse()
+            .map_err(|e| format!("invalid webhook URL {url:?}: {e}"))?;
+        if url.scheme_str() != Some("http") {
+            return Err(format!("webhook URL {url} must be http://"));
+        }
+        Ok(Webhook {
+            url,
+            poster: Poster::new(Duration::from_secs(5)),
+            attempts: 4,
+            first_backoff: Duration::from_millis(250),
+            failures: Arc::default(),
+        })
+    }
+
+    /// How many times to try each notification, and the first wait between tries.
+    pub fn retries(mut self, attempts: u32, first_backoff: Duration) -> Self {
+        self.attempts = attempts.max(1);
+        self.first_backoff = first_backoff;
+        self
+    }
+
+    /// Notifications given up on after every attempt failed.
+    pub fn failures(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.failures)
+    }
+}
+
+/// The JSON a webhook receives.
+pub fn payload(t: &AlertTransition) -> serde_json::Value {
+    let to_rfc3339 = |ts: sloguard_core::clock::Timestamp| {
+        rfc3339(SystemTime::UNIX_EPOCH + Duration::from_nanos(ts.as_unix_nanos()))
+    };
+    json!({
+        "service": t.service,
+        "slo": t.slo,
+        "tier": t.tier_id,
+        "severity": t.severity.as_str(),
+        "state": t.state.as_str(),
+        "at": to_rfc3339(t.at),
+        "firing_since": to_rfc3339(t.firing_since),
+        "summary": summary(t),
+        "runbook_url": t.runbook_url,
+        "objective": t.objective,
+        "period": format_duration(t.period),
+        "burn_rate": {
+            "threshold": t.threshold,
+            "long_window": format_duration(t.long_window),
+            "long": t.long_burn_rate,
+            "short_window": format_duration(t.short_window),
+            "short": t.short_burn_rate,
+        },
+        "error_ratio": t.short_error_ratio,
+        "budget_remaining": t.budget_remaining,
+        "time_to_exhaustion_seconds": t.time_to_exhaustion.map(|d| d.as_secs_f64()),
+    })
+}
+
+impl Deliver for Webhook {
+    fn deliver(&mut self, t: &AlertTransition) {
+        let body = payload(t).to_string().into_bytes();
+        let mut backoff = self.first_backoff;
+        for attempt in 1..=self.attempts {
+            match self.poster.post(&self.url, body.clone()) {
+                Ok(_) => return,
+                Err(e) if e.retryable && attempt < self.attempts => {
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+                Err(e) => {
+                    self.failures.fetch_add(1, Ordering::Relaxed);
+                    eprintln!(
+                        "sloguard: webhook {} gave up on {} {} of {}: {}",
+                        self.url, t.tier_id, t.state, t.slo, e.message
+                    );
+                    return;
+                }
+            }
+        }
+    }
+}
