@@ -4,6 +4,7 @@
 //! - [`rules`]: Prometheus rules with Sloth's names, improved where Sloth users asked.
 //! - [`dashboard`]: a Grafana dashboard over those rules.
 //! - [`check`]: a Nagios-compatible check of a running service's `/slo.json`.
+//! - [`replay`]: the engine on virtual time over recorded traffic.
 //!
 //! ```
 //! let spec = sloguard::spec::Spec::from_str(r#"{"service": "payments", "availability": 99.9}"#).unwrap();
@@ -14,4 +15,5 @@
 pub mod check;
 pub mod dashboard;
 pub mod lint;
+pub mod replay;
 pub mod rules;

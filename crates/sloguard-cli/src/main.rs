@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sloguard::spec::Spec;
-use sloguard_cli::{check, dashboard, lint, rules};
+use sloguard_cli::{check, dashboard, lint, replay, rules};
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +51,24 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Run the engine on virtual time over recorded events (JSON Lines in, JSON Lines out).
+    Replay {
+        /// The spec file.
+        #[arg(long)]
+        spec: PathBuf,
+        /// The events (JSON Lines, in time order); `-` for standard input.
+        #[arg(long)]
+        events: String,
+        /// Output cadence in event time.
+        #[arg(long, default_value = "1m", value_parser = parse_step)]
+        step: Duration,
+        /// Where to write; `-` (the default) for standard output.
+        #[arg(long, short, default_value = "-")]
+        output: String,
+        /// Report malformed lines and go on, instead of stopping at the first.
+        #[arg(long)]
+        skip_malformed: bool,
+    },
     /// Check a running service's /slo.json, as a Nagios plugin (exit 0/1/2/3).
     Check {
         /// The /slo.json URL, e.g. http://127.0.0.1:3000/slo.json
@@ -69,6 +87,51 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
+}
+
+fn parse_step(text: &str) -> Result<Duration, String> {
+    sloguard::duration::parse_duration(text).map_err(|e| e.to_string())
+}
+
+fn replay_command(spec: &Spec, events: &str, output: &str, options: &replay::Options) -> ExitCode {
+    let input: Box<dyn std::io::BufRead> = if events == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(events) {
+            Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
+            Err(e) => {
+                eprintln!("error: cannot read {events}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let out: Box<dyn Write> = if output == "-" {
+        Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout().lock(),
+        ))
+    } else {
+        match std::fs::File::create(output) {
+            Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 16, f)),
+            Err(e) => {
+                eprintln!("error: cannot write {output}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    match replay::replay(spec, input, out, options) {
+        Ok(stats) => {
+            eprintln!(
+                "sloguard replay: {} events, {} lines written, {} malformed lines skipped",
+                stats.events, stats.lines_out, stats.skipped
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {events}: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn read_spec(path: &PathBuf) -> Result<Spec, ExitCode> {
@@ -138,6 +201,24 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
         Command::Dashboard { spec, output } => {
             let parsed = read_spec(&spec)?;
             write_out(output.as_ref(), &(dashboard::render(&parsed) + "\n"))
+        }
+        Command::Replay {
+            spec,
+            events,
+            step,
+            output,
+            skip_malformed,
+        } => {
+            let parsed = read_spec(&spec)?;
+            let options = replay::Options {
+                step,
+                malformed: if skip_malformed {
+                    replay::Malformed::Skip
+                } else {
+                    replay::Malformed::Fail
+                },
+            };
+            replay_command(&parsed, &events, &output, &options)
         }
         Command::Check {
             url,

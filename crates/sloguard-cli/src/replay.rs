@@ -1,0 +1,420 @@
+//! `sloguard replay`: the in-process engine, on virtual time, over recorded traffic, so a team
+//! sees when its alerts would have fired and can tune them.
+//!
+//! Input: JSON Lines, one event per line, in time order:
+//! `{"ts": 1767225600.25, "ok": true, "latency_ms": 12.5, "route": "/pay"}`. `ts` is Unix
+//! seconds or an RFC 3339 string; `latency_ms` is needed by latency SLOs; `route` is matched
+//! against each SLO's operation selection (absent: every SLO selecting all operations). Other
+//! fields are ignored. Blank lines are skipped.
+//!
+//! Output: JSON Lines. At every `step` boundary of event time, one status line per SLO:
+//! `{"ts":…,"slo":"…","burn_rate":{"5m":x,…,"3d":x},"budget_remaining":x,"alerts":{"page":false,"ticket":false}}`
+//! (`null` for a window without events), and at each change of a severity's state
+//! `{"ts":…,"slo":"…","alert":"page","state":"firing"}` (or `"resolved"`). Lines come in time
+//! order; a transition at a boundary comes before that boundary's status.
+//!
+//! Boundaries are multiples of `step` since the epoch, from the first after the first event to
+//! the first after the last event. An event at time `t` is recorded after the evaluator
+//! has run for `t`, exactly as a live event arriving at `t` would be.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{BufRead, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use sloguard::alert::{AlertState, AlertTransition};
+use sloguard::clock::{Timestamp, VirtualClock};
+use sloguard::duration::format_duration;
+use sloguard::expose::json::Windows;
+use sloguard::model::{Severity, Sli};
+use sloguard::spec::Spec;
+use sloguard::{Outcome, Registry, SloRecorder};
+
+/// What to do with a line that is not a valid event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformed {
+    /// Stop with an error naming the line (the default).
+    Fail,
+    /// Report it on standard error with its line number and go on.
+    Skip,
+}
+
+/// Replay settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Output cadence in event time (default 1 minute).
+    pub step: Duration,
+    /// Malformed lines.
+    pub malformed: Malformed,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            step: Duration::from_secs(60),
+            malformed: Malformed::Fail,
+        }
+    }
+}
+
+/// Why a replay stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReplayError {
+    /// 1-based input line, 0 for errors outside the input.
+    pub line: usize,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "line {}: {}", self.line, self.message)
+        } else {
+            f.write_str(&self.message)
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+/// What a replay did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Events replayed.
+    pub events: u64,
+    /// Malformed lines skipped.
+    pub skipped: u64,
+    /// Lines written.
+    pub lines_out: u64,
+}
+
+/// Unix seconds or RFC 3339, read without allocating.
+struct Ts(Timestamp);
+
+impl<'de> Deserialize<'de> for Ts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Ts;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("Unix seconds or an RFC 3339 time")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ts, E> {
+                Timestamp::from_unix_secs_f64(v)
+                    .map(Ts)
+                    .ok_or_else(|| E::custom(format!("ts {v} is not a time after 1970")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ts, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Ts, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
+                let t =
+                    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                        .map_err(|e| E::custom(format!("ts {v:?} is not RFC 3339: {e}")))?;
+                let nanos = u64::try_from(t.unix_timestamp_nanos())
+                    .map_err(|_| E::custom(format!("ts {v:?} is before 1970")))?;
+                Ok(Ts(Timestamp::from_unix_nanos(nanos)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+struct Event<'a> {
+    ts: Ts,
+    ok: bool,
+    #[serde(default)]
+    latency_ms: Option<f64>,
+    #[serde(default, borrow)]
+    route: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Serialize)]
+struct StatusLine<'a> {
+    ts: f64,
+    slo: &'a str,
+    burn_rate: Windows,
+    budget_remaining: f64,
+    alerts: Flags,
+}
+
+#[derive(Serialize, Clone, Copy, Default, PartialEq, Eq)]
+struct Flags {
+    page: bool,
+    ticket: bool,
+}
+
+#[derive(Serialize)]
+struct TransitionLine<'a> {
+    ts: f64,
+    slo: &'a str,
+    alert: &'static str,
+    state: &'static str,
+}
+
+struct Target {
+    recorder: SloRecorder,
+    needs_latency: bool,
+}
+
+struct Engine {
+    registry: Registry,
+    clock: VirtualClock,
+    targets: Vec<Target>,
+    transitions: Arc<Mutex<Vec<AlertTransition>>>,
+    /// Firing tiers per SLO and severity, to report severity-level transitions.
+    firing: BTreeMap<(String, Severity), usize>,
+}
+
+impl Engine {
+    fn new(spec: &Spec, start: Timestamp) -> Result<Self, ReplayError> {
+        let clock = VirtualClock::new(start);
+        let transitions = Arc::new(Mutex::new(Vec::new()));
+        let sink = {
+            let t = Arc::clone(&transitions);
+            move |tr: &AlertTransition| {
+                t.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(tr.clone())
+            }
+        };
+        let registry = Registry::builder(spec.service.clone())
+            .clock(clock.clock())
+            .alert_sink(sink)
+            .build();
+        let recorders = spec.register(&registry).map_err(|e| ReplayError {
+            line: 0,
+            message: e.to_string(),
+        })?;
+        let targets = recorders
+            .into_iter()
+            .map(|recorder| Target {
+                needs_latency: matches!(recorder.definition().sli(), Sli::Latency { .. }),
+                recorder,
+            })
+            .collect();
+        Ok(Engine {
+            registry,
+            clock,
+            targets,
+            transitions,
+            firing: BTreeMap::new(),
+        })
+    }
+
+    /// Runs the evaluator up to `t` and writes the transitions that happened.
+    fn advance(
+        &mut self,
+        t: Timestamp,
+        out: &mut impl Write,
+        stats: &mut Stats,
+    ) -> std::io::Result<()> {
+        self.registry.advance_to(t);
+        let happened: Vec<AlertTransition> = std::mem::take(
+            &mut *self
+                .transitions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for tr in happened {
+            let key = (tr.slo.clone(), tr.severity);
+            let count = self.firing.entry(key).or_default();
+            let before = *count > 0;
+            match tr.state {
+                AlertState::Firing => *count += 1,
+                AlertState::Resolved => *count = count.saturating_sub(1),
+            }
+            let after = *count > 0;
+            if before != after {
+                let line = TransitionLine {
+                    ts: tr.at.as_unix_secs_f64(),
+                    slo: &tr.slo,
+                    alert: tr.severity.as_str(),
+                    state: if after { "firing" } else { "resolved" },
+                };
+                serde_json::to_writer(&mut *out, &line)?;
+                out.write_all(b"\n")?;
+                stats.lines_out += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn status(&self, t: Timestamp, out: &mut impl Write, stats: &mut Stats) -> std::io::Result<()> {
+        self.clock.set(t);
+        let snapshot = self.registry.snapshot();
+        for slo in &snapshot.slos {
+            let line = StatusLine {
+                ts: t.as_unix_secs_f64(),
+                slo: slo.definition.name(),
+                burn_rate: Windows(
+                    slo.windows()
+                        .iter()
+                        .map(|w| (format_duration(w.window), w.burn_rate))
+                        .collect(),
+                ),
+                budget_remaining: slo.budget_remaining(),
+                alerts: Flags {
+                    page: slo.firing(Severity::Page),
+                    ticket: slo.firing(Severity::Ticket),
+                },
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            out.write_all(b"\n")?;
+            stats.lines_out += 1;
+        }
+        Ok(())
+    }
+}
+
+fn next_boundary_after(t: Timestamp, step: u64) -> Timestamp {
+    Timestamp::from_unix_nanos((t.as_unix_nanos() / step + 1) * step)
+}
+
+/// Replays `input` through the SLOs of `spec`, writing JSON Lines to `output`.
+pub fn replay(
+    spec: &Spec,
+    input: impl BufRead,
+    mut output: impl Write,
+    options: &Options,
+) -> Result<Stats, ReplayError> {
+    let io = |e: std::io::Error| ReplayError {
+        line: 0,
+        message: format!("cannot write the output: {e}"),
+    };
+    let step = u64::try_from(options.step.as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1_000_000);
+    let mut stats = Stats::default();
+    let mut engine: Option<Engine> = None;
+    let mut next_status = Timestamp::EPOCH;
+    let mut last = Timestamp::EPOCH;
+    let mut input = input;
+    let mut text = String::new();
+    let mut line_no = 0usize;
+    loop {
+        text.clear();
+        let read = input.read_line(&mut text).map_err(|e| ReplayError {
+            line: line_no + 1,
+            message: format!("cannot read the input: {e}"),
+        })?;
+        if read == 0 {
+            break;
+        }
+        line_no += 1;
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let event = match serde_json::from_str::<Event<'_>>(trimmed) {
+            Ok(e) => e,
+            Err(e) => {
+                let message = format!("not an event ({e}); expected {{\"ts\": 1767225600.25, \"ok\": true, \"latency_ms\": 12.5, \"route\": \"/pay\"}}");
+                match options.malformed {
+                    Malformed::Fail => {
+                        return Err(ReplayError {
+                            line: line_no,
+                            message,
+                        })
+                    }
+                    Malformed::Skip => {
+                        eprintln!("sloguard replay: line {line_no}: {message}; skipped");
+                        stats.skipped += 1;
+                        continue;
+                    }
+                }
+            }
+        };
+        let ts = event.ts.0;
+        if ts < last {
+            return Err(ReplayError {
+                line: line_no,
+                message: format!(
+                    "ts {} is earlier than the line before ({}); events must be in time order",
+                    ts, last
+                ),
+            });
+        }
+        last = ts;
+        let engine = match &mut engine {
+            Some(e) => e,
+            None => {
+                next_status = next_boundary_after(ts, step);
+                engine.insert(Engine::new(spec, ts)?)
+            }
+        };
+        while next_status <= ts {
+            engine
+                .advance(next_status, &mut output, &mut stats)
+                .map_err(io)?;
+            engine
+                .status(next_status, &mut output, &mut stats)
+                .map_err(io)?;
+            next_status = Timestamp::from_unix_nanos(next_status.as_unix_nanos() + step);
+        }
+        engine.advance(ts, &mut output, &mut stats).map_err(io)?;
+        let outcome = if event.ok {
+            Outcome::Success
+        } else {
+            Outcome::Error
+        };
+        let latency = event
+            .latency_ms
+            .filter(|l| l.is_finite() && *l >= 0.0)
+            .map(|ms| (ms * 1e6) as u64);
+        for target in &engine.targets {
+            let selected = match &event.route {
+                Some(route) => target.recorder.definition().operations().matches(route),
+                None => matches!(
+                    target.recorder.definition().operations(),
+                    sloguard::model::Selector::All
+                ),
+            };
+            if !selected {
+                continue;
+            }
+            match latency {
+                Some(nanos) => target.recorder.record_nanos(outcome, nanos),
+                None if target.needs_latency => {
+                    let message = format!(
+                        "latency_ms is needed by the latency SLO {:?}",
+                        target.recorder.definition().name()
+                    );
+                    match options.malformed {
+                        Malformed::Fail => {
+                            return Err(ReplayError {
+                                line: line_no,
+                                message,
+                            })
+                        }
+                        Malformed::Skip => {
+                            eprintln!("sloguard replay: line {line_no}: {message}; not counted for that SLO");
+                        }
+                    }
+                }
+                None => target.recorder.record_nanos(outcome, 0),
+            }
+        }
+        stats.events += 1;
+    }
+    if let Some(engine) = &mut engine {
+        // The next boundary is after every event (an event exactly on a boundary was recorded
+        // after that boundary's status), so it reports them all.
+        engine
+            .advance(next_status, &mut output, &mut stats)
+            .map_err(io)?;
+        engine
+            .status(next_status, &mut output, &mut stats)
+            .map_err(io)?;
+    }
+    output.flush().map_err(io)?;
+    Ok(stats)
+}
