@@ -5,6 +5,7 @@
 //! - [`dashboard`]: a Grafana dashboard over those rules.
 //! - [`check`]: a Nagios-compatible check of a running service's `/slo.json`.
 //! - [`replay`]: the engine on virtual time over recorded traffic.
+//! - [`demo`]: an instrumented service, traffic, an incident, and its SLOs live.
 //!
 //! ```
 //! let spec = sloguard::spec::Spec::from_str(r#"{"service": "payments", "availability": 99.9}"#).unwrap();
@@ -14,6 +15,7 @@
 
 pub mod check;
 pub mod dashboard;
+pub mod demo;
 pub mod lint;
 pub mod replay;
 pub mod rules;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sloguard::spec::Spec;
-use sloguard_cli::{check, dashboard, lint, replay, rules};
+use sloguard_cli::{check, dashboard, demo, lint, replay, rules};
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +24,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run an instrumented payments API with traffic, an incident and live SLOs.
+    Demo {
+        /// How long the demo runs.
+        #[arg(long, default_value = "60s", value_parser = parse_step)]
+        duration: Duration,
+        /// Where the API listens; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: std::net::SocketAddr,
+        /// Requests per second from the built-in load generator.
+        #[arg(long, default_value_t = 50)]
+        rate: u32,
+        /// Never use colors (also: the NO_COLOR variable, or output that is not a terminal).
+        #[arg(long)]
+        no_color: bool,
+    },
     /// Validate a spec and warn about alerts that would not work as meant.
     Lint {
         /// The spec file (YAML or JSON; native, Sloth prometheus/v1 or OpenSLO v1).
@@ -161,6 +176,30 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
     Ok(match cli.command {
+        Command::Demo {
+            duration,
+            addr,
+            rate,
+            no_color,
+        } => {
+            if !addr.ip().is_loopback() {
+                eprintln!("error: the demo only listens on loopback addresses (127.0.0.1 or ::1)");
+                return Err(ExitCode::FAILURE);
+            }
+            let options = demo::Options {
+                duration: duration.max(Duration::from_secs(10)),
+                addr,
+                rate: rate.clamp(1, 500),
+                color: no_color.then_some(false),
+            };
+            match demo::run(&options) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Lint {
             spec,
             expected_rate,

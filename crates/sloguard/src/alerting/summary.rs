@@ -73,8 +73,10 @@ pub fn summary(t: &AlertTransition) -> String {
             };
             format!("{share} of {} requests {problem}; {outlook}.", t.service)
         }
+        // "Cleared", not "fixed": the burn fell below this alert's level, which is not the
+        // same as being back within the objective.
         AlertState::Resolved => format!(
-            "{} requests are back within the objective ({share} {problem} over the last {}); {} of the {period} error budget is left.",
+            "The alert has cleared: {share} of {} requests {problem} over the last {}; {} of the {period} error budget is left.",
             t.service,
             format_duration(t.short_window),
             percent(t.budget_remaining.max(0.0))
@@ -128,7 +130,7 @@ mod tests {
         );
         assert_eq!(
             summary(&transition(Sli::Availability, AlertState::Resolved, None)),
-            "checkout requests are back within the objective (0.04% are failing over the last 5m); 42% of the 28-day error budget is left."
+            "The alert has cleared: 0.04% of checkout requests are failing over the last 5m; 42% of the 28-day error budget is left."
         );
         assert_eq!(
             default_alert_name("checkout-latency"),

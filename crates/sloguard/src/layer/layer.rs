@@ -30,6 +30,7 @@ pub enum LatencyEnd {
 #[derive(Clone)]
 struct Settings {
     registry: Registry,
+    latency_clock: Option<Clock>,
     source: Source,
     latency_end: LatencyEnd,
     max_operations: usize,
@@ -70,7 +71,10 @@ impl Config {
             table: Table::new(&shared, settings.max_operations),
             shared,
             source: settings.source.clone(),
-            clock: registry.clock().clone(),
+            clock: settings
+                .latency_clock
+                .clone()
+                .unwrap_or_else(|| registry.clock().clone()),
             latency_end: settings.latency_end,
         }
     }
@@ -98,6 +102,7 @@ impl SliLayer {
         SliLayer {
             settings: Settings {
                 registry: registry.clone(),
+                latency_clock: None,
                 source: Source::RouteTemplate,
                 latency_end: LatencyEnd::Body,
                 max_operations: DEFAULT_MAX_OPERATIONS,
@@ -175,6 +180,12 @@ impl<M> SliLayer<M> {
     /// Where latency ends (default: at the end of the response body).
     pub fn latency_until(self, end: LatencyEnd) -> Self {
         self.with_settings(|s| s.latency_end = end)
+    }
+
+    /// The clock latency is measured on (default: the registry's). A demo or simulation that
+    /// runs its windows on accelerated virtual time still measures requests in real time.
+    pub fn latency_clock(self, clock: Clock) -> Self {
+        self.with_settings(|s| s.latency_clock = Some(clock))
     }
 
     /// The request histogram's boundaries (latency SLO thresholds are always added).

@@ -1,0 +1,301 @@
+//! `sloguard demo`: an instrumented payments API on 127.0.0.1, traffic from a built-in load
+//! generator, an incident part-way (an error spike, then a latency regression), a live view of
+//! the SLOs, and a summary of what fired when.
+//!
+//! Windows of 5 minutes to days do not fit in a one-minute demo, so the engine runs on
+//! accelerated virtual time (about two engine hours per run, said on screen); request
+//! latencies are measured in real time. `/metrics`, `/slo` and `/slo.json` are served while it
+//! runs. It ends by itself after `--duration`, or on Ctrl-C.
+
+mod app;
+mod view;
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+use sloguard::alert::{AlertState, AlertTransition};
+use sloguard::clock::{Timestamp, VirtualClock};
+use sloguard::model::Severity;
+
+pub use app::Phase;
+use view::Style;
+
+/// Demo settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How long it runs (real time).
+    pub duration: Duration,
+    /// Where the API listens (port 0: any free port).
+    pub addr: SocketAddr,
+    /// Requests per second the load generator sends.
+    pub rate: u32,
+    /// Colors: `None` decides from the terminal and `NO_COLOR`.
+    pub color: Option<bool>,
+}
+
+/// Engine time covered by one run, whatever its real duration.
+const ENGINE_SPAN: Duration = Duration::from_secs(2 * 3_600);
+/// Normal traffic the engine has seen before the demo starts, so the 30-day budget and the
+/// day-long windows hold a realistic past instead of only the incident.
+const HISTORY: Duration = Duration::from_secs(3 * 86_400);
+
+/// Feeds `HISTORY` of error-free traffic, at the demo's rate in engine time, up to `now`.
+fn seed_history(registry: &sloguard::Registry, now: Timestamp, events_per_engine_second: f64) {
+    let minute = Duration::from_secs(60);
+    let per_minute = (events_per_engine_second * 60.0).round() as u64;
+    let recorders: Vec<_> = registry
+        .slo_names()
+        .iter()
+        .filter_map(|n| registry.slo(n))
+        .collect();
+    let mut t = now.saturating_sub(HISTORY);
+    while t < now {
+        registry.advance_to(t);
+        for r in &recorders {
+            // 7 in 10 requests are payments, which the latency SLO selects.
+            let share = if matches!(r.definition().operations(), sloguard::model::Selector::All) {
+                10
+            } else {
+                7
+            };
+            r.add_counts(sloguard::Counts {
+                good: per_minute * share / 10,
+                bad: 0,
+                cancelled: 0,
+            });
+        }
+        t = t.saturating_add(minute);
+    }
+    registry.advance_to(now);
+}
+
+/// What happened, for the caller (and the tests).
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Requests the load generator got an answer to.
+    pub answered: u64,
+    /// `(slo, tier, state)` of every transition, in order.
+    pub transitions: Vec<(String, String, AlertState)>,
+}
+
+fn phase_at(fraction: f64) -> Phase {
+    match fraction {
+        f if f < 0.25 => Phase::Normal,
+        f if f < 0.45 => Phase::ErrorSpike,
+        f if f < 0.65 => Phase::LatencyRegression,
+        _ => Phase::Recovery,
+    }
+}
+
+type Log = Arc<Mutex<Vec<(Duration, Duration, AlertTransition)>>>;
+
+/// Runs the demo, printing to standard output.
+pub fn run(options: &Options) -> Result<Summary, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(run_async(options))
+}
+
+async fn run_async(options: &Options) -> Result<Summary, String> {
+    let style = Style {
+        color: options.color.unwrap_or_else(|| {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }),
+    };
+    let live_view = style.color;
+    let speed = ENGINE_SPAN.as_secs_f64() / options.duration.as_secs_f64().max(1.0);
+    let start_engine = Timestamp::from(std::time::SystemTime::now());
+    let engine_clock = VirtualClock::new(start_engine.saturating_sub(HISTORY));
+    let registry = app::registry(engine_clock.clock()).map_err(|e| e.to_string())?;
+    seed_history(&registry, start_engine, f64::from(options.rate) / speed);
+    let log: Log = Arc::default();
+    let started = Instant::now();
+    {
+        let log = Arc::clone(&log);
+        registry.add_alert_sink(move |t: &AlertTransition| {
+            let engine = t.at.saturating_duration_since(start_engine);
+            if let Ok(mut l) = log.lock() {
+                l.push((started.elapsed(), engine, t.clone()));
+            }
+        });
+    }
+    let incident = app::Incident::default();
+    let listener = tokio::net::TcpListener::bind(options.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", options.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening on http://{addr}");
+    println!("Status page: http://{addr}/slo   JSON: http://{addr}/slo.json   Prometheus: http://{addr}/metrics");
+    println!(
+        "The engine runs on accelerated virtual time, {speed:.0}x real time, so its 5m..1d windows fit in this {}-second demo (it starts with 3 engine days of normal traffic behind it); request latencies are real.",
+        options.duration.as_secs()
+    );
+    let _ = std::io::stdout().flush();
+    let server = tokio::spawn({
+        let app = app::router(&registry, incident.clone());
+        async move { axum::serve(listener, app).await }
+    });
+
+    // Engine time: advanced every 100 ms real by 100 ms x speed; the evaluator runs on it.
+    let stop = Arc::new(AtomicBool::new(false));
+    let driver = {
+        let (registry, stop, clock) = (registry.clone(), Arc::clone(&stop), engine_clock.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let next = clock
+                    .now()
+                    .saturating_add(Duration::from_secs_f64(0.1 * speed));
+                registry.advance_to(next);
+            }
+        })
+    };
+
+    let answered = Arc::new(AtomicU64::new(0));
+    let load = tokio::spawn(generate_load(
+        addr,
+        options.rate,
+        options.duration,
+        Arc::clone(&answered),
+    ));
+
+    let mut shown = 0usize;
+    let mut last_plain = Instant::now();
+    let mut last_phase = Phase::Normal;
+    loop {
+        let elapsed = started.elapsed();
+        if elapsed >= options.duration {
+            break;
+        }
+        let phase = phase_at(elapsed.as_secs_f64() / options.duration.as_secs_f64());
+        incident.set(phase);
+        let engine = engine_clock.now().saturating_duration_since(start_engine);
+        let snapshot = registry.snapshot();
+        let entries = log.lock().map(|l| l.clone()).unwrap_or_default();
+        if live_view {
+            let mut frame = String::from("\x1b[2J\x1b[H");
+            frame.push_str(&style.bold(&format!(
+                "sloguard demo: payments API at http://{addr}  (status page: http://{addr}/slo)\n"
+            )));
+            frame.push_str(&format!(
+                "real {} of {}  |  engine time +{} ({speed:.0}x, virtual)  |  {}\n\n",
+                view::clock_text(elapsed),
+                view::clock_text(options.duration),
+                sloguard::duration::human_duration(engine),
+                phase.describe()
+            ));
+            frame.push_str(&view::table(&snapshot, &style));
+            frame.push_str("\nAlert log:\n");
+            for (real, engine, t) in entries.iter().rev().take(8).rev() {
+                frame.push_str(&view::transition(*engine, *real, t, &style));
+                frame.push('\n');
+            }
+            print!("{frame}");
+        } else {
+            if phase != last_phase {
+                println!("real {}: {}", view::clock_text(elapsed), phase.describe());
+            }
+            for (real, engine, t) in &entries[shown..] {
+                println!("{}", view::transition(*engine, *real, t, &style));
+            }
+            if last_plain.elapsed() >= Duration::from_secs(10) {
+                print!("{}", view::table(&snapshot, &style));
+                last_plain = Instant::now();
+            }
+        }
+        shown = entries.len();
+        last_phase = phase;
+        let _ = std::io::stdout().flush();
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    load.abort();
+    let _ = driver.join();
+    server.abort();
+
+    let entries = log.lock().map(|l| l.clone()).unwrap_or_default();
+    println!("\n{}", style.bold("What fired when:"));
+    if entries.is_empty() {
+        println!("  nothing fired");
+    }
+    for (real, engine, t) in &entries {
+        println!("  {}", view::transition(*engine, *real, t, &style));
+    }
+    let snapshot = registry.snapshot();
+    println!("\n{}", style.bold("At the end:"));
+    print!("{}", view::table(&snapshot, &style));
+    let pages = entries
+        .iter()
+        .filter(|(_, _, t)| t.severity == Severity::Page && t.state == AlertState::Firing)
+        .count();
+    println!(
+        "\n{} requests answered; {} page alert(s) fired during the incident. Run it again with --duration to change its length.",
+        answered.load(Ordering::Relaxed),
+        pages
+    );
+    Ok(Summary {
+        answered: answered.load(Ordering::Relaxed),
+        transitions: entries
+            .iter()
+            .map(|(_, _, t)| (t.slo.clone(), t.tier_id.clone(), t.state))
+            .collect(),
+    })
+}
+
+/// Sends `rate` requests a second over loopback until `duration` has passed: 7 in 10 to
+/// `/pay`, the rest to `/refund`. Each request has its own bounded time.
+async fn generate_load(addr: SocketAddr, rate: u32, duration: Duration, answered: Arc<AtomicU64>) {
+    let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+    let mut ticker = tokio::time::interval(interval);
+    let deadline = Instant::now() + duration;
+    let max_requests = u64::from(rate.max(1)) * duration.as_secs().max(1) + 1;
+    for n in 0..max_requests {
+        if Instant::now() >= deadline {
+            return;
+        }
+        ticker.tick().await;
+        let path = if n % 10 < 7 { "/pay" } else { "/refund" };
+        let answered = Arc::clone(&answered);
+        tokio::spawn(async move {
+            if tokio::time::timeout(Duration::from_secs(5), request(addr, path))
+                .await
+                .is_ok_and(|r| r.is_ok())
+            {
+                answered.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+}
+
+async fn request(addr: SocketAddr, path: &str) -> Result<(), String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    let req = hyper::Request::get(path)
+        .header("host", addr.to_string())
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}

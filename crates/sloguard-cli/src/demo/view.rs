@@ -1,0 +1,112 @@
+//! The demo's terminal view: SLOs, burn rate per window, budget, alert state; colors on a
+//! terminal (unless `NO_COLOR` is set), plain lines otherwise.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use sloguard::alert::{AlertState, AlertTransition};
+use sloguard::duration::{format_duration, human_duration};
+use sloguard::model::Severity;
+use sloguard::snapshot::Snapshot;
+
+pub(crate) struct Style {
+    pub(crate) color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    pub(crate) fn red(&self, t: &str) -> String {
+        self.paint("1;31", t)
+    }
+    pub(crate) fn yellow(&self, t: &str) -> String {
+        self.paint("1;33", t)
+    }
+    pub(crate) fn green(&self, t: &str) -> String {
+        self.paint("32", t)
+    }
+    pub(crate) fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+}
+
+pub(crate) fn clock_text(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// One frame: the SLO table.
+pub(crate) fn table(snapshot: &Snapshot, style: &Style) -> String {
+    let mut out = String::new();
+    let windows: Vec<String> = snapshot
+        .slos
+        .first()
+        .map(|s| {
+            s.windows()
+                .iter()
+                .map(|w| format_duration(w.window))
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = write!(out, "{:<14}{:>10} ", "SLO", "budget");
+    for w in &windows {
+        let _ = write!(out, "{w:>8}");
+    }
+    let _ = writeln!(out, "   alerts");
+    for slo in &snapshot.slos {
+        let budget = format!("{:.1}%", slo.budget_remaining() * 100.0);
+        let budget = if slo.budget_remaining() > 0.5 {
+            style.green(&format!("{budget:>10}"))
+        } else if slo.budget_remaining() > 0.0 {
+            style.yellow(&format!("{budget:>10}"))
+        } else {
+            style.red(&format!("{budget:>10}"))
+        };
+        let _ = write!(out, "{:<14}{budget} ", slo.definition.name());
+        for w in slo.windows() {
+            let cell = w.burn_rate.map_or("-".to_owned(), |b| format!("{b:.1}x"));
+            let hot = w.burn_rate.is_some_and(|b| b >= 6.0);
+            let cell = format!("{cell:>8}");
+            out.push_str(&if hot { style.red(&cell) } else { cell });
+        }
+        let state = if slo.firing(Severity::Page) {
+            style.red("PAGE")
+        } else if slo.firing(Severity::Ticket) {
+            style.yellow("TICKET")
+        } else {
+            style.green("ok")
+        };
+        let _ = writeln!(out, "   {state}");
+    }
+    out
+}
+
+/// One transition, for the log under the table and the closing summary.
+pub(crate) fn transition(
+    engine_offset: Duration,
+    real: Duration,
+    t: &AlertTransition,
+    style: &Style,
+) -> String {
+    let what = match (t.state, t.severity) {
+        (AlertState::Firing, Severity::Page) => style.red("PAGE firing"),
+        (AlertState::Firing, Severity::Ticket) => style.yellow("TICKET firing"),
+        (AlertState::Resolved, _) => {
+            style.green(&format!("{} resolved", t.severity.as_str().to_uppercase()))
+        }
+    };
+    format!(
+        "real {} | engine +{:<7} {:<13} {:<8} {}: {}",
+        clock_text(real),
+        human_duration(engine_offset).replace(' ', ""),
+        t.slo,
+        t.tier_id,
+        what,
+        sloguard::alerting::summary(t)
+    )
+}
