@@ -6,6 +6,8 @@
 //! accelerated virtual time (about two engine hours per run, said on screen); request
 //! latencies are measured in real time. `/metrics`, `/slo` and `/slo.json` are served while it
 //! runs. It ends by itself after `--duration`, or on Ctrl-C.
+// The demo is a terminal program: its view is printed on standard output.
+#![allow(clippy::print_stdout)]
 
 mod app;
 mod view;
