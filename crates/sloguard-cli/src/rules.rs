@@ -12,7 +12,9 @@
 //! - `min_events` adds a minimum-traffic guard to every alert;
 //! - each tier is its own alert rule with a stable `sloguard_tier` label (`page-1h`) beside
 //!   `sloth_severity`, so a page says which windows fired;
-//! - thresholds are compared with `>=`, as the in-process engine does.
+//! - thresholds are compared with `>=`, as the in-process engine does;
+//! - alerts are evaluated in the same group as the SLI recordings they read, right after them,
+//!   so they fire in the evaluation that first sees the burn, not one cycle later.
 //!
 //! Rules read sloguard's counters (`sloguard_slo_events_total`, `sloguard_slo_bad_events_total`)
 //! or, for imported Sloth and OpenSLO specs, the spec's own queries.
@@ -313,11 +315,10 @@ fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
         ],
     ));
 
-    let alerts = def
-        .alerting()
-        .enabled_tiers()
-        .map(|tier| alert(&ctx, tier, budget))
-        .collect();
+    // Alerts go in the group of the SLI recordings they read, right after them: rules of one
+    // group run in order, so an alert sees this cycle's ratios. (In a group of their own, as
+    // Sloth writes them, they would read ratios one evaluation old, and fire a cycle late.)
+    sli.extend(def.alerting().enabled_tiers().map(|tier| alert(&ctx, tier, budget)));
 
     vec![
         Group {
@@ -327,10 +328,6 @@ fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
         Group {
             name: format!("sloth-slo-meta-recordings-{}", ctx.id),
             rules: meta,
-        },
-        Group {
-            name: format!("sloth-slo-alerts-{}", ctx.id),
-            rules: alerts,
         },
     ]
 }
