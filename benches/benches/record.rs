@@ -1,52 +1,261 @@
-//! `record/*`: the cost of recording one event (an SLO judgement plus a histogram record),
-//! next to the cost of one shared atomic increment for scale. Clock reads are excluded.
+//! `record/*`, `record_2threads/*` and `request/*`: the cost of recording one event next to
+//! the peers, on the same stream of varied latencies.
+//!
+//! One event is what a request needs recorded: a total count, a bad count when it failed, and
+//! a latency histogram. sloguard: `SloRecorder::record_nanos` (both counts) and a histogram
+//! record; metrics-exporter-prometheus: two pre-registered counters and a histogram through the
+//! installed recorder; the `prometheus` crate: two `IntCounter`s and a `Histogram`;
+//! `hdrhistogram`: one record, for scale. `record` excludes clock reads; `request` adds the two
+//! a real request needs. `record_2threads` runs two threads on the same series and reports the
+//! time per event of each thread.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sloguard::histogram::{Boundaries, Histogram};
 use sloguard::model::Slo;
-use sloguard::{Outcome, Registry};
+use sloguard::{Outcome, Registry, SloRecorder};
 use sloguard_benches::latency_stream;
 
-fn record(c: &mut Criterion) {
-    let stream = latency_stream(1024);
-    let registry = Registry::builder("bench").build();
-    let slo = registry
-        .register(
-            Slo::latency("latency", Duration::from_millis(300))
-                .build()
-                .expect("valid"),
-        )
-        .expect("registered");
-    let histogram: Histogram = registry.histogram(
-        "http_server_request_duration_seconds",
-        &[("http_route", "/pay")],
-        Boundaries::http_default()
-            .with([Duration::from_millis(300)])
-            .expect("fits"),
-    );
+const STREAM: usize = 1024;
+/// One event in 64 fails, so the bad-count branch is taken now and then.
+fn outcome(i: usize) -> Outcome {
+    if i % 64 == 63 {
+        Outcome::Error
+    } else {
+        Outcome::Success
+    }
+}
+
+#[derive(Clone)]
+struct SloguardSeries {
+    slo: SloRecorder,
+    histogram: Histogram,
+    clock: sloguard::clock::Clock,
+}
+
+impl SloguardSeries {
+    fn new() -> Self {
+        let registry = Registry::builder("bench").build();
+        let slo = registry
+            .register(Slo::availability("availability").build().expect("valid"))
+            .expect("registered");
+        let histogram = registry.classic_histogram(
+            "http_server_request_duration_seconds",
+            &[("http_route", "/pay")],
+            Boundaries::http_default(),
+        );
+        SloguardSeries {
+            slo,
+            histogram,
+            clock: registry.clock().clone(),
+        }
+    }
+    #[inline]
+    fn record(&self, ns: u64, outcome: Outcome) {
+        self.slo.record_nanos(outcome, ns);
+        self.histogram.record_nanos(ns);
+    }
+}
+
+#[derive(Clone)]
+struct MetricsSeries {
+    total: metrics::Counter,
+    bad: metrics::Counter,
+    latency: metrics::Histogram,
+}
+
+impl MetricsSeries {
+    fn new() -> Self {
+        MetricsSeries {
+            total: metrics::counter!("requests_total", "route" => "/pay"),
+            bad: metrics::counter!("requests_failed_total", "route" => "/pay"),
+            latency: metrics::histogram!("request_duration_seconds", "route" => "/pay"),
+        }
+    }
+    #[inline]
+    fn record(&self, ns: u64, outcome: Outcome) {
+        self.total.increment(1);
+        if outcome == Outcome::Error {
+            self.bad.increment(1);
+        }
+        self.latency.record(ns as f64 * 1e-9);
+    }
+}
+
+#[derive(Clone)]
+struct PrometheusSeries {
+    total: prometheus::IntCounter,
+    bad: prometheus::IntCounter,
+    latency: prometheus::Histogram,
+}
+
+impl PrometheusSeries {
+    fn new() -> Self {
+        let opts = prometheus::HistogramOpts::new("request_duration_seconds", "latency");
+        PrometheusSeries {
+            total: prometheus::IntCounter::new("requests_total", "requests").expect("counter"),
+            bad: prometheus::IntCounter::new("requests_failed_total", "failures").expect("counter"),
+            latency: prometheus::Histogram::with_opts(opts).expect("histogram"),
+        }
+    }
+    #[inline]
+    fn record(&self, ns: u64, outcome: Outcome) {
+        self.total.inc();
+        if outcome == Outcome::Error {
+            self.bad.inc();
+        }
+        self.latency.observe(ns as f64 * 1e-9);
+    }
+}
+
+/// Runs `f` over the stream on two threads at once; the time per event of one thread.
+fn two_threads<R: Fn(u64, Outcome) + Send + Sync + 'static>(
+    iters: u64,
+    stream: Arc<Vec<u64>>,
+    record: Arc<R>,
+) -> Duration {
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = (0..2)
+        .map(|t| {
+            let (stream, record, barrier) = (
+                Arc::clone(&stream),
+                Arc::clone(&record),
+                Arc::clone(&barrier),
+            );
+            std::thread::spawn(move || {
+                barrier.wait();
+                let start = Instant::now();
+                for i in 0..iters as usize {
+                    let k = (i + t * 512) & (STREAM - 1);
+                    record(black_box(stream[k]), outcome(k));
+                }
+                start.elapsed()
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .max()
+        .unwrap_or_default()
+}
+
+fn benches(c: &mut Criterion) {
+    let stream: Arc<Vec<u64>> = Arc::new(latency_stream(STREAM));
+    let _handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .expect("the only recorder of this bench");
+    let sloguard = SloguardSeries::new();
+    let metrics_series = MetricsSeries::new();
+    let prom = PrometheusSeries::new();
+    let mut hdr = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3)
+        .expect("histogram");
 
     let mut group = c.benchmark_group("record");
+    group.throughput(Throughput::Elements(1));
+    macro_rules! single {
+        ($id:literal, $series:expr) => {
+            group.bench_function($id, |b| {
+                let mut i = 0usize;
+                b.iter(|| {
+                    let k = i & (STREAM - 1);
+                    i = i.wrapping_add(1);
+                    $series.record(black_box(stream[k]), outcome(k));
+                })
+            });
+        };
+    }
+    single!("sloguard", sloguard);
+    single!("metrics_exporter_prometheus", metrics_series);
+    single!("prometheus", prom);
+    group.bench_function("hdrhistogram", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            let k = i & (STREAM - 1);
+            i = i.wrapping_add(1);
+            let _ = hdr.record(black_box(stream[k]));
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("record_2threads");
+    group.throughput(Throughput::Elements(1));
+    {
+        let s = Arc::new({
+            let s = sloguard.clone();
+            move |ns, o| s.record(ns, o)
+        });
+        let st = Arc::clone(&stream);
+        group.bench_function("sloguard", move |b| {
+            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
+        });
+    }
+    {
+        let s = Arc::new({
+            let s = metrics_series.clone();
+            move |ns, o| s.record(ns, o)
+        });
+        let st = Arc::clone(&stream);
+        group.bench_function("metrics_exporter_prometheus", move |b| {
+            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
+        });
+    }
+    {
+        let s = Arc::new({
+            let s = prom.clone();
+            move |ns, o| s.record(ns, o)
+        });
+        let st = Arc::clone(&stream);
+        group.bench_function("prometheus", move |b| {
+            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
+        });
+    }
+    {
+        // hdrhistogram is single-writer: two threads share it behind a mutex, as they must.
+        let h = Arc::new(std::sync::Mutex::new(
+            hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3)
+                .expect("histogram"),
+        ));
+        let s = Arc::new(move |ns: u64, _o: Outcome| {
+            if let Ok(mut h) = h.lock() {
+                let _ = h.record(ns);
+            }
+        });
+        let st = Arc::clone(&stream);
+        group.bench_function("hdrhistogram", move |b| {
+            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("request");
     group.throughput(Throughput::Elements(1));
     group.bench_function("sloguard", |b| {
         let mut i = 0usize;
         b.iter(|| {
-            let ns = stream[i & 1023];
+            let k = i & (STREAM - 1);
             i = i.wrapping_add(1);
-            slo.record_nanos(Outcome::Success, black_box(ns));
-            histogram.record_nanos(black_box(ns));
+            let start = sloguard.clock.now().as_unix_nanos();
+            let end = sloguard.clock.now().as_unix_nanos();
+            sloguard.record(black_box(end - start + stream[k]), outcome(k));
         })
     });
-    let shared = AtomicU64::new(0);
-    group.bench_function("shared_atomic_fetch_add", |b| {
-        b.iter(|| shared.fetch_add(black_box(1), Ordering::Relaxed))
+    group.bench_function("metrics_exporter_prometheus", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            let k = i & (STREAM - 1);
+            i = i.wrapping_add(1);
+            let start = Instant::now();
+            let elapsed = start.elapsed().as_nanos() as u64;
+            metrics_series.record(black_box(elapsed + stream[k]), outcome(k));
+        })
     });
     group.finish();
 }
 
-criterion_group!(benches, record);
-criterion_main!(benches);
+criterion_group!(record, benches);
+criterion_main!(record);

@@ -318,7 +318,11 @@ fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
     // Alerts go in the group of the SLI recordings they read, right after them: rules of one
     // group run in order, so an alert sees this cycle's ratios. (In a group of their own, as
     // Sloth writes them, they would read ratios one evaluation old, and fire a cycle late.)
-    sli.extend(def.alerting().enabled_tiers().map(|tier| alert(&ctx, tier, budget)));
+    sli.extend(
+        def.alerting()
+            .enabled_tiers()
+            .map(|tier| alert(&ctx, tier, budget)),
+    );
 
     vec![
         Group {
