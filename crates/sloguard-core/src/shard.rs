@@ -122,7 +122,8 @@ fn assign_slot() -> usize {
 /// A value with one shard per recording thread. See the module docs.
 pub struct Sharded<T> {
     slots: Box<[OnceLock<Box<CachePadded<T>>>]>,
-    overflow: Box<CachePadded<T>>,
+    /// Only threads past `MAX_SLOTS` use it, so it too is allocated on first use.
+    overflow: OnceLock<Box<CachePadded<T>>>,
 }
 
 impl<T: Default> Sharded<T> {
@@ -130,7 +131,7 @@ impl<T: Default> Sharded<T> {
     pub fn new() -> Self {
         Sharded {
             slots: (0..MAX_SLOTS).map(|_| OnceLock::new()).collect(),
-            overflow: Box::default(),
+            overflow: OnceLock::new(),
         }
     }
 
@@ -140,7 +141,11 @@ impl<T: Default> Sharded<T> {
     pub fn with_local<R>(&self, f: impl FnOnce(&T, bool) -> R) -> R {
         match self.slots.get(current_slot()) {
             Some(cell) => f(cell.get_or_init(|| Box::new(CachePadded::default())), true),
-            None => f(&self.overflow, false),
+            None => f(
+                self.overflow
+                    .get_or_init(|| Box::new(CachePadded::default())),
+                false,
+            ),
         }
     }
 }
@@ -154,10 +159,14 @@ impl<T: Default> Default for Sharded<T> {
 impl<T> Sharded<T> {
     /// Visits every allocated shard and the overflow shard.
     pub fn for_each(&self, mut f: impl FnMut(&T)) {
-        for shard in self.slots.iter().filter_map(OnceLock::get) {
+        for shard in self
+            .slots
+            .iter()
+            .chain([&self.overflow])
+            .filter_map(OnceLock::get)
+        {
             f(shard);
         }
-        f(&self.overflow);
     }
 
     /// Shards allocated so far (not counting the overflow shard).

@@ -1,0 +1,91 @@
+//! Memory per SLO and per operation histogram, measured with a counting allocator: what
+//! registering costs, what each recording thread adds on its first event, and that later
+//! events add nothing.
+#![allow(unsafe_code, clippy::print_stdout)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::Duration;
+
+use sloguard_core::histogram::{Boundaries, Histogram};
+use sloguard_core::model::Slo;
+use sloguard_core::{Outcome, Registry};
+
+struct Counting;
+
+thread_local! {
+    static BYTES: Cell<i64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call unchanged to the system allocator, adding only a thread-local
+// byte count that is const-initialised without a destructor, so it never allocates itself.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        BYTES.with(|b| b.set(b.get() + layout.size() as i64));
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        BYTES.with(|b| b.set(b.get() - layout.size() as i64));
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Bytes still allocated (on this thread) after `f`, including what it keeps.
+fn kept_by<T>(f: impl FnOnce() -> T) -> (T, i64) {
+    let before = BYTES.with(Cell::get);
+    let value = f();
+    (value, BYTES.with(Cell::get) - before)
+}
+
+#[test]
+fn memory_per_slo_and_per_operation_histogram() {
+    let registry = Registry::builder("memory").build();
+    let (slo, per_slo) = kept_by(|| {
+        registry
+            .register(
+                Slo::latency("latency", Duration::from_millis(300))
+                    .build()
+                    .expect("valid"),
+            )
+            .expect("registered")
+    });
+    let (_, per_thread_slo) = kept_by(|| slo.record(Outcome::Success, Duration::from_millis(1)));
+    let (_, steady) = kept_by(|| {
+        for i in 0..100_000u64 {
+            slo.record_nanos(Outcome::Success, i);
+        }
+    });
+    let (histogram, per_series) = kept_by(|| {
+        registry.classic_histogram(
+            "http_server_request_duration_seconds",
+            &[("http_route", "/pay")],
+            Boundaries::http_default(),
+        )
+    });
+    let (_, per_thread_series) = kept_by(|| histogram.record_nanos(1));
+    let (fine, per_fine) = kept_by(|| Histogram::new(Boundaries::http_default()));
+    let (_, per_thread_fine) = kept_by(|| fine.record_nanos(1));
+    println!("SLO: {per_slo} B registered, {per_thread_slo} B per recording thread, {steady} B for 100,000 more events");
+    println!("classic request series: {per_series} B, {per_thread_series} B per recording thread");
+    println!("fine histogram: {per_fine} B, {per_thread_fine} B per recording thread");
+    // The documented bounds: at most 64 KiB per SLO including the 30-day period, one padded
+    // shard per recording thread, and nothing at all per event.
+    assert!(per_slo <= 64 * 1024, "{per_slo}");
+    assert!(per_slo >= sloguard_core::window::WINDOW_BYTES as i64);
+    assert_eq!(per_thread_slo, sloguard_core::recorder::SHARD_BYTES as i64);
+    assert_eq!(steady, 0);
+    assert!(per_series <= 8 * 1024, "{per_series}");
+    assert_eq!(
+        per_thread_series,
+        sloguard_core::histogram::CLASSIC_SHARD_BYTES as i64
+    );
+    assert_eq!(
+        per_thread_fine,
+        sloguard_core::histogram::SHARD_BYTES as i64
+    );
+}
