@@ -44,6 +44,7 @@ pub mod evaluate;
 pub mod gauge;
 pub mod histogram;
 pub mod model;
+pub mod persist;
 pub mod recorder;
 pub mod registry;
 pub mod sampler;

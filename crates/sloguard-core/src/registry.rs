@@ -497,6 +497,91 @@ impl Registry {
         }
     }
 
+    /// Writes every SLO's counts and windows to `path`, atomically (see [`crate::persist`]).
+    pub fn save_state(&self, path: &std::path::Path) -> std::io::Result<()> {
+        use crate::persist::{put_u32, put_u64};
+        let slos: Vec<Arc<SloEntry>> = read(&self.inner.slos).clone();
+        let mut payload = Vec::with_capacity(slos.len() * (crate::window::WINDOW_BYTES + 256));
+        put_u64(&mut payload, self.inner.clock.now().as_unix_nanos());
+        put_u32(&mut payload, slos.len() as u32);
+        for entry in &slos {
+            let name = entry.definition.name().as_bytes();
+            put_u32(&mut payload, name.len() as u32);
+            payload.extend_from_slice(name);
+            put_u64(&mut payload, duration_nanos(entry.definition.period()));
+            // Counts and windows are read under the same lock the evaluator takes, so a tick
+            // cannot slip between them.
+            let state = lock(&entry.state);
+            let counts = entry.recorder.counts();
+            put_u64(&mut payload, counts.good);
+            put_u64(&mut payload, counts.bad);
+            put_u64(&mut payload, counts.cancelled);
+            state.windows.encode(&mut payload);
+        }
+        crate::persist::write_atomically(path, &crate::persist::frame(&payload))
+    }
+
+    /// Restores counts and windows from a file written by [`Registry::save_state`], for the
+    /// SLOs registered under the same names with the same period. Call it after registering
+    /// and before recording. A missing, torn or corrupt file is an error and changes nothing.
+    pub fn load_state(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<crate::persist::LoadReport, crate::persist::StateError> {
+        use crate::persist::{Cursor, StateError};
+        let bytes = std::fs::read(path).map_err(StateError::Io)?;
+        let payload = crate::persist::unframe(&bytes)?;
+        let mut c = Cursor::new(payload);
+        let _saved_at = c.u64()?;
+        let count = c.u32()?;
+        // Decode everything first: a file that fails half-way changes nothing.
+        let mut decoded = Vec::new();
+        for _ in 0..count {
+            let len = c.u32()? as usize;
+            let name = String::from_utf8(c.take(len)?.to_vec())
+                .map_err(|_| StateError::Malformed("an SLO name is not UTF-8"))?;
+            let period = std::time::Duration::from_nanos(c.u64()?);
+            let counts = crate::recorder::Counts {
+                good: c.u64()?,
+                bad: c.u64()?,
+                cancelled: c.u64()?,
+            };
+            let windows = Windows::decode(period, &mut c)?;
+            decoded.push((name, period, counts, windows));
+        }
+        if !c.is_empty() {
+            return Err(StateError::Malformed("trailing bytes"));
+        }
+        let mut report = crate::persist::LoadReport::default();
+        let slos = read(&self.inner.slos);
+        for (name, period, counts, windows) in decoded {
+            let entry = slos
+                .iter()
+                .find(|e| e.definition.name() == name && e.definition.period() == period);
+            match (entry, windows) {
+                (Some(entry), Some(windows)) => {
+                    let mut state = lock(&entry.state);
+                    entry.recorder.add_counts(counts);
+                    state.windows = windows;
+                    report.restored.push(name);
+                }
+                _ => report.skipped.push(name),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Saves the state to `path` after evaluations at most every `every` of the registry's
+    /// time, and once more when the returned guard is dropped (at shutdown). Failures are
+    /// reported on standard error and retried at the next save.
+    pub fn persist_to(
+        &self,
+        path: impl Into<std::path::PathBuf>,
+        every: Duration,
+    ) -> crate::persist::Persistence {
+        crate::persist::Persistence::start(self.clone(), path.into(), every)
+    }
+
     /// Starts a background thread that runs the evaluator every tick until the returned guard
     /// is dropped.
     pub fn start_sampler(&self) -> crate::sampler::Sampler {

@@ -211,6 +211,68 @@ impl Windows {
     pub fn last(&self) -> (u64, Reading) {
         self.last
     }
+
+    /// Appends the rings to a state file payload.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        use crate::persist::put_u64;
+        put_u64(out, self.last.0);
+        put_u64(out, self.last.1.total);
+        put_u64(out, self.last.1.bad);
+        for ring in &self.rings {
+            put_u64(out, ring.resolution);
+            put_u64(out, ring.samples.len() as u64);
+            put_u64(out, ring.newest_slot);
+            put_u64(out, ring.len);
+            for s in ring.samples.iter() {
+                put_u64(out, s.total);
+                put_u64(out, s.bad);
+            }
+        }
+    }
+
+    /// Reads rings written by [`Windows::encode`] for an SLO of this period. `None` when the
+    /// shape does not match (the period changed since the file was written).
+    pub(crate) fn decode(
+        period: Duration,
+        c: &mut crate::persist::Cursor<'_>,
+    ) -> Result<Option<Windows>, crate::persist::StateError> {
+        let fresh = Windows::new(period, 0, Reading::default());
+        let last = (
+            c.u64()?,
+            Reading {
+                total: c.u64()?,
+                bad: c.u64()?,
+            },
+        );
+        let mut rings = fresh.rings.clone();
+        let mut fits = true;
+        for ring in rings.iter_mut() {
+            let resolution = c.u64()?;
+            let capacity = c.u64()?;
+            let newest_slot = c.u64()?;
+            let len = c.u64()?;
+            // Read every sample even when the shape is wrong, so the next SLO starts in place.
+            let mut samples = Vec::with_capacity(capacity.min(1 << 16) as usize);
+            for _ in 0..capacity {
+                samples.push(Reading {
+                    total: c.u64()?,
+                    bad: c.u64()?,
+                });
+            }
+            if resolution != ring.resolution
+                || capacity != ring.capacity()
+                || len == 0
+                || len > capacity
+            {
+                fits = false;
+                continue;
+            }
+            ring.samples = samples.into_boxed_slice();
+            ring.newest_slot = newest_slot;
+            ring.len = len;
+        }
+        Ok(fits.then_some(Windows { rings, last }))
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,202 @@
+//! State that survives restarts: a saved registry restores exactly; a torn, truncated or
+//! corrupt file is detected, reported and ignored; no input makes loading panic.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use sloguard_core::clock::{Timestamp, VirtualClock};
+use sloguard_core::model::Slo;
+use sloguard_core::persist::StateError;
+use sloguard_core::{Outcome, Registry};
+
+const T0: u64 = 1_767_225_600;
+
+fn path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("sloguard-state-{}-{name}", std::process::id()))
+}
+
+fn registry(clock: &VirtualClock) -> Registry {
+    let r = Registry::builder("payments").clock(clock.clock()).build();
+    r.register(Slo::availability("availability").build().expect("valid"))
+        .expect("ok");
+    r.register(
+        Slo::latency("latency", Duration::from_millis(300))
+            .period(Duration::from_secs(7 * 86_400))
+            .build()
+            .expect("valid"),
+    )
+    .expect("ok");
+    r
+}
+
+/// Two hours of traffic with a bad patch, saved.
+fn saved(file: &PathBuf) -> (VirtualClock, Registry) {
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+    let r = registry(&clock);
+    let a = r.slo("availability").expect("a");
+    let l = r.slo("latency").expect("l");
+    for s in 0..7_200u64 {
+        r.advance_to(Timestamp::from_unix_secs(T0 + s));
+        let bad = (3_000..3_300).contains(&s);
+        a.record(
+            if bad {
+                Outcome::Error
+            } else {
+                Outcome::Success
+            },
+            Duration::from_millis(20),
+        );
+        l.record(
+            Outcome::Success,
+            Duration::from_millis(if bad { 500 } else { 50 }),
+        );
+    }
+    r.advance_to(Timestamp::from_unix_secs(T0 + 7_200));
+    r.save_state(file).expect("saved");
+    (clock, r)
+}
+
+#[test]
+fn a_restart_keeps_the_budget_and_the_windows() {
+    let file = path("roundtrip");
+    let (clock, before) = saved(&file);
+    let want = before.snapshot();
+
+    let restarted = registry(&clock);
+    let report = restarted.load_state(&file).expect("loads");
+    assert_eq!(report.restored, ["availability", "latency"]);
+    let got = restarted.snapshot();
+    for (w, g) in want.slos.iter().zip(&got.slos) {
+        assert_eq!(w.counts, g.counts);
+        assert_eq!(
+            w.evaluation.windows,
+            g.evaluation.windows,
+            "{}",
+            w.definition.name()
+        );
+        assert_eq!(w.budget_remaining(), g.budget_remaining());
+    }
+    // Time goes on after the restart: the windows keep working from the restored history.
+    let a = restarted.slo("availability").expect("a");
+    for s in 0..600u64 {
+        restarted.advance_to(Timestamp::from_unix_secs(T0 + 7_200 + s));
+        a.record(Outcome::Success, Duration::from_millis(20));
+    }
+    restarted.advance_to(Timestamp::from_unix_secs(T0 + 7_800));
+    let later = restarted.snapshot();
+    let hour = later.slos[0]
+        .evaluation
+        .window(Duration::from_secs(3_600))
+        .expect("1h");
+    assert_eq!((hour.events, hour.bad_events), (3_600, 0));
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn torn_truncated_and_corrupt_files_are_ignored_with_a_clear_error() {
+    let file = path("corrupt");
+    let (clock, _) = saved(&file);
+    let good = std::fs::read(&file).expect("read");
+
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("torn half-way", good[..good.len() / 2].to_vec()),
+        ("one byte short", good[..good.len() - 1].to_vec()),
+        ("a flipped bit", {
+            let mut b = good.clone();
+            b[good.len() / 3] ^= 0x10;
+            b
+        }),
+        ("empty", Vec::new()),
+        ("not ours", b"{\"service\": \"payments\"}".to_vec()),
+    ];
+    for (what, bytes) in cases {
+        std::fs::write(&file, &bytes).expect("write");
+        let fresh = registry(&clock);
+        let err = fresh.load_state(&file).expect_err(what);
+        assert!(
+            matches!(err, StateError::Corrupt | StateError::NotAStateFile),
+            "{what}: {err}"
+        );
+        assert!(!err.to_string().is_empty());
+        assert_eq!(
+            fresh.slo("availability").expect("a").counts().events(),
+            0,
+            "{what}: nothing restored"
+        );
+    }
+    let missing = registry(&clock)
+        .load_state(&path("never-written"))
+        .expect_err("missing");
+    assert!(matches!(missing, StateError::Io(_)));
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn a_changed_period_skips_that_slo() {
+    let file = path("period");
+    let (clock, _) = saved(&file);
+    let other = Registry::builder("payments").clock(clock.clock()).build();
+    other
+        .register(
+            Slo::availability("availability")
+                .period(Duration::from_secs(28 * 86_400))
+                .build()
+                .expect("valid"),
+        )
+        .expect("ok");
+    let report = other.load_state(&file).expect("loads");
+    assert_eq!(report.skipped, ["availability", "latency"]);
+    assert!(report.restored.is_empty());
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn periodic_saving_writes_the_file_and_saves_at_shutdown() {
+    let file = path("periodic");
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+    let r = registry(&clock);
+    let guard = r.persist_to(&file, Duration::from_secs(60));
+    let a = r.slo("availability").expect("a");
+    for s in 0..120u64 {
+        r.advance_to(Timestamp::from_unix_secs(T0 + s));
+        a.record(Outcome::Success, Duration::from_millis(1));
+    }
+    assert!(file.exists(), "saved during evaluation");
+    a.record(Outcome::Error, Duration::from_millis(1));
+    drop(guard);
+    let restored = registry(&clock);
+    restored.load_state(&file).expect("loads");
+    assert_eq!(
+        restored.slo("availability").expect("a").counts().bad,
+        1,
+        "the shutdown save has the last event"
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+proptest! {
+    #[test]
+    fn no_bytes_make_loading_panic(bytes in prop::collection::vec(any::<u8>(), 0..4096), framed in any::<bool>()) {
+        let file = path(&format!("fuzz-{}", bytes.len()));
+        // Framed payloads pass the checksum and reach the decoder itself.
+        let content = if framed {
+            let mut out = b"SLOGUARD".to_vec();
+            out.extend_from_slice(&1u32.to_le_bytes());
+            out.extend_from_slice(&bytes);
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in &out {
+                h ^= u64::from(*b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            out.extend_from_slice(&h.to_le_bytes());
+            out
+        } else {
+            bytes
+        };
+        std::fs::write(&file, &content).expect("write");
+        let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+        let _ = registry(&clock).load_state(&file);
+        let _ = std::fs::remove_file(&file);
+    }
+}
