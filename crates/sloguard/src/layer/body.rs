@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 use sloguard_core::Outcome;
 use tower_http::classify::ClassifyEos;
 
-use super::finish::InFlight;
+use super::finish::{guarded, InFlight};
 
 /// What the outcome of a request depends on once its head is known.
 pub(crate) enum Verdict<E> {
@@ -74,7 +74,7 @@ fn fail<E: ClassifyEos, X: fmt::Display + 'static>(
 ) {
     if let Some((mut in_flight, verdict)) = state.take() {
         if let Verdict::AtEndOfStream(eos) = verdict {
-            let _ = eos.classify_error(error);
+            let _ = guarded(in_flight.config(), || eos.classify_error(error));
         }
         in_flight.finish(Outcome::Error);
     }

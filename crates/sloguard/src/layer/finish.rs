@@ -73,6 +73,40 @@ impl InFlight {
     }
 }
 
+/// Runs a user's classifier, so that a panic in it never reaches the host: it is counted,
+/// reported once, and `None` is returned for the caller to fall back on.
+pub(crate) fn guarded<R>(config: &Config, classify: impl FnOnce() -> R) -> Option<R> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(classify)) {
+        Ok(r) => Some(r),
+        Err(_) => {
+            if config
+                .classifier_panics
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                == 0
+            {
+                eprintln!("sloguard: a response classifier panicked; the request was judged by its status (5xx is bad) and the panic is counted (reported once)");
+            }
+            None
+        }
+    }
+}
+
+impl InFlight {
+    /// The layer's configuration, for guarded classification.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The fallback outcome when a classifier panicked: 5xx (or no response) is bad.
+    pub(crate) fn fallback_outcome(&self) -> Outcome {
+        if self.status == 0 || self.status >= 500 {
+            Outcome::Error
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
 impl Drop for InFlight {
     fn drop(&mut self) {
         // A panic in the inner service is caught where it happens (see `service.rs` and

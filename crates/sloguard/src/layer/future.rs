@@ -12,7 +12,7 @@ use sloguard_core::Outcome;
 use tower_http::classify::{ClassifiedResponse, ClassifyResponse};
 
 use super::body::{ResponseBody, Verdict};
-use super::finish::InFlight;
+use super::finish::{guarded, InFlight};
 
 pin_project! {
     /// The response future of [`Sli`](super::Sli). Dropped before it completes, it records the
@@ -68,17 +68,21 @@ where
         match result {
             Ok(response) => {
                 in_flight.head(response.status());
-                let verdict = match classifier.classify_response(&response) {
-                    ClassifiedResponse::Ready(Ok(())) => Verdict::Decided(Outcome::Success),
-                    ClassifiedResponse::Ready(Err(_)) => Verdict::Decided(Outcome::Error),
-                    ClassifiedResponse::RequiresEos(eos) => Verdict::AtEndOfStream(eos),
+                let classified = guarded(in_flight.config(), || {
+                    classifier.classify_response(&response)
+                });
+                let verdict = match classified {
+                    Some(ClassifiedResponse::Ready(Ok(()))) => Verdict::Decided(Outcome::Success),
+                    Some(ClassifiedResponse::Ready(Err(_))) => Verdict::Decided(Outcome::Error),
+                    Some(ClassifiedResponse::RequiresEos(eos)) => Verdict::AtEndOfStream(eos),
+                    None => Verdict::Decided(in_flight.fallback_outcome()),
                 };
                 Poll::Ready(Ok(
                     response.map(|body| ResponseBody::new(body, in_flight, verdict))
                 ))
             }
             Err(error) => {
-                let _ = classifier.classify_error(&error);
+                let _ = guarded(in_flight.config(), || classifier.classify_error(&error));
                 in_flight.finish(Outcome::Error);
                 Poll::Ready(Err(error))
             }

@@ -44,6 +44,7 @@ pub(crate) struct Config {
     pub(crate) source: Source,
     pub(crate) clock: Clock,
     pub(crate) latency_end: LatencyEnd,
+    pub(crate) classifier_panics: std::sync::atomic::AtomicU64,
 }
 
 impl Config {
@@ -76,6 +77,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| registry.clock().clone()),
             latency_end: settings.latency_end,
+            classifier_panics: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -93,7 +95,9 @@ impl Config {
 pub struct SliLayer<M = DefaultClassifier> {
     settings: Settings,
     make_classifier: M,
-    config: OnceLock<Arc<Config>>,
+    /// Shared by clones, so every service made from this layer (axum clones it per route)
+    /// uses one operation table, one cap and one set of counters.
+    config: Arc<OnceLock<Arc<Config>>>,
 }
 
 impl SliLayer {
@@ -109,7 +113,7 @@ impl SliLayer {
                 boundaries: Boundaries::http_default(),
             },
             make_classifier: ServerErrorsAsFailures::make_classifier(),
-            config: OnceLock::new(),
+            config: Arc::default(),
         }
     }
 
@@ -129,7 +133,7 @@ impl<M> SliLayer<M> {
         SliLayer {
             settings,
             make_classifier: self.make_classifier,
-            config: OnceLock::new(),
+            config: Arc::default(),
         }
     }
 
@@ -138,7 +142,7 @@ impl<M> SliLayer<M> {
         SliLayer {
             settings: self.settings,
             make_classifier,
-            config: OnceLock::new(),
+            config: Arc::default(),
         }
     }
 
@@ -209,6 +213,13 @@ impl<M> SliLayer<M> {
             self.config
                 .get_or_init(|| Arc::new(Config::new(&self.settings))),
         )
+    }
+
+    /// Panics caught in the classifier since the layer was first used.
+    pub fn classifier_panics(&self) -> u64 {
+        self.config()
+            .classifier_panics
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Distinct operations seen so far (`other` not counted).

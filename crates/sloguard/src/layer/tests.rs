@@ -468,3 +468,21 @@ fn the_layer_and_service_are_clone_send_sync() {
         >,
     >();
 }
+
+#[tokio::test]
+async fn a_panicking_classifier_never_reaches_the_host() {
+    let f = Fixture::new();
+    let layer = SliLayer::new(&f.registry).classify_status(|s: StatusCode| {
+        assert!(s != StatusCode::IM_A_TEAPOT, "classifier bug");
+        s.is_server_error()
+    });
+    for code in [418, 200, 418] {
+        let res = respond(layer.clone(), Ok(status(code)))
+            .await
+            .expect("answered despite the panic");
+        drain(res.into_body()).await.expect("body");
+    }
+    // Judged by status instead (418 is not a 5xx: good), each recorded once.
+    assert_eq!(f.counts(), counts(3, 0, 0));
+    assert_eq!(layer.classifier_panics(), 2);
+}
