@@ -84,6 +84,7 @@ impl RegistryBuilder {
                 clock: self.clock,
                 tick,
                 next_tick: Mutex::new(now.div_ceil(tick) * tick),
+                last_tick: AtomicU64::new(0),
                 slos: RwLock::new(Vec::new()),
                 histograms: Mutex::new(BTreeMap::new()),
                 gauges: Mutex::new(BTreeMap::new()),
@@ -126,6 +127,8 @@ struct Inner {
     clock: Clock,
     tick: u64,
     next_tick: Mutex<u64>,
+    /// The time of the latest evaluation, whoever ran it.
+    last_tick: AtomicU64,
     slos: RwLock<Vec<Arc<SloEntry>>>,
     histograms: Mutex<BTreeMap<SeriesKey, Histogram>>,
     gauges: Mutex<BTreeMap<SeriesKey, Gauge>>,
@@ -312,6 +315,9 @@ impl Registry {
     /// Runs the evaluator as of `now`: samples every SLO into its windows, evaluates, updates
     /// alert state and delivers transitions to the sinks.
     pub fn tick_at(&self, now: Timestamp) {
+        self.inner
+            .last_tick
+            .fetch_max(now.as_unix_nanos(), Ordering::Relaxed);
         let slos: Vec<Arc<SloEntry>> = read(&self.inner.slos).clone();
         let mut transitions = Vec::new();
         for entry in &slos {
@@ -361,6 +367,13 @@ impl Registry {
     pub fn advance_to(&self, t: Timestamp) {
         let mut next = lock(&self.inner.next_tick);
         let t = t.as_unix_nanos();
+        // Ticks run by `tick` (a sampler, a caller) move the grid on: no evaluation at a time
+        // already evaluated, which could only report the past again.
+        let after_last =
+            (self.inner.last_tick.load(Ordering::Relaxed) / self.inner.tick + 1) * self.inner.tick;
+        if self.inner.last_tick.load(Ordering::Relaxed) > 0 {
+            *next = (*next).max(after_last);
+        }
         while *next <= t {
             let at = Timestamp::from_unix_nanos(*next);
             self.inner.clock.set_if_virtual(at);

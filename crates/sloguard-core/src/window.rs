@@ -135,9 +135,13 @@ fn interpolate(a: (u64, Reading), b: (u64, Reading), at: u64) -> Reading {
     if at <= t0 {
         return r0;
     }
+    // Rounded to the nearest event: rounding down would leave a fraction of an event in the
+    // window right after a gap, and one interpolated bad event can be a 1000x burn (a false
+    // page after a suspended process resumes). Rounding is monotonic, so bad <= total holds.
     let part = |x0: u64, x1: u64| -> u64 {
         let delta = x1.saturating_sub(x0) as u128;
-        x0 + (delta * (at - t0) as u128 / (t1 - t0) as u128) as u64
+        let span = (t1 - t0) as u128;
+        x0 + ((delta * (at - t0) as u128 + span / 2) / span) as u64
     };
     Reading {
         total: part(r0.total, r1.total),
