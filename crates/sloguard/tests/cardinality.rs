@@ -1,0 +1,67 @@
+//! A cardinality attack: a client sends a million distinct paths, and the operation function
+//! (the worst case) names operations by the raw path. No more operations than the cap are
+//! created, series stay bounded, and every request is still recorded once.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::{ready, Future};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::Body;
+use http_body_util::Full;
+use sloguard::layer::{SliLayer, DEFAULT_MAX_OPERATIONS};
+use sloguard::model::Slo;
+use sloguard::Registry;
+use tower::{Layer, Service};
+
+const REQUESTS: usize = 1_000_000;
+
+#[test]
+fn a_million_distinct_paths_stay_within_the_cap() {
+    let registry = Registry::builder("attacked").build();
+    registry
+        .register(Slo::availability("availability").build().expect("valid"))
+        .expect("ok");
+    let layer =
+        SliLayer::new(&registry).operation_fn(|req| Some(Cow::Owned(req.uri.path().to_owned())));
+    let mut service = layer.layer(tower::service_fn(|_: Request<()>| {
+        ready(Ok::<_, Infallible>(Response::new(Full::new(Bytes::new()))))
+    }));
+    let mut cx = Context::from_waker(Waker::noop());
+    for i in 0..REQUESTS {
+        let req = Request::builder()
+            .uri(format!("/probe/{i}"))
+            .body(())
+            .expect("request");
+        let mut future = pin!(service.call(req));
+        let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
+            panic!("ready at once");
+        };
+        let mut body = pin!(response.into_body());
+        while let Poll::Ready(Some(_)) = body.as_mut().poll_frame(&mut cx) {}
+    }
+    assert_eq!(layer.operation_count(), DEFAULT_MAX_OPERATIONS);
+    // One request series per operation (one method, one status), `other` included.
+    assert_eq!(registry.histogram_count(), DEFAULT_MAX_OPERATIONS + 1);
+    assert_eq!(
+        registry.slo("availability").expect("a").counts().events(),
+        REQUESTS as u64
+    );
+    let other = registry
+        .snapshot()
+        .histograms
+        .into_iter()
+        .find(|h| {
+            h.labels
+                .iter()
+                .any(|(k, v)| k == "http_route" && v == "other")
+        })
+        .expect("the other series");
+    assert_eq!(
+        other.histogram.count(),
+        (REQUESTS - DEFAULT_MAX_OPERATIONS) as u64
+    );
+}
