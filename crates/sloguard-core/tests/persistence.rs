@@ -31,7 +31,7 @@ fn registry(clock: &VirtualClock) -> Registry {
 }
 
 /// Two hours of traffic with a bad patch, saved.
-fn saved(file: &PathBuf) -> (VirtualClock, Registry) {
+fn saved(file: &std::path::Path) -> (VirtualClock, Registry) {
     let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
     let r = registry(&clock);
     let a = r.slo("availability").expect("a");
