@@ -24,7 +24,6 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sloguard::duration::format_duration;
-use sloguard::evaluate::STANDARD_WINDOWS;
 use sloguard::model::{AlertTier, Severity};
 use sloguard::spec::{Queries, SloSpec, Spec};
 
@@ -84,29 +83,13 @@ pub fn sloth_id(service: &str, slo: &str) -> String {
     format!("{service}-{slo}")
 }
 
-/// The alert name of an SLO: the spec's, or `<Slo>BudgetBurn` in CamelCase.
+/// The alert name of an SLO: the spec's, or the one in-process notifications use
+/// (`<Slo>BudgetBurn` in CamelCase), so both name an alert alike.
 pub fn alert_name(slo: &SloSpec) -> String {
-    if let Some(name) = &slo.alerting.name {
-        return name.clone();
-    }
-    let mut out = String::new();
-    for word in slo
-        .definition
-        .name()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.extend(chars);
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert_str(0, "Slo");
-    }
-    out.push_str("BudgetBurn");
-    out
+    slo.alerting
+        .name
+        .clone()
+        .unwrap_or_else(|| sloguard::alerting::default_alert_name(slo.definition.name()))
 }
 
 struct Ctx<'a> {
@@ -187,22 +170,9 @@ impl Ctx<'_> {
     }
 }
 
-/// The windows rules are recorded for: the standard ones and the tiers', within the period.
+/// The windows rules are recorded for: the ones the in-process engine evaluates.
 pub fn windows(slo: &SloSpec) -> Vec<Duration> {
-    let def = &slo.definition;
-    let mut windows: Vec<Duration> = STANDARD_WINDOWS
-        .iter()
-        .copied()
-        .chain(
-            def.alerting()
-                .enabled_tiers()
-                .flat_map(|t| [t.long_window, t.short_window]),
-        )
-        .filter(|w| *w <= def.period())
-        .collect();
-    windows.sort_unstable();
-    windows.dedup();
-    windows
+    sloguard::evaluate::windows_for(&slo.definition)
 }
 
 /// Formats a float for PromQL without losing digits.
