@@ -12,8 +12,11 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
 
+/// Level, target and fields of one event.
+type Captured = (Level, String, Vec<(String, String)>);
+
 #[derive(Default, Clone)]
-struct Recorded(Arc<Mutex<Vec<(Level, String, Vec<(String, String)>)>>>);
+struct Recorded(Arc<Mutex<Vec<Captured>>>);
 
 struct Fields(Vec<(String, String)>);
 
