@@ -108,7 +108,21 @@ impl Writer<'_> {
         extra: Option<(&str, &str)>,
         value: Value,
     ) {
+        self.sample_suffixed(name, "", labels, extra, value);
+    }
+
+    /// A sample of `name` + `suffix` (`_bucket`, `_sum`, `_count`), written without building
+    /// the full name first.
+    fn sample_suffixed(
+        &mut self,
+        name: &str,
+        suffix: &str,
+        labels: &[(&str, &str)],
+        extra: Option<(&str, &str)>,
+        value: Value,
+    ) {
         self.out.push_str(name);
+        self.out.push_str(suffix);
         if !labels.is_empty() || extra.is_some() {
             self.out.push('{');
             for (i, (k, v)) in labels.iter().chain(extra.as_ref()).enumerate() {
@@ -171,6 +185,13 @@ fn escape_help(out: &mut String, v: &str) {
             c => out.push(c),
         }
     }
+}
+
+fn label_refs(labels: &[(String, String)]) -> Vec<(&str, &str)> {
+    labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 fn help_for(name: &str) -> &'static str {
@@ -276,35 +297,35 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
             w.family(&series.name, Kind::Histogram, help_for(&series.name));
             last_family = &series.name;
         }
-        let labels: Vec<(&str, &str)> = series
-            .labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let bucket = format!("{}_bucket", series.name);
-        let h = &series.histogram;
+        let labels = label_refs(&series.labels);
+        let (name, h) = (series.name.as_str(), &series.histogram);
         let mut le = String::new();
         for (bound, count) in h.classic() {
             le.clear();
             write_float(&mut le, bound.as_secs_f64());
-            w.sample_with(&bucket, &labels, Some(("le", &le)), Value::Int(*count));
+            w.sample_suffixed(
+                name,
+                "_bucket",
+                &labels,
+                Some(("le", &le)),
+                Value::Int(*count),
+            );
         }
-        w.sample_with(
-            &bucket,
+        w.sample_suffixed(
+            name,
+            "_bucket",
             &labels,
             Some(("le", "+Inf")),
             Value::Int(h.count()),
         );
-        w.sample(
-            &format!("{}_sum", series.name),
+        w.sample_suffixed(
+            name,
+            "_sum",
             &labels,
+            None,
             Value::Float(h.sum_nanos() as f64 / 1e9),
         );
-        w.sample(
-            &format!("{}_count", series.name),
-            &labels,
-            Value::Int(h.count()),
-        );
+        w.sample_suffixed(name, "_count", &labels, None, Value::Int(h.count()));
     }
 
     let mut last_family = "";
@@ -313,12 +334,11 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
             w.family(&series.name, Kind::Gauge, help_for(&series.name));
             last_family = &series.name;
         }
-        let labels: Vec<(&str, &str)> = series
-            .labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        w.sample(&series.name, &labels, Value::Float(series.value as f64));
+        w.sample(
+            &series.name,
+            &label_refs(&series.labels),
+            Value::Float(series.value as f64),
+        );
     }
 
     if format == Format::OpenMetrics {
