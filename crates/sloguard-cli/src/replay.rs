@@ -42,6 +42,19 @@ pub enum Malformed {
     Skip,
 }
 
+impl Malformed {
+    /// Stops with an error for `Fail`; for `Skip`, reports the line and what was done with it.
+    fn handle(self, line: usize, message: String, done: &str) -> Result<(), ReplayError> {
+        match self {
+            Malformed::Fail => Err(ReplayError { line, message }),
+            Malformed::Skip => {
+                eprintln!("sloguard replay: line {line}: {message}; {done}");
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Replay settings.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -318,19 +331,9 @@ pub fn replay(
             Ok(e) => e,
             Err(e) => {
                 let message = format!("not an event ({e}); expected {{\"ts\": 1767225600.25, \"ok\": true, \"latency_ms\": 12.5, \"route\": \"/pay\"}}");
-                match options.malformed {
-                    Malformed::Fail => {
-                        return Err(ReplayError {
-                            line: line_no,
-                            message,
-                        })
-                    }
-                    Malformed::Skip => {
-                        eprintln!("sloguard replay: line {line_no}: {message}; skipped");
-                        stats.skipped += 1;
-                        continue;
-                    }
-                }
+                options.malformed.handle(line_no, message, "skipped")?;
+                stats.skipped += 1;
+                continue;
             }
         };
         let ts = event.ts.0;
@@ -388,17 +391,9 @@ pub fn replay(
                         "latency_ms is needed by the latency SLO {:?}",
                         target.recorder.definition().name()
                     );
-                    match options.malformed {
-                        Malformed::Fail => {
-                            return Err(ReplayError {
-                                line: line_no,
-                                message,
-                            })
-                        }
-                        Malformed::Skip => {
-                            eprintln!("sloguard replay: line {line_no}: {message}; not counted for that SLO");
-                        }
-                    }
+                    options
+                        .malformed
+                        .handle(line_no, message, "not counted for that SLO")?;
                 }
                 None => target.recorder.record_nanos(outcome, 0),
             }

@@ -257,10 +257,7 @@ impl Registry {
         labels: &[(&str, &str)],
         boundaries: Boundaries,
     ) -> Histogram {
-        lock(&self.inner.histograms)
-            .entry(series_key(name, labels))
-            .or_insert_with(|| Histogram::new(boundaries))
-            .clone()
+        self.series(name, labels, || Histogram::new(boundaries))
     }
 
     /// Like [`Registry::histogram`], with the compact classic layout
@@ -271,9 +268,19 @@ impl Registry {
         labels: &[(&str, &str)],
         boundaries: Boundaries,
     ) -> Histogram {
+        self.series(name, labels, || Histogram::classic(boundaries))
+    }
+
+    /// The histogram of a series, made by `make` on first use.
+    fn series(
+        &self,
+        name: &str,
+        labels: &[(&str, &str)],
+        make: impl FnOnce() -> Histogram,
+    ) -> Histogram {
         lock(&self.inner.histograms)
             .entry(series_key(name, labels))
-            .or_insert_with(|| Histogram::classic(boundaries))
+            .or_insert_with(make)
             .clone()
     }
 
