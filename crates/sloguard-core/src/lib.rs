@@ -15,7 +15,8 @@
 //!   evaluator, the read-only view for exporters, alert transitions, real and virtual time.
 //!
 //! Memory per SLO is fixed: [`window::WINDOW_BYTES`] (30,080 bytes) of window state for any
-//! period, plus [`recorder::SHARD_BYTES`] (128 bytes) per recording thread. A histogram costs
+//! period, plus [`recorder::SHARD_BYTES`] (512 bytes: the counts per outcome and latency bucket)
+//! per recording thread. A histogram costs
 //! [`histogram::SHARD_BYTES`] per recording thread.
 //!
 //! ```

@@ -1,9 +1,16 @@
-//! The hot path: judging one event against an SLI and counting it.
+//! The hot path: recording one event of an SLI.
 //!
 //! A [`SloRecorder`] is resolved once (from a [`Registry`](crate::registry::Registry)), then
-//! [`SloRecorder::record`] costs a comparison and one plain store into the calling thread's own
-//! cache-padded shard: no allocation, no lock, no hash, no clock read. The caller measures
-//! latency (it already reads the clock for its own request) and says what happened.
+//! [`SloRecorder::record`] files the event once: into the calling thread's own cache-padded
+//! shard, as one count in the latency bucket of its outcome, plus its latency in that
+//! outcome's sum. No allocation, no lock, no hash, no clock read, and no judging: the SLI is
+//! applied when the counts are read, bucket by bucket. That is exact, because the latency
+//! threshold is one of the bucket boundaries, and it gives every SLO a latency histogram per
+//! outcome at no extra cost on the hot path (exported as
+//! [`EVENT_DURATION`](crate::recorder::EVENT_DURATION)).
+//!
+//! The caller measures latency (it already reads the clock for its own request) and says what
+//! happened.
 //!
 //! ```
 //! use sloguard_core::{Outcome, Registry, model::Slo};
@@ -19,6 +26,10 @@
 //! latency.record(Outcome::Cancelled, Duration::from_millis(9)); // left out
 //! let counts = latency.counts();
 //! assert_eq!((counts.events(), counts.bad, counts.cancelled), (3, 2, 1));
+//! // The same events, as a latency histogram of the successes:
+//! let successes = latency.latency(Outcome::Success);
+//! assert_eq!(successes.count(), 2);
+//! assert_eq!(successes.classic().iter().find(|(le, _)| *le == Duration::from_millis(300)).unwrap().1, 1);
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +37,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::duration_nanos;
+use crate::histogram::classic::ClassicIndex;
+use crate::histogram::{Boundaries, HistogramSnapshot};
 use crate::model::{CancelledPolicy, Sli, SloDefinition};
 use crate::shard::{add, Sharded};
 
@@ -69,26 +82,78 @@ impl Counts {
     }
 }
 
+/// The histogram of an SLO's events, per outcome (labels `service`, `slo`, `outcome`).
+pub const EVENT_DURATION: &str = "sloguard_slo_event_duration_seconds";
+
+/// Latency buckets of an SLO: the OpenTelemetry HTTP advice's 14 boundaries, the threshold,
+/// and `+Inf`. A power of two (see `record_nanos`).
+const BUCKETS: usize = 16;
+
+/// The outcomes in the order of their discriminants, which index the shard.
+const OUTCOMES: [Outcome; 3] = [Outcome::Success, Outcome::Error, Outcome::Cancelled];
+
+/// One thread's record of an SLO's events.
 #[derive(Default)]
 struct Shard {
-    good: AtomicU64,
-    bad: AtomicU64,
-    cancelled: AtomicU64,
+    /// Per outcome: events per latency bucket (not cumulative).
+    buckets: [[AtomicU64; BUCKETS]; 3],
+    /// Per outcome: the sum of latencies in nanoseconds.
+    sums: [AtomicU64; 3],
+    /// Good, bad and cancelled counts added in bulk ([`SloRecorder::add_counts`]): restored
+    /// state and pre-aggregated data, which carry no latency.
+    added: [AtomicU64; 3],
 }
 
-/// The SLI as three numbers the hot path can test without matching on the definition.
-#[derive(Clone, Copy, Debug)]
-struct Judge {
-    /// Slowest good latency in ns (`u64::MAX` for availability).
-    threshold_nanos: u64,
-    /// Whether a failed event is bad however fast (always for availability).
-    error_is_bad: bool,
-    cancelled_is_bad: bool,
+/// What an event in one latency bucket of one outcome counts as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Good,
+    Bad,
+    Cancelled,
+}
+
+/// The SLI as a table over (outcome, latency bucket), applied when counts are read.
+fn verdicts(definition: &SloDefinition, index: &ClassicIndex) -> [[Verdict; BUCKETS]; 3] {
+    // Buckets up to and including the threshold's hold the values at or below it.
+    let (fast_buckets, error_is_bad) = match definition.sli() {
+        Sli::Availability => (BUCKETS, true),
+        Sli::Latency {
+            threshold,
+            require_success,
+        } => (
+            index.classic_bucket(duration_nanos(threshold)) + 1,
+            require_success,
+        ),
+    };
+    let cancelled_is_bad = definition.cancelled() == CancelledPolicy::CountAsBad;
+    let by_latency = |b: usize| {
+        if b < fast_buckets {
+            Verdict::Good
+        } else {
+            Verdict::Bad
+        }
+    };
+    let mut table = [[Verdict::Bad; BUCKETS]; 3];
+    for (b, _) in (0..BUCKETS).enumerate() {
+        table[Outcome::Success as usize][b] = by_latency(b);
+        table[Outcome::Error as usize][b] = if error_is_bad {
+            Verdict::Bad
+        } else {
+            by_latency(b)
+        };
+        table[Outcome::Cancelled as usize][b] = if cancelled_is_bad {
+            Verdict::Bad
+        } else {
+            Verdict::Cancelled
+        };
+    }
+    table
 }
 
 pub(crate) struct SloShared {
     pub(crate) definition: SloDefinition,
-    judge: Judge,
+    index: ClassicIndex,
+    verdicts: [[Verdict; BUCKETS]; 3],
     shards: Sharded<Shard>,
 }
 
@@ -109,31 +174,26 @@ impl std::fmt::Debug for SloRecorder {
 /// Bytes one recording thread's shard of an SLO takes.
 pub const SHARD_BYTES: usize = std::mem::size_of::<crate::shard::CachePadded<Shard>>();
 
+/// The latency boundaries of an SLO's events: the OpenTelemetry HTTP advice plus the latency
+/// threshold, if any.
+pub fn event_boundaries(definition: &SloDefinition) -> Boundaries {
+    match definition.sli() {
+        Sli::Latency { threshold, .. } => Boundaries::http_default()
+            .with([threshold])
+            .unwrap_or_else(|_| Boundaries::http_default()),
+        Sli::Availability => Boundaries::http_default(),
+    }
+}
+
 impl SloRecorder {
     pub(crate) fn new(definition: SloDefinition) -> Self {
-        let judge = match definition.sli() {
-            Sli::Availability => Judge {
-                threshold_nanos: u64::MAX,
-                error_is_bad: true,
-                cancelled_is_bad: false,
-            },
-            Sli::Latency {
-                threshold,
-                require_success,
-            } => Judge {
-                threshold_nanos: duration_nanos(threshold),
-                error_is_bad: require_success,
-                cancelled_is_bad: false,
-            },
-        };
-        let judge = Judge {
-            cancelled_is_bad: definition.cancelled() == CancelledPolicy::CountAsBad,
-            ..judge
-        };
+        let index = ClassicIndex::new(event_boundaries(&definition));
+        let verdicts = verdicts(&definition, &index);
         SloRecorder {
             shared: Arc::new(SloShared {
                 definition,
-                judge,
+                index,
+                verdicts,
                 shards: Sharded::new(),
             }),
         }
@@ -144,48 +204,73 @@ impl SloRecorder {
         &self.shared.definition
     }
 
-    /// Judges and counts one event.
+    /// Records one event.
     #[inline]
     pub fn record(&self, outcome: Outcome, latency: Duration) {
         self.record_nanos(outcome, duration_nanos(latency));
     }
 
-    /// Judges and counts one event whose latency is in nanoseconds.
-    #[inline]
+    /// Records one event whose latency is in nanoseconds.
+    #[inline(always)]
     pub fn record_nanos(&self, outcome: Outcome, latency_nanos: u64) {
-        let judge = self.shared.judge;
-        self.shared.shards.with_local(|shard, owned| {
-            let counter = match outcome {
-                Outcome::Success if latency_nanos <= judge.threshold_nanos => &shard.good,
-                Outcome::Success => &shard.bad,
-                Outcome::Error if judge.error_is_bad || latency_nanos > judge.threshold_nanos => {
-                    &shard.bad
-                }
-                Outcome::Error => &shard.good,
-                Outcome::Cancelled if judge.cancelled_is_bad => &shard.bad,
-                Outcome::Cancelled => &shard.cancelled,
-            };
-            add(counter, 1, owned);
+        let shared = &*self.shared;
+        // At most 15 boundaries by construction, so the bucket is below 16 and the mask only
+        // tells the compiler so.
+        let bucket = shared.index.classic_bucket(latency_nanos) & (BUCKETS - 1);
+        shared.shards.with_local(|shard, owned| {
+            add(&shard.buckets[outcome as usize][bucket], 1, owned);
+            add(&shard.sums[outcome as usize], latency_nanos, owned);
         });
     }
 
-    /// The cumulative counts, summed over every thread's shard.
+    /// The cumulative counts, summed over every thread's shard and judged by the SLI.
     pub fn counts(&self) -> Counts {
+        let verdicts = &self.shared.verdicts;
         let mut counts = Counts::default();
         self.shared.shards.for_each(|s| {
-            counts.good += s.good.load(Ordering::Relaxed);
-            counts.bad += s.bad.load(Ordering::Relaxed);
-            counts.cancelled += s.cancelled.load(Ordering::Relaxed);
+            for (row, verdict_row) in s.buckets.iter().zip(verdicts) {
+                for (count, verdict) in row.iter().zip(verdict_row) {
+                    let n = count.load(Ordering::Relaxed);
+                    match verdict {
+                        Verdict::Good => counts.good += n,
+                        Verdict::Bad => counts.bad += n,
+                        Verdict::Cancelled => counts.cancelled += n,
+                    }
+                }
+            }
+            counts.good += s.added[0].load(Ordering::Relaxed);
+            counts.bad += s.added[1].load(Ordering::Relaxed);
+            counts.cancelled += s.added[2].load(Ordering::Relaxed);
         });
         counts
+    }
+
+    /// The latency histogram of the events of one outcome (bulk-added counts carry no latency
+    /// and are not in it).
+    pub fn latency(&self, outcome: Outcome) -> HistogramSnapshot {
+        let o = outcome as usize;
+        let mut buckets = [0u64; BUCKETS];
+        let mut sum = 0u64;
+        self.shared.shards.for_each(|s| {
+            for (total, count) in buckets.iter_mut().zip(&s.buckets[o]) {
+                *total += count.load(Ordering::Relaxed);
+            }
+            sum = sum.wrapping_add(s.sums[o].load(Ordering::Relaxed));
+        });
+        HistogramSnapshot::from_classic_buckets(self.shared.index.boundaries(), &buckets, sum)
+    }
+
+    /// Every outcome's latency histogram, in the order success, error, cancelled.
+    pub fn latencies(&self) -> impl Iterator<Item = (Outcome, HistogramSnapshot)> + '_ {
+        OUTCOMES.into_iter().map(|o| (o, self.latency(o)))
     }
 
     /// Adds counts in bulk: to restore persisted state or feed pre-aggregated data.
     pub fn add_counts(&self, counts: Counts) {
         self.shared.shards.with_local(|shard, owned| {
-            add(&shard.good, counts.good, owned);
-            add(&shard.bad, counts.bad, owned);
-            add(&shard.cancelled, counts.cancelled, owned);
+            add(&shard.added[0], counts.good, owned);
+            add(&shard.added[1], counts.bad, owned);
+            add(&shard.added[2], counts.cancelled, owned);
         });
     }
 }
@@ -261,7 +346,53 @@ mod tests {
     }
 
     #[test]
-    fn shard_fits_one_padded_line_pair() {
-        assert_eq!(SHARD_BYTES, 128);
+    fn availability_ignores_even_a_saturated_latency() {
+        let r = recorder(Slo::availability("a"));
+        r.record_nanos(Outcome::Success, u64::MAX);
+        r.record(Outcome::Success, Duration::MAX);
+        assert_eq!(r.counts().good, 2);
+        let l = recorder(Slo::latency("l", Duration::from_millis(300)));
+        l.record_nanos(Outcome::Success, u64::MAX);
+        assert_eq!(l.counts().bad, 1);
+    }
+
+    #[test]
+    fn shard_fits_four_padded_line_pairs() {
+        assert_eq!(SHARD_BYTES, 512);
+    }
+
+    #[test]
+    fn latency_histograms_hold_every_recorded_event_by_outcome() {
+        let r = recorder(Slo::latency("l", Duration::from_millis(300)));
+        r.record(Outcome::Success, Duration::from_millis(300));
+        r.record(Outcome::Success, Duration::from_nanos(300_000_001));
+        r.record(Outcome::Error, Duration::from_millis(2));
+        r.add_counts(Counts {
+            good: 5,
+            bad: 0,
+            cancelled: 0,
+        });
+        let success = r.latency(Outcome::Success);
+        assert_eq!(success.count(), 2);
+        assert_eq!(success.sum_nanos(), 600_000_001);
+        let at = |le: Duration| {
+            success
+                .classic()
+                .iter()
+                .find(|(b, _)| *b == le)
+                .map(|(_, c)| *c)
+        };
+        assert_eq!(at(Duration::from_millis(300)), Some(1));
+        assert_eq!(at(Duration::from_millis(500)), Some(2));
+        assert_eq!(r.latency(Outcome::Error).count(), 1);
+        assert_eq!(r.latency(Outcome::Cancelled).count(), 0);
+        assert_eq!(
+            r.counts(),
+            Counts {
+                good: 6,
+                bad: 2,
+                cancelled: 0
+            }
+        );
     }
 }

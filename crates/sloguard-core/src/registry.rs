@@ -39,7 +39,7 @@ use crate::evaluate::{evaluate, windows_for, Evaluation};
 use crate::gauge::Gauge;
 use crate::histogram::{Boundaries, Histogram};
 use crate::model::{DefinitionError, DefinitionErrorKind, SloDefinition};
-use crate::recorder::SloRecorder;
+use crate::recorder::{SloRecorder, EVENT_DURATION};
 use crate::snapshot::{GaugeSeries, HistogramSeries, SloSnapshot, Snapshot, TierStatus};
 use crate::window::{Reading, Windows};
 
@@ -491,7 +491,7 @@ impl Registry {
                 }
             })
             .collect();
-        let histograms = lock(&self.inner.histograms)
+        let mut histograms: Vec<HistogramSeries> = lock(&self.inner.histograms)
             .iter()
             .map(|((name, labels), h)| HistogramSeries {
                 name: name.clone(),
@@ -499,6 +499,23 @@ impl Registry {
                 histogram: h.snapshot(),
             })
             .collect();
+        // Each SLO's latency per outcome, once that outcome has been seen.
+        for entry in read(&self.inner.slos).iter() {
+            for (outcome, histogram) in entry.recorder.latencies() {
+                if histogram.count() > 0 {
+                    histograms.push(HistogramSeries {
+                        name: EVENT_DURATION.to_owned(),
+                        labels: vec![
+                            ("service".to_owned(), self.inner.service.clone()),
+                            ("slo".to_owned(), entry.definition.name().to_owned()),
+                            ("outcome".to_owned(), outcome.as_str().to_owned()),
+                        ],
+                        histogram,
+                    });
+                }
+            }
+        }
+        histograms.sort_by(|a, b| (&a.name, &a.labels).cmp(&(&b.name, &b.labels)));
         let gauges = lock(&self.inner.gauges)
             .iter()
             .map(|((name, labels), g)| GaugeSeries {

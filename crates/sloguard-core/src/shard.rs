@@ -60,9 +60,14 @@ pub fn add(counter: &AtomicU64, n: u64, owned: bool) {
     }
 }
 
-/// Sentinel slot values kept in the thread-local.
-const UNASSIGNED: usize = usize::MAX;
-const OVERFLOW: usize = usize::MAX - 1;
+/// Sentinel slot values kept in the thread-local, which are also indices into every
+/// [`Sharded`]'s inline array: `OVERFLOW` is the shared shard's, and `UNASSIGNED` names an entry
+/// that is never filled, so the hot path's one "is this shard there yet" test also catches a
+/// thread that has no slot yet.
+const OVERFLOW: usize = MAX_SLOTS;
+const UNASSIGNED: usize = MAX_SLOTS + 1;
+/// Entries of a [`Sharded`]'s array: the slots, the overflow shard and the unassigned entry.
+const ENTRIES: usize = MAX_SLOTS + 2;
 
 thread_local! {
     // Const-initialised and without a destructor, so reading it is a plain TLS load.
@@ -89,16 +94,6 @@ impl Drop for SlotRelease {
     }
 }
 
-/// This thread's slot, or [`OVERFLOW`].
-#[inline(always)]
-fn current_slot() -> usize {
-    let slot = SLOT.with(Cell::get);
-    if slot != UNASSIGNED {
-        return slot;
-    }
-    assign_slot()
-}
-
 #[cold]
 fn assign_slot() -> usize {
     // Registering the release guard fails while the thread is being torn down; such a thread
@@ -121,17 +116,17 @@ fn assign_slot() -> usize {
 
 /// A value with one shard per recording thread. See the module docs.
 pub struct Sharded<T> {
-    slots: Box<[OnceLock<Box<CachePadded<T>>>]>,
-    /// Only threads past `MAX_SLOTS` use it, so it too is allocated on first use.
-    overflow: OnceLock<Box<CachePadded<T>>>,
+    /// One shard per slot, then the overflow shard (only threads past `MAX_SLOTS` use it, so
+    /// it too is allocated on first use), then the entry of `UNASSIGNED`, always empty.
+    /// Inline rather than boxed: one load less per record.
+    slots: [OnceLock<Box<CachePadded<T>>>; ENTRIES],
 }
 
 impl<T: Default> Sharded<T> {
     /// No shard is allocated until a thread records.
     pub fn new() -> Self {
         Sharded {
-            slots: (0..MAX_SLOTS).map(|_| OnceLock::new()).collect(),
-            overflow: OnceLock::new(),
+            slots: [const { OnceLock::new() }; ENTRIES],
         }
     }
 
@@ -139,14 +134,30 @@ impl<T: Default> Sharded<T> {
     /// owns the shard (use plain stores, see [`add`]) and false on the shared overflow shard.
     #[inline(always)]
     pub fn with_local<R>(&self, f: impl FnOnce(&T, bool) -> R) -> R {
-        match self.slots.get(current_slot()) {
-            Some(cell) => f(cell.get_or_init(|| Box::new(CachePadded::default())), true),
-            None => f(
-                self.overflow
-                    .get_or_init(|| Box::new(CachePadded::default())),
-                false,
-            ),
+        let slot = SLOT.with(Cell::get);
+        match self.slots.get(slot).and_then(OnceLock::get) {
+            Some(shard) => f(&shard.0, slot != OVERFLOW),
+            None => {
+                let (shard, slot) = self.first_use();
+                f(shard, slot != OVERFLOW)
+            }
         }
+    }
+
+    /// The calling thread's first record here (or its first anywhere): assigns its slot if it
+    /// has none yet and allocates its shard.
+    #[cold]
+    #[inline(never)]
+    fn first_use(&self) -> (&T, usize) {
+        let mut slot = SLOT.with(Cell::get);
+        if slot >= UNASSIGNED {
+            slot = assign_slot();
+        }
+        let cell = &self.slots[slot.min(OVERFLOW)];
+        (
+            &cell.get_or_init(|| Box::new(CachePadded::default())).0,
+            slot,
+        )
     }
 }
 
@@ -159,19 +170,17 @@ impl<T: Default> Default for Sharded<T> {
 impl<T> Sharded<T> {
     /// Visits every allocated shard and the overflow shard.
     pub fn for_each(&self, mut f: impl FnMut(&T)) {
-        for shard in self
-            .slots
-            .iter()
-            .chain([&self.overflow])
-            .filter_map(OnceLock::get)
-        {
+        for shard in self.slots[..=OVERFLOW].iter().filter_map(OnceLock::get) {
             f(shard);
         }
     }
 
     /// Shards allocated so far (not counting the overflow shard).
     pub fn allocated(&self) -> usize {
-        self.slots.iter().filter(|s| s.get().is_some()).count()
+        self.slots[..MAX_SLOTS]
+            .iter()
+            .filter(|s| s.get().is_some())
+            .count()
     }
 }
 
@@ -187,6 +196,10 @@ impl<T> std::fmt::Debug for Sharded<T> {
 mod tests {
     use super::*;
 
+    /// The slot tests below count slots, which the 72-thread test takes all of while it runs;
+    /// they take turns.
+    static SLOT_TESTS: Mutex<()> = Mutex::new(());
+
     #[test]
     fn shards_are_cache_line_aligned() {
         assert_eq!(std::mem::align_of::<CachePadded<AtomicU64>>(), 128);
@@ -195,6 +208,9 @@ mod tests {
 
     #[test]
     fn threads_get_distinct_shards_and_slots_are_reused() {
+        let _turn = SLOT_TESTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let sharded: Sharded<AtomicU64> = Sharded::new();
         std::thread::scope(|s| {
             s.spawn(|| sharded.with_local(|c, owned| add(c, 1, owned)));
@@ -219,6 +235,9 @@ mod tests {
 
     #[test]
     fn more_threads_than_slots_still_count_exactly() {
+        let _turn = SLOT_TESTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let sharded: Sharded<AtomicU64> = Sharded::new();
         let barrier = std::sync::Barrier::new(MAX_SLOTS + 8);
         std::thread::scope(|s| {

@@ -22,20 +22,23 @@ pub const OVERFLOW_INDEX: usize = (MAX_EXPONENT as usize - SUB_BITS as usize + 2
 pub const BUCKETS: usize = OVERFLOW_INDEX + 1;
 
 /// The bucket of a value in nanoseconds.
+///
+/// Branch-free: `nanos | 32` has the same top bit as `nanos` from 32 up and gives shift 0
+/// below, where the formula reduces to `nanos` itself (the exact buckets); values past the last
+/// octave compute indices beyond [`OVERFLOW_INDEX`], which the final `min` folds into it.
 #[inline(always)]
 pub const fn bucket_index(nanos: u64) -> usize {
-    if nanos < SUB_BUCKETS as u64 {
-        return nanos as usize;
-    }
-    let exponent = 63 - nanos.leading_zeros();
-    if exponent > MAX_EXPONENT {
-        return OVERFLOW_INDEX;
-    }
+    let exponent = 63 - (nanos | SUB_BUCKETS as u64).leading_zeros();
     let shift = exponent - SUB_BITS;
-    // The value's top SUB_BITS + 1 bits: 32..=63, so `sub` is the index within the octave
-    // plus 32, which also accounts for the first, exact group of buckets.
+    // The value's top SUB_BITS + 1 bits: 32..=63 past the exact region, so `sub` is the index
+    // within the octave plus 32, which also accounts for the first, exact group of buckets.
     let sub = (nanos >> shift) as usize;
-    (shift as usize) * SUB_BUCKETS + sub
+    let index = (shift as usize) * SUB_BUCKETS + sub;
+    if index < OVERFLOW_INDEX {
+        index
+    } else {
+        OVERFLOW_INDEX
+    }
 }
 
 /// The smallest value in bucket `index`.
@@ -81,6 +84,9 @@ mod tests {
         assert_eq!(bucket_index(u64::MAX), OVERFLOW_INDEX);
         assert_eq!(bucket_index(1 << 42), OVERFLOW_INDEX);
         assert_eq!(bucket_index((1 << 42) - 1), OVERFLOW_INDEX - 1);
+        for small in 0..SUB_BUCKETS as u64 * 2 {
+            assert_eq!(bucket_index(small), small as usize);
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@
 //! assert_eq!(snap.classic(), &[(Duration::from_millis(300), 1)]);
 //! ```
 
+pub(crate) mod classic;
 pub mod layout;
 
 use std::fmt;
@@ -33,6 +34,7 @@ use std::time::Duration;
 
 use crate::clock::duration_nanos;
 use crate::shard::{add, Sharded};
+use classic::ClassicIndex;
 use layout::{bucket_index, bucket_lower, bucket_upper, BUCKETS};
 
 /// The most classic boundaries one histogram may have.
@@ -134,11 +136,7 @@ enum Shards {
 }
 
 struct Inner {
-    boundaries: Boundaries,
-    /// Per bucket: 1 + the index of the first boundary inside it, or 0.
-    split: Box<[u8; BUCKETS]>,
-    /// Per bucket: how many boundaries lie below its lower edge.
-    below: Box<[u8; BUCKETS]>,
+    index: ClassicIndex,
     shards: Shards,
 }
 
@@ -155,7 +153,7 @@ pub struct Histogram {
 impl fmt::Debug for Histogram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Histogram")
-            .field("boundaries", &self.inner.boundaries)
+            .field("boundaries", self.inner.index.boundaries())
             .finish_non_exhaustive()
     }
 }
@@ -178,21 +176,9 @@ impl Histogram {
     }
 
     fn with_shards(boundaries: Boundaries, shards: Shards) -> Self {
-        let mut split = Box::new([0u8; BUCKETS]);
-        for (j, b) in boundaries.0.iter().enumerate().rev() {
-            // Reverse order leaves the *first* boundary of a shared bucket in the table.
-            split[bucket_index(*b)] = j as u8 + 1;
-        }
-        let mut below = Box::new([0u8; BUCKETS]);
-        for (i, slot) in below.iter_mut().enumerate() {
-            let lower = bucket_lower(i);
-            *slot = boundaries.0.iter().filter(|b| **b < lower).count() as u8;
-        }
         Histogram {
             inner: Arc::new(Inner {
-                boundaries,
-                split,
-                below,
+                index: ClassicIndex::new(boundaries),
                 shards,
             }),
         }
@@ -211,44 +197,36 @@ impl Histogram {
 
     /// Records one value in nanoseconds: no allocation (after the thread's first record), no
     /// lock, no search.
-    #[inline]
+    #[inline(always)]
     pub fn record_nanos(&self, nanos: u64) {
         let inner = &*self.inner;
-        let index = bucket_index(nanos);
-        let split = inner.split[index];
         match &inner.shards {
-            Shards::Fine(shards) => shards.with_local(|shard, owned| {
-                add(&shard.counts[index], 1, owned);
-                add(&shard.sum, nanos, owned);
-                if split != 0 {
-                    inner.record_at_or_below(shard, owned, index, split as usize - 1, nanos);
-                }
-            }),
+            // The classic path is the request series' and is a handful of instructions, so it
+            // is inlined into the caller; the fine path is larger and stays a call.
             Shards::Classic(shards) => {
-                let mut classic = inner.below[index] as usize;
-                if split != 0 {
-                    classic = inner.classic_index_in_split(classic, nanos);
-                }
+                // At most `MAX_BOUNDARIES` by construction; `min` lets the compiler see that.
+                let classic = inner.index.classic_bucket(nanos).min(MAX_BOUNDARIES);
                 shards.with_local(|shard, owned| {
                     add(&shard.counts[classic], 1, owned);
                     add(&shard.sum, nanos, owned);
                 })
             }
+            Shards::Fine(shards) => inner.record_fine(shards, nanos),
         }
     }
 
     /// The classic boundaries.
     pub fn boundaries(&self) -> &Boundaries {
-        &self.inner.boundaries
+        self.inner.index.boundaries()
     }
 
     /// Sums every thread's shard into a snapshot.
     pub fn snapshot(&self) -> HistogramSnapshot {
         let inner = &*self.inner;
-        let bounds = &inner.boundaries.0;
-        let mut sum = 0u64;
-        let (buckets, mut classic) = match &inner.shards {
+        let bounds = inner.index.boundaries();
+        match &inner.shards {
             Shards::Fine(shards) => {
+                let mut sum = 0u64;
                 let mut counts = vec![0u64; BUCKETS];
                 let mut at_or_below = [0u64; MAX_BOUNDARIES];
                 shards.for_each(|shard| {
@@ -256,10 +234,10 @@ impl Histogram {
                     add_loaded(&mut at_or_below, &shard.at_or_below);
                     sum = sum.wrapping_add(shard.sum.load(Ordering::Relaxed));
                 });
-                let mut classic = Vec::with_capacity(bounds.len());
+                let mut classic = Vec::with_capacity(bounds.0.len());
                 let mut below_bucket = 0u64; // values in buckets before `next`
                 let mut next = 0usize;
-                for (j, b) in bounds.iter().enumerate() {
+                for (j, b) in bounds.0.iter().enumerate() {
                     let bucket = bucket_index(*b);
                     below_bucket += counts[next..bucket].iter().sum::<u64>();
                     next = bucket;
@@ -271,42 +249,18 @@ impl Histogram {
                     .filter(|(_, c)| **c > 0)
                     .map(|(i, c)| (i as u32, *c))
                     .collect();
-                (buckets, classic)
+                let count = buckets.iter().map(|(_, c)| c).sum();
+                HistogramSnapshot::monotonic(count, sum, buckets, classic)
             }
             Shards::Classic(shards) => {
+                let mut sum = 0u64;
                 let mut counts = [0u64; MAX_BOUNDARIES + 1];
                 shards.for_each(|shard| {
                     add_loaded(&mut counts, &shard.counts);
                     sum = sum.wrapping_add(shard.sum.load(Ordering::Relaxed));
                 });
-                let mut running = 0;
-                let classic = bounds
-                    .iter()
-                    .zip(counts)
-                    .map(|(b, c)| {
-                        running += c;
-                        (Duration::from_nanos(*b), running)
-                    })
-                    .collect();
-                // The +Inf bucket holds the values above every boundary.
-                let total = counts[..=bounds.len()].iter().sum::<u64>();
-                (vec![(u32::MAX, total)], classic)
+                HistogramSnapshot::from_classic_buckets(bounds, &counts, sum)
             }
-        };
-        let count: u64 = buckets.iter().map(|(_, c)| c).sum();
-        let buckets = if self.is_fine() { buckets } else { Vec::new() };
-        // Counts are read one by one while writers go on, so a bucket read late may hold a
-        // value whose classic counter was read earlier; clamp so the series stays monotonic.
-        let mut running = 0;
-        for (_, c) in classic.iter_mut() {
-            running = (*c).max(running).min(count);
-            *c = running;
-        }
-        HistogramSnapshot {
-            count,
-            sum_nanos: sum,
-            buckets,
-            classic,
         }
     }
 }
@@ -318,14 +272,17 @@ fn add_loaded(totals: &mut [u64], counters: &[AtomicU64]) {
 }
 
 impl Inner {
-    /// The classic bucket of a value in a log-linear bucket that holds boundaries: step past
-    /// each boundary of that bucket the value exceeds.
-    #[cold]
-    fn classic_index_in_split(&self, mut classic: usize, nanos: u64) -> usize {
-        while self.boundaries.0.get(classic).is_some_and(|b| nanos > *b) {
-            classic += 1;
-        }
-        classic
+    #[inline(never)]
+    fn record_fine(&self, shards: &Sharded<FineShard>, nanos: u64) {
+        let index = bucket_index(nanos);
+        let split = self.index.first_boundary_in(index);
+        shards.with_local(|shard, owned| {
+            add(&shard.counts[index], 1, owned);
+            add(&shard.sum, nanos, owned);
+            if let Some(first) = split {
+                self.record_at_or_below(shard, owned, index, first, nanos);
+            }
+        })
     }
 
     #[cold]
@@ -337,7 +294,7 @@ impl Inner {
         first: usize,
         nanos: u64,
     ) {
-        for (j, b) in self.boundaries.0.iter().enumerate().skip(first) {
+        for (j, b) in self.index.boundaries().0.iter().enumerate().skip(first) {
             if bucket_index(*b) != bucket {
                 break;
             }
@@ -358,6 +315,48 @@ pub struct HistogramSnapshot {
 }
 
 impl HistogramSnapshot {
+    /// A classic snapshot from per-bucket (not cumulative) counts: one per boundary, then the
+    /// `+Inf` bucket; missing trailing buckets count as empty.
+    pub(crate) fn from_classic_buckets(
+        bounds: &Boundaries,
+        counts: &[u64],
+        sum_nanos: u64,
+    ) -> Self {
+        let mut running = 0;
+        let classic = bounds
+            .0
+            .iter()
+            .zip(counts.iter().chain(std::iter::repeat(&0)))
+            .map(|(b, c)| {
+                running += c;
+                (Duration::from_nanos(*b), running)
+            })
+            .collect();
+        let count = counts.iter().take(bounds.0.len() + 1).sum();
+        HistogramSnapshot::monotonic(count, sum_nanos, Vec::new(), classic)
+    }
+
+    /// Counts are read one by one while writers go on, so a bucket read late may hold a value
+    /// whose classic counter was read earlier; clamping keeps the series monotonic.
+    fn monotonic(
+        count: u64,
+        sum_nanos: u64,
+        buckets: Vec<(u32, u64)>,
+        mut classic: Vec<(Duration, u64)>,
+    ) -> Self {
+        let mut running = 0;
+        for (_, c) in classic.iter_mut() {
+            running = (*c).max(running).min(count);
+            *c = running;
+        }
+        HistogramSnapshot {
+            count,
+            sum_nanos,
+            buckets,
+            classic,
+        }
+    }
+
     /// An empty snapshot (for series that have not recorded yet).
     pub fn empty(boundaries: &Boundaries) -> Self {
         HistogramSnapshot {

@@ -199,6 +199,7 @@ fn help_for(name: &str) -> &'static str {
         "http_server_request_duration_seconds" => "Duration of HTTP server requests.",
         "http_server_active_requests" => "Number of active HTTP server requests.",
         "sloguard_operation_duration_seconds" => "Duration of operations instrumented with #[sli].",
+        "sloguard_slo_event_duration_seconds" => "Latency of the events of an SLO, by outcome.",
         _ => "Recorded by sloguard.",
     }
 }
