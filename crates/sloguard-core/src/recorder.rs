@@ -7,7 +7,7 @@
 //! applied when the counts are read, bucket by bucket. That is exact, because the latency
 //! threshold is one of the bucket boundaries, and it gives every SLO a latency histogram per
 //! outcome at no extra cost on the hot path (exported as
-//! [`EVENT_DURATION`](crate::recorder::EVENT_DURATION)).
+//! [`EVENT_DURATION`]).
 //!
 //! The caller measures latency (it already reads the clock for its own request) and says what
 //! happened.
