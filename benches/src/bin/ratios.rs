@@ -74,6 +74,11 @@ fn main() -> ExitCode {
         let shown = value.map_or("n/a".to_owned(), |v| format!("{v:.3}"));
         println!("{name:<60} {shown:>9} {target:>9}");
     };
+    report(
+        "record: sloguard, ns per event",
+        get("record/sloguard"),
+        "<= 5",
+    );
     let record = get("record/sloguard")
         .zip(get("record/metrics_exporter_prometheus"))
         .map(|(s, m)| s / m);
