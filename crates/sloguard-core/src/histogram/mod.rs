@@ -143,8 +143,8 @@ struct Inner {
 /// A latency histogram handle. Cheap to clone; clones record into the same histogram.
 ///
 /// Memory: [`SHARD_BYTES`] (fine) or [`CLASSIC_SHARD_BYTES`] (classic) per recording thread,
-/// allocated on that thread's first record, plus 3 KiB of shared layout (the classic index and the shard table), whatever the
-/// traffic.
+/// allocated on that thread's first record, plus 3 KiB of shared layout (the classic index
+/// and the shard table), whatever the traffic.
 #[derive(Clone)]
 pub struct Histogram {
     inner: Arc<Inner>,
