@@ -9,11 +9,12 @@
 //! that outcome's sum; the totals, the bad count and the exported histogram
 //! (`sloguard_slo_event_duration_seconds`) are all read from that, so it is the same work and
 //! the same information. `record` excludes clock reads; `request` adds the two a real request
-//! needs. `record_2threads` runs two threads on the same series and reports the time per event
-//! of each thread.
+//! needs. `record_2threads` times the `record` loop on one thread while a second thread records
+//! into the same series.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -110,38 +111,50 @@ impl PrometheusSeries {
     }
 }
 
-/// Runs `f` over the stream on two threads at once; the time per event of one thread.
+/// Times `record` over the stream on the bench thread while a second thread records into the
+/// same series all along: the time per event of one of two threads at once. The timed loop is
+/// the one `record/*` runs on a single thread, so the two figures differ only by the second
+/// thread (a loop in a freshly spawned thread compiles differently and would blur that).
 fn two_threads<R: Fn(u64, Outcome) + Send + Sync + 'static>(
     iters: u64,
     stream: Arc<[u64; STREAM]>,
     record: Arc<R>,
 ) -> Duration {
+    let stop = Arc::new(AtomicBool::new(false));
     let barrier = Arc::new(Barrier::new(2));
-    let handles: Vec<_> = (0..2)
-        .map(|t| {
-            let (stream, record, barrier) = (
-                Arc::clone(&stream),
-                Arc::clone(&record),
-                Arc::clone(&barrier),
-            );
-            std::thread::spawn(move || {
-                // Fixed-size and dereferenced once, so the loop costs what criterion's does.
-                let (stream, record) = (&*stream, &*record);
-                barrier.wait();
-                let start = Instant::now();
-                for i in 0..iters as usize {
-                    let k = (i + t * 512) & (STREAM - 1);
+    let companion = {
+        let (stream, record, stop, barrier) = (
+            Arc::clone(&stream),
+            Arc::clone(&record),
+            Arc::clone(&stop),
+            Arc::clone(&barrier),
+        );
+        std::thread::spawn(move || {
+            let (stream, record) = (&*stream, &*record);
+            barrier.wait();
+            // Bounded: stops when the timed loop is done, and after a minute whatever happens.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut i = STREAM / 2;
+            while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                for _ in 0..4096 {
+                    let k = i & (STREAM - 1);
+                    i = i.wrapping_add(1);
                     record(black_box(stream[k]), outcome(k));
                 }
-                start.elapsed()
-            })
+            }
         })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().expect("thread"))
-        .max()
-        .unwrap_or_default()
+    };
+    barrier.wait();
+    let (stream, record) = (&*stream, &*record);
+    let start = Instant::now();
+    for i in 0..iters as usize {
+        let k = i & (STREAM - 1);
+        record(black_box(stream[k]), outcome(k));
+    }
+    let elapsed = start.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let _ = companion.join();
+    elapsed
 }
 
 fn benches(c: &mut Criterion) {

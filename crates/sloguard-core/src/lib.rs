@@ -6,8 +6,9 @@
 //!
 //! - [`model`]: SLO definitions (availability or latency, objective, period, alert policy),
 //!   validated when built.
-//! - [`recorder`]: the hot path. [`SloRecorder::record`] judges one event and counts it in the
-//!   calling thread's own cache-padded shard ([`shard`]): no allocation, lock, hash or clock.
+//! - [`recorder`]: the hot path. [`SloRecorder::record`] counts one event by outcome and
+//!   latency bucket in the calling thread's own cache-padded shard ([`shard`]): no allocation,
+//!   lock, hash or clock; the SLI judges the buckets when they are read.
 //! - [`histogram`]: log-linear latency histograms with exact classic boundaries.
 //! - [`window`] and [`evaluate`]: multi-resolution rings, burn rates for 5m … 3d, budget
 //!   remaining over the period, the SRE Workbook's multiwindow multi-burn-rate alerts.
