@@ -6,8 +6,7 @@
 //! outcome's sum. No allocation, no lock, no hash, no clock read, and no judging: the SLI is
 //! applied when the counts are read, bucket by bucket. That is exact, because the latency
 //! threshold is one of the bucket boundaries, and it gives every SLO a latency histogram per
-//! outcome at no extra cost on the hot path (exported as
-//! [`EVENT_DURATION`]).
+//! outcome at no extra cost on the hot path (exported as [`EVENT_DURATION`]).
 //!
 //! The caller measures latency (it already reads the clock for its own request) and says what
 //! happened.
@@ -99,17 +98,18 @@ struct Shard {
     buckets: [[AtomicU64; BUCKETS]; 3],
     /// Per outcome: the sum of latencies in nanoseconds.
     sums: [AtomicU64; 3],
-    /// Good, bad and cancelled counts added in bulk ([`SloRecorder::add_counts`]): restored
+    /// Counts added in bulk ([`SloRecorder::add_counts`]), indexed by [`Verdict`]: restored
     /// state and pre-aggregated data, which carry no latency.
     added: [AtomicU64; 3],
 }
 
-/// What an event in one latency bucket of one outcome counts as.
+/// What an event in one latency bucket of one outcome counts as; the discriminant indexes
+/// the good, bad and cancelled totals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verdict {
-    Good,
-    Bad,
-    Cancelled,
+    Good = 0,
+    Bad = 1,
+    Cancelled = 2,
 }
 
 /// The SLI as a table over (outcome, latency bucket), applied when counts are read.
@@ -133,21 +133,19 @@ fn verdicts(definition: &SloDefinition, index: &ClassicIndex) -> [[Verdict; BUCK
             Verdict::Bad
         }
     };
-    let mut table = [[Verdict::Bad; BUCKETS]; 3];
-    for (b, _) in (0..BUCKETS).enumerate() {
-        table[Outcome::Success as usize][b] = by_latency(b);
-        table[Outcome::Error as usize][b] = if error_is_bad {
-            Verdict::Bad
-        } else {
-            by_latency(b)
-        };
-        table[Outcome::Cancelled as usize][b] = if cancelled_is_bad {
-            Verdict::Bad
-        } else {
-            Verdict::Cancelled
-        };
-    }
-    table
+    let success: [Verdict; BUCKETS] = std::array::from_fn(by_latency);
+    let error = if error_is_bad {
+        [Verdict::Bad; BUCKETS]
+    } else {
+        success
+    };
+    let cancelled = if cancelled_is_bad {
+        Verdict::Bad
+    } else {
+        Verdict::Cancelled
+    };
+    // Rows in the order of `Outcome`'s discriminants, which index them.
+    [success, error, [cancelled; BUCKETS]]
 }
 
 pub(crate) struct SloShared {
@@ -226,23 +224,23 @@ impl SloRecorder {
     /// The cumulative counts, summed over every thread's shard and judged by the SLI.
     pub fn counts(&self) -> Counts {
         let verdicts = &self.shared.verdicts;
-        let mut counts = Counts::default();
+        let mut totals = [0u64; 3];
         self.shared.shards.for_each(|s| {
             for (row, verdict_row) in s.buckets.iter().zip(verdicts) {
                 for (count, verdict) in row.iter().zip(verdict_row) {
-                    let n = count.load(Ordering::Relaxed);
-                    match verdict {
-                        Verdict::Good => counts.good += n,
-                        Verdict::Bad => counts.bad += n,
-                        Verdict::Cancelled => counts.cancelled += n,
-                    }
+                    totals[*verdict as usize] += count.load(Ordering::Relaxed);
                 }
             }
-            counts.good += s.added[0].load(Ordering::Relaxed);
-            counts.bad += s.added[1].load(Ordering::Relaxed);
-            counts.cancelled += s.added[2].load(Ordering::Relaxed);
+            for (total, added) in totals.iter_mut().zip(&s.added) {
+                *total += added.load(Ordering::Relaxed);
+            }
         });
-        counts
+        let [good, bad, cancelled] = totals;
+        Counts {
+            good,
+            bad,
+            cancelled,
+        }
     }
 
     /// The latency histogram of the events of one outcome (bulk-added counts carry no latency
@@ -268,9 +266,13 @@ impl SloRecorder {
     /// Adds counts in bulk: to restore persisted state or feed pre-aggregated data.
     pub fn add_counts(&self, counts: Counts) {
         self.shared.shards.with_local(|shard, owned| {
-            add(&shard.added[0], counts.good, owned);
-            add(&shard.added[1], counts.bad, owned);
-            add(&shard.added[2], counts.cancelled, owned);
+            add(&shard.added[Verdict::Good as usize], counts.good, owned);
+            add(&shard.added[Verdict::Bad as usize], counts.bad, owned);
+            add(
+                &shard.added[Verdict::Cancelled as usize],
+                counts.cancelled,
+                owned,
+            );
         });
     }
 }

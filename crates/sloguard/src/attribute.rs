@@ -37,8 +37,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use sloguard_core::clock::Clock;
-use sloguard_core::histogram::{Boundaries, Histogram};
-use sloguard_core::model::Sli;
+use sloguard_core::histogram::Histogram;
+use sloguard_core::recorder::event_boundaries;
 use sloguard_core::{Outcome, Registry, SloRecorder};
 
 /// The operation histogram of calls instrumented with `#[sli]`.
@@ -151,12 +151,8 @@ impl CallSite {
             ));
             return None;
         };
-        let boundaries = match slo.definition().sli() {
-            Sli::Latency { threshold, .. } => Boundaries::http_default()
-                .with([threshold])
-                .unwrap_or_else(|_| Boundaries::http_default()),
-            Sli::Availability => Boundaries::http_default(),
-        };
+        // The SLO's own event boundaries, so the operation histogram lines up with it.
+        let boundaries = event_boundaries(slo.definition());
         let histogram = |outcome: Outcome| {
             registry.classic_histogram(
                 OPERATION_DURATION,
