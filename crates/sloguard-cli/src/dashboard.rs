@@ -5,6 +5,7 @@
 //! rules (or sloguard's counters for the request rate), from a `datasource` variable.
 
 use serde_json::{json, Value};
+use sloguard::contract;
 use sloguard::duration::format_duration;
 use sloguard::spec::Spec;
 
@@ -115,8 +116,11 @@ pub fn render(spec: &Spec) -> String {
         id += 1;
         let requests = match &slo.queries {
             None => format!(
-                "sum(rate(sloguard_slo_events_total{{service={},slo={}}}[5m]))",
+                "sum(rate({}{{{}={},{}={}}}[5m]))",
+                contract::SLO_EVENTS.name,
+                contract::label::SERVICE,
                 promql_string(&spec.service),
+                contract::label::SLO,
                 promql_string(def.name())
             ),
             Some(_) => format!("sloguard:slo_events:rate5m{sel}"),

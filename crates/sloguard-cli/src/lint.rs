@@ -8,8 +8,8 @@
 //!   tier's short window burning fast enough to page.
 
 use sloguard::duration::format_duration;
-use sloguard::evaluate::STANDARD_WINDOWS;
 use sloguard::model::Severity;
+use sloguard::model::STANDARD_WINDOWS;
 use sloguard::spec::Spec;
 
 /// One warning about one SLO.

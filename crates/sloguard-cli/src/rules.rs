@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
+use sloguard::contract;
 use sloguard::duration::format_duration;
 use sloguard::model::{AlertTier, Severity};
 use sloguard::spec::{Queries, SloSpec, Spec};
@@ -130,15 +131,22 @@ impl Ctx<'_> {
     fn ratio(&self, window: &str) -> String {
         match &self.slo.queries {
             None => format!(
-                "(sum(rate(sloguard_slo_bad_events_total{c}[{window}])) / (sum(rate(sloguard_slo_events_total{c}[{window}])) > 0))",
+                "(sum(rate({bad}{c}[{window}])) / (sum(rate({all}{c}[{window}])) > 0))",
+                bad = contract::SLO_BAD_EVENTS.name,
+                all = contract::SLO_EVENTS.name,
                 c = self.counters
             ),
-            Some(Queries::Events { error_query, total_query }) => format!(
+            Some(Queries::Events {
+                error_query,
+                total_query,
+            }) => format!(
                 "(({}) / (({}) > 0))",
                 error_query.replace("{{.window}}", window),
                 total_query.replace("{{.window}}", window)
             ),
-            Some(Queries::Raw { error_ratio_query }) => format!("({})", error_ratio_query.replace("{{.window}}", window)),
+            Some(Queries::Raw { error_ratio_query }) => {
+                format!("({})", error_ratio_query.replace("{{.window}}", window))
+            }
         }
     }
 
@@ -146,7 +154,8 @@ impl Ctx<'_> {
     fn events(&self, window: &str) -> Option<String> {
         match &self.slo.queries {
             None => Some(format!(
-                "sum(rate(sloguard_slo_events_total{}[{window}]))",
+                "sum(rate({}{}[{window}]))",
+                contract::SLO_EVENTS.name,
                 self.counters
             )),
             Some(Queries::Events { total_query, .. }) => {
@@ -159,7 +168,8 @@ impl Ctx<'_> {
     fn bad_events(&self, window: &str) -> Option<String> {
         match &self.slo.queries {
             None => Some(format!(
-                "sum(rate(sloguard_slo_bad_events_total{}[{window}]))",
+                "sum(rate({}{}[{window}]))",
+                contract::SLO_BAD_EVENTS.name,
                 self.counters
             )),
             Some(Queries::Events { error_query, .. }) => {
@@ -172,7 +182,7 @@ impl Ctx<'_> {
 
 /// The windows rules are recorded for: the ones the in-process engine evaluates.
 pub fn windows(slo: &SloSpec) -> Vec<Duration> {
-    sloguard::evaluate::windows_for(&slo.definition)
+    slo.definition.evaluated_windows()
 }
 
 /// Formats a float for PromQL without losing digits.
@@ -193,8 +203,10 @@ fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
             promql_string(def.name())
         ),
         counters: format!(
-            "{{service={},slo={}}}",
+            "{{{}={},{}={}}}",
+            contract::label::SERVICE,
             promql_string(&spec.service),
+            contract::label::SLO,
             promql_string(def.name())
         ),
         id,

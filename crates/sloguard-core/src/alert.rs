@@ -1,7 +1,8 @@
 //! Alert transitions and the sinks that receive them.
 //!
-//! The evaluator compares each tier's condition with its previous state and emits an
-//! [`AlertTransition`] when it changes. Sinks are called from the evaluator (the sampler
+//! Each tier of each SLO is a two-state machine ([`TierState`]: resolved or firing); the
+//! evaluator feeds it the tier's condition at every tick and, when the state changes, this
+//! module builds the [`AlertTransition`] with the numbers behind it. Sinks are called from the evaluator (the sampler
 //! thread or whoever calls [`Registry::tick`](crate::registry::Registry::tick)), never from
 //! the hot path. A sink that panics is caught and counted; other sinks still run and the
 //! evaluator goes on.
@@ -25,7 +26,8 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::model::{Severity, Sli};
+use crate::evaluate::Evaluation;
+use crate::model::{Severity, Sli, SloDefinition};
 
 /// Whether an alert started or stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -112,4 +114,90 @@ where
 
 impl AlertSink for () {
     fn notify(&self, _: &AlertTransition) {}
+}
+
+/// The state of one tier: firing or not, and since when.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TierState {
+    pub(crate) firing: bool,
+    /// When it last changed state, `None` if it never has.
+    pub(crate) since: Option<Timestamp>,
+}
+
+impl TierState {
+    /// Feeds the tier's condition at `now`. On a change of state, returns when the alert
+    /// started firing (`now` for a new alert, the start of the episode for a resolution).
+    pub(crate) fn update(&mut self, holds: bool, now: Timestamp) -> Option<Timestamp> {
+        if holds == self.firing {
+            return None;
+        }
+        let firing_since = if holds {
+            now
+        } else {
+            self.since.unwrap_or(now)
+        };
+        self.firing = holds;
+        self.since = Some(now);
+        Some(firing_since)
+    }
+}
+
+/// The transition of tier `tier_index` of `definition`, from the evaluation that changed it.
+pub(crate) fn transition(
+    service: &str,
+    definition: &SloDefinition,
+    tier_index: usize,
+    e: &Evaluation,
+    firing_since: Timestamp,
+) -> AlertTransition {
+    let tier = &definition.alerting().tiers[tier_index];
+    let long = e.window(tier.long_window);
+    let short = e.window(tier.short_window);
+    AlertTransition {
+        service: service.to_owned(),
+        slo: definition.name().to_owned(),
+        sli: definition.sli(),
+        runbook_url: definition.runbook_url().map(str::to_owned),
+        tier_id: tier.id(),
+        severity: tier.severity,
+        state: if e.conditions[tier_index] {
+            AlertState::Firing
+        } else {
+            AlertState::Resolved
+        },
+        at: e.at,
+        firing_since,
+        threshold: tier.burn_rate,
+        long_window: tier.long_window,
+        short_window: tier.short_window,
+        long_burn_rate: long.and_then(|w| w.burn_rate),
+        short_burn_rate: short.and_then(|w| w.burn_rate),
+        short_error_ratio: short
+            .and_then(|w| (w.events > 0).then(|| w.bad_events as f64 / w.events as f64)),
+        objective: definition.objective().ratio(),
+        period: definition.period(),
+        budget_remaining: e.budget_remaining,
+        time_to_exhaustion: e.time_to_exhaustion,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tier_changes_state_only_on_a_change_of_condition() {
+        let (t1, t2, t3) = (
+            Timestamp::from_unix_secs(1),
+            Timestamp::from_unix_secs(2),
+            Timestamp::from_unix_secs(3),
+        );
+        let mut tier = TierState::default();
+        assert_eq!(tier.update(false, t1), None);
+        assert_eq!(tier.update(true, t2), Some(t2));
+        assert_eq!(tier.update(true, t3), None);
+        // A resolution reports when the episode began.
+        assert_eq!(tier.update(false, t3), Some(t2));
+        assert_eq!(tier.since, Some(t3));
+    }
 }

@@ -13,11 +13,7 @@
 //!   relative tolerance of 1e-9, so that a 0.3% error rate on a 99.9% SLO reaches 3x despite
 //!   0.999 having no exact binary form.
 //!
-//! ```
-//! use sloguard_core::evaluate::burn_rate;
-//! assert_eq!(burn_rate(1_000, 3, 0.001).map(|b| (b * 1e6).round() / 1e6), Some(3.0));
-//! assert_eq!(burn_rate(0, 0, 0.001), None);
-//! ```
+//! (Crate-private: what users see of it is the [`Evaluation`] in each snapshot.)
 
 use std::time::Duration;
 
@@ -25,29 +21,18 @@ use crate::clock::Timestamp;
 use crate::model::{AlertTier, SloDefinition};
 use crate::window::{Reading, WindowCounts, Windows};
 
-/// The windows every SLO reports, as in the metric contract's `window` label.
-pub const STANDARD_WINDOWS: [Duration; 7] = [
-    Duration::from_secs(300),
-    Duration::from_secs(1_800),
-    Duration::from_secs(3_600),
-    Duration::from_secs(7_200),
-    Duration::from_secs(21_600),
-    Duration::from_secs(86_400),
-    Duration::from_secs(259_200),
-];
-
 /// The window whose burn rate drives the time-to-exhaustion estimate.
-pub const EXHAUSTION_WINDOW: Duration = Duration::from_secs(3_600);
+pub(crate) const EXHAUSTION_WINDOW: Duration = Duration::from_secs(3_600);
 
 const TOLERANCE: f64 = 1e-9;
 
 /// `(bad / total) / budget`, or `None` without events.
-pub fn burn_rate(total: u64, bad: u64, budget: f64) -> Option<f64> {
+pub(crate) fn burn_rate(total: u64, bad: u64, budget: f64) -> Option<f64> {
     (total > 0).then(|| (bad as f64 / total as f64) / budget)
 }
 
 /// Whether `burn` reaches `threshold` (with the documented tolerance).
-pub fn reaches(burn: Option<f64>, threshold: f64) -> bool {
+pub(crate) fn reaches(burn: Option<f64>, threshold: f64) -> bool {
     burn.is_some_and(|b| b >= threshold * (1.0 - TOLERANCE))
 }
 
@@ -91,24 +76,6 @@ impl Evaluation {
     }
 }
 
-/// The windows evaluated for an SLO: the standard ones and its tiers', within the period.
-pub fn windows_for(definition: &SloDefinition) -> Vec<Duration> {
-    let mut windows: Vec<Duration> = STANDARD_WINDOWS
-        .iter()
-        .copied()
-        .chain(
-            definition
-                .alerting()
-                .enabled_tiers()
-                .flat_map(|t| [t.long_window, t.short_window]),
-        )
-        .filter(|w| *w <= definition.period())
-        .collect();
-    windows.sort_unstable();
-    windows.dedup();
-    windows
-}
-
 fn to_burn(window: Duration, counts: WindowCounts, budget: f64) -> WindowBurn {
     WindowBurn {
         window,
@@ -120,7 +87,7 @@ fn to_burn(window: Duration, counts: WindowCounts, budget: f64) -> WindowBurn {
 }
 
 /// Evaluates an SLO at `now` from its rings and the live cumulative reading.
-pub fn evaluate(
+pub(crate) fn evaluate(
     definition: &SloDefinition,
     window_list: &[Duration],
     windows: &Windows,
@@ -196,6 +163,15 @@ mod tests {
     use crate::model::{AlertPolicy, Slo};
 
     #[test]
+    fn burn_rate_is_none_without_events() {
+        assert_eq!(
+            burn_rate(1_000, 3, 0.001).map(|b| (b * 1e6).round() / 1e6),
+            Some(3.0)
+        );
+        assert_eq!(burn_rate(0, 0, 0.001), None);
+    }
+
+    #[test]
     fn standard_windows_plus_tier_windows_within_period() {
         let day = Duration::from_secs(86_400);
         let def = Slo::availability("a")
@@ -208,7 +184,8 @@ mod tests {
             )))
             .build()
             .expect("valid");
-        let labels: Vec<String> = windows_for(&def)
+        let labels: Vec<String> = def
+            .evaluated_windows()
             .into_iter()
             .map(crate::duration::format_duration)
             .collect();
@@ -224,7 +201,7 @@ mod tests {
         let w = Windows::new(def.period(), 0, Reading::default());
         let e = evaluate(
             &def,
-            &windows_for(&def),
+            &def.evaluated_windows(),
             &w,
             Timestamp::from_unix_secs(60),
             Reading::default(),
@@ -242,7 +219,7 @@ mod tests {
         let live = Reading { total: 100, bad: 1 }; // 1% bad on a 0.1% budget
         let e = evaluate(
             &def,
-            &windows_for(&def),
+            &def.evaluated_windows(),
             &w,
             Timestamp::from_unix_secs(60),
             live,
@@ -270,7 +247,7 @@ mod tests {
         };
         let e = evaluate(
             &def,
-            &windows_for(&def),
+            &def.evaluated_windows(),
             &w,
             Timestamp::from_unix_nanos(11 * hour),
             live,

@@ -5,7 +5,7 @@
 //! matching decrement on another still cancel out exactly.
 //!
 //! ```
-//! use sloguard_core::gauge::Gauge;
+//! use sloguard_core::Gauge;
 //!
 //! let in_flight = Gauge::new();
 //! in_flight.increment();

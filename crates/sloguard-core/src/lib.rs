@@ -2,23 +2,34 @@
 //!
 //! Data flows one way: **hot path → cumulative counters → sampler → window rings → evaluator
 //! → snapshot → exporters and alert sinks**. This crate has no async runtime and no HTTP; the
-//! `sloguard` crate adds the tower layer, the exporters and the rest.
+//! `sloguard` crate adds the tower layer, the exporters and the rest. Its one dependency is
+//! `tracing`, through which it reports what it detects.
 //!
-//! - [`model`]: SLO definitions (availability or latency, objective, period, alert policy),
-//!   validated when built.
-//! - [`recorder`]: the hot path. [`SloRecorder::record`] counts one event by outcome and
-//!   latency bucket in the calling thread's own cache-padded shard ([`shard`]): no allocation,
-//!   lock, hash or clock; the SLI judges the buckets when they are read.
-//! - [`histogram`]: log-linear latency histograms with exact classic boundaries.
-//! - [`window`] and [`evaluate`]: multi-resolution rings, burn rates for 5m … 3d, budget
-//!   remaining over the period, the SRE Workbook's multiwindow multi-burn-rate alerts.
-//! - [`registry`], [`sampler`], [`snapshot`], [`alert`], [`clock`]: wiring, the background
-//!   evaluator, the read-only view for exporters, alert transitions, real and virtual time.
+//! Where each concept lives (one home each):
 //!
-//! Memory per SLO is fixed: [`window::WINDOW_BYTES`] (30,080 bytes) of window state for any
-//! period, plus [`recorder::SHARD_BYTES`] (512 bytes: the counts per outcome and latency bucket)
-//! per recording thread. A histogram costs
-//! [`histogram::SHARD_BYTES`] per recording thread.
+//! | module | what it owns |
+//! | --- | --- |
+//! | [`model`] | SLO definitions (availability or latency, objective, period, alert policy, operation selectors), validated when built |
+//! | [`recorder`] | the hot path: [`SloRecorder::record`] counts one event by outcome and latency bucket in the calling thread's own cache-padded shard; no allocation, lock, hash or clock |
+//! | [`histogram`] | log-linear latency histograms with exact classic boundaries |
+//! | [`pending`] | an event in progress and the record-exactly-once rule (layer and attribute) |
+//! | `registry` | the tables of SLOs and series, and the builder ([`Registry`], [`RegistryBuilder`]) |
+//! | `engine` | tick and advance on real or virtual time, alert edges, fan-out to sinks and observers, reading a [`Snapshot`](snapshot::Snapshot) |
+//! | [`alert`] | transitions, sinks, the tier state machine |
+//! | [`snapshot`] | one consistent view, and the one health decision per SLO |
+//! | [`contract`] | every metric family: name, kind, unit, help, labels |
+//! | [`words`] | the plain-language phrases people read |
+//! | `persist` | the whole state-file format ([`Registry::save_state`], [`Persistence`]) |
+//! | `sampler` | the background evaluator thread ([`Sampler`]) |
+//! | [`sim`] | the one virtual-time harness (replay, demo, tests, examples) |
+//! | [`clock`], [`duration`] | real and virtual time; duration text |
+//!
+//! Crate-private: the windows (multi-resolution rings), the evaluator's arithmetic, the
+//! per-thread shards and the histogram layout.
+//!
+//! Memory per SLO is fixed: [`WINDOW_BYTES`] (30,080 bytes) of window state for any period,
+//! plus [`recorder::SHARD_BYTES`] (512 bytes: the counts per outcome and latency bucket) per
+//! recording thread. A histogram costs [`histogram::SHARD_BYTES`] per recording thread.
 //!
 //! ```
 //! use sloguard_core::{Outcome, Registry, model::Slo};
@@ -41,18 +52,28 @@
 
 pub mod alert;
 pub mod clock;
+pub mod contract;
 pub mod duration;
-pub mod evaluate;
-pub mod gauge;
+mod engine;
+mod evaluate;
+mod gauge;
 pub mod histogram;
 pub mod model;
-pub mod persist;
+pub mod pending;
+mod persist;
 pub mod recorder;
-pub mod registry;
-pub mod sampler;
-pub mod shard;
+mod registry;
+mod sampler;
+mod shard;
+pub mod sim;
 pub mod snapshot;
-pub mod window;
+mod sync;
+mod window;
+pub mod words;
 
+pub use gauge::Gauge;
+pub use persist::{LoadReport, Persistence, StateError};
 pub use recorder::{Counts, Outcome, SloRecorder};
-pub use registry::Registry;
+pub use registry::{ObserverId, Registry, RegistryBuilder, DEFAULT_TICK};
+pub use sampler::Sampler;
+pub use window::WINDOW_BYTES;

@@ -1,12 +1,13 @@
 //! The hot path: recording one event of an SLI.
 //!
-//! A [`SloRecorder`] is resolved once (from a [`Registry`](crate::registry::Registry)), then
+//! A [`SloRecorder`] is resolved once (from a [`Registry`](crate::Registry)), then
 //! [`SloRecorder::record`] files the event once: into the calling thread's own cache-padded
 //! shard, as one count in the latency bucket of its outcome, plus its latency in that
 //! outcome's sum. No allocation, no lock, no hash, no clock read, and no judging: the SLI is
 //! applied when the counts are read, bucket by bucket. That is exact, because the latency
 //! threshold is one of the bucket boundaries, and it gives every SLO a latency histogram per
-//! outcome at no extra cost on the hot path (exported as [`EVENT_DURATION`]).
+//! outcome at no extra cost on the hot path (exported as
+//! [`SLO_EVENT_DURATION`](crate::contract::SLO_EVENT_DURATION)).
 //!
 //! The caller measures latency (it already reads the clock for its own request) and says what
 //! happened.
@@ -80,9 +81,6 @@ impl Counts {
         self.good + self.bad
     }
 }
-
-/// The histogram of an SLO's events, per outcome (labels `service`, `slo`, `outcome`).
-pub const EVENT_DURATION: &str = "sloguard_slo_event_duration_seconds";
 
 /// Latency buckets of an SLO: the OpenTelemetry HTTP advice's 14 boundaries, the threshold,
 /// and `+Inf`. A power of two (see `record_nanos`).

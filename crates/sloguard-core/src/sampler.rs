@@ -30,8 +30,16 @@ pub struct Sampler {
     thread: Option<JoinHandle<()>>,
 }
 
+impl Registry {
+    /// Starts a background thread that runs the evaluator every tick until the returned guard
+    /// is dropped.
+    pub fn start_sampler(&self) -> Sampler {
+        Sampler::start(self.clone())
+    }
+}
+
 impl Sampler {
-    pub(crate) fn start(registry: Registry) -> Self {
+    fn start(registry: Registry) -> Self {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let thread = {
             let stop = Arc::clone(&stop);
@@ -41,7 +49,10 @@ impl Sampler {
                 .ok()
         };
         if thread.is_none() {
-            eprintln!("sloguard: could not start the sampler thread; call Registry::tick yourself");
+            tracing::error!(
+                target: "sloguard",
+                "could not start the sampler thread; SLOs are not evaluated unless Registry::tick is called"
+            );
         }
         Sampler { stop, thread }
     }

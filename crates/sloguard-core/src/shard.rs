@@ -10,20 +10,8 @@
 //! The first event a thread records into a given sharded value allocates that thread's shard
 //! (once); every later event allocates nothing.
 //!
-//! ```
-//! use sloguard_core::shard::{add, Sharded};
-//! use std::sync::atomic::{AtomicU64, Ordering};
-//!
-//! let hits: Sharded<AtomicU64> = Sharded::new();
-//! std::thread::scope(|s| {
-//!     for _ in 0..4 {
-//!         s.spawn(|| for _ in 0..1000 { hits.with_local(|c, owned| add(c, 1, owned)) });
-//!     }
-//! });
-//! let mut total = 0;
-//! hits.for_each(|c| total += c.load(Ordering::Relaxed));
-//! assert_eq!(total, 4000);
-//! ```
+//! (Crate-private: `add` is an unsynchronised read-modify-write for the owner of a shard,
+//! safe only through [`Sharded::with_local`].)
 
 use std::cell::Cell;
 use std::ops::Deref;
@@ -31,13 +19,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// Threads that get a shard of their own; later threads share the overflow shard.
-pub const MAX_SLOTS: usize = 64;
+pub(crate) const MAX_SLOTS: usize = 64;
 
 /// Aligns a value to 128 bytes: two 64-byte lines, because adjacent-line prefetching on x86
 /// pulls lines in pairs, so 64-byte alignment alone still lets neighbours interfere.
 #[derive(Debug, Default)]
 #[repr(align(128))]
-pub struct CachePadded<T>(pub T);
+pub(crate) struct CachePadded<T>(pub(crate) T);
 
 impl<T> Deref for CachePadded<T> {
     type Target = T;
@@ -49,7 +37,7 @@ impl<T> Deref for CachePadded<T> {
 /// Adds `n` to a counter. `owned` says the caller is the shard's only writer (see
 /// [`Sharded::with_local`]), which allows a plain load and store.
 #[inline(always)]
-pub fn add(counter: &AtomicU64, n: u64, owned: bool) {
+pub(crate) fn add(counter: &AtomicU64, n: u64, owned: bool) {
     if owned {
         counter.store(
             counter.load(Ordering::Relaxed).wrapping_add(n),
@@ -115,7 +103,7 @@ fn assign_slot() -> usize {
 }
 
 /// A value with one shard per recording thread. See the module docs.
-pub struct Sharded<T> {
+pub(crate) struct Sharded<T> {
     /// One shard per slot, then the overflow shard (only threads past `MAX_SLOTS` use it, so
     /// it too is allocated on first use), then the entry of `UNASSIGNED`, always empty.
     /// Inline rather than boxed: one load less per record.
@@ -124,7 +112,7 @@ pub struct Sharded<T> {
 
 impl<T: Default> Sharded<T> {
     /// No shard is allocated until a thread records.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Sharded {
             slots: [const { OnceLock::new() }; ENTRIES],
         }
@@ -133,7 +121,7 @@ impl<T: Default> Sharded<T> {
     /// Runs `f` on the calling thread's shard. The flag passed to `f` is true when the thread
     /// owns the shard (use plain stores, see [`add`]) and false on the shared overflow shard.
     #[inline(always)]
-    pub fn with_local<R>(&self, f: impl FnOnce(&T, bool) -> R) -> R {
+    pub(crate) fn with_local<R>(&self, f: impl FnOnce(&T, bool) -> R) -> R {
         let slot = SLOT.with(Cell::get);
         match self.slots.get(slot).and_then(OnceLock::get) {
             Some(shard) => f(&shard.0, slot != OVERFLOW),
@@ -169,14 +157,14 @@ impl<T: Default> Default for Sharded<T> {
 
 impl<T> Sharded<T> {
     /// Visits every allocated shard and the overflow shard.
-    pub fn for_each(&self, mut f: impl FnMut(&T)) {
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&T)) {
         for shard in self.slots[..=OVERFLOW].iter().filter_map(OnceLock::get) {
             f(shard);
         }
     }
 
     /// Shards allocated so far (not counting the overflow shard).
-    pub fn allocated(&self) -> usize {
+    pub(crate) fn allocated(&self) -> usize {
         self.slots[..MAX_SLOTS]
             .iter()
             .filter(|s| s.get().is_some())
@@ -194,6 +182,23 @@ impl<T> std::fmt::Debug for Sharded<T> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_thread_adds_into_its_own_shard_and_readers_sum_them() {
+        let hits: Sharded<AtomicU64> = Sharded::new();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..1000 {
+                        hits.with_local(|c, owned| add(c, 1, owned))
+                    }
+                });
+            }
+        });
+        let mut total = 0;
+        hits.for_each(|c| total += c.load(Ordering::Relaxed));
+        assert_eq!(total, 4000);
+    }
     use super::*;
 
     /// The slot tests below count slots, which the 72-thread test takes all of while it runs;

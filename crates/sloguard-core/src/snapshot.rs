@@ -5,7 +5,7 @@
 //! evaluation (`evaluated_at`), because alert transitions happen only when the evaluator runs.
 //!
 //! ```
-//! use sloguard_core::{Outcome, Registry, model::{Slo, Severity}};
+//! use sloguard_core::{Outcome, Registry, model::{Slo, Severity}, snapshot::Health};
 //! use std::time::Duration;
 //!
 //! let registry = Registry::builder("payments").build();
@@ -16,13 +16,17 @@
 //! assert_eq!((s.counts.events(), s.counts.bad), (1, 1));
 //! assert_eq!(s.burn_rate(Duration::from_secs(300)).map(f64::round), Some(1000.0));
 //! assert!(!s.firing(Severity::Page)); // nothing evaluated yet
+//! assert_eq!(s.health(), Health::Starting);
 //! ```
+//!
+//! [`SloSnapshot::health`] is the one place that decides whether an SLO is healthy, needs a
+//! ticket or a page: the page, the JSON, the terminal demo and `sloguard check` all ask it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::evaluate::{Evaluation, WindowBurn};
+pub use crate::evaluate::{Evaluation, WindowBurn};
 use crate::histogram::HistogramSnapshot;
 use crate::model::{AlertTier, Severity, SloDefinition};
 use crate::recorder::Counts;
@@ -93,6 +97,95 @@ impl SloSnapshot {
         self.alerts
             .iter()
             .any(|a| a.firing && a.tier.severity == severity)
+    }
+
+    /// Healthy, ticket or page; starting before the evaluator's first run.
+    pub fn health(&self) -> Health {
+        Health::judge(
+            self.evaluated_at.is_some(),
+            self.firing(Severity::Page),
+            self.firing(Severity::Ticket),
+        )
+    }
+
+    /// How much of the error budget is left, in bands.
+    pub fn budget_level(&self) -> BudgetLevel {
+        BudgetLevel::of(self.budget_remaining())
+    }
+
+    /// Whether the burn over `window` reaches the lowest threshold of an enabled tier that
+    /// reads that window: the windows a person should look at first.
+    pub fn past_threshold(&self, burn: &WindowBurn) -> bool {
+        let threshold = self
+            .alerts
+            .iter()
+            .filter(|a| {
+                a.tier.enabled
+                    && (a.tier.long_window == burn.window || a.tier.short_window == burn.window)
+            })
+            .map(|a| a.tier.burn_rate)
+            .fold(f64::INFINITY, f64::min);
+        burn.burn_rate.is_some_and(|r| r >= threshold)
+    }
+}
+
+/// What an SLO needs from people now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Health {
+    /// Alerts are not evaluated yet: nothing is claimed.
+    Starting,
+    /// No alert fires.
+    Ok,
+    /// A ticket alert fires (and no page).
+    Ticket,
+    /// A page alert fires.
+    Page,
+}
+
+impl Health {
+    /// The decision, from whether alerts were evaluated and which severities fire. Tools that
+    /// read `/slo.json` rather than a snapshot call this with the document's fields.
+    pub const fn judge(evaluated: bool, page: bool, ticket: bool) -> Health {
+        match (evaluated, page, ticket) {
+            (false, _, _) => Health::Starting,
+            (true, true, _) => Health::Page,
+            (true, false, true) => Health::Ticket,
+            (true, false, false) => Health::Ok,
+        }
+    }
+
+    /// `starting`, `ok`, `ticket` or `page`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Health::Starting => "starting",
+            Health::Ok => "ok",
+            Health::Ticket => "ticket",
+            Health::Page => "page",
+        }
+    }
+}
+
+/// Budget remaining in bands, for colours and words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BudgetLevel {
+    /// More than half left.
+    Comfortable,
+    /// More than a fifth left.
+    Low,
+    /// A fifth or less left, or overspent.
+    Critical,
+}
+
+impl BudgetLevel {
+    /// The band of a budget-remaining ratio.
+    pub fn of(remaining: f64) -> BudgetLevel {
+        if remaining > 0.5 {
+            BudgetLevel::Comfortable
+        } else if remaining > 0.2 {
+            BudgetLevel::Low
+        } else {
+            BudgetLevel::Critical
+        }
     }
 }
 

@@ -19,17 +19,7 @@
 //! filled by linear interpolation between the readings on either side of the gap, so windows
 //! neither jump nor go negative when sampling resumes.
 //!
-//! ```
-//! use sloguard_core::window::{Reading, Windows};
-//! use std::time::Duration;
-//!
-//! let period = Duration::from_secs(30 * 86_400);
-//! let mut w = Windows::new(period, 0, Reading::default());
-//! let sec = 1_000_000_000u64;
-//! w.observe(600 * sec, Reading { total: 600, bad: 6 });
-//! let five_min = w.window(600 * sec, Reading { total: 600, bad: 6 }, Duration::from_secs(300));
-//! assert_eq!((five_min.total, five_min.bad), (300, 3));
-//! ```
+//! (Crate-private: users see windows through the burn rates of a snapshot.)
 
 use std::time::Duration;
 
@@ -39,7 +29,7 @@ const SEC: u64 = 1_000_000_000;
 
 /// Cumulative counts at one moment: judged events and bad events.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Reading {
+pub(crate) struct Reading {
     /// Events judged by the SLI (good + bad).
     pub total: u64,
     /// Bad events.
@@ -48,7 +38,7 @@ pub struct Reading {
 
 /// The counts within one window, and where the window actually started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WindowCounts {
+pub(crate) struct WindowCounts {
     /// Events in the window.
     pub total: u64,
     /// Bad events in the window.
@@ -59,13 +49,13 @@ pub struct WindowCounts {
 
 /// One ring: a sample per `resolution`-aligned slot, oldest overwritten first.
 #[derive(Clone, Debug)]
-struct Ring {
-    resolution: u64,
-    samples: Box<[Reading]>,
+pub(crate) struct Ring {
+    pub(crate) resolution: u64,
+    pub(crate) samples: Box<[Reading]>,
     /// The slot number (`time / resolution`) of the newest sample.
-    newest_slot: u64,
+    pub(crate) newest_slot: u64,
     /// Samples held (up to capacity).
-    len: u64,
+    pub(crate) len: u64,
 }
 
 impl Ring {
@@ -82,7 +72,7 @@ impl Ring {
         ring
     }
 
-    fn capacity(&self) -> u64 {
+    pub(crate) fn capacity(&self) -> u64 {
         self.samples.len() as u64
     }
 
@@ -154,14 +144,14 @@ pub const WINDOW_BYTES: usize = (362 + 362 + 434 + 722) * std::mem::size_of::<Re
 
 /// The rings of one SLO.
 #[derive(Clone, Debug)]
-pub struct Windows {
-    rings: [Ring; 4],
-    last: (u64, Reading),
+pub(crate) struct Windows {
+    pub(crate) rings: [Ring; 4],
+    pub(crate) last: (u64, Reading),
 }
 
 impl Windows {
     /// Windows for an SLO with this period, starting at `start_nanos` with `initial` counts.
-    pub fn new(period: Duration, start_nanos: u64, initial: Reading) -> Self {
+    pub(crate) fn new(period: Duration, start_nanos: u64, initial: Reading) -> Self {
         let period = duration_nanos(period).max(720 * SEC);
         let ring = |resolution: u64, span: u64| Ring::new(resolution, span, start_nanos, initial);
         Windows {
@@ -177,7 +167,7 @@ impl Windows {
 
     /// Records the cumulative reading at `now`. A time earlier than the last one (a clock
     /// set back) is ignored, so windows never see counts go backwards.
-    pub fn observe(&mut self, now: u64, reading: Reading) {
+    pub(crate) fn observe(&mut self, now: u64, reading: Reading) {
         if now < self.last.0 {
             return;
         }
@@ -193,7 +183,7 @@ impl Windows {
     }
 
     /// The counts within `window` before `now`, given the live reading at `now`.
-    pub fn window(&self, now: u64, live: Reading, window: Duration) -> WindowCounts {
+    pub(crate) fn window(&self, now: u64, live: Reading, window: Duration) -> WindowCounts {
         let window = duration_nanos(window);
         let ring = self
             .rings
@@ -210,73 +200,6 @@ impl Windows {
             since_nanos,
         }
     }
-
-    /// The time and reading of the last observation.
-    pub fn last(&self) -> (u64, Reading) {
-        self.last
-    }
-
-    /// Appends the rings to a state file payload.
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        use crate::persist::put_u64;
-        put_u64(out, self.last.0);
-        put_u64(out, self.last.1.total);
-        put_u64(out, self.last.1.bad);
-        for ring in &self.rings {
-            put_u64(out, ring.resolution);
-            put_u64(out, ring.samples.len() as u64);
-            put_u64(out, ring.newest_slot);
-            put_u64(out, ring.len);
-            for s in ring.samples.iter() {
-                put_u64(out, s.total);
-                put_u64(out, s.bad);
-            }
-        }
-    }
-
-    /// Reads rings written by [`Windows::encode`] for an SLO of this period. `None` when the
-    /// shape does not match (the period changed since the file was written).
-    pub(crate) fn decode(
-        period: Duration,
-        c: &mut crate::persist::Cursor<'_>,
-    ) -> Result<Option<Windows>, crate::persist::StateError> {
-        let fresh = Windows::new(period, 0, Reading::default());
-        let last = (
-            c.u64()?,
-            Reading {
-                total: c.u64()?,
-                bad: c.u64()?,
-            },
-        );
-        let mut rings = fresh.rings.clone();
-        let mut fits = true;
-        for ring in rings.iter_mut() {
-            let resolution = c.u64()?;
-            let capacity = c.u64()?;
-            let newest_slot = c.u64()?;
-            let len = c.u64()?;
-            // Read every sample even when the shape is wrong, so the next SLO starts in place.
-            let mut samples = Vec::with_capacity(capacity.min(1 << 16) as usize);
-            for _ in 0..capacity {
-                samples.push(Reading {
-                    total: c.u64()?,
-                    bad: c.u64()?,
-                });
-            }
-            if resolution != ring.resolution
-                || capacity != ring.capacity()
-                || len == 0
-                || len > capacity
-            {
-                fits = false;
-                continue;
-            }
-            ring.samples = samples.into_boxed_slice();
-            ring.newest_slot = newest_slot;
-            ring.len = len;
-        }
-        Ok(fits.then_some(Windows { rings, last }))
-    }
 }
 
 #[cfg(test)]
@@ -285,6 +208,15 @@ mod tests {
 
     fn r(total: u64, bad: u64) -> Reading {
         Reading { total, bad }
+    }
+
+    #[test]
+    fn a_window_is_a_difference_of_two_readings() {
+        let period = Duration::from_secs(30 * 86_400);
+        let mut w = Windows::new(period, 0, Reading::default());
+        w.observe(600 * SEC, r(600, 6));
+        let five_min = w.window(600 * SEC, r(600, 6), Duration::from_secs(300));
+        assert_eq!((five_min.total, five_min.bad), (300, 3));
     }
 
     #[test]
@@ -323,7 +255,7 @@ mod tests {
         let mut w = Windows::new(Duration::from_secs(30 * 86_400), 1_000 * SEC, r(0, 0));
         w.observe(1_600 * SEC, r(600, 0));
         w.observe(100 * SEC, r(700, 700));
-        assert_eq!(w.last(), (1_600 * SEC, r(600, 0)));
+        assert_eq!(w.last, (1_600 * SEC, r(600, 0)));
         // A window ending before the history starts reads as the whole history, not negative.
         let c = w.window(100 * SEC, r(700, 700), Duration::from_secs(300));
         assert_eq!((c.total, c.bad), (700, 700));

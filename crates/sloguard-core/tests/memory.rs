@@ -76,7 +76,7 @@ fn memory_per_slo_and_per_operation_histogram() {
     // The documented bounds: at most 64 KiB per SLO including the 30-day period, one padded
     // shard per recording thread, and nothing at all per event.
     assert!(per_slo <= 64 * 1024, "{per_slo}");
-    assert!(per_slo >= sloguard_core::window::WINDOW_BYTES as i64);
+    assert!(per_slo >= sloguard_core::WINDOW_BYTES as i64);
     assert_eq!(per_thread_slo, sloguard_core::recorder::SHARD_BYTES as i64);
     assert_eq!(steady, 0);
     assert!(per_series <= 8 * 1024, "{per_series}");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use sloguard_core::clock::{Timestamp, VirtualClock};
 use sloguard_core::model::Slo;
-use sloguard_core::persist::StateError;
+use sloguard_core::StateError;
 use sloguard_core::{Outcome, Registry};
 
 const T0: u64 = 1_767_225_600;

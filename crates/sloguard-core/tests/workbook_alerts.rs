@@ -3,42 +3,33 @@
 //! 0.05% error rate never alerts; a 0.3% error rate opens a ticket and never pages; a
 //! low-traffic SLO under its minimum event count stays quiet.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sloguard_core::alert::{AlertState, AlertTransition};
-use sloguard_core::clock::{Timestamp, VirtualClock};
+use sloguard_core::clock::Timestamp;
 use sloguard_core::model::{AlertPolicy, Severity, Slo, SloDefinition};
+use sloguard_core::sim::Simulation;
 use sloguard_core::{Outcome, Registry, SloRecorder};
 
 const START: u64 = 1_767_225_600;
 
+/// The harness with the one SLO under test and a count of the requests sent.
 struct Sim {
+    sim: Simulation,
     registry: Registry,
     slo: SloRecorder,
-    clock: VirtualClock,
-    transitions: Arc<Mutex<Vec<AlertTransition>>>,
     events: u64,
 }
 
 impl Sim {
     fn new(definition: SloDefinition) -> Self {
-        let clock = VirtualClock::new(Timestamp::from_unix_secs(START));
-        let transitions = Arc::new(Mutex::new(Vec::new()));
-        let sink = {
-            let t = Arc::clone(&transitions);
-            move |tr: &AlertTransition| t.lock().expect("lock").push(tr.clone())
-        };
-        let registry = Registry::builder("payments")
-            .clock(clock.clock())
-            .alert_sink(sink)
-            .build();
+        let sim = Simulation::new("payments", Timestamp::from_unix_secs(START));
+        let registry = sim.registry().clone();
         let slo = registry.register(definition).expect("registered");
         Sim {
+            sim,
             registry,
             slo,
-            clock,
-            transitions,
             events: 0,
         }
     }
@@ -46,26 +37,23 @@ impl Sim {
     /// Runs `seconds` of traffic at `per_second` requests a second; `bad(n)` says whether the
     /// n-th request of the whole run fails.
     fn run(&mut self, seconds: u64, per_second: u64, bad: impl Fn(u64) -> bool) {
-        let from = self.clock.now();
-        for s in 0..seconds {
-            self.registry
-                .advance_to(from.saturating_add(Duration::from_secs(s)));
-            for _ in 0..per_second {
-                let outcome = if bad(self.events) {
-                    Outcome::Error
-                } else {
-                    Outcome::Success
-                };
-                self.slo.record(outcome, Duration::from_millis(30));
-                self.events += 1;
-            }
-        }
-        self.registry
-            .advance_to(from.saturating_add(Duration::from_secs(seconds)));
+        let (slo, events) = (&self.slo, &mut self.events);
+        self.sim
+            .run(Duration::from_secs(seconds), Duration::from_secs(1), |_| {
+                for _ in 0..per_second {
+                    let outcome = if bad(*events) {
+                        Outcome::Error
+                    } else {
+                        Outcome::Success
+                    };
+                    slo.record(outcome, Duration::from_millis(30));
+                    *events += 1;
+                }
+            });
     }
 
     fn transitions(&self) -> Vec<AlertTransition> {
-        self.transitions.lock().expect("lock").clone()
+        self.sim.transitions()
     }
 
     fn seconds_since_start(&self, t: Timestamp) -> u64 {
@@ -220,23 +208,19 @@ fn low_traffic_below_min_events_stays_quiet() {
 
 #[test]
 fn a_panicking_sink_is_counted_and_does_not_stop_other_sinks() {
-    let clock = VirtualClock::new(Timestamp::from_unix_secs(START));
-    let seen = Arc::new(Mutex::new(0));
-    let registry = Registry::builder("payments")
-        .clock(clock.clock())
-        .alert_sink(|_: &AlertTransition| panic!("sink bug"))
-        .alert_sink({
-            let seen = Arc::clone(&seen);
-            move |_: &AlertTransition| *seen.lock().expect("lock") += 1
-        })
-        .build();
+    // The panicking sink is added before the harness's collecting one: a sink after a
+    // panicking one still gets every transition.
+    let sim = Simulation::from_builder(
+        Registry::builder("payments").alert_sink(|_: &AlertTransition| panic!("sink bug")),
+        Timestamp::from_unix_secs(START),
+    );
+    let registry = sim.registry();
     let slo = registry.register(slo_999()).expect("registered");
-    for s in 0..120 {
-        registry.advance_to(Timestamp::from_unix_secs(START + s));
-        slo.record(Outcome::Error, Duration::ZERO);
-    }
-    registry.advance_to(Timestamp::from_unix_secs(START + 130));
-    let delivered = *seen.lock().expect("lock");
+    sim.run(Duration::from_secs(120), Duration::from_secs(1), |_| {
+        slo.record(Outcome::Error, Duration::ZERO)
+    });
+    sim.advance_to(Timestamp::from_unix_secs(START + 130));
+    let delivered = sim.transitions().len() as u64;
     assert!(delivered >= 1);
     assert_eq!(registry.sink_panics(), delivered);
     assert_eq!(registry.snapshot().sink_panics, delivered);

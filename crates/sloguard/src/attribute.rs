@@ -29,20 +29,23 @@
 //!
 //! A call site resolves its SLO the first time it runs (from the registry named in the
 //! attribute, or the default one) and keeps the handles in a `static`; every later call costs
-//! two clock reads and the core record. A name that no SLO defines is reported once on
-//! standard error with the file and line of the attribute, and those calls are not recorded:
-//! a typo never takes the host down.
+//! two clock reads and the core record. A name that no SLO defines is reported once through
+//! `tracing` (target `sloguard`, level error) with the file and line of the attribute, and
+//! those calls are not recorded: a typo never takes the host down.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use sloguard_core::clock::Clock;
+use sloguard_core::contract;
 use sloguard_core::histogram::Histogram;
+use sloguard_core::pending::{Finish, PendingEvent};
 use sloguard_core::recorder::event_boundaries;
 use sloguard_core::{Outcome, Registry, SloRecorder};
 
-/// The operation histogram of calls instrumented with `#[sli]`.
-pub const OPERATION_DURATION: &str = "sloguard_operation_duration_seconds";
+/// The operation histogram of calls instrumented with `#[sli]` (see the
+/// [contract](sloguard_core::contract::OPERATION_DURATION)).
+pub const OPERATION_DURATION: &str = contract::OPERATION_DURATION.name;
 
 static DEFAULT: OnceLock<Registry> = OnceLock::new();
 
@@ -174,39 +177,28 @@ impl CallSite {
 
     fn report(&self, why: std::fmt::Arguments<'_>) {
         if !self.reported.swap(true, Ordering::Relaxed) {
-            eprintln!(
-                "sloguard: #[sli] at {}: {why}; calls there are not recorded",
+            tracing::error!(
+                target: "sloguard",
+                location = self.location,
+                "#[sli] at {}: {why}; calls there are not recorded",
                 self.location
             );
         }
     }
 }
 
-/// Records one call when finished, or as cancelled (error while panicking) when dropped.
+/// What one call records when it ends: its SLO and its operation series.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Guard {
+pub struct Call {
     resolved: Option<&'static Resolved>,
     start: u64,
 }
 
-impl Guard {
-    #[doc(hidden)]
+impl Finish for Call {
     #[inline]
-    pub fn start(resolved: Option<&'static Resolved>) -> Self {
-        let start = resolved.map_or(0, |r| r.clock.now().as_unix_nanos());
-        Guard { resolved, start }
-    }
-
-    #[doc(hidden)]
-    #[inline]
-    pub fn finish(mut self, outcome: Outcome) {
-        self.record(outcome);
-    }
-
-    #[inline]
-    fn record(&mut self, outcome: Outcome) {
-        if let Some(r) = self.resolved.take() {
+    fn finish(&mut self, outcome: Outcome) {
+        if let Some(r) = self.resolved {
             let latency = r.clock.now().as_unix_nanos().saturating_sub(self.start);
             r.slo.record_nanos(outcome, latency);
             let index = match outcome {
@@ -219,15 +211,24 @@ impl Guard {
     }
 }
 
-impl Drop for Guard {
-    fn drop(&mut self) {
-        // Reached only when `finish` was not: the future was dropped, or the body panicked.
-        let outcome = if std::thread::panicking() {
-            Outcome::Error
-        } else {
-            Outcome::Cancelled
-        };
-        self.record(outcome);
+/// One call in progress: recorded once when finished, or by the engine's [`PendingEvent`]
+/// rule when dropped (cancelled; error while a panic unwinds).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Guard(PendingEvent<Call>);
+
+impl Guard {
+    #[doc(hidden)]
+    #[inline]
+    pub fn start(resolved: Option<&'static Resolved>) -> Self {
+        let start = resolved.map_or(0, |r| r.clock.now().as_unix_nanos());
+        Guard(PendingEvent::new(Call { resolved, start }))
+    }
+
+    #[doc(hidden)]
+    #[inline]
+    pub fn finish(mut self, outcome: Outcome) {
+        self.0.finish(outcome);
     }
 }
 

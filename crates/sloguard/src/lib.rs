@@ -1,7 +1,19 @@
 //! sloguard: learn that a service is failing its customers before they say so.
 //!
-//! This is the crate services add. It re-exports the engine ([`sloguard_core`]) and, behind
-//! features, adds the integrations (the tower layer, exposition, spec files, alert sinks).
+//! This is the crate services add. It re-exports the engine ([`sloguard_core`]) by name and,
+//! behind features, adds the integrations:
+//!
+//! | feature | default | what it adds | brings in |
+//! | --- | --- | --- | --- |
+//! | `tower` | yes | [`layer`]: the tower layer for HTTP and gRPC services | tower-layer, tower-service, tower-http, http |
+//! | `expose` | yes | [`expose`]: `/metrics`, `/slo.json`, `/slo` as tower services | http, serde_json |
+//! | `macros` | yes | the [`sli`] attribute | sloguard-macros (syn, at build time) |
+//! | `axum` | no | route templates from axum's `MatchedPath` | axum (no default features) |
+//! | `server` | no | `expose::serve`: a listener of its own for services without one | tokio, hyper |
+//! | `alerting` | no | [`alerting`]: queued sinks, webhooks, Alertmanager | tokio, hyper (client), time |
+//! | `spec` | no | [`spec`]: the native SLO spec file (YAML or JSON) | serde_yaml_ng |
+//! | `metrics` | no | [`bridge::metrics`]: the SLO series through the `metrics` facade | metrics |
+//! | `opentelemetry` | no | [`bridge::opentelemetry`]: observable instruments | opentelemetry |
 //!
 //! ```
 //! use sloguard::{Outcome, Registry, model::Slo};
@@ -12,25 +24,45 @@
 //! slo.record(Outcome::Success, Duration::from_millis(12));
 //! assert_eq!(registry.snapshot().slos[0].counts.good, 1);
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub use sloguard_core::*;
+pub use sloguard_core::{
+    alert, clock, contract, duration, histogram, model, pending, recorder, sim, snapshot, words,
+};
+pub use sloguard_core::{
+    Counts, Gauge, LoadReport, ObserverId, Outcome, Persistence, Registry, RegistryBuilder,
+    Sampler, SloRecorder, StateError, DEFAULT_TICK, WINDOW_BYTES,
+};
 
 #[cfg(feature = "alerting")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alerting")))]
 pub mod alerting;
 pub mod attribute;
 pub mod bridge;
 #[cfg(feature = "expose")]
+#[cfg_attr(docsrs, doc(cfg(feature = "expose")))]
 pub mod expose;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod layer;
 #[cfg(feature = "spec")]
+#[cfg_attr(docsrs, doc(cfg(feature = "spec")))]
 pub mod spec;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use layer::SliLayer;
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use sloguard_macros::sli;
 
-// The README's code blocks are compiled and run as doctests, so they cannot go stale.
-#[cfg(doctest)]
+// The README's code blocks are compiled and run as doctests, so they cannot go stale. They use
+// the features a full service enables.
+#[cfg(all(
+    doctest,
+    feature = "axum",
+    feature = "server",
+    feature = "alerting",
+    feature = "macros"
+))]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;

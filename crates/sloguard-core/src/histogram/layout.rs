@@ -11,15 +11,16 @@
 //! native histograms with schema 0) by adding up each octave's 32 sub-buckets.
 
 /// log2 of the number of sub-buckets per octave.
-pub const SUB_BITS: u32 = 5;
+pub(crate) const SUB_BITS: u32 = 5;
 /// Sub-buckets per octave.
-pub const SUB_BUCKETS: usize = 1 << SUB_BITS;
+pub(crate) const SUB_BUCKETS: usize = 1 << SUB_BITS;
 /// The last octave: values below `2^(MAX_EXPONENT + 1)` ns are bucketed finely.
-pub const MAX_EXPONENT: u32 = 41;
+pub(crate) const MAX_EXPONENT: u32 = 41;
 /// Index of the overflow bucket (values of `2^(MAX_EXPONENT + 1)` ns and more).
-pub const OVERFLOW_INDEX: usize = (MAX_EXPONENT as usize - SUB_BITS as usize + 2) * SUB_BUCKETS;
+pub(crate) const OVERFLOW_INDEX: usize =
+    (MAX_EXPONENT as usize - SUB_BITS as usize + 2) * SUB_BUCKETS;
 /// Number of buckets including the overflow bucket.
-pub const BUCKETS: usize = OVERFLOW_INDEX + 1;
+pub(crate) const BUCKETS: usize = OVERFLOW_INDEX + 1;
 
 /// The bucket of a value in nanoseconds.
 ///
@@ -27,7 +28,7 @@ pub const BUCKETS: usize = OVERFLOW_INDEX + 1;
 /// below, where the formula reduces to `nanos` itself (the exact buckets); values past the last
 /// octave compute indices beyond [`OVERFLOW_INDEX`], which the final `min` folds into it.
 #[inline(always)]
-pub const fn bucket_index(nanos: u64) -> usize {
+pub(crate) const fn bucket_index(nanos: u64) -> usize {
     let exponent = 63 - (nanos | SUB_BUCKETS as u64).leading_zeros();
     let shift = exponent - SUB_BITS;
     // The value's top SUB_BITS + 1 bits: 32..=63 past the exact region, so `sub` is the index
@@ -42,7 +43,7 @@ pub const fn bucket_index(nanos: u64) -> usize {
 }
 
 /// The smallest value in bucket `index`.
-pub const fn bucket_lower(index: usize) -> u64 {
+pub(crate) const fn bucket_lower(index: usize) -> u64 {
     if index < SUB_BUCKETS {
         return index as u64;
     }
@@ -55,7 +56,7 @@ pub const fn bucket_lower(index: usize) -> u64 {
 }
 
 /// One past the largest value in bucket `index` (`u64::MAX` for the overflow bucket).
-pub const fn bucket_upper(index: usize) -> u64 {
+pub(crate) const fn bucket_upper(index: usize) -> u64 {
     if index >= OVERFLOW_INDEX {
         return u64::MAX;
     }

@@ -25,7 +25,7 @@
 //! ```
 
 pub(crate) mod classic;
-pub mod layout;
+pub(crate) mod layout;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

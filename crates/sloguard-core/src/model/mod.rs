@@ -19,8 +19,8 @@ mod selector;
 mod slo;
 
 pub use error::{DefinitionError, DefinitionErrorKind};
-pub use policy::{AlertPolicy, AlertTier, Severity};
-pub use selector::Selector;
+pub use policy::{AlertPolicy, AlertTier, Severity, STANDARD_WINDOWS};
+pub use selector::{Selector, OTHER_OPERATION};
 pub use slo::{
     CancelledPolicy, Objective, Sli, Slo, SloBuilder, SloDefinition, DEFAULT_PERIOD, MIN_PERIOD,
 };

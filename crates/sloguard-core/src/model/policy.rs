@@ -5,6 +5,17 @@ use std::time::Duration;
 
 use crate::duration::format_duration;
 
+/// The windows every SLO reports, as in the metric contract's `window` label.
+pub const STANDARD_WINDOWS: [Duration; 7] = [
+    Duration::from_secs(300),
+    Duration::from_secs(1_800),
+    Duration::from_secs(3_600),
+    Duration::from_secs(7_200),
+    Duration::from_secs(21_600),
+    Duration::from_secs(86_400),
+    Duration::from_secs(259_200),
+];
+
 /// How urgent an alert is: a page wakes someone, a ticket waits for working hours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {

@@ -3,6 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+/// The operation of events that carry no operation name (a request no route matched) and of
+/// everything past the layer's cardinality cap.
+pub const OTHER_OPERATION: &str = "other";
+
 /// Selects the operations whose events an SLO judges. Operations are route templates
 /// (`/users/{id}`), gRPC methods (`/pkg.Service/Method`) or names given to calls; `other` is
 /// the operation that collects everything past the cardinality cap.
@@ -37,6 +41,13 @@ impl Selector {
     /// Operations for which `f` returns true.
     pub fn predicate(f: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
         Selector::Predicate(Arc::new(f))
+    }
+
+    /// Whether the events of an operation are selected, where an event without an operation
+    /// name belongs to [`OTHER_OPERATION`]: the one routing rule of the layer, the attribute
+    /// and `sloguard replay`.
+    pub fn selects(&self, operation: Option<&str>) -> bool {
+        self.matches(operation.unwrap_or(OTHER_OPERATION))
     }
 
     /// Whether `operation` is selected.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::error::{DefinitionError, DefinitionErrorKind};
-use super::policy::AlertPolicy;
+use super::policy::{AlertPolicy, STANDARD_WINDOWS};
 use super::selector::Selector;
 
 /// What makes an event good.
@@ -124,6 +124,23 @@ impl SloDefinition {
     /// Where responders find what to do when this SLO alerts.
     pub fn runbook_url(&self) -> Option<&str> {
         self.runbook_url.as_deref()
+    }
+    /// The windows evaluated for this SLO, shortest first: the standard ones and its enabled
+    /// tiers', within the period.
+    pub fn evaluated_windows(&self) -> Vec<Duration> {
+        let mut windows: Vec<Duration> = STANDARD_WINDOWS
+            .iter()
+            .copied()
+            .chain(
+                self.alerting
+                    .enabled_tiers()
+                    .flat_map(|t| [t.long_window, t.short_window]),
+            )
+            .filter(|w| *w <= self.period)
+            .collect();
+        windows.sort_unstable();
+        windows.dedup();
+        windows
     }
 }
 

@@ -102,9 +102,11 @@ impl Alertmanager {
                 }
                 Err(e) => {
                     // Firing alerts are re-sent at the next interval anyway.
-                    eprintln!(
-                        "sloguard: Alertmanager {} did not take the alerts: {}",
-                        self.url, e.message
+                    tracing::warn!(
+                        target: "sloguard",
+                        "Alertmanager {} did not take the alerts: {}",
+                        self.url,
+                        e.message
                     );
                     return;
                 }

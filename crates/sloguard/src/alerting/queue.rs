@@ -68,14 +68,14 @@ impl Queued {
                     Err(_) => {
                         thread_stats.panics.fetch_add(1, Ordering::Relaxed);
                         if !thread_stats.reported.swap(true, Ordering::Relaxed) {
-                            eprintln!("sloguard: an alert sink panicked; the panic was caught and is counted (reported once)");
+                            tracing::error!(target: "sloguard", "an alert sink panicked; the panic was caught and is counted (reported once)");
                         }
                     }
                 }
             }
         });
         if spawned.is_err() {
-            eprintln!("sloguard: could not start an alert delivery thread; its notifications will be dropped and counted");
+            tracing::error!(target: "sloguard", "could not start an alert delivery thread; its notifications will be dropped and counted");
         }
         Queued { sender, stats }
     }

@@ -2,7 +2,7 @@
 
 use sloguard_core::alert::{AlertState, AlertTransition};
 use sloguard_core::duration::{format_duration, human_duration};
-use sloguard_core::model::Sli;
+use sloguard_core::words::{percent, period_adjective, sli_problem, Outlook};
 
 /// The alert name the generated Prometheus rules use too: the SLO's name in CamelCase plus
 /// `BudgetBurn` (`checkout-latency` → `CheckoutLatencyBudgetBurn`).
@@ -25,17 +25,6 @@ pub fn default_alert_name(slo: &str) -> String {
     out
 }
 
-fn percent(ratio: f64) -> String {
-    let p = ratio * 100.0;
-    if p >= 10.0 || p == 0.0 {
-        format!("{p:.0}%")
-    } else if p >= 0.1 {
-        format!("{p:.1}%")
-    } else {
-        format!("{p:.2}%")
-    }
-}
-
 /// One sentence or two: what users experience, and how long until the budget is gone.
 ///
 /// ```
@@ -56,30 +45,34 @@ fn percent(ratio: f64) -> String {
 /// assert_eq!(summary(&t), "2.1% of checkout requests are failing; at this rate the 30-day error budget runs out in 3h 10m.");
 /// ```
 pub fn summary(t: &AlertTransition) -> String {
-    let period = format_duration(t.period).replace('d', "-day");
-    let problem = match t.sli {
-        Sli::Availability => "are failing".to_owned(),
-        Sli::Latency { threshold, .. } => {
-            format!("are slower than {} or failing", format_duration(threshold))
-        }
-    };
+    let period = period_adjective(t.period);
+    let problem = sli_problem(t.sli);
     let share = t.short_error_ratio.map_or("none".to_owned(), percent);
+    let left = || {
+        format!(
+            "{} of the {period} error budget is left",
+            percent(t.budget_remaining.max(0.0))
+        )
+    };
     match t.state {
         AlertState::Firing => {
-            let outlook = match t.time_to_exhaustion {
-                Some(d) if d.is_zero() => format!("the {period} error budget is already spent"),
-                Some(d) => format!("at this rate the {period} error budget runs out in {}", human_duration(d)),
-                None => format!("{} of the {period} error budget is left", percent(t.budget_remaining.max(0.0))),
+            let outlook = match Outlook::of(t.time_to_exhaustion) {
+                Outlook::Spent => format!("the {period} error budget is already spent"),
+                Outlook::RunsOutIn(d) => format!(
+                    "at this rate the {period} error budget runs out in {}",
+                    human_duration(d)
+                ),
+                Outlook::Steady => left(),
             };
             format!("{share} of {} requests {problem}; {outlook}.", t.service)
         }
         // "Cleared", not "fixed": the burn fell below this alert's level, which is not the
         // same as being back within the objective.
         AlertState::Resolved => format!(
-            "The alert has cleared: {share} of {} requests {problem} over the last {}; {} of the {period} error budget is left.",
+            "The alert has cleared: {share} of {} requests {problem} over the last {}; {}.",
             t.service,
             format_duration(t.short_window),
-            percent(t.budget_remaining.max(0.0))
+            left()
         ),
     }
 }

@@ -97,9 +97,14 @@ impl Deliver for Webhook {
                 }
                 Err(e) => {
                     self.failures.fetch_add(1, Ordering::Relaxed);
-                    eprintln!(
-                        "sloguard: webhook {} gave up on {} {} of {}: {}",
-                        self.url, t.tier_id, t.state, t.slo, e.message
+                    tracing::warn!(
+                        target: "sloguard",
+                        "webhook {} gave up on {} {} of {}: {}",
+                        self.url,
+                        t.tier_id,
+                        t.state,
+                        t.slo,
+                        e.message
                     );
                     return;
                 }

@@ -22,6 +22,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use metrics::{counter, gauge, Label};
+use sloguard_core::contract::{self, label};
 use sloguard_core::duration::format_duration;
 use sloguard_core::model::Severity;
 use sloguard_core::snapshot::Snapshot;
@@ -43,14 +44,14 @@ fn write(snapshot: &Snapshot, windows_with_data: &mut HashSet<(String, String)>)
         let name = slo.definition.name().to_owned();
         let ids = || {
             vec![
-                Label::new("service", snapshot.service.clone()),
-                Label::new("slo", name.clone()),
+                Label::new(label::SERVICE, snapshot.service.clone()),
+                Label::new(label::SLO, name.clone()),
             ]
         };
-        counter!("sloguard_slo_events_total", ids()).absolute(slo.counts.events());
-        counter!("sloguard_slo_bad_events_total", ids()).absolute(slo.counts.bad);
-        gauge!("sloguard_slo_objective_ratio", ids()).set(slo.definition.objective().ratio());
-        gauge!("sloguard_slo_error_budget_remaining_ratio", ids()).set(slo.budget_remaining());
+        counter!(contract::SLO_EVENTS.name, ids()).absolute(slo.counts.events());
+        counter!(contract::SLO_BAD_EVENTS.name, ids()).absolute(slo.counts.bad);
+        gauge!(contract::SLO_OBJECTIVE.name, ids()).set(slo.definition.objective().ratio());
+        gauge!(contract::SLO_BUDGET_REMAINING.name, ids()).set(slo.budget_remaining());
         for w in slo.windows() {
             let window = format_duration(w.window);
             let key = (name.clone(), window.clone());
@@ -63,13 +64,13 @@ fn write(snapshot: &Snapshot, windows_with_data: &mut HashSet<(String, String)>)
                 None => continue,
             };
             let mut labels = ids();
-            labels.push(Label::new("window", window));
-            gauge!("sloguard_slo_burn_rate", labels).set(value);
+            labels.push(Label::new(label::WINDOW, window));
+            gauge!(contract::SLO_BURN_RATE.name, labels).set(value);
         }
         for severity in Severity::ALL {
             let mut labels = ids();
-            labels.push(Label::new("severity", severity.as_str()));
-            gauge!("sloguard_slo_alert_firing", labels).set(if slo.firing(severity) {
+            labels.push(Label::new(label::SEVERITY, severity.as_str()));
+            gauge!(contract::SLO_ALERT_FIRING.name, labels).set(if slo.firing(severity) {
                 1.0
             } else {
                 0.0

@@ -1,7 +1,9 @@
 //! The SLO series as OpenTelemetry observable instruments.
 //!
 //! [`register`] adds instruments to a meter whose callbacks read a registry snapshot at each
-//! collection, so OTLP users get the SLOs with no other moving part. Names follow the
+//! collection, so OTLP users get the SLOs with no other moving part. The six callbacks of one
+//! collection read one shared snapshot, so the instruments agree with each other (events and
+//! bad events from the same reading). Names follow the
 //! OpenTelemetry conventions and map back to sloguard's Prometheus names under the
 //! OpenTelemetry-to-Prometheus rules (dots to underscores, `_total` for monotonic sums, `_ratio`
 //! for unit `1`):
@@ -27,8 +29,12 @@
 //! let _instruments = bridge::opentelemetry::register(&registry, &meter);
 //! ```
 
-use opentelemetry::metrics::{Meter, ObservableCounter, ObservableGauge};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use opentelemetry::metrics::{AsyncInstrumentBuilder, Meter, ObservableCounter, ObservableGauge};
 use opentelemetry::KeyValue;
+use sloguard_core::contract::{self, label, Family};
 use sloguard_core::duration::format_duration;
 use sloguard_core::model::Severity;
 use sloguard_core::snapshot::{SloSnapshot, Snapshot};
@@ -45,90 +51,129 @@ pub struct Instruments {
     _firing: ObservableGauge<u64>,
 }
 
+/// How many callbacks one collection runs: one per instrument.
+const CALLBACKS: u8 = 6;
+
+/// The snapshot the callbacks of one collection share. A collection runs every callback
+/// once, so a snapshot is taken by the first callback and served to the next five; one older
+/// than a second is never served (a collection whose callbacks did not all run).
+struct Shared {
+    registry: Registry,
+    current: Mutex<Option<(Instant, u8, Arc<Snapshot>)>>,
+}
+
+impl Shared {
+    fn snapshot(&self) -> Arc<Snapshot> {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((taken, served, snapshot)) = current.as_mut() {
+            if *served < CALLBACKS && taken.elapsed().as_secs() < 1 {
+                *served += 1;
+                return Arc::clone(snapshot);
+            }
+        }
+        let snapshot = Arc::new(self.registry.snapshot());
+        *current = Some((Instant::now(), 1, Arc::clone(&snapshot)));
+        snapshot
+    }
+}
+
 fn ids(snapshot: &Snapshot, slo: &SloSnapshot) -> Vec<KeyValue> {
     vec![
-        KeyValue::new("service", snapshot.service.clone()),
-        KeyValue::new("slo", slo.definition.name().to_owned()),
+        KeyValue::new(label::SERVICE, snapshot.service.clone()),
+        KeyValue::new(label::SLO, slo.definition.name().to_owned()),
     ]
+}
+
+/// An instrument builder named, described and with the unit the contract gives `family`.
+fn described<'a, I, M>(
+    builder: AsyncInstrumentBuilder<'a, I, M>,
+    family: &Family,
+) -> AsyncInstrumentBuilder<'a, I, M> {
+    let Some(instrument) = family.instrument else {
+        return builder;
+    };
+    let builder = builder.with_description(instrument.description);
+    match instrument.unit {
+        Some(unit) => builder.with_unit(unit),
+        None => builder,
+    }
+}
+
+fn name(family: &Family) -> &'static str {
+    family.instrument.map_or(family.name, |i| i.name)
 }
 
 /// Registers the SLO instruments of `registry` on `meter`.
 pub fn register(registry: &Registry, meter: &Meter) -> Instruments {
-    let r = registry.clone();
-    let events = meter
-        .u64_observable_counter("sloguard.slo.events")
-        .with_unit("{event}")
-        .with_description("Events judged by the SLI.")
+    let shared = Arc::new(Shared {
+        registry: registry.clone(),
+        current: Mutex::new(None),
+    });
+    let s = Arc::clone(&shared);
+    let f = &contract::SLO_EVENTS;
+    let events = described(meter.u64_observable_counter(name(f)), f)
         .with_callback(move |o| {
-            let s = r.snapshot();
-            for slo in &s.slos {
-                o.observe(slo.counts.events(), &ids(&s, slo));
+            let snap = s.snapshot();
+            for slo in &snap.slos {
+                o.observe(slo.counts.events(), &ids(&snap, slo));
             }
         })
         .build();
-    let r = registry.clone();
-    let bad_events = meter
-        .u64_observable_counter("sloguard.slo.bad_events")
-        .with_unit("{event}")
-        .with_description("Events that missed the SLI.")
+    let s = Arc::clone(&shared);
+    let f = &contract::SLO_BAD_EVENTS;
+    let bad_events = described(meter.u64_observable_counter(name(f)), f)
         .with_callback(move |o| {
-            let s = r.snapshot();
-            for slo in &s.slos {
-                o.observe(slo.counts.bad, &ids(&s, slo));
+            let snap = s.snapshot();
+            for slo in &snap.slos {
+                o.observe(slo.counts.bad, &ids(&snap, slo));
             }
         })
         .build();
-    let r = registry.clone();
-    let objective = meter
-        .f64_observable_gauge("sloguard.slo.objective")
-        .with_unit("1")
-        .with_description("The SLO's objective.")
+    let s = Arc::clone(&shared);
+    let f = &contract::SLO_OBJECTIVE;
+    let objective = described(meter.f64_observable_gauge(name(f)), f)
         .with_callback(move |o| {
-            let s = r.snapshot();
-            for slo in &s.slos {
-                o.observe(slo.definition.objective().ratio(), &ids(&s, slo));
+            let snap = s.snapshot();
+            for slo in &snap.slos {
+                o.observe(slo.definition.objective().ratio(), &ids(&snap, slo));
             }
         })
         .build();
-    let r = registry.clone();
-    let burn_rate = meter
-        .f64_observable_gauge("sloguard.slo.burn_rate")
-        .with_description("How fast the error budget is spent over the window.")
+    let s = Arc::clone(&shared);
+    let f = &contract::SLO_BURN_RATE;
+    let burn_rate = described(meter.f64_observable_gauge(name(f)), f)
         .with_callback(move |o| {
-            let s = r.snapshot();
-            for slo in &s.slos {
+            let snap = s.snapshot();
+            for slo in &snap.slos {
                 for w in slo.windows() {
                     if let Some(rate) = w.burn_rate {
-                        let mut attrs = ids(&s, slo);
-                        attrs.push(KeyValue::new("window", format_duration(w.window)));
+                        let mut attrs = ids(&snap, slo);
+                        attrs.push(KeyValue::new(label::WINDOW, format_duration(w.window)));
                         o.observe(rate, &attrs);
                     }
                 }
             }
         })
         .build();
-    let r = registry.clone();
-    let budget = meter
-        .f64_observable_gauge("sloguard.slo.error_budget_remaining")
-        .with_unit("1")
-        .with_description("Share of the error budget left over the SLO period.")
+    let s = Arc::clone(&shared);
+    let f = &contract::SLO_BUDGET_REMAINING;
+    let budget = described(meter.f64_observable_gauge(name(f)), f)
         .with_callback(move |o| {
-            let s = r.snapshot();
-            for slo in &s.slos {
-                o.observe(slo.budget_remaining(), &ids(&s, slo));
+            let snap = s.snapshot();
+            for slo in &snap.slos {
+                o.observe(slo.budget_remaining(), &ids(&snap, slo));
             }
         })
         .build();
-    let r = registry.clone();
-    let firing = meter
-        .u64_observable_gauge("sloguard.slo.alert_firing")
-        .with_description("1 while an alert of this severity fires.")
+    let s = shared;
+    let f = &contract::SLO_ALERT_FIRING;
+    let firing = described(meter.u64_observable_gauge(name(f)), f)
         .with_callback(move |o| {
-            let s = r.snapshot();
-            for slo in &s.slos {
+            let snap = s.snapshot();
+            for slo in &snap.slos {
                 for severity in Severity::ALL {
-                    let mut attrs = ids(&s, slo);
-                    attrs.push(KeyValue::new("severity", severity.as_str()));
+                    let mut attrs = ids(&snap, slo);
+                    attrs.push(KeyValue::new(label::SEVERITY, severity.as_str()));
                     o.observe(u64::from(slo.firing(severity)), &attrs);
                 }
             }

@@ -8,8 +8,8 @@
 use std::fmt::Write;
 
 use sloguard_core::duration::{format_duration, human_duration};
-use sloguard_core::model::Severity;
-use sloguard_core::snapshot::{SloSnapshot, Snapshot};
+use sloguard_core::snapshot::{BudgetLevel, Health, SloSnapshot, Snapshot};
+use sloguard_core::words::{objective_percent, percent_1, sli_goal, Outlook};
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}\
@@ -55,31 +55,25 @@ pub fn render(snapshot: &Snapshot) -> String {
 
 fn card(out: &mut String, slo: &SloSnapshot) {
     let def = &slo.definition;
-    let (badge_class, badge) = if slo.evaluated_at.is_none() {
+    let health = slo.health();
+    let badge = match health {
         // Alert state comes from the evaluator; before its first run, do not claim health.
-        ("starting", "starting: alerts not evaluated yet")
-    } else if slo.firing(Severity::Page) {
-        ("page", "PAGE: act now")
-    } else if slo.firing(Severity::Ticket) {
-        ("ticket", "TICKET: look soon")
-    } else {
-        ("ok", "healthy")
+        Health::Starting => "starting: alerts not evaluated yet",
+        Health::Page => "PAGE: act now",
+        Health::Ticket => "TICKET: look soon",
+        Health::Ok => "healthy",
     };
+    let badge_class = health.as_str();
     let _ = write!(
         out,
         "<section class=\"slo\" data-slo=\"{name}\"><h2><span class=\"name\">{name}</span><span class=\"badge {badge_class}\">{badge}</span></h2>",
         name = Escaped(def.name())
     );
-    let what = match def.sli() {
-        sloguard_core::model::Sli::Availability => "requests succeed".to_owned(),
-        sloguard_core::model::Sli::Latency { threshold, .. } => {
-            format!("requests answer within {}", format_duration(threshold))
-        }
-    };
     let _ = write!(
         out,
-        "<p class=\"meta\">Objective: {}% of {what}, over {}. {}</p>",
-        trim_float(def.objective().percent()),
+        "<p class=\"meta\">Objective: {}% of {}, over {}. {}</p>",
+        objective_percent(def.objective().ratio()),
+        sli_goal(def.sli()),
         format_duration(def.period()),
         def.description()
             .map(|d| Escaped(d).to_string())
@@ -87,19 +81,17 @@ fn card(out: &mut String, slo: &SloSnapshot) {
     );
     let remaining = slo.budget_remaining();
     let shown = (remaining * 100.0).clamp(0.0, 100.0);
-    let color = if remaining > 0.5 {
-        "#1f8b4c"
-    } else if remaining > 0.2 {
-        "#c77700"
-    } else {
-        "#c62828"
+    let color = match slo.budget_level() {
+        BudgetLevel::Comfortable => "#1f8b4c",
+        BudgetLevel::Low => "#c77700",
+        BudgetLevel::Critical => "#c62828",
     };
     let _ = write!(
         out,
-        "<div class=\"budget-line\"><span>Error budget left</span><span class=\"budget\">{:.1}%</span></div>\
+        "<div class=\"budget-line\"><span>Error budget left</span><span class=\"budget\">{}</span></div>\
          <div class=\"bar\" role=\"meter\" aria-valuemin=\"0\" aria-valuemax=\"100\" aria-valuenow=\"{shown:.1}\">\
          <div class=\"fill\" style=\"width:{shown:.1}%;background:{color}\"></div></div>",
-        remaining * 100.0
+        percent_1(remaining)
     );
     let p = &slo.evaluation.period;
     let _ = write!(
@@ -111,18 +103,9 @@ fn card(out: &mut String, slo: &SloSnapshot) {
         slo.counts.cancelled
     );
     out.push_str("<table><thead><tr><th>Window</th><th>Events</th><th>Bad</th><th>Burn rate</th></tr></thead><tbody>");
-    let hot = |window| {
-        slo.alerts
-            .iter()
-            .filter(|a| {
-                a.tier.enabled && (a.tier.long_window == window || a.tier.short_window == window)
-            })
-            .map(|a| a.tier.burn_rate)
-            .fold(f64::INFINITY, f64::min)
-    };
     for w in slo.windows() {
         let (class, rate) = match w.burn_rate {
-            Some(r) if r >= hot(w.window) => (" class=\"hot\"", format!("{r:.2}x")),
+            Some(r) if slo.past_threshold(w) => (" class=\"hot\"", format!("{r:.2}x")),
             Some(r) => ("", format!("{r:.2}x")),
             None => ("", "no traffic".to_owned()),
         };
@@ -135,20 +118,15 @@ fn card(out: &mut String, slo: &SloSnapshot) {
         );
     }
     out.push_str("</tbody></table>");
-    let outlook = match slo.evaluation.time_to_exhaustion {
-        Some(d) if d.is_zero() => "The error budget is spent.".to_owned(),
-        Some(d) => format!(
+    let outlook = match Outlook::of(slo.evaluation.time_to_exhaustion) {
+        Outlook::Spent => "The error budget is spent.".to_owned(),
+        Outlook::RunsOutIn(d) => format!(
             "At the pace of the last hour, the budget runs out in {}.",
             human_duration(d)
         ),
-        None => "Nothing is spending the budget right now.".to_owned(),
+        Outlook::Steady => "Nothing is spending the budget right now.".to_owned(),
     };
     let _ = write!(out, "<p class=\"note outlook\">{outlook}</p></section>");
-}
-
-fn trim_float(v: f64) -> String {
-    let s = format!("{v:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Writes text with `& < > " '` escaped.
@@ -180,7 +158,7 @@ mod tests {
             Escaped("<a href='x'>&\"</a>").to_string(),
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
         );
-        assert_eq!(trim_float(99.9), "99.9");
-        assert_eq!(trim_float(99.0), "99");
+        assert_eq!(objective_percent(0.999), "99.9");
+        assert_eq!(objective_percent(0.99), "99");
     }
 }

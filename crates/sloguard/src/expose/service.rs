@@ -93,6 +93,7 @@ impl Endpoint {
 }
 
 /// A `404` for paths that are not an endpoint.
+#[cfg(feature = "server")]
 pub(crate) fn not_found() -> Response<Full<Bytes>> {
     plain(
         StatusCode::NOT_FOUND,

@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use sloguard_core::contract::{self, Family, Kind};
 use sloguard_core::duration::format_duration;
 use sloguard_core::model::Severity;
 use sloguard_core::snapshot::{SloSnapshot, Snapshot};
@@ -58,40 +59,25 @@ pub fn render(snapshot: &Snapshot, format: Format) -> String {
     out
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Counter,
-    Gauge,
-    Histogram,
-}
-
 struct Writer<'a> {
     out: &'a mut String,
     format: Format,
 }
 
 impl Writer<'_> {
-    /// Writes HELP, TYPE (and UNIT for OpenMetrics) of a family.
-    fn family(&mut self, name: &str, kind: Kind, help: &str) {
+    /// Writes HELP, TYPE (and UNIT for OpenMetrics) of a family, as the contract gives them.
+    fn family(&mut self, name: &str, family: &Family) {
         // OpenMetrics names a counter family without its `_total` suffix.
-        let family = match (self.format, kind) {
+        let name = match (self.format, family.kind) {
             (Format::OpenMetrics, Kind::Counter) => name.strip_suffix("_total").unwrap_or(name),
             _ => name,
         };
-        let kind = match kind {
-            Kind::Counter => "counter",
-            Kind::Gauge => "gauge",
-            Kind::Histogram => "histogram",
-        };
-        let _ = write!(self.out, "# HELP {family} ");
-        escape_help(self.out, help);
-        let _ = writeln!(self.out, "\n# TYPE {family} {kind}");
+        let _ = write!(self.out, "# HELP {name} ");
+        escape_help(self.out, family.help);
+        let _ = writeln!(self.out, "\n# TYPE {name} {}", family.kind.as_str());
         if self.format == Format::OpenMetrics {
-            if let Some(unit) = ["seconds", "ratio"]
-                .into_iter()
-                .find(|u| family.ends_with(&format!("_{u}")))
-            {
-                let _ = writeln!(self.out, "# UNIT {family} {unit}");
+            if let Some(unit) = family.unit {
+                let _ = writeln!(self.out, "# UNIT {name} {unit}");
             }
         }
     }
@@ -194,108 +180,73 @@ fn label_refs(labels: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-fn help_for(name: &str) -> &'static str {
-    match name {
-        "http_server_request_duration_seconds" => "Duration of HTTP server requests.",
-        "http_server_active_requests" => "Number of active HTTP server requests.",
-        "sloguard_operation_duration_seconds" => "Duration of operations instrumented with #[sli].",
-        "sloguard_slo_event_duration_seconds" => "Latency of the events of an SLO, by outcome.",
-        _ => "Recorded by sloguard.",
-    }
-}
-
 /// Renders a snapshot into `out`.
 pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
     let mut w = Writer { out, format };
     let service = snapshot.service.as_str();
     fn ids<'a>(service: &'a str, slo: &'a SloSnapshot) -> [(&'static str, &'a str); 2] {
-        [("service", service), ("slo", slo.definition.name())]
+        [
+            (contract::label::SERVICE, service),
+            (contract::label::SLO, slo.definition.name()),
+        ]
     }
     let ids = |slo| ids(service, slo);
 
-    w.family(
-        "sloguard_slo_events_total",
-        Kind::Counter,
-        "Events judged by the SLI (cancelled events left out of the SLI are not counted).",
-    );
+    let f = &contract::SLO_EVENTS;
+    w.family(f.name, f);
     for slo in &snapshot.slos {
-        w.sample(
-            "sloguard_slo_events_total",
-            &ids(slo),
-            Value::Int(slo.counts.events()),
-        );
+        w.sample(f.name, &ids(slo), Value::Int(slo.counts.events()));
     }
-    w.family(
-        "sloguard_slo_bad_events_total",
-        Kind::Counter,
-        "Events that missed the SLI.",
-    );
+    let f = &contract::SLO_BAD_EVENTS;
+    w.family(f.name, f);
     for slo in &snapshot.slos {
-        w.sample(
-            "sloguard_slo_bad_events_total",
-            &ids(slo),
-            Value::Int(slo.counts.bad),
-        );
+        w.sample(f.name, &ids(slo), Value::Int(slo.counts.bad));
     }
-    w.family(
-        "sloguard_slo_objective_ratio",
-        Kind::Gauge,
-        "The SLO's objective: the share of events that must be good.",
-    );
+    let f = &contract::SLO_OBJECTIVE;
+    w.family(f.name, f);
     for slo in &snapshot.slos {
-        w.sample(
-            "sloguard_slo_objective_ratio",
-            &ids(slo),
-            Value::Float(slo.definition.objective().ratio()),
-        );
+        let objective = slo.definition.objective().ratio();
+        w.sample(f.name, &ids(slo), Value::Float(objective));
     }
-    w.family("sloguard_slo_burn_rate", Kind::Gauge, "How fast the error budget is spent over the window; 1 spends exactly the budget over the period. No sample for a window without events.");
+    let f = &contract::SLO_BURN_RATE;
+    w.family(f.name, f);
     for slo in &snapshot.slos {
         for burn in slo.windows() {
             if let Some(rate) = burn.burn_rate {
                 let window = format_duration(burn.window);
                 let [service, slo_name] = ids(slo);
-                w.sample(
-                    "sloguard_slo_burn_rate",
-                    &[service, slo_name, ("window", &window)],
-                    Value::Float(rate),
-                );
+                let labels = [service, slo_name, (contract::label::WINDOW, &window)];
+                w.sample(f.name, &labels, Value::Float(rate));
             }
         }
     }
-    w.family(
-        "sloguard_slo_error_budget_remaining_ratio",
-        Kind::Gauge,
-        "Share of the error budget left over the SLO period; below zero when overspent.",
-    );
+    let f = &contract::SLO_BUDGET_REMAINING;
+    w.family(f.name, f);
     for slo in &snapshot.slos {
-        w.sample(
-            "sloguard_slo_error_budget_remaining_ratio",
-            &ids(slo),
-            Value::Float(slo.budget_remaining()),
-        );
+        w.sample(f.name, &ids(slo), Value::Float(slo.budget_remaining()));
     }
-    w.family(
-        "sloguard_slo_alert_firing",
-        Kind::Gauge,
-        "1 while a multiwindow multi-burn-rate alert of this severity fires.",
-    );
+    let f = &contract::SLO_ALERT_FIRING;
+    w.family(f.name, f);
     for slo in &snapshot.slos {
         for severity in Severity::ALL {
             let [service, slo_name] = ids(slo);
-            let firing = u64::from(slo.firing(severity));
-            w.sample(
-                "sloguard_slo_alert_firing",
-                &[service, slo_name, ("severity", severity.as_str())],
-                Value::Int(firing),
-            );
+            let labels = [
+                service,
+                slo_name,
+                (contract::label::SEVERITY, severity.as_str()),
+            ];
+            w.sample(f.name, &labels, Value::Int(u64::from(slo.firing(severity))));
         }
     }
 
     let mut last_family = "";
     for series in &snapshot.histograms {
         if series.name != last_family {
-            w.family(&series.name, Kind::Histogram, help_for(&series.name));
+            let family = Family {
+                kind: Kind::Histogram,
+                ..contract::describe(&series.name)
+            };
+            w.family(&series.name, &family);
             last_family = &series.name;
         }
         let labels = label_refs(&series.labels);
@@ -332,7 +283,11 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
     let mut last_family = "";
     for series in &snapshot.gauges {
         if series.name != last_family {
-            w.family(&series.name, Kind::Gauge, help_for(&series.name));
+            let family = Family {
+                kind: Kind::Gauge,
+                ..contract::describe(&series.name)
+            };
+            w.family(&series.name, &family);
             last_family = &series.name;
         }
         w.sample(

@@ -1,19 +1,21 @@
-//! One request in flight, and the guarantee that it is recorded exactly once.
+//! One request in flight, recorded exactly once.
 //!
 //! [`InFlight`] is created in `call` before the inner service runs and travels from the
 //! response future into the response body. Whichever of them ends the request calls
-//! [`InFlight::finish`]; if the request is abandoned first, the guard's `Drop` records it as
-//! cancelled (or as an error while a panic unwinds). Taking `self.done` makes a second finish
-//! a no-op, so no path can count a request twice.
+//! [`InFlight::finish`]. The once-only rule (a second finish does nothing; a drop records
+//! cancelled, or error while a panic unwinds) is the engine's [`PendingEvent`], shared with
+//! the `#[sli]` attribute; this module says what one request records.
 
 use std::sync::Arc;
 
 use http::StatusCode;
+use sloguard_core::pending::{Finish, PendingEvent};
 use sloguard_core::Outcome;
 
 use super::layer::{Config, LatencyEnd};
 
-pub(crate) struct InFlight {
+/// What a finished request records: its SLOs, its request series, the in-flight gauge.
+pub(crate) struct Request {
     config: Arc<Config>,
     operation: u32,
     method: u8,
@@ -22,41 +24,10 @@ pub(crate) struct InFlight {
     start: u64,
     /// When latency is measured to the response head: the time it was seen.
     end: Option<u64>,
-    done: bool,
 }
 
-impl InFlight {
-    pub(crate) fn start(config: Arc<Config>, operation: u32, method: u8) -> Self {
-        config.shared.active(method).increment();
-        let start = config.clock.now().as_unix_nanos();
-        InFlight {
-            config,
-            operation,
-            method,
-            status: 0,
-            start,
-            end: None,
-            done: false,
-        }
-    }
-
-    /// The response head arrived.
-    pub(crate) fn head(&mut self, status: StatusCode) {
-        self.status = status.as_u16();
-        if self.config.latency_end == LatencyEnd::Head {
-            self.end = Some(self.config.clock.now().as_unix_nanos());
-        }
-    }
-
-    pub(crate) fn latency_ends_at_head(&self) -> bool {
-        self.config.latency_end == LatencyEnd::Head
-    }
-
-    /// Records the request once; later calls do nothing.
-    pub(crate) fn finish(&mut self, outcome: Outcome) {
-        if std::mem::replace(&mut self.done, true) {
-            return;
-        }
+impl Finish for Request {
+    fn finish(&mut self, outcome: Outcome) {
         let config = &*self.config;
         let end = self
             .end
@@ -73,6 +44,57 @@ impl InFlight {
     }
 }
 
+/// A request between `call` and its end.
+pub(crate) struct InFlight(PendingEvent<Request>);
+
+impl InFlight {
+    pub(crate) fn start(config: Arc<Config>, operation: u32, method: u8) -> Self {
+        config.shared.active(method).increment();
+        let start = config.clock.now().as_unix_nanos();
+        InFlight(PendingEvent::new(Request {
+            config,
+            operation,
+            method,
+            status: 0,
+            start,
+            end: None,
+        }))
+    }
+
+    /// The response head arrived.
+    pub(crate) fn head(&mut self, status: StatusCode) {
+        let request = self.0.target_mut();
+        request.status = status.as_u16();
+        if request.config.latency_end == LatencyEnd::Head {
+            request.end = Some(request.config.clock.now().as_unix_nanos());
+        }
+    }
+
+    pub(crate) fn latency_ends_at_head(&self) -> bool {
+        self.0.target().config.latency_end == LatencyEnd::Head
+    }
+
+    /// Records the request once; later calls do nothing.
+    pub(crate) fn finish(&mut self, outcome: Outcome) {
+        self.0.finish(outcome);
+    }
+
+    /// The layer's configuration, for guarded classification.
+    pub(crate) fn config(&self) -> &Config {
+        &self.0.target().config
+    }
+
+    /// The fallback outcome when a classifier panicked: 5xx (or no response) is bad.
+    pub(crate) fn fallback_outcome(&self) -> Outcome {
+        let status = self.0.target().status;
+        if status == 0 || status >= 500 {
+            Outcome::Error
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
 /// Runs a user's classifier, so that a panic in it never reaches the host: it is counted,
 /// reported once, and `None` is returned for the caller to fall back on.
 pub(crate) fn guarded<R>(config: &Config, classify: impl FnOnce() -> R) -> Option<R> {
@@ -84,38 +106,12 @@ pub(crate) fn guarded<R>(config: &Config, classify: impl FnOnce() -> R) -> Optio
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                 == 0
             {
-                eprintln!("sloguard: a response classifier panicked; the request was judged by its status (5xx is bad) and the panic is counted (reported once)");
+                tracing::error!(
+                    target: "sloguard",
+                    "a response classifier panicked; the request was judged by its status (5xx is bad) and the panic is counted (reported once)"
+                );
             }
             None
         }
-    }
-}
-
-impl InFlight {
-    /// The layer's configuration, for guarded classification.
-    pub(crate) fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The fallback outcome when a classifier panicked: 5xx (or no response) is bad.
-    pub(crate) fn fallback_outcome(&self) -> Outcome {
-        if self.status == 0 || self.status >= 500 {
-            Outcome::Error
-        } else {
-            Outcome::Success
-        }
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        // A panic in the inner service is caught where it happens (see `service.rs` and
-        // `future.rs`); this covers a drop during unwinding that started elsewhere.
-        let outcome = if std::thread::panicking() {
-            Outcome::Error
-        } else {
-            Outcome::Cancelled
-        };
-        self.finish(outcome);
     }
 }

@@ -11,21 +11,22 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use http::{Extensions, HeaderMap, Method, Uri};
-use sloguard_core::gauge::Gauge;
+use sloguard_core::contract;
 use sloguard_core::histogram::{Boundaries, Histogram};
-use sloguard_core::{Registry, SloRecorder};
-
 use sloguard_core::model::Selector;
+use sloguard_core::{Gauge, Registry, SloRecorder};
 
 /// The operation that collects every name past the cap, and requests without a route.
-pub const OTHER: &str = "other";
+pub use sloguard_core::model::OTHER_OPERATION as OTHER;
 /// The default cap on distinct operations.
 pub const DEFAULT_MAX_OPERATIONS: usize = 256;
 
-/// The request histogram of the OpenTelemetry HTTP semantic conventions.
-pub const REQUEST_DURATION: &str = "http_server_request_duration_seconds";
-/// The in-flight gauge of the OpenTelemetry HTTP semantic conventions.
-pub const ACTIVE_REQUESTS: &str = "http_server_active_requests";
+/// The request histogram of the OpenTelemetry HTTP semantic conventions (see the
+/// [contract](sloguard_core::contract::HTTP_REQUEST_DURATION)).
+pub const REQUEST_DURATION: &str = contract::HTTP_REQUEST_DURATION.name;
+/// The in-flight gauge of the OpenTelemetry HTTP semantic conventions (see the
+/// [contract](sloguard_core::contract::HTTP_ACTIVE_REQUESTS)).
+pub const ACTIVE_REQUESTS: &str = contract::HTTP_ACTIVE_REQUESTS.name;
 
 /// What a user's operation function sees of a request.
 #[derive(Debug)]

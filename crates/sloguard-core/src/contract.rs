@@ -1,0 +1,256 @@
+//! The metric contract: every metric family sloguard exposes, with its name, kind, unit,
+//! help text, labels and OpenTelemetry instrument.
+//!
+//! This is the one home of those facts. The Prometheus/OpenMetrics exposition, the `metrics`
+//! and OpenTelemetry bridges, the generated Prometheus rules and the Grafana dashboard all read
+//! them from here; platform teams' dashboards and rules depend on them, so they only change
+//! with a note in the changelog.
+//!
+//! ```
+//! use sloguard_core::contract::{self, Kind};
+//!
+//! assert_eq!(contract::SLO_EVENTS.name, "sloguard_slo_events_total");
+//! assert_eq!(contract::SLO_EVENTS.kind, Kind::Counter);
+//! assert_eq!(contract::SLO_BURN_RATE.labels, ["service", "slo", "window"]);
+//! assert_eq!(contract::SLO_FAMILIES.len(), 6);
+//! // Every name has one family; unknown names get a generic description.
+//! assert_eq!(contract::describe("http_server_active_requests").help, "Number of active HTTP server requests.");
+//! assert_eq!(contract::describe("my_seconds").unit, Some("seconds"));
+//! ```
+
+/// What kind of metric a family is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A cumulative count.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// A histogram of durations.
+    Histogram,
+}
+
+impl Kind {
+    /// The word the text formats use: `counter`, `gauge`, `histogram`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+            Kind::Histogram => "histogram",
+        }
+    }
+}
+
+/// How a family is published as an OpenTelemetry instrument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instrument {
+    /// The instrument name, e.g. `sloguard.slo.events`.
+    pub name: &'static str,
+    /// The UCUM unit, if any (`{event}`, `1`).
+    pub unit: Option<&'static str>,
+    /// The instrument description.
+    pub description: &'static str,
+}
+
+/// One metric family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// The Prometheus name (counters with their `_total`).
+    pub name: &'static str,
+    /// Counter, gauge or histogram.
+    pub kind: Kind,
+    /// The OpenMetrics unit (`seconds`, `ratio`), if any.
+    pub unit: Option<&'static str>,
+    /// The help text.
+    pub help: &'static str,
+    /// The label names, in the order samples carry them.
+    pub labels: &'static [&'static str],
+    /// The OpenTelemetry instrument, for the families the OpenTelemetry bridge publishes.
+    pub instrument: Option<Instrument>,
+}
+
+/// Label names shared by several families.
+pub mod label {
+    /// The service a registry measures.
+    pub const SERVICE: &str = "service";
+    /// The SLO's name.
+    pub const SLO: &str = "slo";
+    /// A burn-rate window, e.g. `5m` (see [`STANDARD_WINDOWS`](crate::model::STANDARD_WINDOWS)).
+    pub const WINDOW: &str = "window";
+    /// An alert severity: `page` or `ticket`.
+    pub const SEVERITY: &str = "severity";
+    /// An event's outcome: `success`, `error` or `cancelled`.
+    pub const OUTCOME: &str = "outcome";
+}
+
+use label::{OUTCOME, SERVICE, SEVERITY, SLO, WINDOW};
+
+/// `sloguard_slo_events_total`: events judged by the SLI.
+pub const SLO_EVENTS: Family = Family {
+    name: "sloguard_slo_events_total",
+    kind: Kind::Counter,
+    unit: None,
+    help: "Events judged by the SLI (cancelled events left out of the SLI are not counted).",
+    labels: &[SERVICE, SLO],
+    instrument: Some(Instrument {
+        name: "sloguard.slo.events",
+        unit: Some("{event}"),
+        description: "Events judged by the SLI.",
+    }),
+};
+
+/// `sloguard_slo_bad_events_total`: events that missed the SLI.
+pub const SLO_BAD_EVENTS: Family = Family {
+    name: "sloguard_slo_bad_events_total",
+    kind: Kind::Counter,
+    unit: None,
+    help: "Events that missed the SLI.",
+    labels: &[SERVICE, SLO],
+    instrument: Some(Instrument {
+        name: "sloguard.slo.bad_events",
+        unit: Some("{event}"),
+        description: "Events that missed the SLI.",
+    }),
+};
+
+/// `sloguard_slo_objective_ratio`: the objective, e.g. 0.999.
+pub const SLO_OBJECTIVE: Family = Family {
+    name: "sloguard_slo_objective_ratio",
+    kind: Kind::Gauge,
+    unit: Some("ratio"),
+    help: "The SLO's objective: the share of events that must be good.",
+    labels: &[SERVICE, SLO],
+    instrument: Some(Instrument {
+        name: "sloguard.slo.objective",
+        unit: Some("1"),
+        description: "The SLO's objective.",
+    }),
+};
+
+/// `sloguard_slo_burn_rate`: the in-process burn rate per window.
+pub const SLO_BURN_RATE: Family = Family {
+    name: "sloguard_slo_burn_rate",
+    kind: Kind::Gauge,
+    unit: None,
+    help: "How fast the error budget is spent over the window; 1 spends exactly the budget over the period. No sample for a window without events.",
+    labels: &[SERVICE, SLO, WINDOW],
+    instrument: Some(Instrument {
+        name: "sloguard.slo.burn_rate",
+        unit: None,
+        description: "How fast the error budget is spent over the window.",
+    }),
+};
+
+/// `sloguard_slo_error_budget_remaining_ratio`: the budget left over the period.
+pub const SLO_BUDGET_REMAINING: Family = Family {
+    name: "sloguard_slo_error_budget_remaining_ratio",
+    kind: Kind::Gauge,
+    unit: Some("ratio"),
+    help: "Share of the error budget left over the SLO period; below zero when overspent.",
+    labels: &[SERVICE, SLO],
+    instrument: Some(Instrument {
+        name: "sloguard.slo.error_budget_remaining",
+        unit: Some("1"),
+        description: "Share of the error budget left over the SLO period.",
+    }),
+};
+
+/// `sloguard_slo_alert_firing`: 1 while an alert of that severity fires.
+pub const SLO_ALERT_FIRING: Family = Family {
+    name: "sloguard_slo_alert_firing",
+    kind: Kind::Gauge,
+    unit: None,
+    help: "1 while a multiwindow multi-burn-rate alert of this severity fires.",
+    labels: &[SERVICE, SLO, SEVERITY],
+    instrument: Some(Instrument {
+        name: "sloguard.slo.alert_firing",
+        unit: None,
+        description: "1 while an alert of this severity fires.",
+    }),
+};
+
+/// The six SLO families, in the order the exposition writes them.
+pub const SLO_FAMILIES: [&Family; 6] = [
+    &SLO_EVENTS,
+    &SLO_BAD_EVENTS,
+    &SLO_OBJECTIVE,
+    &SLO_BURN_RATE,
+    &SLO_BUDGET_REMAINING,
+    &SLO_ALERT_FIRING,
+];
+
+/// `sloguard_slo_event_duration_seconds`: the latency of an SLO's events, by outcome.
+pub const SLO_EVENT_DURATION: Family = Family {
+    name: "sloguard_slo_event_duration_seconds",
+    kind: Kind::Histogram,
+    unit: Some("seconds"),
+    help: "Latency of the events of an SLO, by outcome.",
+    labels: &[SERVICE, SLO, OUTCOME],
+    instrument: None,
+};
+
+/// `http_server_request_duration_seconds`, as the OpenTelemetry HTTP semantic conventions
+/// name it in Prometheus.
+pub const HTTP_REQUEST_DURATION: Family = Family {
+    name: "http_server_request_duration_seconds",
+    kind: Kind::Histogram,
+    unit: Some("seconds"),
+    help: "Duration of HTTP server requests.",
+    labels: &[
+        "http_request_method",
+        "http_route",
+        "http_response_status_code",
+    ],
+    instrument: None,
+};
+
+/// `http_server_active_requests`: requests in flight, by method.
+pub const HTTP_ACTIVE_REQUESTS: Family = Family {
+    name: "http_server_active_requests",
+    kind: Kind::Gauge,
+    unit: None,
+    help: "Number of active HTTP server requests.",
+    labels: &["http_request_method"],
+    instrument: None,
+};
+
+/// `sloguard_operation_duration_seconds`: calls instrumented with `#[sli]`.
+pub const OPERATION_DURATION: Family = Family {
+    name: "sloguard_operation_duration_seconds",
+    kind: Kind::Histogram,
+    unit: Some("seconds"),
+    help: "Duration of operations instrumented with #[sli].",
+    labels: &["operation", OUTCOME],
+    instrument: None,
+};
+
+/// Every family sloguard writes.
+pub const ALL: [&Family; 10] = [
+    &SLO_EVENTS,
+    &SLO_BAD_EVENTS,
+    &SLO_OBJECTIVE,
+    &SLO_BURN_RATE,
+    &SLO_BUDGET_REMAINING,
+    &SLO_ALERT_FIRING,
+    &SLO_EVENT_DURATION,
+    &HTTP_REQUEST_DURATION,
+    &HTTP_ACTIVE_REQUESTS,
+    &OPERATION_DURATION,
+];
+
+/// The family of a series name: one of [`ALL`], or for a series a user registered under a
+/// name of their own, a generic description whose unit follows the name's suffix.
+pub fn describe(name: &str) -> Family {
+    if let Some(family) = ALL.iter().find(|f| f.name == name) {
+        return **family;
+    }
+    Family {
+        name: "",
+        kind: Kind::Gauge,
+        unit: ["seconds", "ratio"]
+            .into_iter()
+            .find(|u| name.strip_suffix(u).is_some_and(|n| n.ends_with('_'))),
+        help: "Recorded by sloguard.",
+        labels: &[],
+        instrument: None,
+    }
+}

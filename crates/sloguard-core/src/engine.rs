@@ -1,0 +1,256 @@
+//! The evaluator: ticks on real or virtual time, alert edges, and fan-out to sinks and
+//! observers; and reading the tables into a [`Snapshot`].
+//!
+//! A tick reads every SLO's counters once, samples them into its windows, evaluates burn
+//! rates, budget and tier conditions, feeds each tier's state machine, delivers the
+//! transitions to the sinks, and hands the same evaluations, as one snapshot, to the tick
+//! observers. Sinks and observers are users' code: each call is guarded, a panic is caught,
+//! counted and reported once.
+//!
+//! ```
+//! use sloguard_core::{Outcome, Registry, clock::{Timestamp, VirtualClock}, model::{Slo, Severity}};
+//! use std::sync::{Arc, Mutex};
+//! use std::time::Duration;
+//!
+//! let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
+//! let pages = Arc::new(Mutex::new(Vec::new()));
+//! let sink = { let pages = pages.clone(); move |t: &sloguard_core::alert::AlertTransition| pages.lock().unwrap().push(t.clone()) };
+//! let registry = Registry::builder("payments").clock(clock.clock()).alert_sink(sink).build();
+//! let slo = registry.register(Slo::availability("availability").build().unwrap()).unwrap();
+//!
+//! // A total outage: every request fails for two minutes.
+//! let start = clock.now();
+//! for second in 1..=120 {
+//!     registry.advance_to(start.saturating_add(Duration::from_secs(second)));
+//!     slo.record(Outcome::Error, Duration::from_millis(20));
+//! }
+//! registry.advance_to(start.saturating_add(Duration::from_secs(130)));
+//! assert!(registry.snapshot().slo("availability").unwrap().firing(Severity::Page));
+//! assert_eq!(pages.lock().unwrap()[0].tier_id, "page-1h");
+//! ```
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crate::alert::{transition, AlertTransition};
+use crate::clock::Timestamp;
+use crate::contract;
+use crate::evaluate::{evaluate, Evaluation};
+use crate::recorder::Counts;
+use crate::registry::{EvalState, Registry, SloEntry};
+use crate::snapshot::{GaugeSeries, HistogramSeries, SloSnapshot, Snapshot, TierStatus};
+use crate::sync::{lock, read};
+use crate::window::Reading;
+
+/// The cumulative reading the windows take from the counts.
+fn reading(counts: &Counts) -> Reading {
+    Reading {
+        total: counts.events(),
+        bad: counts.bad,
+    }
+}
+
+/// One SLO evaluated at `now` from its state and its live counts.
+fn evaluate_entry(
+    entry: &SloEntry,
+    state: &EvalState,
+    now: Timestamp,
+    counts: &Counts,
+) -> Evaluation {
+    evaluate(
+        &entry.definition,
+        &entry.window_list,
+        &state.windows,
+        now,
+        reading(counts),
+    )
+}
+
+/// The view of one SLO, from an evaluation made under its state lock.
+fn slo_snapshot(
+    entry: &SloEntry,
+    state: &EvalState,
+    counts: Counts,
+    evaluation: Evaluation,
+) -> SloSnapshot {
+    let alerts = entry
+        .definition
+        .alerting()
+        .tiers
+        .iter()
+        .zip(&state.tiers)
+        .map(|(tier, s)| TierStatus {
+            id: tier.id(),
+            tier: tier.clone(),
+            firing: s.firing,
+            since: s.since,
+        })
+        .collect();
+    SloSnapshot {
+        definition: Arc::clone(&entry.definition),
+        counts,
+        evaluation,
+        alerts,
+        evaluated_at: state.evaluated_at,
+    }
+}
+
+impl Registry {
+    /// Runs the evaluator now, at the clock's time.
+    pub fn tick(&self) {
+        self.tick_at(self.inner.clock.now());
+    }
+
+    /// Runs the evaluator as of `now`: samples every SLO into its windows, evaluates, updates
+    /// alert state, delivers transitions to the sinks and the snapshot to the observers.
+    pub fn tick_at(&self, now: Timestamp) {
+        self.inner
+            .last_tick
+            .fetch_max(now.as_unix_nanos(), Ordering::Relaxed);
+        let observed = !read(&self.inner.observers).is_empty();
+        let mut transitions = Vec::new();
+        let mut views = Vec::new();
+        for entry in self.entries() {
+            let counts = entry.recorder.counts();
+            let mut state = lock(&entry.state);
+            state.windows.observe(now.as_unix_nanos(), reading(&counts));
+            let evaluation = evaluate_entry(&entry, &state, now, &counts);
+            state.evaluated_at = Some(now);
+            for (i, holds) in evaluation.conditions.iter().enumerate() {
+                if let Some(firing_since) = state.tiers[i].update(*holds, now) {
+                    transitions.push(transition(
+                        &self.inner.service,
+                        &entry.definition,
+                        i,
+                        &evaluation,
+                        firing_since,
+                    ));
+                }
+            }
+            if observed {
+                views.push(slo_snapshot(&entry, &state, counts, evaluation));
+            }
+        }
+        if !transitions.is_empty() {
+            self.deliver(&transitions);
+        }
+        if observed {
+            let snapshot = self.assemble(now, views);
+            for (_, observer) in read(&self.inner.observers).iter() {
+                if catch_unwind(AssertUnwindSafe(|| observer(&snapshot))).is_err() {
+                    self.caught_panic(format_args!("a tick observer panicked"));
+                }
+            }
+        }
+    }
+
+    /// Runs every tick due up to `t` (ticks fall on multiples of the tick interval), each at
+    /// its own time, then leaves a virtual clock at `t`. This is how tests, replays and
+    /// accelerated demos drive the engine on virtual time; on the system clock it only runs
+    /// the ticks whose time has come.
+    pub fn advance_to(&self, t: Timestamp) {
+        let inner = &self.inner;
+        let mut next = lock(&inner.next_tick);
+        let t = t.as_unix_nanos();
+        // Ticks run by `tick` (a sampler, a caller) move the grid on: no evaluation at a time
+        // already evaluated, which could only report the past again.
+        let last = inner.last_tick.load(Ordering::Relaxed);
+        if last > 0 {
+            *next = (*next).max((last / inner.tick + 1) * inner.tick);
+        }
+        while *next <= t {
+            let at = Timestamp::from_unix_nanos(*next);
+            inner.clock.set_if_virtual(at);
+            self.tick_at(at);
+            *next += inner.tick;
+        }
+        inner.clock.set_if_virtual(Timestamp::from_unix_nanos(t));
+    }
+
+    fn deliver(&self, transitions: &[AlertTransition]) {
+        for sink in read(&self.inner.sinks).iter() {
+            for t in transitions {
+                if catch_unwind(AssertUnwindSafe(|| sink.notify(t))).is_err() {
+                    self.caught_panic(format_args!(
+                        "an alert sink panicked on {} {} of SLO {:?}",
+                        t.tier_id, t.state, t.slo
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Counts a panic caught in a sink or an observer and reports the first one.
+    fn caught_panic(&self, what: std::fmt::Arguments<'_>) {
+        self.inner.sink_panics.fetch_add(1, Ordering::Relaxed);
+        if !self.inner.panic_reported.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                target: "sloguard",
+                service = %self.inner.service,
+                "{what}; the panic was caught and is counted (reported once)"
+            );
+        }
+    }
+
+    /// A consistent view of every SLO and histogram, read now.
+    pub fn snapshot(&self) -> Snapshot {
+        let now = self.inner.clock.now();
+        let views = self
+            .entries()
+            .iter()
+            .map(|entry| {
+                let counts = entry.recorder.counts();
+                let state = lock(&entry.state);
+                let evaluation = evaluate_entry(entry, &state, now, &counts);
+                slo_snapshot(entry, &state, counts, evaluation)
+            })
+            .collect();
+        self.assemble(now, views)
+    }
+
+    /// The snapshot of these SLO views with the registry's series read now.
+    fn assemble(&self, taken_at: Timestamp, slos: Vec<SloSnapshot>) -> Snapshot {
+        let mut histograms: Vec<HistogramSeries> = lock(&self.inner.histograms)
+            .iter()
+            .map(|((name, labels), h)| HistogramSeries {
+                name: name.clone(),
+                labels: labels.clone(),
+                histogram: h.snapshot(),
+            })
+            .collect();
+        // Each SLO's latency per outcome, once that outcome has been seen.
+        for entry in read(&self.inner.slos).iter() {
+            for (outcome, histogram) in entry.recorder.latencies() {
+                if histogram.count() > 0 {
+                    histograms.push(HistogramSeries {
+                        name: contract::SLO_EVENT_DURATION.name.to_owned(),
+                        labels: vec![
+                            ("service".to_owned(), self.inner.service.clone()),
+                            ("slo".to_owned(), entry.definition.name().to_owned()),
+                            ("outcome".to_owned(), outcome.as_str().to_owned()),
+                        ],
+                        histogram,
+                    });
+                }
+            }
+        }
+        histograms.sort_by(|a, b| (&a.name, &a.labels).cmp(&(&b.name, &b.labels)));
+        let gauges = lock(&self.inner.gauges)
+            .iter()
+            .map(|((name, labels), g)| GaugeSeries {
+                name: name.clone(),
+                labels: labels.clone(),
+                value: g.value(),
+            })
+            .collect();
+        Snapshot {
+            service: self.inner.service.clone(),
+            taken_at,
+            slos,
+            histograms,
+            gauges,
+            sink_panics: self.sink_panics(),
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The bytes of the state file: framing, checksum, and every field in order.
+//!
+//! Layout (little-endian): `SLOGUARD`, version `u32`, payload, FNV-1a `u64` of all before it.
+//! The payload: saved-at `u64` (Unix ns), SLO count `u32`, then per SLO its name (`u32` length
+//! and UTF-8 bytes), period `u64` (ns), good, bad and cancelled counts `u64`, and its windows:
+//! the last observation (time, total, bad) and per ring its resolution, capacity, newest slot,
+//! length and `capacity` samples (total, bad).
+
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::recorder::Counts;
+use crate::window::{Reading, Windows};
+
+const MAGIC: &[u8; 8] = b"SLOGUARD";
+const VERSION: u32 = 1;
+
+/// Why a state file was not used.
+#[derive(Debug)]
+pub enum StateError {
+    /// It could not be read.
+    Io(std::io::Error),
+    /// It is not a sloguard state file, or a version this one cannot read.
+    NotAStateFile,
+    /// Its checksum does not match: torn by a crash mid-write, or corrupted.
+    Corrupt,
+    /// It ends early or holds a value that cannot be right.
+    Malformed(&'static str),
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateError::Io(e) => write!(f, "cannot read the state file: {e}"),
+            StateError::NotAStateFile => {
+                f.write_str("not a sloguard state file (or an unknown version)")
+            }
+            StateError::Corrupt => {
+                f.write_str("the state file is corrupt (checksum mismatch); it was ignored")
+            }
+            StateError::Malformed(what) => {
+                write!(f, "the state file is malformed ({what}); it was ignored")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StateError {}
+
+/// 64-bit FNV-1a: enough to tell a torn or flipped file from a whole one.
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Little-endian writer helpers.
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// A bounds-checked reader: every read can fail, none can panic.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Cursor { bytes }
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], StateError> {
+        if self.bytes.len() < n {
+            return Err(StateError::Malformed("ends early"));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+    fn u64(&mut self) -> Result<u64, StateError> {
+        let b = self.take(8)?;
+        Ok(u64::from_le_bytes([
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+        ]))
+    }
+    fn u32(&mut self) -> Result<u32, StateError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// Frames a payload: magic, version, payload, checksum.
+pub(crate) fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 24);
+    out.extend_from_slice(MAGIC);
+    put_u32(&mut out, VERSION);
+    out.extend_from_slice(payload);
+    let sum = checksum(&out);
+    put_u64(&mut out, sum);
+    out
+}
+
+/// Checks the frame and returns the payload.
+pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], StateError> {
+    if bytes.len() < MAGIC.len() + 4 + 8 || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(StateError::NotAStateFile);
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 8);
+    let mut c = Cursor::new(sum);
+    if checksum(body) != c.u64()? {
+        return Err(StateError::Corrupt);
+    }
+    let mut c = Cursor::new(&body[MAGIC.len()..]);
+    if c.u32()? != VERSION {
+        return Err(StateError::NotAStateFile);
+    }
+    Ok(c.bytes)
+}
+
+/// Writes `bytes` to `path` atomically and durably.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    // The rename itself is made durable by syncing the directory that holds it.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// One SLO as saved: what [`encode`] writes and [`decode`] reads back.
+pub(crate) struct SavedSlo<W> {
+    pub(crate) name: String,
+    pub(crate) period: Duration,
+    pub(crate) counts: Counts,
+    pub(crate) windows: W,
+}
+
+/// The payload of a state file (framing aside) for these SLOs.
+pub(crate) fn encode(saved_at: u64, slos: &[SavedSlo<Windows>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(slos.len() * (crate::window::WINDOW_BYTES + 256));
+    put_u64(&mut out, saved_at);
+    put_u32(&mut out, slos.len() as u32);
+    for slo in slos {
+        let name = slo.name.as_bytes();
+        put_u32(&mut out, name.len() as u32);
+        out.extend_from_slice(name);
+        put_u64(&mut out, crate::clock::duration_nanos(slo.period));
+        put_u64(&mut out, slo.counts.good);
+        put_u64(&mut out, slo.counts.bad);
+        put_u64(&mut out, slo.counts.cancelled);
+        encode_windows(&slo.windows, &mut out);
+    }
+    out
+}
+
+/// Reads a whole payload; windows are `None` where their shape does not fit the period.
+pub(crate) fn decode(payload: &[u8]) -> Result<Vec<SavedSlo<Option<Windows>>>, StateError> {
+    let mut c = Cursor::new(payload);
+    let _saved_at = c.u64()?;
+    let count = c.u32()?;
+    let mut slos = Vec::new();
+    for _ in 0..count {
+        let len = c.u32()? as usize;
+        let name = String::from_utf8(c.take(len)?.to_vec())
+            .map_err(|_| StateError::Malformed("an SLO name is not UTF-8"))?;
+        let period = Duration::from_nanos(c.u64()?);
+        let counts = Counts {
+            good: c.u64()?,
+            bad: c.u64()?,
+            cancelled: c.u64()?,
+        };
+        let windows = decode_windows(period, &mut c)?;
+        slos.push(SavedSlo {
+            name,
+            period,
+            counts,
+            windows,
+        });
+    }
+    if !c.is_empty() {
+        return Err(StateError::Malformed("trailing bytes"));
+    }
+    Ok(slos)
+}
+
+fn encode_windows(w: &Windows, out: &mut Vec<u8>) {
+    put_u64(out, w.last.0);
+    put_u64(out, w.last.1.total);
+    put_u64(out, w.last.1.bad);
+    for ring in &w.rings {
+        put_u64(out, ring.resolution);
+        put_u64(out, ring.samples.len() as u64);
+        put_u64(out, ring.newest_slot);
+        put_u64(out, ring.len);
+        for s in ring.samples.iter() {
+            put_u64(out, s.total);
+            put_u64(out, s.bad);
+        }
+    }
+}
+
+/// Reads rings written by [`encode_windows`] for an SLO of this period. `None` when the
+/// shape does not match (the period changed since the file was written).
+fn decode_windows(period: Duration, c: &mut Cursor<'_>) -> Result<Option<Windows>, StateError> {
+    let fresh = Windows::new(period, 0, Reading::default());
+    let last = (
+        c.u64()?,
+        Reading {
+            total: c.u64()?,
+            bad: c.u64()?,
+        },
+    );
+    let mut rings = fresh.rings.clone();
+    let mut fits = true;
+    for ring in rings.iter_mut() {
+        let resolution = c.u64()?;
+        let capacity = c.u64()?;
+        let newest_slot = c.u64()?;
+        let len = c.u64()?;
+        // Read every sample even when the shape is wrong, so the next SLO starts in place.
+        let mut samples = Vec::with_capacity(capacity.min(1 << 16) as usize);
+        for _ in 0..capacity {
+            samples.push(Reading {
+                total: c.u64()?,
+                bad: c.u64()?,
+            });
+        }
+        if resolution != ring.resolution
+            || capacity != ring.capacity()
+            || len == 0
+            || len > capacity
+        {
+            fits = false;
+            continue;
+        }
+        ring.samples = samples.into_boxed_slice();
+        ring.newest_slot = newest_slot;
+        ring.len = len;
+    }
+    Ok(fits.then_some(Windows { rings, last }))
+}

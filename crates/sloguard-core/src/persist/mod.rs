@@ -1,0 +1,158 @@
+//! Window state that survives restarts (opt-in): a restart does not reset 30 days of budget.
+//!
+//! The state file holds, per SLO, its cumulative counts and its window rings (the byte layout
+//! is in `format.rs`). It is written atomically (a temporary file beside it, `fsync`,
+//! `rename`, then `fsync` of the directory), so a crash at any moment leaves the previous file
+//! or the new one, never a mix. It ends with a 64-bit FNV-1a checksum of everything before
+//! it; a torn, truncated or corrupt file is detected, reported as an error and ignored, and
+//! never panics the service.
+//!
+//! ```
+//! use sloguard_core::{Outcome, Registry, model::Slo};
+//! use std::time::Duration;
+//!
+//! let path = std::env::temp_dir().join(format!("sloguard-doc-{}.state", std::process::id()));
+//! let before = Registry::builder("payments").build();
+//! let slo = before.register(Slo::availability("availability").build().unwrap()).unwrap();
+//! slo.record(Outcome::Error, Duration::from_millis(3));
+//! before.save_state(&path).unwrap();
+//!
+//! let after = Registry::builder("payments").build();
+//! after.register(Slo::availability("availability").build().unwrap()).unwrap();
+//! let report = after.load_state(&path).unwrap();
+//! assert_eq!(report.restored, vec!["availability".to_owned()]);
+//! assert_eq!(after.slo("availability").unwrap().counts().bad, 1);
+//! # std::fs::remove_file(&path).ok();
+//! ```
+
+mod format;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use format::StateError;
+
+use crate::clock::duration_nanos;
+use crate::registry::{ObserverId, Registry};
+use crate::sync::lock;
+use format::SavedSlo;
+
+/// What loading restored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// SLOs whose counts and windows were restored.
+    pub restored: Vec<String>,
+    /// SLOs in the file that are not registered, or whose period changed: left alone.
+    pub skipped: Vec<String>,
+}
+
+impl Registry {
+    /// Writes every SLO's counts and windows to `path`, atomically (see [`crate::persist`]).
+    pub fn save_state(&self, path: &Path) -> std::io::Result<()> {
+        let slos: Vec<SavedSlo<_>> = self
+            .entries()
+            .iter()
+            .map(|entry| {
+                // Counts and windows are read under the same lock the evaluator takes, so a
+                // tick cannot slip between them.
+                let state = lock(&entry.state);
+                SavedSlo {
+                    name: entry.definition.name().to_owned(),
+                    period: entry.definition.period(),
+                    counts: entry.recorder.counts(),
+                    windows: state.windows.clone(),
+                }
+            })
+            .collect();
+        let payload = format::encode(self.clock().now().as_unix_nanos(), &slos);
+        format::write_atomically(path, &format::frame(&payload))
+    }
+
+    /// Restores counts and windows from a file written by [`Registry::save_state`], for the
+    /// SLOs registered under the same names with the same period. Call it after registering
+    /// and before recording. A missing, torn or corrupt file is an error and changes nothing.
+    pub fn load_state(&self, path: &Path) -> Result<LoadReport, StateError> {
+        let bytes = std::fs::read(path).map_err(StateError::Io)?;
+        // Decode everything first: a file that fails half-way changes nothing.
+        let decoded = format::decode(format::unframe(&bytes)?)?;
+        let mut report = LoadReport::default();
+        let entries = self.entries();
+        for saved in decoded {
+            let entry = entries.iter().find(|e| {
+                e.definition.name() == saved.name && e.definition.period() == saved.period
+            });
+            match (entry, saved.windows) {
+                (Some(entry), Some(windows)) => {
+                    let mut state = lock(&entry.state);
+                    entry.recorder.add_counts(saved.counts);
+                    state.windows = windows;
+                    report.restored.push(saved.name);
+                }
+                _ => report.skipped.push(saved.name),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Saves the state to `path` after evaluations at most every `every` of the registry's
+    /// time, and once more when the returned guard is dropped (at shutdown). Failures are
+    /// logged (`tracing`, target `sloguard`) and retried at the next save.
+    pub fn persist_to(&self, path: impl Into<PathBuf>, every: Duration) -> Persistence {
+        Persistence::start(self, path.into(), every)
+    }
+}
+
+/// Periodic saving; see [`Registry::persist_to`]. Dropping it saves one last time.
+#[derive(Debug)]
+pub struct Persistence {
+    registry: Registry,
+    path: PathBuf,
+    observer: ObserverId,
+    active: Arc<AtomicBool>,
+}
+
+fn report_failure(path: &Path, e: &std::io::Error) {
+    tracing::error!(target: "sloguard", path = %path.display(), "cannot save the SLO state: {e}");
+}
+
+impl Persistence {
+    fn start(registry: &Registry, path: PathBuf, every: Duration) -> Self {
+        let active = Arc::new(AtomicBool::new(true));
+        let last = AtomicU64::new(0);
+        let every = duration_nanos(every);
+        // The observer is owned by the registry, so it holds it weakly: no reference cycle.
+        let (flag, target, saver) = (Arc::clone(&active), path.clone(), registry.downgrade());
+        let observer = registry.on_tick(move |snapshot| {
+            let now = snapshot.taken_at.as_unix_nanos();
+            if !flag.load(Ordering::Relaxed)
+                || now.saturating_sub(last.load(Ordering::Relaxed)) < every
+            {
+                return;
+            }
+            last.store(now, Ordering::Relaxed);
+            if let Some(registry) = saver.upgrade() {
+                if let Err(e) = registry.save_state(&target) {
+                    report_failure(&target, &e);
+                }
+            }
+        });
+        Persistence {
+            registry: registry.clone(),
+            path,
+            observer,
+            active,
+        }
+    }
+}
+
+impl Drop for Persistence {
+    fn drop(&mut self) {
+        self.active.store(false, Ordering::Relaxed);
+        self.registry.remove_observer(self.observer);
+        if let Err(e) = self.registry.save_state(&self.path) {
+            report_failure(&self.path, &e);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Plain-language phrases: how sloguard says what an SLO promises, what is going wrong, how
+//! much budget is left and when it runs out.
+//!
+//! The `/slo` page, the alert notifications and the demo build their sentences from these, so a
+//! person reads the same words wherever they meet an SLO.
+//!
+//! ```
+//! use sloguard_core::model::Sli;
+//! use sloguard_core::words::{self, Outlook};
+//! use std::time::Duration;
+//!
+//! let latency = Sli::Latency { threshold: Duration::from_millis(300), require_success: true };
+//! assert_eq!(words::sli_goal(latency), "requests answer within 300ms");
+//! assert_eq!(words::sli_problem(latency), "are slower than 300ms or failing");
+//! assert_eq!(words::percent(0.021), "2.1%");
+//! assert_eq!(words::objective_percent(0.999), "99.9");
+//! assert_eq!(words::period_adjective(Duration::from_secs(30 * 86_400)), "30-day");
+//! assert_eq!(Outlook::of(Some(Duration::ZERO)), Outlook::Spent);
+//! ```
+
+use std::time::Duration;
+
+use crate::duration::format_duration;
+use crate::model::Sli;
+
+/// What an SLI counts as good: "requests succeed", "requests answer within 300ms".
+pub fn sli_goal(sli: Sli) -> String {
+    match sli {
+        Sli::Availability => "requests succeed".to_owned(),
+        Sli::Latency { threshold, .. } => {
+            format!("requests answer within {}", format_duration(threshold))
+        }
+    }
+}
+
+/// What bad events of an SLI are doing, after "N% of requests": "are failing".
+pub fn sli_problem(sli: Sli) -> String {
+    match sli {
+        Sli::Availability => "are failing".to_owned(),
+        Sli::Latency { threshold, .. } => {
+            format!("are slower than {} or failing", format_duration(threshold))
+        }
+    }
+}
+
+/// A share for people: whole percents from 10%, one decimal from 0.1%, two below.
+pub fn percent(ratio: f64) -> String {
+    let p = ratio * 100.0;
+    if p >= 10.0 || p == 0.0 {
+        format!("{p:.0}%")
+    } else if p >= 0.1 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+/// A share with one decimal, for figures shown side by side: `42.0%`.
+pub fn percent_1(ratio: f64) -> String {
+    format!("{:.1}%", ratio * 100.0)
+}
+
+/// An objective as a percentage without trailing zeros: 0.999 → `99.9`, 0.99 → `99`.
+pub fn objective_percent(ratio: f64) -> String {
+    let s = format!("{:.4}", ratio * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A period as an adjective: 30 days → `30-day`.
+pub fn period_adjective(period: Duration) -> String {
+    format_duration(period).replace('d', "-day")
+}
+
+/// Where the error budget is heading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outlook {
+    /// It is spent.
+    Spent,
+    /// At the current pace it runs out in this long.
+    RunsOutIn(Duration),
+    /// Nothing is spending it now.
+    Steady,
+}
+
+impl Outlook {
+    /// The outlook from an evaluation's time to exhaustion.
+    pub fn of(time_to_exhaustion: Option<Duration>) -> Outlook {
+        match time_to_exhaustion {
+            Some(d) if d.is_zero() => Outlook::Spent,
+            Some(d) => Outlook::RunsOutIn(d),
+            None => Outlook::Steady,
+        }
+    }
+}
