@@ -7,14 +7,14 @@
 use std::time::Duration;
 
 use sloguard::alert::AlertTransition;
-use sloguard::clock::{Timestamp, VirtualClock};
+use sloguard::clock::Timestamp;
 use sloguard::duration::format_duration;
 use sloguard::model::Slo;
+use sloguard::sim::Simulation;
 use sloguard::{Outcome, Registry};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
-    let start = clock.now();
+    let start = Timestamp::from_unix_secs(1_767_225_600);
     let print = move |t: &AlertTransition| {
         let minute = t.at.saturating_duration_since(start).as_secs() / 60;
         println!(
@@ -25,10 +25,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t.budget_remaining * 100.0
         );
     };
-    let registry = Registry::builder("payments")
-        .clock(clock.clock())
-        .alert_sink(print)
-        .build();
+    // The engine on a virtual clock (sloguard's simulation harness), printing as alerts change.
+    let sim = Simulation::from_builder(Registry::builder("payments").alert_sink(print), start);
+    let registry = sim.registry();
     let checkout = registry.register(
         Slo::availability("checkout")
             .objective_percent(99.9)
@@ -36,19 +35,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     // Two hours of traffic, 10 requests a second; minutes 30 to 40 fail completely.
-    for second in 0..2 * 3_600u64 {
-        registry.advance_to(start.saturating_add(Duration::from_secs(second)));
-        let outage = (30 * 60..40 * 60).contains(&second);
-        for _ in 0..10 {
-            let outcome = if outage {
+    let outage = start.saturating_add(Duration::from_secs(30 * 60))
+        ..start.saturating_add(Duration::from_secs(40 * 60));
+    sim.run(
+        Duration::from_secs(2 * 3_600),
+        Duration::from_secs(1),
+        |now| {
+            let outcome = if outage.contains(&now) {
                 Outcome::Error
             } else {
                 Outcome::Success
             };
-            checkout.record(outcome, Duration::from_millis(25));
-        }
-    }
-    registry.advance_to(start.saturating_add(Duration::from_secs(2 * 3_600)));
+            for _ in 0..10 {
+                checkout.record(outcome, Duration::from_millis(25));
+            }
+        },
+    );
 
     let snapshot = registry.snapshot();
     let slo = snapshot.slo("checkout").ok_or("checkout is registered")?;

@@ -13,6 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use sloguard::expose::json::{SloStatus, StatusDocument};
+use sloguard::snapshot::Health;
 
 /// Nagios states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,7 +63,13 @@ pub struct Thresholds {
 fn judge(slo: &SloStatus, t: &Thresholds) -> (State, String) {
     let budget = slo.budget_remaining;
     let pct = budget * 100.0;
-    if slo.alerts.page {
+    // The engine's one health decision, from the document's fields.
+    let health = Health::judge(
+        slo.evaluated_at.is_some(),
+        slo.alerts.page,
+        slo.alerts.ticket,
+    );
+    if health == Health::Page {
         return (
             State::Critical,
             format!("{}: page alert firing, {pct:.1}% budget left", slo.name),
@@ -74,7 +81,7 @@ fn judge(slo: &SloStatus, t: &Thresholds) -> (State, String) {
             format!("{}: {pct:.1}% budget left", slo.name),
         );
     }
-    if slo.alerts.ticket {
+    if health == Health::Ticket {
         return (
             State::Warning,
             format!("{}: ticket alert firing, {pct:.1}% budget left", slo.name),

@@ -4,7 +4,7 @@
 //! Input: JSON Lines, one event per line, in time order:
 //! `{"ts": 1767225600.25, "ok": true, "latency_ms": 12.5, "route": "/pay"}`. `ts` is Unix
 //! seconds or an RFC 3339 string; `latency_ms` is needed by latency SLOs; `route` is matched
-//! against each SLO's operation selection (absent: every SLO selecting all operations). Other
+//! against each SLO's operation selection (absent: the operation `other`, as in the layer). Other
 //! fields are ignored. Blank lines are skipped.
 //!
 //! Output: JSON Lines. At every `step` boundary of event time, one status line per SLO:
@@ -20,18 +20,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{BufRead, Write};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
-use sloguard::alert::{AlertState, AlertTransition};
-use sloguard::clock::{Timestamp, VirtualClock};
+use sloguard::alert::AlertState;
+use sloguard::clock::Timestamp;
 use sloguard::duration::format_duration;
 use sloguard::expose::json::Windows;
 use sloguard::model::{Severity, Sli};
+use sloguard::sim::Simulation;
 use sloguard::spec::Spec;
-use sloguard::{Outcome, Registry, SloRecorder};
+use sloguard::{Outcome, SloRecorder};
 
 /// What to do with a line that is not a valid event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,31 +179,16 @@ struct Target {
 }
 
 struct Engine {
-    registry: Registry,
-    clock: VirtualClock,
+    sim: Simulation,
     targets: Vec<Target>,
-    transitions: Arc<Mutex<Vec<AlertTransition>>>,
     /// Firing tiers per SLO and severity, to report severity-level transitions.
     firing: BTreeMap<(String, Severity), usize>,
 }
 
 impl Engine {
     fn new(spec: &Spec, start: Timestamp) -> Result<Self, ReplayError> {
-        let clock = VirtualClock::new(start);
-        let transitions = Arc::new(Mutex::new(Vec::new()));
-        let sink = {
-            let t = Arc::clone(&transitions);
-            move |tr: &AlertTransition| {
-                t.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(tr.clone())
-            }
-        };
-        let registry = Registry::builder(spec.service.clone())
-            .clock(clock.clock())
-            .alert_sink(sink)
-            .build();
-        let recorders = spec.register(&registry).map_err(|e| ReplayError {
+        let sim = Simulation::new(spec.service.clone(), start);
+        let recorders = spec.register(sim.registry()).map_err(|e| ReplayError {
             line: 0,
             message: e.to_string(),
         })?;
@@ -215,10 +200,8 @@ impl Engine {
             })
             .collect();
         Ok(Engine {
-            registry,
-            clock,
+            sim,
             targets,
-            transitions,
             firing: BTreeMap::new(),
         })
     }
@@ -230,14 +213,8 @@ impl Engine {
         out: &mut impl Write,
         stats: &mut Stats,
     ) -> std::io::Result<()> {
-        self.registry.advance_to(t);
-        let happened: Vec<AlertTransition> = std::mem::take(
-            &mut *self
-                .transitions
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        for tr in happened {
+        self.sim.advance_to(t);
+        for tr in self.sim.take_transitions() {
             let key = (tr.slo.clone(), tr.severity);
             let count = self.firing.entry(key).or_default();
             let before = *count > 0;
@@ -262,8 +239,8 @@ impl Engine {
     }
 
     fn status(&self, t: Timestamp, out: &mut impl Write, stats: &mut Stats) -> std::io::Result<()> {
-        self.clock.set(t);
-        let snapshot = self.registry.snapshot();
+        self.sim.clock().set(t);
+        let snapshot = self.sim.registry().snapshot();
         for slo in &snapshot.slos {
             let line = StatusLine {
                 ts: t.as_unix_secs_f64(),
@@ -374,14 +351,9 @@ pub fn replay(
             .filter(|l| l.is_finite() && *l >= 0.0)
             .map(|ms| (ms * 1e6) as u64);
         for target in &engine.targets {
-            let selected = match &event.route {
-                Some(route) => target.recorder.definition().operations().matches(route),
-                None => matches!(
-                    target.recorder.definition().operations(),
-                    sloguard::model::Selector::All
-                ),
-            };
-            if !selected {
+            // The layer's routing rule: an event without a route is operation `other`.
+            let operations = target.recorder.definition().operations();
+            if !operations.selects(event.route.as_deref()) {
                 continue;
             }
             match latency {

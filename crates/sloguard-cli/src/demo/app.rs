@@ -65,8 +65,7 @@ impl Incident {
 }
 
 /// The demo's SLOs: availability of every route at 99.9%, `/pay` within 300 ms at 99%.
-pub(crate) fn registry(clock: Clock) -> Result<Registry, sloguard::model::DefinitionError> {
-    let registry = Registry::builder("payments").clock(clock).build();
+pub(crate) fn register(registry: &Registry) -> Result<(), sloguard::model::DefinitionError> {
     registry.register(
         Slo::availability("availability")
             .objective_percent(99.9)
@@ -82,7 +81,7 @@ pub(crate) fn registry(clock: Clock) -> Result<Registry, sloguard::model::Defini
             .runbook_url("https://runbooks.example/payments/latency")
             .build()?,
     )?;
-    Ok(registry)
+    Ok(())
 }
 
 async fn pay(incident: Incident) -> (StatusCode, &'static str) {

@@ -22,8 +22,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use sloguard::alert::{AlertState, AlertTransition};
-use sloguard::clock::{Timestamp, VirtualClock};
+use sloguard::clock::Timestamp;
 use sloguard::model::Severity;
+use sloguard::sim::Simulation;
 
 pub use app::Phase;
 use view::Style;
@@ -47,18 +48,17 @@ const ENGINE_SPAN: Duration = Duration::from_secs(2 * 3_600);
 /// day-long windows hold a realistic past instead of only the incident.
 const HISTORY: Duration = Duration::from_secs(3 * 86_400);
 
-/// Feeds `HISTORY` of error-free traffic, at the demo's rate in engine time, up to `now`.
-fn seed_history(registry: &sloguard::Registry, now: Timestamp, events_per_engine_second: f64) {
-    let minute = Duration::from_secs(60);
+/// Feeds `HISTORY` of error-free traffic, at the demo's rate in engine time, up to the
+/// simulation's start plus `HISTORY`.
+fn seed_history(sim: &Simulation, events_per_engine_second: f64) {
     let per_minute = (events_per_engine_second * 60.0).round() as u64;
+    let registry = sim.registry();
     let recorders: Vec<_> = registry
         .slo_names()
         .iter()
         .filter_map(|n| registry.slo(n))
         .collect();
-    let mut t = now.saturating_sub(HISTORY);
-    while t < now {
-        registry.advance_to(t);
+    sim.run(HISTORY, Duration::from_secs(60), |_| {
         for r in &recorders {
             // 7 in 10 requests are payments, which the latency SLO selects.
             let share = if matches!(r.definition().operations(), sloguard::model::Selector::All) {
@@ -72,9 +72,7 @@ fn seed_history(registry: &sloguard::Registry, now: Timestamp, events_per_engine
                 cancelled: 0,
             });
         }
-        t = t.saturating_add(minute);
-    }
-    registry.advance_to(now);
+    });
 }
 
 /// What happened, for the caller (and the tests).
@@ -116,20 +114,13 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
     let live_view = style.color;
     let speed = ENGINE_SPAN.as_secs_f64() / options.duration.as_secs_f64().max(1.0);
     let start_engine = Timestamp::from(std::time::SystemTime::now());
-    let engine_clock = VirtualClock::new(start_engine.saturating_sub(HISTORY));
-    let registry = app::registry(engine_clock.clock()).map_err(|e| e.to_string())?;
-    seed_history(&registry, start_engine, f64::from(options.rate) / speed);
+    let sim = Simulation::new("payments", start_engine.saturating_sub(HISTORY));
+    let registry = sim.registry().clone();
+    app::register(&registry).map_err(|e| e.to_string())?;
+    seed_history(&sim, f64::from(options.rate) / speed);
+    sim.take_transitions();
     let log: Log = Arc::default();
     let started = Instant::now();
-    {
-        let log = Arc::clone(&log);
-        registry.add_alert_sink(move |t: &AlertTransition| {
-            let engine = t.at.saturating_duration_since(start_engine);
-            if let Ok(mut l) = log.lock() {
-                l.push((started.elapsed(), engine, t.clone()));
-            }
-        });
-    }
     let incident = app::Incident::default();
     let listener = tokio::net::TcpListener::bind(options.addr)
         .await
@@ -150,14 +141,20 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
     // Engine time: advanced every 100 ms real by 100 ms x speed; the evaluator runs on it.
     let stop = Arc::new(AtomicBool::new(false));
     let driver = {
-        let (registry, stop, clock) = (registry.clone(), Arc::clone(&stop), engine_clock.clone());
+        let (sim, stop, log) = (sim.clone(), Arc::clone(&stop), Arc::clone(&log));
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(100));
-                let next = clock
-                    .now()
-                    .saturating_add(Duration::from_secs_f64(0.1 * speed));
-                registry.advance_to(next);
+                sim.advance_to(
+                    sim.now()
+                        .saturating_add(Duration::from_secs_f64(0.1 * speed)),
+                );
+                let real = started.elapsed();
+                if let Ok(mut l) = log.lock() {
+                    for t in sim.take_transitions() {
+                        l.push((real, t.at.saturating_duration_since(start_engine), t));
+                    }
+                }
             }
         })
     };
@@ -180,7 +177,7 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
         }
         let phase = phase_at(elapsed.as_secs_f64() / options.duration.as_secs_f64());
         incident.set(phase);
-        let engine = engine_clock.now().saturating_duration_since(start_engine);
+        let engine = sim.now().saturating_duration_since(start_engine);
         let snapshot = registry.snapshot();
         let entries = log.lock().map(|l| l.clone()).unwrap_or_default();
         if live_view {

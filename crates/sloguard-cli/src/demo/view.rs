@@ -7,7 +7,8 @@ use std::time::Duration;
 use sloguard::alert::{AlertState, AlertTransition};
 use sloguard::duration::{format_duration, human_duration};
 use sloguard::model::Severity;
-use sloguard::snapshot::Snapshot;
+use sloguard::snapshot::{BudgetLevel, Health, Snapshot};
+use sloguard::words::percent_1;
 
 pub(crate) struct Style {
     pub(crate) color: bool,
@@ -59,27 +60,27 @@ pub(crate) fn table(snapshot: &Snapshot, style: &Style) -> String {
     }
     let _ = writeln!(out, "   alerts");
     for slo in &snapshot.slos {
-        let budget = format!("{:.1}%", slo.budget_remaining() * 100.0);
-        let budget = if slo.budget_remaining() > 0.5 {
-            style.green(&format!("{budget:>10}"))
-        } else if slo.budget_remaining() > 0.0 {
-            style.yellow(&format!("{budget:>10}"))
-        } else {
-            style.red(&format!("{budget:>10}"))
+        let budget = format!("{:>10}", percent_1(slo.budget_remaining()));
+        let budget = match slo.budget_level() {
+            BudgetLevel::Comfortable => style.green(&budget),
+            BudgetLevel::Low => style.yellow(&budget),
+            BudgetLevel::Critical => style.red(&budget),
         };
         let _ = write!(out, "{:<14}{budget} ", slo.definition.name());
         for w in slo.windows() {
             let cell = w.burn_rate.map_or("-".to_owned(), |b| format!("{b:.1}x"));
-            let hot = w.burn_rate.is_some_and(|b| b >= 6.0);
             let cell = format!("{cell:>8}");
-            out.push_str(&if hot { style.red(&cell) } else { cell });
+            out.push_str(&if slo.past_threshold(w) {
+                style.red(&cell)
+            } else {
+                cell
+            });
         }
-        let state = if slo.firing(Severity::Page) {
-            style.red("PAGE")
-        } else if slo.firing(Severity::Ticket) {
-            style.yellow("TICKET")
-        } else {
-            style.green("ok")
+        let state = match slo.health() {
+            Health::Page => style.red("PAGE"),
+            Health::Ticket => style.yellow("TICKET"),
+            Health::Ok => style.green("ok"),
+            Health::Starting => "starting".to_owned(),
         };
         let _ = writeln!(out, "   {state}");
     }
