@@ -1,6 +1,6 @@
 //! Alert transitions and the sinks that receive them.
 //!
-//! Each tier of each SLO is a two-state machine ([`TierState`]: resolved or firing); the
+//! Each tier of each SLO is a two-state machine (resolved or firing); the
 //! evaluator feeds it the tier's condition at every tick and, when the state changes, this
 //! module builds the [`AlertTransition`] with the numbers behind it. Sinks are called from the evaluator (the sampler
 //! thread or whoever calls [`Registry::tick`](crate::registry::Registry::tick)), never from

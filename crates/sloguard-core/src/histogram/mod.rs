@@ -1,6 +1,7 @@
 //! Latency histograms: O(1) recording, constant memory, exact counts at classic boundaries.
 //!
-//! Every value lands in a log-linear bucket ([`layout`]) whose midpoint is within 1.6% of it,
+//! Every value lands in a log-linear bucket (32 per power of two; [`bucket_bounds_nanos`] gives
+//! its edges) whose midpoint is within 1.6% of it,
 //! which bounds quantile estimates. Prometheus and the SLO thresholds need *exact* counts at
 //! a few classic `le` boundaries (`0.3` seconds must count a 300 ms request, and a 300.001 ms
 //! one not), which log-linear edges do not give. So each configured boundary that falls
@@ -39,6 +40,13 @@ use layout::{bucket_index, bucket_lower, bucket_upper, BUCKETS};
 
 /// The most classic boundaries one histogram may have.
 pub const MAX_BOUNDARIES: usize = 64;
+
+/// The edges of log-linear bucket `index` (as in [`HistogramSnapshot::buckets`]) in
+/// nanoseconds: values `v` with `lower <= v < upper` land in it.
+pub fn bucket_bounds_nanos(index: u32) -> (u64, u64) {
+    let index = (index as usize).min(layout::OVERFLOW_INDEX);
+    (layout::bucket_lower(index), layout::bucket_upper(index))
+}
 
 /// Sorted, distinct classic bucket boundaries (`le` values).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -382,7 +390,8 @@ impl HistogramSnapshot {
         &self.classic
     }
 
-    /// Non-empty log-linear buckets as `(index, count)`; see [`layout`] for the edges.
+    /// Non-empty log-linear buckets as `(index, count)`; [`bucket_bounds_nanos`] gives the
+    /// edges of an index.
     /// Empty for classic histograms.
     pub fn buckets(&self) -> &[(u32, u64)] {
         &self.buckets

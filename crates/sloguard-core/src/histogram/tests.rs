@@ -163,3 +163,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn bucket_bounds_contain_the_values_recorded_in_them() {
+    let values = [
+        1,
+        31,
+        32,
+        1_000,
+        299_999_999,
+        300_000_000,
+        4_000_000_000_000,
+    ];
+    let h = Histogram::new(Boundaries::http_default());
+    for nanos in values {
+        h.record_nanos(nanos);
+    }
+    let snapshot = h.snapshot();
+    for nanos in values {
+        let index = super::layout::bucket_index(nanos) as u32;
+        let (lower, upper) = super::bucket_bounds_nanos(index);
+        assert!(
+            lower <= nanos && nanos < upper,
+            "{nanos} in [{lower}, {upper})"
+        );
+        assert!(snapshot
+            .buckets()
+            .iter()
+            .any(|(i, c)| *i == index && *c > 0));
+    }
+}

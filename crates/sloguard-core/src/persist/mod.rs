@@ -49,7 +49,7 @@ pub struct LoadReport {
 }
 
 impl Registry {
-    /// Writes every SLO's counts and windows to `path`, atomically (see [`crate::persist`]).
+    /// Writes every SLO's counts and windows to `path`, atomically (see the state file notes in the README).
     pub fn save_state(&self, path: &Path) -> std::io::Result<()> {
         let slos: Vec<SavedSlo<_>> = self
             .entries()
