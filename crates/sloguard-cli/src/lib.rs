@@ -14,8 +14,7 @@
 //! ```
 
 pub mod check;
-pub mod dashboard;
 pub mod demo;
-pub mod lint;
 pub mod replay;
-pub mod rules;
+
+pub use sloguard_spec::{dashboard, lint, rules};

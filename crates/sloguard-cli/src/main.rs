@@ -53,7 +53,7 @@ enum Command {
         spec: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value = "prometheus")]
-        format: rules::RulesFormat,
+        format: RulesFormat,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -229,7 +229,7 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             output,
         } => {
             let parsed = read_spec(&spec)?;
-            match rules::render(&parsed, format) {
+            match rules::render(&parsed, format.into()) {
                 Ok(text) => write_out(output.as_ref(), &text),
                 Err(e) => {
                     eprintln!("error: cannot write the rules: {e}");
@@ -280,4 +280,22 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
 
 fn main() -> ExitCode {
     run(Cli::parse()).unwrap_or_else(|code| code)
+}
+
+/// `--format` of `rules` (the command line's words for [`rules::RulesFormat`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum RulesFormat {
+    /// A plain Prometheus rule file.
+    Prometheus,
+    /// A `PrometheusRule` for the Prometheus Operator.
+    PrometheusOperator,
+}
+
+impl From<RulesFormat> for rules::RulesFormat {
+    fn from(format: RulesFormat) -> Self {
+        match format {
+            RulesFormat::Prometheus => rules::RulesFormat::Prometheus,
+            RulesFormat::PrometheusOperator => rules::RulesFormat::PrometheusOperator,
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The metric contract: every metric family sloguard exposes, with its name, kind, unit,
-//! help text, labels and OpenTelemetry instrument.
+//! help text, labels and OpenTelemetry instrument; and the alert name that generated rules
+//! and notifications share.
 //!
 //! This is the one home of those facts. The Prometheus/OpenMetrics exposition, the `metrics`
 //! and OpenTelemetry bridges, the generated Prometheus rules and the Grafana dashboard all read
@@ -16,6 +17,7 @@
 //! // Every name has one family; unknown names get a generic description.
 //! assert_eq!(contract::describe("http_server_active_requests").help, "Number of active HTTP server requests.");
 //! assert_eq!(contract::describe("my_seconds").unit, Some("seconds"));
+//! assert_eq!(contract::alert_name("checkout-latency"), "CheckoutLatencyBudgetBurn");
 //! ```
 
 /// What kind of metric a family is.
@@ -253,4 +255,25 @@ pub fn describe(name: &str) -> Family {
         labels: &[],
         instrument: None,
     }
+}
+
+/// The alert name the generated Prometheus rules use too: the SLO's name in CamelCase plus
+/// `BudgetBurn` (`checkout-latency` → `CheckoutLatencyBudgetBurn`).
+pub fn alert_name(slo: &str) -> String {
+    let mut out = String::new();
+    for word in slo
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "Slo");
+    }
+    out.push_str("BudgetBurn");
+    out
 }

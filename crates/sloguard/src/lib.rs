@@ -11,7 +11,7 @@
 //! | `axum` | no | route templates from axum's `MatchedPath` | axum (no default features) |
 //! | `server` | no | `expose::serve`: a listener of its own for services without one | tokio, hyper |
 //! | `alerting` | no | [`alerting`]: queued sinks, webhooks, Alertmanager | tokio, hyper (client), time |
-//! | `spec` | no | [`spec`]: the native SLO spec file (YAML or JSON) | serde_yaml_ng |
+//! | `spec` | no | [`spec`]: the native SLO spec file (YAML or JSON), from `sloguard-spec` without its tools | serde_yaml_ng |
 //! | `metrics` | no | [`bridge::metrics`]: the SLO series through the `metrics` facade | metrics |
 //! | `opentelemetry` | no | [`bridge::opentelemetry`]: observable instruments | opentelemetry |
 //!
@@ -45,15 +45,15 @@ pub mod expose;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod layer;
-#[cfg(feature = "spec")]
-#[cfg_attr(docsrs, doc(cfg(feature = "spec")))]
-pub mod spec;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use layer::SliLayer;
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use sloguard_macros::sli;
+#[cfg(feature = "spec")]
+#[cfg_attr(docsrs, doc(cfg(feature = "spec")))]
+pub use sloguard_spec as spec;
 
 // The README's code blocks are compiled and run as doctests, so they cannot go stale. They use
 // the features a full service enables.

@@ -1,5 +1,8 @@
 //! Latency histograms: O(1) recording, constant memory, exact counts at classic boundaries.
 //!
+//! (Over 400 lines with its docs: one type, its two layouts and their snapshot belong
+//! together; the bucket arithmetic is apart in `layout` and `classic`.)
+//!
 //! Every value lands in a log-linear bucket (32 per power of two; [`bucket_bounds_nanos`] gives
 //! its edges) whose midpoint is within 1.6% of it,
 //! which bounds quantile estimates. Prometheus and the SLO thresholds need *exact* counts at

@@ -4,26 +4,9 @@ use sloguard_core::alert::{AlertState, AlertTransition};
 use sloguard_core::duration::{format_duration, human_duration};
 use sloguard_core::words::{percent, period_adjective, sli_problem, Outlook};
 
-/// The alert name the generated Prometheus rules use too: the SLO's name in CamelCase plus
-/// `BudgetBurn` (`checkout-latency` → `CheckoutLatencyBudgetBurn`).
-pub fn default_alert_name(slo: &str) -> String {
-    let mut out = String::new();
-    for word in slo
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.extend(chars);
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert_str(0, "Slo");
-    }
-    out.push_str("BudgetBurn");
-    out
-}
+/// The alert name the generated Prometheus rules use too (see
+/// [`contract::alert_name`](sloguard_core::contract::alert_name)).
+pub use sloguard_core::contract::alert_name as default_alert_name;
 
 /// One sentence or two: what users experience, and how long until the budget is gone.
 ///

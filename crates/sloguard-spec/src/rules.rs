@@ -1,6 +1,9 @@
 //! `sloguard rules`: Prometheus recording and alerting rules that compute, across every replica,
 //! the SLOs the in-process engine computes in each one.
 //!
+//! (Over 400 lines: one rule file is generated here, recording and alerting rules together,
+//! so every recording name they share is written once.)
+//!
 //! Recording rules keep Sloth's names and labels (`slo:sli_error:ratio_rate5m` …
 //! `slo:period_error_budget_remaining:ratio`, `sloth_slo_info`; labels `sloth_id`,
 //! `sloth_service`, `sloth_slo`, `sloth_window`) so Sloth dashboards work unchanged. Where Sloth
@@ -22,11 +25,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::{Queries, SloSpec, Spec};
 use serde::Serialize;
-use sloguard::contract;
-use sloguard::duration::format_duration;
-use sloguard::model::{AlertTier, Severity};
-use sloguard::spec::{Queries, SloSpec, Spec};
+use sloguard_core::contract;
+use sloguard_core::duration::format_duration;
+use sloguard_core::model::{AlertTier, Severity};
 
 /// A Prometheus rule file.
 #[derive(Debug, Serialize)]
@@ -90,7 +93,7 @@ pub fn alert_name(slo: &SloSpec) -> String {
     slo.alerting
         .name
         .clone()
-        .unwrap_or_else(|| sloguard::alerting::default_alert_name(slo.definition.name()))
+        .unwrap_or_else(|| sloguard_core::contract::alert_name(slo.definition.name()))
 }
 
 struct Ctx<'a> {
@@ -397,7 +400,7 @@ pub fn rule_file(spec: &Spec) -> RuleFile {
 }
 
 /// How rules are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RulesFormat {
     /// A plain Prometheus rule file.
     Prometheus,

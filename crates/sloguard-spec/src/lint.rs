@@ -7,10 +7,10 @@
 //!   traffic of their long window, and low-traffic risk: a single failed request in a page
 //!   tier's short window burning fast enough to page.
 
-use sloguard::duration::format_duration;
-use sloguard::model::Severity;
-use sloguard::model::STANDARD_WINDOWS;
-use sloguard::spec::Spec;
+use crate::Spec;
+use sloguard_core::duration::format_duration;
+use sloguard_core::model::Severity;
+use sloguard_core::model::STANDARD_WINDOWS;
 
 /// One warning about one SLO.
 #[derive(Clone, Debug, PartialEq)]

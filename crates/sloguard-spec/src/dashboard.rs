@@ -4,10 +4,10 @@
 //! per tier, SLI over time, and request rate. Every panel reads the Sloth-named recording
 //! rules (or sloguard's counters for the request rate), from a `datasource` variable.
 
+use crate::Spec;
 use serde_json::{json, Value};
-use sloguard::contract;
-use sloguard::duration::format_duration;
-use sloguard::spec::Spec;
+use sloguard_core::contract;
+use sloguard_core::duration::format_duration;
 
 use crate::rules::{promql_string, sloth_id};
 

@@ -1,15 +1,23 @@
 //! SLO spec files: one description of a service's SLOs for the in-process engine, the
 //! generated Prometheus rules and the dashboards.
 //!
+//! (Over 400 lines: the format detection, the shared types and the error locating of all
+//! three formats; each format's own reading is in its module.)
+//!
+//! This crate is the one home of the spec formats. A service reads its own (native) spec
+//! through `sloguard`'s `spec` feature, which takes this crate without its `tools` feature.
+//! Tools (the `sloguard` command) turn `tools` on for the rest: Sloth and OpenSLO import,
+//! Prometheus rules ([`rules`]), Grafana dashboards ([`dashboard`]) and [`lint`].
+//!
 //! Three formats are read, in YAML or JSON: the native one ([`native`] shows it), Sloth's
-//! `prometheus/v1` ([`sloth`]) and an OpenSLO v1 subset ([`openslo`]). The format is told by
+//! `prometheus/v1` (`sloth`) and an OpenSLO v1 subset (`openslo`); the last two with `tools`. The format is told by
 //! `version: prometheus/v1` (Sloth), `apiVersion: openslo/v1` (OpenSLO), or neither (native).
 //! Unknown fields are errors, as is anything a format allows but sloguard does not support.
 //! Errors name the file, line, column and field and say what is expected; nothing panics on
 //! any input.
 //!
 //! ```
-//! use sloguard::spec::Spec;
+//! use sloguard_spec::Spec;
 //!
 //! let spec = Spec::from_str(r#"{"service": "API de pagamentos", "availability": 99.9}"#).unwrap();
 //! assert_eq!(spec.service, "API de pagamentos");
@@ -26,9 +34,17 @@ use serde::de::DeserializeOwned;
 use sloguard_core::model::{SloBuilder, SloDefinition};
 use sloguard_core::{Registry, SloRecorder};
 
+#[cfg(feature = "tools")]
+pub mod dashboard;
 mod error;
+#[cfg(feature = "tools")]
+pub mod lint;
 pub mod native;
+#[cfg(feature = "tools")]
 pub mod openslo;
+#[cfg(feature = "tools")]
+pub mod rules;
+#[cfg(feature = "tools")]
 pub mod sloth;
 mod values;
 
@@ -181,6 +197,20 @@ struct Probe {
     api_version: Option<serde_yaml_ng::Value>,
 }
 
+/// Refuses a foreign format when the tools that import it are not compiled in.
+#[cfg(not(feature = "tools"))]
+fn without_tools(format: Format) -> Result<Spec, SpecError> {
+    let name = match format {
+        Format::Sloth => "a Sloth prometheus/v1 spec",
+        Format::OpenSlo => "an OpenSLO spec",
+        Format::Native => "a native spec",
+    };
+    Err(SpecError::new(
+        "",
+        format!("this is {name}; a service reads the native format only: generate the native spec with the `sloguard` command, or build with sloguard-spec's `tools` feature"),
+    ))
+}
+
 fn parse(text: &str) -> Result<Spec, SpecError> {
     if is_json(text) {
         let probe: Probe = serde_json::from_str(text).map_err(json_error)?;
@@ -189,14 +219,18 @@ fn parse(text: &str) -> Result<Spec, SpecError> {
                 Format::Native,
                 typed_json::<native::NativeSpec>(text)?.into_slos()?,
             ),
+            #[cfg(feature = "tools")]
             Format::Sloth => finish(
                 Format::Sloth,
                 typed_json::<sloth::SlothSpec>(text)?.into_slos()?,
             ),
+            #[cfg(feature = "tools")]
             Format::OpenSlo => {
                 let (service, slo) = typed_json::<openslo::OpenSloDoc>(text)?.into_slo(0)?;
                 finish(Format::OpenSlo, (service, BTreeMap::new(), vec![slo]))
             }
+            #[cfg(not(feature = "tools"))]
+            other => without_tools(other),
         };
     }
     let first = serde_yaml_ng::Deserializer::from_str(text).next();
@@ -210,10 +244,14 @@ fn parse(text: &str) -> Result<Spec, SpecError> {
             Format::Native,
             typed_yaml::<native::NativeSpec>(text)?.into_slos()?,
         ),
+        #[cfg(feature = "tools")]
         Format::Sloth => finish(
             Format::Sloth,
             typed_yaml::<sloth::SlothSpec>(text)?.into_slos()?,
         ),
+        #[cfg(not(feature = "tools"))]
+        other => without_tools(other),
+        #[cfg(feature = "tools")]
         Format::OpenSlo => {
             let mut service: Option<String> = None;
             let mut slos = Vec::new();
@@ -387,5 +425,22 @@ fn nth_slo_name_line(text: &str, i: usize) -> Option<usize> {
     None
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "tools"))]
 mod tests;
+
+#[cfg(all(test, not(feature = "tools")))]
+mod without_tools {
+    use super::*;
+
+    #[test]
+    fn a_service_reads_the_native_format_and_refuses_the_others_by_name() {
+        let native = Spec::from_str(r#"{"service": "payments", "availability": 99.9}"#);
+        assert_eq!(native.map(|s| s.slos.len()).ok(), Some(1));
+        let sloth = "version: prometheus/v1\nservice: x\nslos: []\n";
+        let err = Spec::from_str(sloth).expect_err("refused");
+        assert!(err.to_string().contains("Sloth"), "{err}");
+        let openslo = r#"{"apiVersion": "openslo/v1", "kind": "SLO"}"#;
+        let err = Spec::from_str(openslo).expect_err("refused");
+        assert!(err.to_string().contains("OpenSLO"), "{err}");
+    }
+}
