@@ -254,3 +254,36 @@ impl Registry {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use super::*;
+    use crate::model::Slo;
+
+    #[test]
+    fn observers_get_each_tick_until_removed() {
+        let registry = Registry::builder("payments").build();
+        registry
+            .register(Slo::availability("availability").build().expect("valid"))
+            .expect("registered");
+        let seen = Arc::new(AtomicU64::new(0));
+        let id = {
+            let seen = Arc::clone(&seen);
+            registry.on_tick(move |s| {
+                assert!(
+                    s.slos[0].evaluated_at.is_some(),
+                    "the tick's own evaluation"
+                );
+                seen.fetch_add(1, Ordering::Relaxed);
+            })
+        };
+        registry.tick();
+        registry.tick();
+        assert!(registry.remove_observer(id));
+        assert!(!registry.remove_observer(id));
+        registry.tick();
+        assert_eq!(seen.load(Ordering::Relaxed), 2);
+    }
+}

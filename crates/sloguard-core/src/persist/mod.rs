@@ -156,3 +156,28 @@ impl Drop for Persistence {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Slo;
+
+    #[test]
+    fn periodic_saving_leaves_no_reference_cycle_and_no_observer_behind() {
+        let path =
+            std::env::temp_dir().join(format!("sloguard-cycle-{}.state", std::process::id()));
+        let registry = Registry::builder("payments").build();
+        registry
+            .register(Slo::availability("availability").build().expect("valid"))
+            .expect("registered");
+        let weak = registry.downgrade();
+        let persistence = registry.persist_to(&path, Duration::from_secs(60));
+        assert_eq!(crate::sync::read(&registry.inner.observers).len(), 1);
+        drop(persistence);
+        assert!(path.exists(), "saved once more when dropped");
+        assert!(crate::sync::read(&registry.inner.observers).is_empty());
+        drop(registry);
+        assert!(weak.upgrade().is_none(), "nothing keeps the registry alive");
+        std::fs::remove_file(&path).ok();
+    }
+}
