@@ -12,7 +12,7 @@ use http::StatusCode;
 use sloguard_core::pending::{Finish, PendingEvent};
 use sloguard_core::Outcome;
 
-use super::layer::{Config, LatencyEnd};
+use super::config::{Config, LatencyEnd};
 
 /// What a finished request records: its SLOs, its request series, the in-flight gauge.
 pub(crate) struct Request {

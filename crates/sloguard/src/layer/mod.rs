@@ -41,6 +41,7 @@
 
 mod body;
 mod classify;
+mod config;
 mod finish;
 mod future;
 #[allow(clippy::module_inception)]

@@ -10,9 +10,9 @@ use tower_http::classify::MakeClassifier;
 use tower_service::Service;
 
 use super::classify::DefaultClassifier;
+use super::config::Config;
 use super::finish::InFlight;
 use super::future::ResponseFuture;
-use super::layer::Config;
 use super::operation::method_index;
 use sloguard_core::Outcome;
 
