@@ -1,9 +1,11 @@
 //! `sloguard check --url http://HOST:PORT/slo.json`: a Nagios-plugin-compatible check, so
 //! Nagios, Icinga and Mackerel check plugins can alert on SLO state without Prometheus.
 //!
-//! Exit codes follow the plugin guidelines: 0 OK, 1 WARNING (a ticket alert fires, or budget
-//! below `--warning-budget`), 2 CRITICAL (a page alert fires, or budget below
-//! `--critical-budget`), 3 UNKNOWN (unreachable, not a sloguard document, or no such SLO).
+//! Exit codes follow the plugin guidelines: 0 OK, 1 WARNING (a ticket alert fires, budget
+//! below `--warning-budget`, or the document lists diagnostics), 2 CRITICAL (a page alert
+//! fires, or budget below `--critical-budget`), 3 UNKNOWN (unreachable, not a sloguard
+//! document, no such SLO, or an SLO whose status is `no_data`: nothing to judge is never OK).
+//! Over several SLOs the most urgent state wins: CRITICAL, then UNKNOWN, WARNING, OK.
 //! One status line, then performance data per SLO: budget remaining and the burn rate of each
 //! window with data.
 
@@ -39,6 +41,16 @@ impl State {
         }
     }
 
+    /// How urgent: a page somewhere outranks an SLO that cannot be judged elsewhere.
+    fn urgency(self) -> u8 {
+        match self {
+            State::Ok => 0,
+            State::Warning => 1,
+            State::Unknown => 2,
+            State::Critical => 3,
+        }
+    }
+
     fn word(self) -> &'static str {
         match self {
             State::Ok => "OK",
@@ -63,12 +75,17 @@ pub struct Thresholds {
 fn judge(slo: &SloStatus, t: &Thresholds) -> (State, String) {
     let budget = slo.budget_remaining;
     let pct = budget * 100.0;
-    // The engine's one health decision, from the document's fields.
-    let health = Health::judge(
-        slo.evaluated_at.is_some(),
-        slo.alerts.page,
-        slo.alerts.ticket,
-    );
+    // The engine's one health decision, as the document states it.
+    let health = Health::parse(&slo.status).unwrap_or(Health::NoData);
+    if health == Health::NoData {
+        return (
+            State::Unknown,
+            format!(
+                "{}: no data (status {:?}): nothing to judge in its longest alerting window",
+                slo.name, slo.status
+            ),
+        );
+    }
     if health == Health::Page {
         return (
             State::Critical,
@@ -120,11 +137,29 @@ pub fn evaluate(doc: &StatusDocument, t: &Thresholds) -> (State, String) {
             format!("SLO UNKNOWN - {}: {what}", doc.service),
         );
     }
-    let judged: Vec<(State, String)> = slos.iter().map(|s| judge(s, t)).collect();
-    let state = judged.iter().map(|(s, _)| *s).max().unwrap_or(State::Ok);
-    // Worst first, so the line starts with what needs attention.
+    let mut judged: Vec<(State, String)> = slos.iter().map(|s| judge(s, t)).collect();
+    if !doc.diagnostics.is_empty() {
+        let listed: Vec<String> = doc
+            .diagnostics
+            .iter()
+            .map(|d| match &d.slo {
+                Some(slo) => format!("{} ({slo})", d.code),
+                None => d.code.clone(),
+            })
+            .collect();
+        judged.push((
+            State::Warning,
+            format!("sloguard cannot see everything: {}", listed.join(", ")),
+        ));
+    }
+    let state = judged
+        .iter()
+        .map(|(s, _)| *s)
+        .max_by_key(|s| s.urgency())
+        .unwrap_or(State::Ok);
+    // Most urgent first, so the line starts with what needs attention.
     let mut parts: Vec<&(State, String)> = judged.iter().collect();
-    parts.sort_by_key(|p| std::cmp::Reverse(p.0));
+    parts.sort_by_key(|p| std::cmp::Reverse(p.0.urgency()));
     let summary: Vec<&str> = parts.iter().map(|(_, s)| s.as_str()).collect();
     let mut line = format!(
         "SLO {} - {}: {} |",
@@ -271,7 +306,7 @@ mod tests {
     fn budget_thresholds_and_alerts_map_to_nagios_states() {
         let none = AlertPolicy::none;
         // 0.5% bad on a 1% budget: half the budget left.
-        let half = document("api", 995, 5, none(), false);
+        let half = document("api", 995, 5, none(), true);
         let t = |w: Option<f64>, c: Option<f64>| Thresholds {
             slo: None,
             warning_budget: w,
@@ -304,6 +339,38 @@ mod tests {
         let (state, line) = evaluate(&page, &t(None, None));
         assert_eq!(state, State::Critical);
         assert!(line.contains("page alert firing"), "{line}");
+    }
+
+    #[test]
+    fn no_data_is_unknown_and_diagnostics_warn() {
+        let t = Thresholds::default();
+        // Before the first evaluation the status is judged from the same reading.
+        let fresh = document("api", 10, 0, AlertPolicy::workbook(), false);
+        assert_eq!(fresh.slos[0].status, "ok");
+        let failing = document("api", 0, 10, AlertPolicy::workbook(), false);
+        assert_eq!(failing.slos[0].status, "page");
+        assert_eq!(evaluate(&failing, &t).0, State::Critical);
+        // An SLO without events: nothing to judge.
+        let quiet = document("api", 0, 0, AlertPolicy::workbook(), true);
+        let (state, line) = evaluate(&quiet, &t);
+        assert_eq!(state, State::Unknown);
+        assert!(line.contains("no data"), "{line}");
+        // A page outranks an SLO that cannot be judged.
+        let mut both = document("api", 900, 100, AlertPolicy::workbook(), true);
+        both.slos.push(quiet.slos[0].clone());
+        assert_eq!(evaluate(&both, &t).0, State::Critical);
+        // A healthy SLO with a diagnostic beside it is a WARNING that names it.
+        let mut seen = document("api", 1000, 0, AlertPolicy::workbook(), true);
+        assert_eq!(evaluate(&seen, &t).0, State::Ok);
+        seen.diagnostics
+            .push(sloguard::expose::json::DiagnosticStatus {
+                code: "selector_matches_nothing".into(),
+                slo: Some("users".into()),
+                message: "it selects [\"/users/:id\"]".into(),
+            });
+        let (state, line) = evaluate(&seen, &t);
+        assert_eq!(state, State::Warning);
+        assert!(line.contains("selector_matches_nothing (users)"), "{line}");
     }
 
     #[test]

@@ -36,7 +36,9 @@ use std::sync::Arc;
 use crate::alert::{transition, AlertTransition};
 use crate::clock::Timestamp;
 use crate::contract;
+use crate::diagnostic::{code, nearest, Diagnostic};
 use crate::evaluate::{evaluate, Evaluation};
+use crate::model::{Selector, OTHER_OPERATION};
 use crate::recorder::Counts;
 use crate::registry::{EvalState, Registry, SloEntry};
 use crate::snapshot::{GaugeSeries, HistogramSeries, SloSnapshot, Snapshot, TierStatus};
@@ -94,6 +96,72 @@ fn slo_snapshot(
         alerts,
         evaluated_at: state.evaluated_at,
     }
+}
+
+/// The diagnostics a snapshot shows by itself: SLOs without events while the service has
+/// traffic (with the routes a selector most likely meant), and caught sink panics.
+fn derive(
+    slos: &[SloSnapshot],
+    histograms: &[HistogramSeries],
+    sink_panics: u64,
+) -> Vec<Diagnostic> {
+    let route_label = contract::HTTP_REQUEST_DURATION.labels[1];
+    let mut routes: Vec<&str> = histograms
+        .iter()
+        .filter(|h| h.name == contract::HTTP_REQUEST_DURATION.name && h.histogram.count() > 0)
+        .filter_map(|h| h.labels.iter().find(|(k, _)| k == route_label))
+        .map(|(_, v)| v.as_str())
+        .filter(|r| *r != OTHER_OPERATION)
+        .collect();
+    routes.sort_unstable();
+    routes.dedup();
+    let traffic = !routes.is_empty() || slos.iter().any(|s| s.evaluation.period.events > 0);
+    let mut out = Vec::new();
+    for slo in slos
+        .iter()
+        .filter(|s| traffic && s.evaluation.period.events == 0)
+    {
+        let name = slo.definition.name();
+        let selected = match slo.definition.operations() {
+            Selector::Routes(selected) => Some(selected.clone()),
+            Selector::Prefix(prefix) => Some(vec![prefix.clone()]),
+            _ => None,
+        };
+        let message = match selected {
+            Some(selected) if !routes.is_empty() => {
+                let mut near = Vec::new();
+                for s in &selected {
+                    for r in nearest(s, &routes, 3) {
+                        if !near.contains(&r) {
+                            near.push(r);
+                        }
+                    }
+                }
+                let syntax = if selected.iter().any(|s| s.contains(':') || s.contains('*')) {
+                    " Route templates are written as the router writes them: axum 0.8 writes `/users/{id}`, not `/users/:id`."
+                } else {
+                    ""
+                };
+                out.push(Diagnostic::slo(
+                    code::SELECTOR_MATCHES_NOTHING,
+                    name,
+                    format!(
+                        "it selects {selected:?}, which no request with traffic matched; the nearest routes that had traffic are {near:?}.{syntax}"
+                    ),
+                ));
+                continue;
+            }
+            _ => "it has had no events over its period while the service had traffic: check that its operations reach it (the layer inside the router, an #[sli] naming it, or records of your own)".to_owned(),
+        };
+        out.push(Diagnostic::slo(code::SLO_WITHOUT_EVENTS, name, message));
+    }
+    if sink_panics > 0 {
+        out.push(Diagnostic::service(
+            code::SINK_PANICKED,
+            format!("{sink_panics} panic(s) in alert sinks or tick observers were caught; their notifications may be missing"),
+        ));
+    }
+    out
 }
 
 impl Registry {
@@ -244,13 +312,21 @@ impl Registry {
                 value: g.value(),
             })
             .collect();
+        let sink_panics = self.sink_panics();
+        let mut diagnostics = derive(&slos, &histograms, sink_panics);
+        for d in &diagnostics {
+            self.log_once(d);
+        }
+        diagnostics.extend(lock(&self.inner.reported).iter().cloned());
+        diagnostics.sort();
         Snapshot {
             service: self.inner.service.clone(),
             taken_at,
             slos,
             histograms,
             gauges,
-            sink_panics: self.sink_panics(),
+            sink_panics,
+            diagnostics,
         }
     }
 }

@@ -17,6 +17,7 @@
 //! | `engine` | tick and advance on real or virtual time, alert edges, fan-out to sinks and observers, reading a [`Snapshot`](snapshot::Snapshot) |
 //! | [`alert`] | transitions, sinks, the tier state machine |
 //! | [`snapshot`] | one consistent view, and the one health decision per SLO |
+//! | [`diagnostic`] | what the engine detects and reports, so it is never blind while it says healthy |
 //! | [`contract`] | every metric family: name, kind, unit, help, labels |
 //! | [`words`] | the plain-language phrases people read |
 //! | `persist` | the whole state-file format ([`Registry::save_state`], [`Persistence`]) |
@@ -53,6 +54,7 @@
 pub mod alert;
 pub mod clock;
 pub mod contract;
+pub mod diagnostic;
 pub mod duration;
 mod engine;
 mod evaluate;

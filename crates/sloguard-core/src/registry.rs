@@ -15,13 +15,14 @@
 //! assert_eq!(registry.slo_names(), ["availability"]);
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::alert::{AlertSink, TierState};
 use crate::clock::{duration_nanos, Clock, Timestamp};
+use crate::diagnostic::Diagnostic;
 use crate::gauge::Gauge;
 use crate::histogram::{Boundaries, Histogram};
 use crate::model::{DefinitionError, DefinitionErrorKind, SloDefinition};
@@ -80,6 +81,8 @@ impl RegistryBuilder {
                 next_observer: AtomicU64::new(0),
                 sink_panics: AtomicU64::new(0),
                 panic_reported: AtomicBool::new(false),
+                reported: Mutex::new(Vec::new()),
+                logged: Mutex::new(BTreeSet::new()),
             }),
         }
     }
@@ -134,6 +137,10 @@ pub(crate) struct Inner {
     pub(crate) sink_panics: AtomicU64,
     /// Whether a caught panic was reported already (they are reported once).
     pub(crate) panic_reported: AtomicBool,
+    /// Diagnostics reported by the parts that noticed them.
+    pub(crate) reported: Mutex<Vec<Diagnostic>>,
+    /// Diagnostics logged already: each is logged once.
+    pub(crate) logged: Mutex<BTreeSet<(&'static str, Option<String>)>>,
 }
 
 /// The SLOs and histograms of one service. Cheap to clone; clones share everything.
@@ -324,6 +331,32 @@ impl Registry {
         let before = observers.len();
         observers.retain(|(o, _)| *o != id);
         observers.len() != before
+    }
+
+    /// Reports a problem a part of the service detected (the layer, a state file, a sink).
+    /// It is carried by every snapshot from now on and logged once; the same code for the
+    /// same SLO is reported once, with its latest message.
+    pub fn report(&self, diagnostic: Diagnostic) {
+        self.log_once(&diagnostic);
+        let mut reported = lock(&self.inner.reported);
+        match reported.iter_mut().find(|d| d.key() == diagnostic.key()) {
+            Some(known) => *known = diagnostic,
+            None => reported.push(diagnostic),
+        }
+    }
+
+    /// Logs a diagnostic through `tracing` the first time it appears.
+    pub(crate) fn log_once(&self, d: &Diagnostic) {
+        if lock(&self.inner.logged).insert(d.key()) {
+            tracing::warn!(
+                target: "sloguard",
+                service = %self.inner.service,
+                code = d.code,
+                slo = d.slo.as_deref().unwrap_or(""),
+                "{}",
+                d.message
+            );
+        }
     }
 
     /// Alert sink and observer panics caught since start.

@@ -16,16 +16,19 @@
 //! assert_eq!((s.counts.events(), s.counts.bad), (1, 1));
 //! assert_eq!(s.burn_rate(Duration::from_secs(300)).map(f64::round), Some(1000.0));
 //! assert!(!s.firing(Severity::Page)); // nothing evaluated yet
-//! assert_eq!(s.health(), Health::Starting);
+//! // Not evaluated yet, so no alert fired; the status is judged from this very reading.
+//! assert_eq!(s.health(), Health::Page);
 //! ```
 //!
 //! [`SloSnapshot::health`] is the one place that decides whether an SLO is healthy, needs a
-//! ticket or a page: the page, the JSON, the terminal demo and `sloguard check` all ask it.
+//! ticket or a page, or cannot be judged (`no_data`): the page, the JSON, the terminal demo
+//! and `sloguard check` all ask it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
+use crate::diagnostic::Diagnostic;
 pub use crate::evaluate::{Evaluation, WindowBurn};
 use crate::histogram::HistogramSnapshot;
 use crate::model::{AlertTier, Severity, SloDefinition};
@@ -46,6 +49,8 @@ pub struct Snapshot {
     pub gauges: Vec<GaugeSeries>,
     /// Panics caught in alert sinks since start.
     pub sink_panics: u64,
+    /// Problems the engine detected, sorted by code then SLO (see [`crate::diagnostic`]).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Snapshot {
@@ -99,13 +104,47 @@ impl SloSnapshot {
             .any(|a| a.firing && a.tier.severity == severity)
     }
 
-    /// Healthy, ticket or page; starting before the evaluator's first run.
+    /// Page, ticket, ok, or no data: see [`Health`]. Judged from the alert tiers' state once
+    /// the evaluator has run; before its first run, from the tiers' conditions on this
+    /// snapshot's own reading, so a fresh service is judged from its first request.
     pub fn health(&self) -> Health {
+        let fires = |severity: Severity| match self.evaluated_at {
+            Some(_) => self.firing(severity),
+            None => self
+                .alerts
+                .iter()
+                .zip(&self.evaluation.conditions)
+                .any(|(a, holds)| *holds && a.tier.severity == severity),
+        };
         Health::judge(
-            self.evaluated_at.is_some(),
-            self.firing(Severity::Page),
-            self.firing(Severity::Ticket),
+            self.has_data(),
+            fires(Severity::Page),
+            fires(Severity::Ticket),
         )
+    }
+
+    /// Whether the longest alerting window (the longest enabled tier's long window, or the
+    /// period for an SLO without tiers) holds any event.
+    pub fn has_data(&self) -> bool {
+        let longest = self
+            .definition
+            .alerting()
+            .enabled_tiers()
+            .map(|t| t.long_window)
+            .max();
+        let burn = longest
+            .and_then(|w| self.evaluation.window(w))
+            .unwrap_or(&self.evaluation.period);
+        burn.events > 0
+    }
+
+    /// How much of the period the figures cover: less than the period while the history
+    /// (since start, or since the restored state began) is younger than it.
+    pub fn coverage(&self) -> Duration {
+        self.evaluation
+            .at
+            .saturating_duration_since(self.evaluation.period.since)
+            .min(self.definition.period())
     }
 
     /// How much of the error budget is left, in bands.
@@ -129,12 +168,12 @@ impl SloSnapshot {
     }
 }
 
-/// What an SLO needs from people now.
+/// What an SLO needs from people now: the `status` of `/slo.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Health {
-    /// Alerts are not evaluated yet: nothing is claimed.
-    Starting,
-    /// No alert fires.
+    /// It cannot be judged: no event in its longest alerting window. Never shown as healthy.
+    NoData,
+    /// No alert fires and there is traffic to judge.
     Ok,
     /// A ticket alert fires (and no page).
     Ticket,
@@ -143,25 +182,32 @@ pub enum Health {
 }
 
 impl Health {
-    /// The decision, from whether alerts were evaluated and which severities fire. Tools that
-    /// read `/slo.json` rather than a snapshot call this with the document's fields.
-    pub const fn judge(evaluated: bool, page: bool, ticket: bool) -> Health {
-        match (evaluated, page, ticket) {
-            (false, _, _) => Health::Starting,
-            (true, true, _) => Health::Page,
-            (true, false, true) => Health::Ticket,
+    /// The decision. A firing alert wins; otherwise an SLO whose longest alerting window
+    /// holds no event has no data.
+    pub const fn judge(has_data: bool, page: bool, ticket: bool) -> Health {
+        match (has_data, page, ticket) {
+            (_, true, _) => Health::Page,
+            (_, false, true) => Health::Ticket,
             (true, false, false) => Health::Ok,
+            (false, false, false) => Health::NoData,
         }
     }
 
-    /// `starting`, `ok`, `ticket` or `page`.
+    /// `no_data`, `ok`, `ticket` or `page`.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Health::Starting => "starting",
+            Health::NoData => "no_data",
             Health::Ok => "ok",
             Health::Ticket => "ticket",
             Health::Page => "page",
         }
+    }
+
+    /// Reads [`Health::as_str`] back (as tools reading `/slo.json` do).
+    pub fn parse(status: &str) -> Option<Health> {
+        [Health::NoData, Health::Ok, Health::Ticket, Health::Page]
+            .into_iter()
+            .find(|h| h.as_str() == status)
     }
 }
 

@@ -16,6 +16,9 @@
 //! assert_eq!(words::objective_percent(0.999), "99.9");
 //! assert_eq!(words::period_adjective(Duration::from_secs(30 * 86_400)), "30-day");
 //! assert_eq!(Outlook::of(Some(Duration::ZERO)), Outlook::Spent);
+//! let month = Duration::from_secs(30 * 86_400);
+//! assert_eq!(words::coverage_phrase(Duration::from_secs(120), month).as_deref(), Some("based on 2m of the 30-day period"));
+//! assert_eq!(words::coverage_phrase(month, month), None);
 //! ```
 
 use std::time::Duration;
@@ -69,6 +72,17 @@ pub fn objective_percent(ratio: f64) -> String {
 /// A period as an adjective: 30 days → `30-day`.
 pub fn period_adjective(period: Duration) -> String {
     format_duration(period).replace('d', "-day")
+}
+
+/// "based on 2m of the 30-day period", while the figures cover less than the period.
+pub fn coverage_phrase(covered: Duration, period: Duration) -> Option<String> {
+    (covered < period).then(|| {
+        format!(
+            "based on {} of the {} period",
+            crate::duration::human_duration(covered),
+            period_adjective(period)
+        )
+    })
 }
 
 /// Where the error budget is heading.

@@ -80,7 +80,7 @@ pub(crate) fn table(snapshot: &Snapshot, style: &Style) -> String {
             Health::Page => style.red("PAGE"),
             Health::Ticket => style.yellow("TICKET"),
             Health::Ok => style.green("ok"),
-            Health::Starting => "starting".to_owned(),
+            Health::NoData => "no data".to_owned(),
         };
         let _ = writeln!(out, "   {state}");
     }

@@ -35,6 +35,7 @@ use std::time::Duration;
 pub use format::StateError;
 
 use crate::clock::duration_nanos;
+use crate::diagnostic::{code, Diagnostic};
 use crate::registry::{ObserverId, Registry};
 use crate::sync::lock;
 use format::SavedSlo;
@@ -73,10 +74,27 @@ impl Registry {
     /// Restores counts and windows from a file written by [`Registry::save_state`], for the
     /// SLOs registered under the same names with the same period. Call it after registering
     /// and before recording. A missing, torn or corrupt file is an error and changes nothing.
+    /// A file that cannot be used is also reported as a diagnostic (except a missing one, the
+    /// normal first start).
     pub fn load_state(&self, path: &Path) -> Result<LoadReport, StateError> {
-        let bytes = std::fs::read(path).map_err(StateError::Io)?;
-        // Decode everything first: a file that fails half-way changes nothing.
-        let decoded = format::decode(format::unframe(&bytes)?)?;
+        let decoded = std::fs::read(path)
+            .map_err(StateError::Io)
+            // Decode everything first: a file that fails half-way changes nothing.
+            .and_then(|bytes| format::decode(format::unframe(&bytes)?));
+        let decoded = match decoded {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                let missing =
+                    matches!(&e, StateError::Io(io) if io.kind() == std::io::ErrorKind::NotFound);
+                if !missing {
+                    self.report(Diagnostic::service(
+                        code::STATE_NOT_LOADED,
+                        format!("the saved state {} could not be used ({e}); budgets and windows start from nothing", path.display()),
+                    ));
+                }
+                return Err(e);
+            }
+        };
         let mut report = LoadReport::default();
         let entries = self.entries();
         for saved in decoded {

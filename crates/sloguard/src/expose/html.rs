@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use sloguard_core::duration::{format_duration, human_duration};
 use sloguard_core::snapshot::{BudgetLevel, Health, SloSnapshot, Snapshot};
-use sloguard_core::words::{objective_percent, percent_1, sli_goal, Outlook};
+use sloguard_core::words::{coverage_phrase, objective_percent, percent_1, sli_goal, Outlook};
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}\
@@ -19,12 +19,14 @@ grid-template-columns:repeat(auto-fill,minmax(min(100%,380px),1fr))}\
 .slo{background:#fff;border-radius:10px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.12)}\
 .slo h2{margin:0 0 4px;font-size:1.1em;display:flex;justify-content:space-between;gap:8px;align-items:center}\
 .meta{color:#5b6475;font-size:.85em;margin:0 0 12px}.badge{font-size:.75em;padding:3px 8px;border-radius:99px;\
-color:#fff;white-space:nowrap}.ok{background:#1f8b4c}.starting{background:#6b7280}.ticket{background:#c77700}.page{background:#c62828}\
+color:#fff;white-space:nowrap}.ok{background:#1f8b4c}.no_data{background:#6b7280}.ticket{background:#c77700}.page{background:#c62828}\
 .bar{height:14px;border-radius:7px;background:#e3e6ec;overflow:hidden}.fill{height:100%}\
 .budget-line{display:flex;justify-content:space-between;font-size:.9em;margin:10px 0 4px}\
 .budget{font-weight:700}table{width:100%;border-collapse:collapse;margin-top:12px;font-size:.85em}\
 th,td{text-align:right;padding:3px 4px;border-bottom:1px solid #eef0f3}th:first-child,td:first-child{text-align:left}\
-td.hot{color:#c62828;font-weight:700}.note{font-size:.85em;color:#5b6475;margin-top:10px}";
+td.hot{color:#c62828;font-weight:700}.note{font-size:.85em;color:#5b6475;margin-top:10px}\
+.diagnostics{margin:16px 16px 0;padding:12px 16px;border-radius:10px;background:#fff4e5;border:1px solid #c77700}\
+.diagnostics ul{margin:6px 0 0;padding-left:20px}.diagnostics code{font-size:.85em}";
 
 /// Renders a snapshot as the status page.
 pub fn render(snapshot: &Snapshot) -> String {
@@ -43,6 +45,24 @@ pub fn render(snapshot: &Snapshot) -> String {
         Escaped(&snapshot.service),
         snapshot.slos.len()
     );
+    if !snapshot.diagnostics.is_empty() {
+        // Before the cards: what the engine cannot see changes how to read them.
+        out.push_str("</main><section class=\"diagnostics\" role=\"alert\"><strong>sloguard cannot see everything it should:</strong><ul>");
+        for d in &snapshot.diagnostics {
+            let slo = d
+                .slo
+                .as_deref()
+                .map(|s| format!(" SLO <b>{}</b>:", Escaped(s)))
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<li><code>{}</code>{slo} {}</li>",
+                d.code,
+                Escaped(&d.message)
+            );
+        }
+        out.push_str("</ul></section><main>");
+    }
     if snapshot.slos.is_empty() {
         out.push_str("<p>No SLO is registered.</p>");
     }
@@ -57,8 +77,8 @@ fn card(out: &mut String, slo: &SloSnapshot) {
     let def = &slo.definition;
     let health = slo.health();
     let badge = match health {
-        // Alert state comes from the evaluator; before its first run, do not claim health.
-        Health::Starting => "starting: alerts not evaluated yet",
+        // Nothing to judge (or alerts not evaluated yet): never claim health.
+        Health::NoData => "NO DATA: nothing to judge yet",
         Health::Page => "PAGE: act now",
         Health::Ticket => "TICKET: look soon",
         Health::Ok => "healthy",
@@ -69,9 +89,12 @@ fn card(out: &mut String, slo: &SloSnapshot) {
         "<section class=\"slo\" data-slo=\"{name}\"><h2><span class=\"name\">{name}</span><span class=\"badge {badge_class}\">{badge}</span></h2>",
         name = Escaped(def.name())
     );
+    let coverage = coverage_phrase(slo.coverage(), def.period())
+        .map(|c| format!(" Figures are {c}."))
+        .unwrap_or_default();
     let _ = write!(
         out,
-        "<p class=\"meta\">Objective: {}% of {}, over {}. {}</p>",
+        "<p class=\"meta\">Objective: {}% of {}, over {}.{coverage} {}</p>",
         objective_percent(def.objective().ratio()),
         sli_goal(def.sli()),
         format_duration(def.period()),

@@ -24,6 +24,23 @@ pub struct StatusDocument {
     pub taken_at: f64,
     /// Every SLO, in registration order.
     pub slos: Vec<SloStatus>,
+    /// Problems the engine detected: it is not seeing everything it should (see
+    /// `sloguard_core::diagnostic`). Empty when all is well.
+    #[serde(default)]
+    pub diagnostics: Vec<DiagnosticStatus>,
+}
+
+/// One diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosticStatus {
+    /// A stable code, e.g. `selector_matches_nothing`.
+    pub code: String,
+    /// The SLO it concerns, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
 }
 
 /// One SLO.
@@ -32,6 +49,9 @@ pub struct StatusDocument {
 pub struct SloStatus {
     /// The SLO's name.
     pub name: String,
+    /// `ok`, `ticket`, `page`, or `no_data` (nothing to judge in the longest alerting
+    /// window): never `ok` while the engine cannot see.
+    pub status: String,
     /// Its description.
     pub description: Option<String>,
     /// `availability` or `latency`.
@@ -46,6 +66,9 @@ pub struct SloStatus {
     pub period: String,
     /// The period in seconds.
     pub period_seconds: f64,
+    /// How much of the period the figures cover, in seconds: less than the period while the
+    /// history (since start or since the restored state) is younger than it.
+    pub period_covered_seconds: f64,
     /// Events judged since start.
     pub events: u64,
     /// Bad events since start.
@@ -170,6 +193,7 @@ impl SloStatus {
         let period = slo.evaluation.period;
         SloStatus {
             name: def.name().to_owned(),
+            status: slo.health().as_str().to_owned(),
             description: def.description().map(str::to_owned),
             sli: def.sli().kind().to_owned(),
             latency_threshold_seconds: match def.sli() {
@@ -180,6 +204,7 @@ impl SloStatus {
             objective_percent: def.objective().percent(),
             period: format_duration(def.period()),
             period_seconds: secs(def.period()),
+            period_covered_seconds: secs(slo.coverage()),
             events: slo.counts.events(),
             bad_events: slo.counts.bad,
             cancelled_events: slo.counts.cancelled,
@@ -211,6 +236,15 @@ impl StatusDocument {
             service: snapshot.service.clone(),
             taken_at: snapshot.taken_at.as_unix_secs_f64(),
             slos: snapshot.slos.iter().map(SloStatus::from_snapshot).collect(),
+            diagnostics: snapshot
+                .diagnostics
+                .iter()
+                .map(|d| DiagnosticStatus {
+                    code: d.code.to_owned(),
+                    slo: d.slo.clone(),
+                    message: d.message.clone(),
+                })
+                .collect(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! configuration built from them on first use (operation table, series, clock).
 
 use sloguard_core::clock::Clock;
+use sloguard_core::diagnostic::{code, Diagnostic};
 use sloguard_core::histogram::Boundaries;
 use sloguard_core::model::Sli as SliKind;
 use sloguard_core::Registry;
@@ -36,7 +37,13 @@ pub(crate) struct Config {
     pub(crate) clock: Clock,
     pub(crate) latency_end: LatencyEnd,
     pub(crate) classifier_panics: std::sync::atomic::AtomicU64,
+    /// Requests that had no route template, while operations come from route templates.
+    unrouted: std::sync::atomic::AtomicU64,
 }
+
+/// Unrouted requests, with no routed one among them, after which the layer reports that it
+/// cannot see routes.
+const UNROUTED_BEFORE_REPORT: u64 = 20;
 
 impl Config {
     pub(crate) fn new(settings: &Settings) -> Self {
@@ -69,6 +76,32 @@ impl Config {
                 .unwrap_or_else(|| registry.clock().clone()),
             latency_end: settings.latency_end,
             classifier_panics: std::sync::atomic::AtomicU64::new(0),
+            unrouted: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// A request without an operation name arrived. With route templates as the source, a
+    /// layer that has never seen one is blind: every request is `other` and route-selected
+    /// SLOs get nothing. Off the hot path: routed requests never come here.
+    #[cold]
+    pub(crate) fn unrouted(&self) {
+        if !matches!(self.source, Source::RouteTemplate) {
+            return;
+        }
+        let seen = self
+            .unrouted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if seen == UNROUTED_BEFORE_REPORT && self.table.len() == 0 {
+            let how = if cfg!(feature = "axum") {
+                "apply it to the router with `Router::layer(SliLayer::new(&registry))` after the routes, not around the router (`ServiceBuilder::new().layer(..).service(router)` or `layer.layer(router)` see requests before routing)"
+            } else {
+                "enable sloguard's `axum` feature, which reads axum's `MatchedPath`, or name operations with `SliLayer::operation_fn`"
+            };
+            self.shared.registry.report(Diagnostic::service(
+                code::LAYER_WITHOUT_ROUTES,
+                format!("the layer has seen {seen} requests and not one route template, so every request is operation `other` and SLOs that select routes get no events: {how}"),
+            ));
         }
     }
 }

@@ -66,6 +66,9 @@ where
         let config = &*self.config;
         let method = method_index(req.method());
         let name = config.source.name(&req);
+        if name.is_none() {
+            config.unrouted();
+        }
         let operation = config.table.resolve(&config.shared, name.as_deref());
         drop(name);
         let classifier = self.make_classifier.make_classifier(&req);

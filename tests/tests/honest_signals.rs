@@ -1,0 +1,138 @@
+//! Ways to be blind, replayed over real TCP against axum apps: each ends in working counts or
+//! a diagnostic that names the fix (issue "honest signals").
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use axum::routing::get;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::Request;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use sloguard::diagnostic::code;
+use sloguard::expose::json::StatusDocument;
+use sloguard::model::{Selector, Slo};
+use sloguard::{Registry, SliLayer};
+use sloguard_e2e::get as fetch;
+use tower::Layer;
+
+/// Serves `service` on a free loopback port until the returned task is aborted.
+async fn serve<S>(service: S) -> (SocketAddr, tokio::task::JoinHandle<()>)
+where
+    S: tower::Service<Request<Incoming>, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Response: Into<hyper::Response<axum::body::Body>>,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = tower::ServiceExt::map_response(service.clone(), Into::into);
+            tokio::spawn(async move {
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+                    .await;
+            });
+        }
+    });
+    (addr, task)
+}
+
+fn registry(users_route: &str) -> Registry {
+    let registry = Registry::builder("accounts").build();
+    registry
+        .register(Slo::availability("availability").build().expect("valid"))
+        .expect("registered");
+    registry
+        .register(
+            Slo::availability("users")
+                .operations(Selector::routes([users_route]))
+                .build()
+                .expect("valid"),
+        )
+        .expect("registered");
+    registry
+}
+
+fn routes() -> Router {
+    Router::new()
+        .route("/users/{id}", get(|| async { "a user" }))
+        .route("/health", get(|| async { "ok" }))
+}
+
+fn document(registry: &Registry) -> StatusDocument {
+    registry.tick();
+    StatusDocument::from_snapshot(&registry.snapshot())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_layer_outside_the_router_is_reported_with_the_fix() {
+    let registry = registry("/users/{id}");
+    // The layer wraps the router: it sees requests before routing, so never a route.
+    let app = SliLayer::new(&registry).layer(routes());
+    let app =
+        tower::ServiceExt::<Request<Incoming>>::map_response(app, |r| r.map(axum::body::Body::new));
+    let (addr, server) = serve(app).await;
+    for i in 0..25 {
+        assert_eq!(fetch(addr, &format!("/users/{i}")).await.0, 200);
+    }
+    server.abort();
+    let doc = document(&registry);
+    let blind = doc
+        .diagnostics
+        .iter()
+        .find(|d| d.code == code::LAYER_WITHOUT_ROUTES)
+        .expect("the blind layer is reported");
+    assert!(blind.message.contains("Router::layer"), "{}", blind.message);
+    // The route-selected SLO saw nothing, and says so instead of claiming health.
+    let users = doc.slo("users").expect("listed");
+    assert_eq!(users.events, 0);
+    assert_eq!(users.status, "no_data");
+    assert_eq!(doc.slo("availability").expect("listed").events, 25);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_selector_in_the_old_route_syntax_names_the_route_it_meant() {
+    let registry = registry("/users/:id");
+    let app = routes().layer(SliLayer::new(&registry));
+    let (addr, server) = serve(app).await;
+    for i in 0..5 {
+        assert_eq!(fetch(addr, &format!("/users/{i}")).await.0, 200);
+    }
+    server.abort();
+    let doc = document(&registry);
+    let wrong = doc
+        .diagnostics
+        .iter()
+        .find(|d| d.code == code::SELECTOR_MATCHES_NOTHING)
+        .expect("the selector is reported");
+    assert_eq!(wrong.slo.as_deref(), Some("users"));
+    assert!(
+        wrong.message.contains("\"/users/{id}\""),
+        "{}",
+        wrong.message
+    );
+    assert!(wrong.message.contains("axum 0.8"), "{}", wrong.message);
+    assert_eq!(doc.slo("users").expect("listed").status, "no_data");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixed_app_counts_and_reports_nothing() {
+    let registry = registry("/users/{id}");
+    let app = routes().layer(SliLayer::new(&registry));
+    let (addr, server) = serve(app).await;
+    for i in 0..5 {
+        assert_eq!(fetch(addr, &format!("/users/{i}")).await.0, 200);
+    }
+    assert_eq!(fetch(addr, "/health").await.0, 200);
+    server.abort();
+    let doc = document(&registry);
+    assert!(doc.diagnostics.is_empty(), "{:?}", doc.diagnostics);
+    let users = doc.slo("users").expect("listed");
+    assert_eq!((users.events, users.status.as_str()), (5, "ok"));
+    assert_eq!(doc.slo("availability").expect("listed").events, 6);
+}
