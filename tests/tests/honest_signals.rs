@@ -136,3 +136,30 @@ async fn the_fixed_app_counts_and_reports_nothing() {
     assert_eq!((users.events, users.status.as_str()), (5, "ok"));
     assert_eq!(doc.slo("availability").expect("listed").events, 6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_slo_registered_after_the_layer_receives_events() {
+    let registry = registry("/users/{id}");
+    let app = routes().layer(SliLayer::new(&registry));
+    let (addr, server) = serve(app).await;
+    assert_eq!(fetch(addr, "/users/1").await.0, 200);
+    // Registered while the service runs, after the layer read the SLOs.
+    let late = registry
+        .register(
+            Slo::availability("late-health")
+                .operations(Selector::routes(["/health"]))
+                .build()
+                .expect("valid"),
+        )
+        .expect("registered");
+    for _ in 0..3 {
+        assert_eq!(fetch(addr, "/health").await.0, 200);
+    }
+    assert_eq!(fetch(addr, "/users/2").await.0, 200);
+    server.abort();
+    assert_eq!(late.counts().events(), 3);
+    let doc = document(&registry);
+    assert_eq!(doc.slo("availability").expect("listed").events, 5);
+    assert_eq!(doc.slo("users").expect("listed").events, 2);
+    assert!(doc.diagnostics.is_empty(), "{:?}", doc.diagnostics);
+}

@@ -16,7 +16,7 @@
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -74,6 +74,7 @@ impl RegistryBuilder {
                 next_tick: Mutex::new(now.div_ceil(tick) * tick),
                 last_tick: AtomicU64::new(0),
                 slos: RwLock::new(Vec::new()),
+                slo_count: AtomicUsize::new(0),
                 histograms: Mutex::new(BTreeMap::new()),
                 gauges: Mutex::new(BTreeMap::new()),
                 sinks: RwLock::new(self.sinks),
@@ -129,6 +130,9 @@ pub(crate) struct Inner {
     /// The time of the latest evaluation, whoever ran it.
     pub(crate) last_tick: AtomicU64,
     pub(crate) slos: RwLock<Vec<Arc<SloEntry>>>,
+    /// `slos.len()`, readable without the lock: SLOs are only ever added, so it tells a
+    /// reader whose copy of the table is stale.
+    pub(crate) slo_count: AtomicUsize,
     pub(crate) histograms: Mutex<BTreeMap<SeriesKey, Histogram>>,
     pub(crate) gauges: Mutex<BTreeMap<SeriesKey, Gauge>>,
     pub(crate) sinks: RwLock<Vec<Box<dyn AlertSink>>>,
@@ -237,6 +241,7 @@ impl Registry {
             definition,
             window_list,
         }));
+        self.inner.slo_count.store(slos.len(), Ordering::Release);
         Ok(recorder)
     }
 
@@ -246,6 +251,13 @@ impl Registry {
             .iter()
             .find(|s| s.definition.name() == name)
             .map(|s| s.recorder.clone())
+    }
+
+    /// How many SLOs are registered, read without a lock. SLOs are only ever added, so a
+    /// change tells a component that copied the table (the layer) to read it again.
+    #[inline]
+    pub fn slo_count(&self) -> usize {
+        self.inner.slo_count.load(Ordering::Acquire)
     }
 
     /// The names of the registered SLOs, in registration order.

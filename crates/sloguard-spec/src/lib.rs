@@ -163,8 +163,21 @@ impl Spec {
         })
     }
 
-    /// Registers every SLO of the spec in `registry`.
+    /// Registers every SLO of the spec in `registry`, which must measure the spec's service:
+    /// the series carry the registry's service name, and the rules generated from the spec
+    /// select the spec's, so a mismatch would leave every generated rule without data.
     pub fn register(&self, registry: &Registry) -> Result<Vec<SloRecorder>, SpecError> {
+        if registry.service() != self.service {
+            return Err(SpecError::new(
+                "service",
+                format!(
+                    "the spec describes service {:?} but the registry measures {:?}: build the registry with Registry::builder({:?}) (or Spec::registry()), or fix the spec's service",
+                    self.service,
+                    registry.service(),
+                    self.service
+                ),
+            ));
+        }
         self.slos
             .iter()
             .enumerate()

@@ -353,3 +353,15 @@ fn a_spec_builds_a_registry() {
     assert_eq!(registry.service(), "payments");
     assert_eq!(registry.slo_names(), ["availability", "latency", "api"]);
 }
+
+#[test]
+fn a_spec_registers_only_into_a_registry_of_its_own_service() {
+    let spec = ok(r#"{"service": "payments", "availability": 99.9}"#);
+    let other = Registry::builder("checkout").build();
+    let err = spec.register(&other).expect_err("refused");
+    assert_eq!(err.field, "service");
+    assert!(err.to_string().contains("\"payments\""), "{err}");
+    assert!(other.slo_names().is_empty());
+    let own = Registry::builder("payments").build();
+    assert_eq!(spec.register(&own).map(|r| r.len()).ok(), Some(1));
+}

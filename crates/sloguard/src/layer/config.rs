@@ -1,6 +1,8 @@
 //! What the services of one layer share: the settings the layer was built with, and the
 //! configuration built from them on first use (operation table, series, clock).
 
+use std::sync::{Arc, PoisonError};
+
 use sloguard_core::clock::Clock;
 use sloguard_core::diagnostic::{code, Diagnostic};
 use sloguard_core::histogram::Boundaries;
@@ -29,8 +31,14 @@ pub(crate) struct Settings {
     pub(crate) boundaries: Boundaries,
 }
 
-/// Everything the services of one layer share; built once, on the layer's first use.
+/// Everything the services of one layer share; built on the layer's first use, and again
+/// (chained after this one) when SLOs are registered later.
 pub(crate) struct Config {
+    settings: Settings,
+    /// The registry's SLO count when this was built.
+    slo_count: usize,
+    /// The configuration built after SLOs were added, if any.
+    next: std::sync::Mutex<Option<Arc<Config>>>,
     pub(crate) shared: Shared,
     pub(crate) table: Table,
     pub(crate) source: Source,
@@ -48,6 +56,8 @@ const UNROUTED_BEFORE_REPORT: u64 = 20;
 impl Config {
     pub(crate) fn new(settings: &Settings) -> Self {
         let registry = &settings.registry;
+        // Read before the SLOs: an SLO added in between makes this stale, never lost.
+        let slo_count = registry.slo_count();
         let slos: Vec<_> = registry
             .slo_names()
             .iter()
@@ -67,6 +77,9 @@ impl Config {
             .unwrap_or_else(|_| settings.boundaries.clone());
         let shared = Shared::new(registry.clone(), slos, boundaries);
         Config {
+            settings: settings.clone(),
+            slo_count,
+            next: std::sync::Mutex::new(None),
             table: Table::new(&shared, settings.max_operations),
             shared,
             source: settings.source.clone(),
@@ -80,12 +93,36 @@ impl Config {
         }
     }
 
+    /// Whether SLOs were registered since this was built.
+    #[inline]
+    pub(crate) fn is_stale(&self) -> bool {
+        self.shared.registry.slo_count() != self.slo_count
+    }
+
+    /// The configuration that knows every registered SLO: this one, or one built after it.
+    /// Requests already in flight finish with the configuration they started with.
+    #[cold]
+    pub(crate) fn latest(self: &Arc<Self>) -> Arc<Config> {
+        if !self.is_stale() {
+            return Arc::clone(self);
+        }
+        let newer = {
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(next.get_or_insert_with(|| Arc::new(Config::new(&self.settings))))
+        };
+        newer.latest()
+    }
+
     /// A request without an operation name arrived. With route templates as the source, a
     /// layer that has never seen one is blind: every request is `other` and route-selected
     /// SLOs get nothing. Off the hot path: routed requests never come here.
     #[cold]
     pub(crate) fn unrouted(&self) {
-        if !matches!(self.source, Source::RouteTemplate) {
+        // Counting stops at the threshold, so a service whose requests are all unrouted pays
+        // one load of a line nobody writes, not a contended increment per request.
+        if !matches!(self.source, Source::RouteTemplate)
+            || self.unrouted.load(std::sync::atomic::Ordering::Relaxed) >= UNROUTED_BEFORE_REPORT
+        {
             return;
         }
         let seen = self

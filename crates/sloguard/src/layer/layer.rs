@@ -26,7 +26,9 @@ use super::service::Sli;
 /// request histogram uses the OpenTelemetry HTTP boundaries plus every latency SLO threshold.
 /// Each SLO judges the operations its [`Selector`](sloguard_core::model::Selector) picks.
 ///
-/// The SLOs are read from the registry when the layer is first applied: register them first.
+/// The SLOs are read from the registry when the layer is first applied, and again when SLOs
+/// are registered later: an SLO registered after the layer receives the requests that start
+/// after its registration.
 #[derive(Clone)]
 pub struct SliLayer<M = DefaultClassifier> {
     settings: Settings,
@@ -145,10 +147,9 @@ impl<M> SliLayer<M> {
     }
 
     pub(crate) fn config(&self) -> Arc<Config> {
-        Arc::clone(
-            self.config
-                .get_or_init(|| Arc::new(Config::new(&self.settings))),
-        )
+        self.config
+            .get_or_init(|| Arc::new(Config::new(&self.settings)))
+            .latest()
     }
 
     /// Panics caught in the classifier since the layer was first used.

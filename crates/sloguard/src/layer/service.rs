@@ -37,6 +37,14 @@ impl<S, M> Sli<S, M> {
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
+
+    /// Takes the configuration that knows the SLOs registered since this one was built. Out
+    /// of line: it runs once per registration, and keeping it out of `call` keeps `call` small.
+    #[cold]
+    #[inline(never)]
+    fn refresh(&mut self) {
+        self.config = self.config.latest();
+    }
 }
 
 impl<S: fmt::Debug, M> fmt::Debug for Sli<S, M> {
@@ -63,6 +71,9 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        if self.config.is_stale() {
+            self.refresh();
+        }
         let config = &*self.config;
         let method = method_index(req.method());
         let name = config.source.name(&req);

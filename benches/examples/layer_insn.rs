@@ -1,0 +1,72 @@
+//! Instructions per request through `SliLayer`, the same work as the `layer/sloguard` bench,
+//! for callgrind: instruction counts repeat exactly where wall-clock figures move with code
+//! layout. Run it for two request counts and take the difference:
+//!
+//! ```sh
+//! cargo build --release -p sloguard-benches --example layer_insn
+//! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!     target/release/examples/layer_insn $n 2>&1 | grep Collected; done
+//! # (second - first) / 10000 = instructions per request
+//! ```
+#![allow(missing_docs, clippy::print_stdout)]
+
+use std::convert::Infallible;
+use std::future::{ready, Future, Ready};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::Body;
+use http_body_util::Full;
+use sloguard::model::Slo;
+use sloguard::{Registry, SliLayer};
+use tower::{Layer, Service};
+
+fn ok(_: Request<Full<Bytes>>) -> Ready<Result<Response<Full<Bytes>>, Infallible>> {
+    ready(Ok(Response::new(Full::new(Bytes::from_static(b"ok")))))
+}
+
+/// One request, polled by hand (every future here is ready at once).
+#[inline]
+fn drive<S, B>(service: &mut S)
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<B>>,
+    S::Error: std::fmt::Debug,
+    B: Body,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    let _ = service.poll_ready(&mut cx);
+    let mut future = pin!(service.call(Request::new(Full::new(Bytes::new()))));
+    let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
+        return;
+    };
+    let mut body = pin!(response.into_body());
+    while let Poll::Ready(Some(_)) = body.as_mut().poll_frame(&mut cx) {}
+}
+
+/// Sends the number of requests given as the first argument through the layer.
+fn main() {
+    let registry = Registry::builder("bench").build();
+    registry
+        .register(Slo::availability("availability").build().expect("valid"))
+        .expect("ok");
+    registry
+        .register(
+            Slo::latency("latency", std::time::Duration::from_millis(300))
+                .build()
+                .expect("valid"),
+        )
+        .expect("ok");
+    let mut sloguard = SliLayer::new(&registry)
+        .operation("/pay")
+        .layer(tower::service_fn(ok));
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    for _ in 0..n {
+        drive(&mut sloguard);
+    }
+    println!("{n}");
+}
