@@ -365,3 +365,18 @@ fn a_spec_registers_only_into_a_registry_of_its_own_service() {
     let own = Registry::builder("payments").build();
     assert_eq!(spec.register(&own).map(|r| r.len()).ok(), Some(1));
 }
+
+#[test]
+fn a_ratio_where_a_percentage_is_expected_gets_a_hint_at_its_field() {
+    let err = Spec::from_str(
+        "service: x\nslos:\n  - name: a\n    objective: 0.999\n    sli: availability\n",
+    )
+    .expect_err("refused");
+    assert_eq!(
+        (err.line, err.field.as_str()),
+        (Some(4), "slos[0].objective")
+    );
+    assert!(err.to_string().contains("did you mean 99.9?"), "{err}");
+    let err = Spec::from_str(r#"{"service": "x", "availability": 0.995}"#).expect_err("refused");
+    assert!(err.to_string().contains("did you mean 99.5?"), "{err}");
+}

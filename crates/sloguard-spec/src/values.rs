@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use sloguard_core::duration::parse_duration;
+use sloguard_core::model::Objective;
 
 /// A percentage strictly between 0 and 100.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,13 +23,10 @@ impl<'de> Deserialize<'de> for Percent {
                 f.write_str("a percentage such as 99.9")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Percent, E> {
-                if v > 0.0 && v < 100.0 {
-                    Ok(Percent(v))
-                } else {
-                    Err(E::custom(format!(
-                        "objective {v} is out of range: give a percentage above 0 and below 100, such as 99.9"
-                    )))
-                }
+                // The engine's own check, so the spec and the builder say the same thing.
+                Objective::from_percent(v)
+                    .map(|_| Percent(v))
+                    .map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Percent, E> {
                 self.visit_f64(v as f64)

@@ -31,6 +31,14 @@ pub enum DefinitionErrorKind {
     ObjectiveOutOfRange {
         /// The ratio that was given (a percentage is divided by 100 first).
         ratio: f64,
+        /// The objective as the user wrote it, e.g. `100%` or `1`.
+        written: String,
+    },
+    /// A percentage below 1: almost certainly a ratio (`0.999`) where a percentage (`99.9`)
+    /// is expected.
+    ObjectiveLooksLikeRatio {
+        /// The percentage given.
+        percent: f64,
     },
     /// A duration that must be positive was zero.
     ZeroDuration,
@@ -94,11 +102,15 @@ impl fmt::Display for DefinitionErrorKind {
             Self::NameHasControlCharacter => {
                 write!(f, "the name holds a control character (newline, tab, ...)")
             }
-            Self::ObjectiveOutOfRange { ratio } => write!(
+            Self::ObjectiveOutOfRange { written, .. } => write!(
                 f,
-                "objective {} is out of range; it must be above 0% and below 100% \
-                 (for example 99.9 as a percentage or 0.999 as a ratio)",
-                ratio
+                "objective {written} is out of range; it must be above 0% and below 100% \
+                 (for example 99.9 as a percentage or 0.999 as a ratio)"
+            ),
+            Self::ObjectiveLooksLikeRatio { percent } => write!(
+                f,
+                "objective {percent} is read as a percentage, {percent}%, which looks like a ratio: did you mean {}?",
+                (percent * 100.0 * 1e9).round() / 1e9
             ),
             Self::ZeroDuration => write!(f, "must be longer than zero"),
             Self::PeriodTooShort { period } => write!(

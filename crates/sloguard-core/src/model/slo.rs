@@ -51,6 +51,35 @@ impl Objective {
         self.ratio * 100.0
     }
 
+    /// An objective from a percentage such as 99.9. Below 1 it is refused as a ratio written
+    /// where a percentage is expected ("did you mean 99.9?"); the spec reader and the builder
+    /// both check here.
+    pub fn from_percent(percent: f64) -> Result<Objective, DefinitionErrorKind> {
+        if percent > 0.0 && percent < 1.0 {
+            return Err(DefinitionErrorKind::ObjectiveLooksLikeRatio { percent });
+        }
+        Objective::checked(percent / 100.0, format!("{percent}%"))
+    }
+
+    /// An objective from a ratio such as 0.999.
+    pub fn from_ratio(ratio: f64) -> Result<Objective, DefinitionErrorKind> {
+        Objective::checked(ratio, format!("{ratio}"))
+    }
+
+    fn checked(ratio: f64, written: String) -> Result<Objective, DefinitionErrorKind> {
+        // Rounded to 12 decimals: `99.9 / 100` is 0.9990000000000001 in binary, which would
+        // leak into exported objectives and burn rates; no real objective needs more digits.
+        let round = |x: f64| (x * 1e12).round() / 1e12;
+        let ratio = round(ratio);
+        let budget = round(1.0 - ratio);
+        // NaN fails both comparisons, so it is refused here too.
+        if ratio > 0.0 && ratio < 1.0 && budget > 0.0 {
+            Ok(Objective { ratio, budget })
+        } else {
+            Err(DefinitionErrorKind::ObjectiveOutOfRange { ratio, written })
+        }
+    }
+
     /// The error budget `1 - objective`, e.g. 0.001 (both rounded to 12 decimals).
     pub const fn error_budget(self) -> f64 {
         self.budget
@@ -301,22 +330,11 @@ impl SloBuilder {
                 DefinitionErrorKind::NameHasControlCharacter,
             ));
         }
-        // Rounded to 12 decimals: `99.9 / 100` is 0.9990000000000001 in binary, which would
-        // leak into exported objectives and burn rates; no real objective needs more digits.
-        let round = |x: f64| (x * 1e12).round() / 1e12;
-        let ratio = match self.objective {
-            ObjectiveInput::Percent(p) => round(p / 100.0),
-            ObjectiveInput::Ratio(r) => round(r),
-        };
-        let budget = round(1.0 - ratio);
-        // NaN fails both comparisons, so it is refused here too.
-        if !(ratio > 0.0 && ratio < 1.0 && budget > 0.0) {
-            return Err(fail(
-                "objective".into(),
-                DefinitionErrorKind::ObjectiveOutOfRange { ratio },
-            ));
+        let objective = match self.objective {
+            ObjectiveInput::Percent(p) => Objective::from_percent(p),
+            ObjectiveInput::Ratio(r) => Objective::from_ratio(r),
         }
-        let objective = Objective { ratio, budget };
+        .map_err(|kind| fail("objective".into(), kind))?;
         if let Sli::Latency { threshold, .. } = self.sli {
             if threshold.is_zero() {
                 return Err(fail(
@@ -347,7 +365,7 @@ impl SloBuilder {
                     },
                 ));
             }
-            if tier.burn_rate * budget >= 1.0 {
+            if tier.burn_rate * objective.error_budget() >= 1.0 {
                 return Err(fail(
                     field("burn_rate"),
                     DefinitionErrorKind::UnreachableBurnRate {
@@ -421,6 +439,25 @@ mod tests {
         assert!((p.objective().ratio() - 0.999).abs() < 1e-12);
         assert!((r.objective().percent() - 99.9).abs() < 1e-9);
         assert!((p.objective().max_burn_rate() - 1000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_ratio_written_as_a_percentage_gets_a_hint_and_errors_quote_the_value() {
+        let (field, kind) = kind_of(Slo::availability("a").objective_percent(0.999));
+        assert_eq!(field, "objective");
+        assert!(kind.to_string().contains("did you mean 99.9?"), "{kind}");
+        let (_, kind) = kind_of(Slo::availability("a").objective_percent(100.0));
+        assert!(
+            kind.to_string()
+                .starts_with("objective 100% is out of range"),
+            "{kind}"
+        );
+        let (_, kind) = kind_of(Slo::availability("a").objective_ratio(1.5));
+        assert!(
+            kind.to_string()
+                .starts_with("objective 1.5 is out of range"),
+            "{kind}"
+        );
     }
 
     #[test]
