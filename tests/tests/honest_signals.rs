@@ -88,11 +88,11 @@ async fn a_layer_outside_the_router_is_reported_with_the_fix() {
         .find(|d| d.code == code::LAYER_WITHOUT_ROUTES)
         .expect("the blind layer is reported");
     assert!(blind.message.contains("Router::layer"), "{}", blind.message);
-    // The route-selected SLO saw nothing, and says so instead of claiming health.
-    let users = doc.slo("users").expect("listed");
-    assert_eq!(users.events, 0);
-    assert_eq!(users.status, "no_data");
-    assert_eq!(doc.slo("availability").expect("listed").events, 25);
+    // Unrouted requests are no SLO's events: both SLOs say so instead of claiming health.
+    for name in ["users", "availability"] {
+        let slo = doc.slo(name).expect("listed");
+        assert_eq!((slo.events, slo.status.as_str()), (0, "no_data"), "{name}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,4 +162,37 @@ async fn an_slo_registered_after_the_layer_receives_events() {
     assert_eq!(doc.slo("availability").expect("listed").events, 5);
     assert_eq!(doc.slo("users").expect("listed").events, 2);
     assert!(doc.diagnostics.is_empty(), "{:?}", doc.diagnostics);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_no_route_matched_are_not_events_unless_counted() {
+    for count_unmatched in [false, true] {
+        let registry = registry("/users/{id}");
+        let layer = SliLayer::new(&registry).count_unmatched(count_unmatched);
+        let (addr, server) = serve(routes().layer(layer)).await;
+        assert_eq!(fetch(addr, "/users/1").await.0, 200);
+        // A scanner probing paths the service does not have.
+        for probe in ["/wp-login.php", "/.env", "/admin"] {
+            assert_eq!(fetch(addr, probe).await.0, 404);
+        }
+        server.abort();
+        let snapshot = registry.snapshot();
+        let probes = snapshot
+            .histograms
+            .iter()
+            .filter(|h| {
+                h.labels
+                    .iter()
+                    .any(|(k, v)| k == "http_route" && v == "other")
+            })
+            .map(|h| h.histogram.count())
+            .sum::<u64>();
+        assert_eq!(probes, 3, "always in the request series");
+        let events = registry
+            .slo("availability")
+            .expect("registered")
+            .counts()
+            .events();
+        assert_eq!(events, if count_unmatched { 4 } else { 1 });
+    }
 }

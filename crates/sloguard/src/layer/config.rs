@@ -9,7 +9,7 @@ use sloguard_core::histogram::Boundaries;
 use sloguard_core::model::Sli as SliKind;
 use sloguard_core::Registry;
 
-use super::operation::{Shared, Source, Table};
+use super::operation::{Shared, Source, Table, OTHER_INDEX, UNMATCHED_INDEX};
 
 /// Where a request's latency ends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,6 +28,7 @@ pub(crate) struct Settings {
     pub(crate) source: Source,
     pub(crate) latency_end: LatencyEnd,
     pub(crate) max_operations: usize,
+    pub(crate) count_unmatched: bool,
     pub(crate) boundaries: Boundaries,
 }
 
@@ -80,7 +81,7 @@ impl Config {
             settings: settings.clone(),
             slo_count,
             next: std::sync::Mutex::new(None),
-            table: Table::new(&shared, settings.max_operations),
+            table: Table::new(&shared, settings.max_operations, settings.count_unmatched),
             shared,
             source: settings.source.clone(),
             clock: settings
@@ -113,16 +114,24 @@ impl Config {
         newer.latest()
     }
 
-    /// A request without an operation name arrived. With route templates as the source, a
-    /// layer that has never seen one is blind: every request is `other` and route-selected
-    /// SLOs get nothing. Off the hot path: routed requests never come here.
+    /// The operation of a request without an operation name. With route templates as the
+    /// source, that is a request no route matched (a fallback, a scanner's probe): it is not
+    /// an operation of the service, so it is no SLO's event unless the layer counts unmatched
+    /// requests; either way it is in the request series as `other`. A layer that has never
+    /// seen a route template is blind, and says so once. With other sources, `other`.
     #[cold]
-    pub(crate) fn unrouted(&self) {
+    pub(crate) fn unnamed(&self) -> u32 {
+        if !matches!(self.source, Source::RouteTemplate) {
+            return OTHER_INDEX;
+        }
+        self.unrouted();
+        UNMATCHED_INDEX
+    }
+
+    fn unrouted(&self) {
         // Counting stops at the threshold, so a service whose requests are all unrouted pays
         // one load of a line nobody writes, not a contended increment per request.
-        if !matches!(self.source, Source::RouteTemplate)
-            || self.unrouted.load(std::sync::atomic::Ordering::Relaxed) >= UNROUTED_BEFORE_REPORT
-        {
+        if self.unrouted.load(std::sync::atomic::Ordering::Relaxed) >= UNROUTED_BEFORE_REPORT {
             return;
         }
         let seen = self
@@ -137,7 +146,7 @@ impl Config {
             };
             self.shared.registry.report(Diagnostic::service(
                 code::LAYER_WITHOUT_ROUTES,
-                format!("the layer has seen {seen} requests and not one route template, so every request is operation `other` and SLOs that select routes get no events: {how}"),
+                format!("the layer has seen {seen} requests and not one route template, so no request is an SLO event (requests no route matched are not counted): {how}"),
             ));
         }
     }

@@ -21,7 +21,8 @@ use super::service::Sli;
 /// Records every request through the wrapped service as an SLI event of the registry's SLOs.
 ///
 /// Defaults: operations are axum route templates (`MatchedPath`; add the layer with
-/// `Router::layer` so the route is known), at most 256 of them; 5xx responses and transport
+/// `Router::layer` so the route is known), at most 256 of them; requests no route matched
+/// are no SLO's events ([`SliLayer::count_unmatched`]); 5xx responses and transport
 /// errors are failures; latency runs from `call` to the end of the response body; the
 /// request histogram uses the OpenTelemetry HTTP boundaries plus every latency SLO threshold.
 /// Each SLO judges the operations its [`Selector`](sloguard_core::model::Selector) picks.
@@ -48,6 +49,7 @@ impl SliLayer {
                 source: Source::RouteTemplate,
                 latency_end: LatencyEnd::Body,
                 max_operations: DEFAULT_MAX_OPERATIONS,
+                count_unmatched: false,
                 boundaries: Boundaries::http_default(),
             },
             make_classifier: ServerErrorsAsFailures::make_classifier(),
@@ -117,6 +119,14 @@ impl<M> SliLayer<M> {
     /// Caps distinct operations (default 256); later ones are recorded as `other`.
     pub fn max_operations(self, max: usize) -> Self {
         self.with_settings(|s| s.max_operations = max)
+    }
+
+    /// Whether requests no route matched (axum's fallback, scanners' probes) are events of
+    /// the SLOs that select every operation (default: no; they are not operations of the
+    /// service). Either way they are in `http_server_request_duration_seconds` with
+    /// `http_route="other"`. Only for route templates, the default operation source.
+    pub fn count_unmatched(self, count: bool) -> Self {
+        self.with_settings(|s| s.count_unmatched = count)
     }
 
     /// Where latency ends (default: at the end of the response body).

@@ -208,6 +208,8 @@ fn selector(slo: &SloRecorder) -> &Selector {
 pub(crate) struct Table {
     slots: Box<[OnceLock<Operation>]>,
     other: Operation,
+    /// Requests no route matched: no SLO's events unless the layer counts them.
+    unmatched: Operation,
     cap: usize,
     count: AtomicUsize,
     full: AtomicBool,
@@ -216,13 +218,20 @@ pub(crate) struct Table {
 
 /// Index of the `other` operation in [`Table::get`].
 pub(crate) const OTHER_INDEX: u32 = u32::MAX;
+/// Index of the requests no route matched (also labelled `other` in the request series).
+pub(crate) const UNMATCHED_INDEX: u32 = u32::MAX - 1;
 
 impl Table {
-    pub(crate) fn new(shared: &Shared, cap: usize) -> Self {
+    pub(crate) fn new(shared: &Shared, cap: usize, count_unmatched: bool) -> Self {
         let capacity = (cap.max(1) * 2).next_power_of_two();
+        let mut unmatched = shared.operation(OTHER);
+        if !count_unmatched {
+            unmatched.slos = Box::default();
+        }
         Table {
             slots: (0..capacity).map(|_| OnceLock::new()).collect(),
             other: shared.operation(OTHER),
+            unmatched,
             cap,
             count: AtomicUsize::new(0),
             full: AtomicBool::new(cap == 0),
@@ -232,6 +241,9 @@ impl Table {
 
     /// The operation at an index from [`Table::resolve`].
     pub(crate) fn get(&self, index: u32) -> &Operation {
+        if index == UNMATCHED_INDEX {
+            return &self.unmatched;
+        }
         self.slots
             .get(index as usize)
             .and_then(OnceLock::get)
@@ -321,7 +333,7 @@ mod tests {
     #[test]
     fn names_resolve_to_stable_indices_and_past_the_cap_to_other() {
         let s = shared(Vec::new());
-        let table = Table::new(&s, 3);
+        let table = Table::new(&s, 3, false);
         let a = table.resolve(&s, Some("/a"));
         assert_eq!(table.resolve(&s, Some("/a")), a);
         let b = table.resolve(&s, Some("/b/{id}"));
@@ -343,7 +355,7 @@ mod tests {
     #[test]
     fn a_flood_of_distinct_names_stays_within_the_cap() {
         let s = shared(Vec::new());
-        let table = Table::new(&s, DEFAULT_MAX_OPERATIONS);
+        let table = Table::new(&s, DEFAULT_MAX_OPERATIONS, false);
         for i in 0..100_000 {
             table.resolve(&s, Some(&format!("/raw/{i}")));
         }
@@ -365,7 +377,7 @@ mod tests {
             )
             .expect("ok");
         let s = Shared::new(registry, vec![all, pay], Boundaries::http_default());
-        let table = Table::new(&s, 8);
+        let table = Table::new(&s, 8, false);
         let names = |i| -> Vec<String> {
             table
                 .get(i)
@@ -382,7 +394,7 @@ mod tests {
     #[test]
     fn series_per_method_and_status_are_distinct_and_reused() {
         let s = shared(Vec::new());
-        let table = Table::new(&s, 8);
+        let table = Table::new(&s, 8, false);
         let op = table.get(table.resolve(&s, Some("/pay")));
         op.series(&s, 0, 200).record_nanos(1);
         op.series(&s, 0, 200).record_nanos(1);

@@ -77,10 +77,10 @@ where
         let config = &*self.config;
         let method = method_index(req.method());
         let name = config.source.name(&req);
-        if name.is_none() {
-            config.unrouted();
-        }
-        let operation = config.table.resolve(&config.shared, name.as_deref());
+        let operation = match name.as_deref() {
+            Some(name) => config.table.resolve(&config.shared, Some(name)),
+            None => config.unnamed(),
+        };
         drop(name);
         let classifier = self.make_classifier.make_classifier(&req);
         let mut in_flight = InFlight::start(Arc::clone(&self.config), operation, method);

@@ -154,7 +154,7 @@ async fn drain<B: Body + Unpin>(body: B) -> Result<(), B::Error> {
 async fn http_statuses_are_classified_5xx_bad_4xx_good() {
     let f = Fixture::new();
     for code in [200, 204, 301, 400, 404, 429, 500, 503] {
-        let res = respond(SliLayer::new(&f.registry), Ok(status(code)))
+        let res = respond(SliLayer::new(&f.registry).operation("/t"), Ok(status(code)))
             .await
             .expect("ok");
         drain(res.into_body()).await.expect("body");
@@ -167,9 +167,12 @@ async fn http_statuses_are_classified_5xx_bad_4xx_good() {
 #[tokio::test]
 async fn a_transport_error_is_bad() {
     let f = Fixture::new();
-    let err = respond(SliLayer::new(&f.registry), Err("connection reset"))
-        .await
-        .err();
+    let err = respond(
+        SliLayer::new(&f.registry).operation("/t"),
+        Err("connection reset"),
+    )
+    .await
+    .err();
     assert!(err.is_some());
     assert_eq!(f.counts(), counts(0, 1, 0));
     assert_eq!(f.histogram_count(), 1);
@@ -179,6 +182,7 @@ async fn a_transport_error_is_bad() {
 async fn a_status_closure_decides_failures() {
     let f = Fixture::new();
     let layer = SliLayer::new(&f.registry)
+        .operation("/t")
         .classify_status(|s: StatusCode| s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS);
     for code in [200, 429, 404, 500] {
         let res = respond(layer.clone(), Ok(status(code))).await.expect("ok");
@@ -249,7 +253,7 @@ async fn grpc_status_in_headers_or_trailers_is_classified() {
 async fn the_request_ends_when_the_body_ends_not_at_the_head() {
     let f = Fixture::new();
     let res = respond(
-        SliLayer::new(&f.registry),
+        SliLayer::new(&f.registry).operation("/t"),
         Ok(Response::new(TestBody::streaming(vec![Ok(Frame::data(
             Bytes::from_static(b"a"),
         ))]))),
@@ -270,9 +274,12 @@ async fn a_body_error_is_bad_once() {
         Ok(Frame::data(Bytes::from_static(b"a"))),
         Err("reset mid-body"),
     ]);
-    let res = respond(SliLayer::new(&f.registry), Ok(Response::new(body)))
-        .await
-        .expect("ok");
+    let res = respond(
+        SliLayer::new(&f.registry).operation("/t"),
+        Ok(Response::new(body)),
+    )
+    .await
+    .expect("ok");
     assert!(drain(res.into_body()).await.is_err());
     assert_eq!(f.counts(), counts(0, 1, 0));
     assert_eq!(f.histogram_count(), 1);
@@ -282,7 +289,7 @@ async fn a_body_error_is_bad_once() {
 async fn a_dropped_future_is_cancelled_once() {
     let f = Fixture::new();
     let (service, mut handle): (Mock, Handle) = mock::pair();
-    let mut service = SliLayer::new(&f.registry).layer(service);
+    let mut service = SliLayer::new(&f.registry).operation("/t").layer(service);
     let future = service.ready().await.expect("ready").call(Request::new(()));
     let _request = handle.next_request().await.expect("request");
     assert_eq!(f.active(), 1);
@@ -307,9 +314,12 @@ async fn a_dropped_body_is_cancelled_once_or_bad_when_the_slo_says_so() {
         Ok(Frame::data(Bytes::from_static(b"a"))),
         Ok(Frame::data(Bytes::from_static(b"b"))),
     ]);
-    let res = respond(SliLayer::new(&f.registry), Ok(Response::new(body)))
-        .await
-        .expect("ok");
+    let res = respond(
+        SliLayer::new(&f.registry).operation("/t"),
+        Ok(Response::new(body)),
+    )
+    .await
+    .expect("ok");
     let mut body = res.into_body();
     let _first = body.frame().await.expect("frame").expect("ok");
     drop(body);
@@ -326,7 +336,7 @@ async fn an_empty_body_finishes_at_the_head() {
     let f = Fixture::new();
     // A server never polls a body that is already at its end; the request must not wait for it.
     let res = respond(
-        SliLayer::new(&f.registry),
+        SliLayer::new(&f.registry).operation("/t"),
         Ok(Response::new(TestBody::data(0))),
     )
     .await
@@ -359,7 +369,9 @@ impl Service<Request<()>> for Panics {
 async fn a_panic_is_bad_and_keeps_unwinding() {
     for in_call in [true, false] {
         let f = Fixture::new();
-        let mut service = SliLayer::new(&f.registry).layer(Panics { in_call });
+        let mut service = SliLayer::new(&f.registry)
+            .operation("/t")
+            .layer(Panics { in_call });
         let outcome =
             tokio::spawn(async move { service.call(Request::new(())).await.map(|_| ()) }).await;
         assert!(outcome.expect_err("the panic reaches the task").is_panic());
@@ -380,7 +392,10 @@ async fn latency_runs_to_the_body_end_or_to_the_head() {
             )
             .expect("ok");
         let (service, mut handle): (Mock, Handle) = mock::pair();
-        let mut service = SliLayer::new(&f.registry).latency_until(end).layer(service);
+        let mut service = SliLayer::new(&f.registry)
+            .operation("/t")
+            .latency_until(end)
+            .layer(service);
         let future = service.ready().await.expect("ready").call(Request::new(()));
         let (_, send) = handle.next_request().await.expect("request");
         f.clock.advance(Duration::from_millis(200));
@@ -414,14 +429,16 @@ async fn operations_come_from_a_function_and_feed_the_slos_that_select_them() {
                 .expect("valid"),
         )
         .expect("ok");
-    let layer = SliLayer::new(&f.registry).operation_fn(|req| {
-        let name = if req.uri.path().starts_with("/pay") {
-            "pay"
-        } else {
-            "refund"
-        };
-        Some(name.into())
-    });
+    let layer = SliLayer::new(&f.registry)
+        .operation("/t")
+        .operation_fn(|req| {
+            let name = if req.uri.path().starts_with("/pay") {
+                "pay"
+            } else {
+                "refund"
+            };
+            Some(name.into())
+        });
     let (service, mut handle): (Mock, Handle) = mock::pair();
     let mut service = layer.layer(service);
     for path in ["/pay/1", "/pay/2", "/refund/9"] {
@@ -472,10 +489,12 @@ fn the_layer_and_service_are_clone_send_sync() {
 #[tokio::test]
 async fn a_panicking_classifier_never_reaches_the_host() {
     let f = Fixture::new();
-    let layer = SliLayer::new(&f.registry).classify_status(|s: StatusCode| {
-        assert!(s != StatusCode::IM_A_TEAPOT, "classifier bug");
-        s.is_server_error()
-    });
+    let layer = SliLayer::new(&f.registry)
+        .operation("/t")
+        .classify_status(|s: StatusCode| {
+            assert!(s != StatusCode::IM_A_TEAPOT, "classifier bug");
+            s.is_server_error()
+        });
     for code in [418, 200, 418] {
         let res = respond(layer.clone(), Ok(status(code)))
             .await
