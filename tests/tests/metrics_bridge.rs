@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusBuilder;
 use sloguard::clock::{Timestamp, VirtualClock};
-use sloguard::model::Slo;
+use sloguard::model::{AlertPolicy, Slo};
 use sloguard::{bridge, Outcome, Registry};
 
 #[test]
@@ -15,7 +15,14 @@ fn slo_series_appear_in_the_existing_exporter() {
     let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
     let registry = Registry::builder("payments").clock(clock.clock()).build();
     let slo = registry
-        .register(Slo::availability("availability").build().expect("valid"))
+        .register(
+            Slo::availability("availability")
+                // One failure in ten pages here (the default waits for ten failures): the test
+                // is about the firing state reaching the exporter.
+                .alerting(AlertPolicy::workbook().min_bad_events(1))
+                .build()
+                .expect("valid"),
+        )
         .expect("ok");
     bridge::metrics::publish(&registry);
     for i in 0..10 {

@@ -109,6 +109,24 @@ fn generated_rules_pass_promtool_and_its_unit_tests() {
                     alert_test(190, &name, vec![page.clone(), page_6h.clone(), ticket_1d.clone(), ticket_3d.clone()]),
                 ]
             },
+            // A fresh process: 63 requests in its first minute, 3 of them failed (a 48x burn
+            // over what little history there is), then quiet good traffic. Fewer than 10
+            // failures never alert (min_bad_events), counted with increase, which does not
+            // extrapolate a young series to a full hour.
+            {
+                "name": "a fresh process does not page on three failures",
+                "interval": "1m",
+                "input_series": series(&[(63.0, 1), (60.0, 30)], &[(3.0, 1), (0.0, 30)]),
+                "alert_rule_test": [alert_test(1, &name, vec![]), alert_test(2, &name, vec![]), alert_test(5, &name, vec![]), alert_test(30, &name, vec![])]
+            },
+            // A fresh process in a total outage at 20 requests a second pages within two
+            // minutes (and every tier fires: all its history is failing).
+            {
+                "name": "a fresh process in a total outage pages at once",
+                "interval": "1m",
+                "input_series": series(&[(1200.0, 3)], &[(1200.0, 3)]),
+                "alert_rule_test": [alert_test(2, &name, vec![page.clone(), page_6h.clone(), ticket_1d.clone(), ticket_3d.clone()])]
+            },
             // 0.05% errors (a 0.5x burn) for four days: never an alert.
             {
                 "name": "a quarter of the budget rate never alerts",

@@ -13,6 +13,7 @@ slos:
     objective: 99
     sli: availability
     alerting:
+      min_bad_events: 1   # the trace is computed by hand for single failures
       tiers:
         - {severity: page, burn_rate: 14.4, long_window: 1h, short_window: 5m}
         - {severity: ticket, burn_rate: 3, long_window: 1d, short_window: 2h}

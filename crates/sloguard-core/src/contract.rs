@@ -13,7 +13,7 @@
 //! assert_eq!(contract::SLO_EVENTS.name, "sloguard_slo_events_total");
 //! assert_eq!(contract::SLO_EVENTS.kind, Kind::Counter);
 //! assert_eq!(contract::SLO_BURN_RATE.labels, ["service", "slo", "window"]);
-//! assert_eq!(contract::SLO_FAMILIES.len(), 6);
+//! assert_eq!(contract::SLO_FAMILIES.len(), 7);
 //! // Every name has one family; unknown names get a generic description.
 //! assert_eq!(contract::describe("http_server_active_requests").help, "Number of active HTTP server requests.");
 //! assert_eq!(contract::describe("my_seconds").unit, Some("seconds"));
@@ -170,15 +170,43 @@ pub const SLO_ALERT_FIRING: Family = Family {
     }),
 };
 
-/// The six SLO families, in the order the exposition writes them.
-pub const SLO_FAMILIES: [&Family; 6] = [
+/// `sloguard_slo_no_data`: 1 while the SLO's status is `no_data` (no event in its longest
+/// alerting window), so dashboards do not show its untouched budget as health.
+pub const SLO_NO_DATA: Family = Family {
+    name: "sloguard_slo_no_data",
+    kind: Kind::Gauge,
+    unit: None,
+    help: "1 while the SLO has no event in its longest alerting window: its figures judge nothing.",
+    labels: &[SERVICE, SLO],
+    instrument: Some(Instrument {
+        name: "sloguard.slo.no_data",
+        unit: None,
+        description: "1 while the SLO has no event in its longest alerting window.",
+    }),
+};
+
+/// The seven SLO families, in the order the exposition writes them.
+pub const SLO_FAMILIES: [&Family; 7] = [
     &SLO_EVENTS,
     &SLO_BAD_EVENTS,
     &SLO_OBJECTIVE,
     &SLO_BURN_RATE,
     &SLO_BUDGET_REMAINING,
     &SLO_ALERT_FIRING,
+    &SLO_NO_DATA,
 ];
+
+/// `sloguard_diagnostics`: how many diagnostics of each code the engine reports (see
+/// [`crate::diagnostic`]); no sample for a code with none.
+pub const DIAGNOSTICS: Family = Family {
+    name: "sloguard_diagnostics",
+    kind: Kind::Gauge,
+    unit: None,
+    help:
+        "Problems sloguard detected that keep it from seeing everything (see /slo.json), by code.",
+    labels: &[SERVICE, "code"],
+    instrument: None,
+};
 
 /// `sloguard_slo_event_duration_seconds`: the latency of an SLO's events, by outcome.
 pub const SLO_EVENT_DURATION: Family = Family {
@@ -226,13 +254,15 @@ pub const OPERATION_DURATION: Family = Family {
 };
 
 /// Every family sloguard writes.
-pub const ALL: [&Family; 10] = [
+pub const ALL: [&Family; 12] = [
     &SLO_EVENTS,
     &SLO_BAD_EVENTS,
     &SLO_OBJECTIVE,
     &SLO_BURN_RATE,
     &SLO_BUDGET_REMAINING,
     &SLO_ALERT_FIRING,
+    &SLO_NO_DATA,
+    &DIAGNOSTICS,
     &SLO_EVENT_DURATION,
     &HTTP_REQUEST_DURATION,
     &HTTP_ACTIVE_REQUESTS,

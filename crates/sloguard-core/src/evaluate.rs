@@ -9,7 +9,8 @@
 //! - time to exhaustion: remaining budget divided by the 1h burn rate, in units of the
 //!   period; zero once the budget is spent, `None` while nothing burns;
 //! - a tier fires while both its windows burn at or above its threshold and its long window
-//!   holds at least `min_events` (and at least one) events. Thresholds are compared with a
+//!   holds at least `min_events` (and at least one) events and at least `min_bad_events` bad
+//!   events. Thresholds are compared with a
 //!   relative tolerance of 1e-9, so that a 0.3% error rate on a 99.9% SLO reaches 3x despite
 //!   0.999 having no exact binary form.
 //!
@@ -18,7 +19,7 @@
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::model::{AlertTier, SloDefinition};
+use crate::model::{AlertPolicy, AlertTier, SloDefinition};
 use crate::window::{Reading, WindowCounts, Windows};
 
 /// The window whose burn rate drives the time-to-exhaustion estimate.
@@ -127,7 +128,7 @@ pub(crate) fn evaluate(
             tier.enabled
                 && holds(
                     tier,
-                    definition.alerting().min_events,
+                    definition.alerting(),
                     find(tier.long_window),
                     find(tier.short_window),
                 )
@@ -145,14 +146,15 @@ pub(crate) fn evaluate(
 
 fn holds(
     tier: &AlertTier,
-    min_events: u64,
+    policy: &AlertPolicy,
     long: Option<&WindowBurn>,
     short: Option<&WindowBurn>,
 ) -> bool {
     let (Some(long), Some(short)) = (long, short) else {
         return false;
     };
-    long.events >= min_events.max(1)
+    long.events >= policy.min_events.max(1)
+        && long.bad_events >= policy.min_bad_events
         && reaches(long.burn_rate, tier.burn_rate)
         && reaches(short.burn_rate, tier.burn_rate)
 }

@@ -16,8 +16,11 @@
 //! assert_eq!((s.counts.events(), s.counts.bad), (1, 1));
 //! assert_eq!(s.burn_rate(Duration::from_secs(300)).map(f64::round), Some(1000.0));
 //! assert!(!s.firing(Severity::Page)); // nothing evaluated yet
+//! // One failure is too few to alert on (`min_bad_events`, 10 by default).
+//! assert_eq!(s.health(), Health::Ok);
+//! for _ in 0..9 { slo.record(Outcome::Error, Duration::from_millis(3)); }
 //! // Not evaluated yet, so no alert fired; the status is judged from this very reading.
-//! assert_eq!(s.health(), Health::Page);
+//! assert_eq!(registry.snapshot().slo("availability").unwrap().health(), Health::Page);
 //! ```
 //!
 //! [`SloSnapshot::health`] is the one place that decides whether an SLO is healthy, needs a

@@ -225,3 +225,32 @@ fn a_panicking_sink_is_counted_and_does_not_stop_other_sinks() {
     assert_eq!(registry.sink_panics(), delivered);
     assert_eq!(registry.snapshot().sink_panics, delivered);
 }
+
+#[test]
+fn a_fresh_process_does_not_page_on_a_few_failures_and_does_page_on_an_outage() {
+    // A cold start: 63 requests, one a second, 3 of them failed (a 47x burn over what
+    // little history there is), then quiet traffic.
+    let mut sim = Sim::new(slo_999());
+    sim.run(63, 1, |n| n % 21 == 20);
+    sim.run(600, 1, |_| false);
+    let pages: Vec<_> = sim
+        .transitions()
+        .into_iter()
+        .filter(|t| t.severity == Severity::Page)
+        .collect();
+    assert!(pages.is_empty(), "paged on 3 failures: {pages:?}");
+
+    // A cold start into a total outage at 20 requests a second pages within two minutes.
+    let mut sim = Sim::new(slo_999());
+    sim.run(120, 20, |_| true);
+    let page = sim
+        .transitions()
+        .into_iter()
+        .find(|t| t.severity == Severity::Page && t.state == AlertState::Firing)
+        .expect("the outage pages");
+    assert!(
+        sim.seconds_since_start(page.at) <= 120,
+        "paged at {:?}",
+        page.at
+    );
+}

@@ -3,7 +3,9 @@
 //! Errors are the spec's own (with file, line, column and field). Warnings:
 //! - a period shorter than a standard window (that window's burn rate is never reported);
 //! - alerts without a runbook URL, or an SLO with every tier disabled;
-//! - with `--expected-rate`: tiers that can never fire because `min_events` exceeds the
+//! - with `--expected-rate`: traffic too low for the objective (an alert needs
+//!   `min_bad_events` failures in its long window, far past its threshold at that rate);
+//!   tiers that can never fire because `min_events` exceeds the
 //!   traffic of their long window, and low-traffic risk: a single failed request in a page
 //!   tier's short window burning fast enough to page.
 
@@ -61,7 +63,21 @@ pub fn lint(spec: &Spec, expected_rate: Option<f64>) -> Vec<Warning> {
                 ));
                 continue;
             }
-            if tier.severity != Severity::Page {
+            // The failures an alert needs in the long window, as a burn: above the tier's
+            // threshold, traffic is too low for the objective to alert as designed.
+            let min_bad = def.alerting().min_bad_events;
+            let needed_burn = min_bad as f64 / expected_long / budget;
+            if needed_burn > tier.burn_rate {
+                warn(format!(
+                    "low traffic for a {}% objective: at {rate} events/s the {} window holds about {expected_long:.0} events, and tier {} needs {min_bad} failures there (alerting.min_bad_events): it fires at a {needed_burn:.0}x burn, not {}x; a lower objective or a longer period suits this traffic",
+                    def.objective().percent(),
+                    format_duration(tier.long_window),
+                    tier.id(),
+                    tier.burn_rate
+                ));
+                continue;
+            }
+            if tier.severity != Severity::Page || min_bad > 1 {
                 continue;
             }
             let expected_short = rate * tier.short_window.as_secs_f64();
@@ -73,7 +89,7 @@ pub fn lint(spec: &Spec, expected_rate: Option<f64>) -> Vec<Warning> {
             let fewest_safe = (1.0 / (tier.burn_rate * budget)).ceil() as u64;
             if one_failure_burn >= tier.burn_rate && min_events < fewest_safe {
                 warn(format!(
-                    "low traffic: at {rate} events/s the {} window holds about {expected_short:.0} events, so a single failure is a {one_failure_burn:.0}x burn and pages ({} tier at {}x); set alerting.min_events to at least {fewest_safe}",
+                    "low traffic: at {rate} events/s the {} window holds about {expected_short:.0} events, so a single failure is a {one_failure_burn:.0}x burn and pages ({} tier at {}x); set alerting.min_events to at least {fewest_safe}, or leave alerting.min_bad_events at its default",
                     format_duration(tier.short_window),
                     tier.id(),
                     tier.burn_rate

@@ -14,7 +14,8 @@
 //!     alerting:
 //!       name: PaymentsLatency
 //!       runbook_url: https://runbooks.example/payments-latency
-//!       min_events: 100
+//!       min_events: 100      # no alert on fewer events in the long window
+//!       min_bad_events: 10   # nor on fewer bad events (the default)
 //!       disable: [ticket-3d]               # tier ids, or `page` / `ticket`
 //!       labels: {team: payments}
 //!       annotations: {dashboard: https://grafana.example/d/payments}
@@ -133,6 +134,8 @@ struct AlertingSpec {
     #[serde(default)]
     min_events: u64,
     #[serde(default)]
+    min_bad_events: Option<u64>,
+    #[serde(default)]
     tiers: Option<Vec<TierSpec>>,
     #[serde(default)]
     disable: Vec<String>,
@@ -249,7 +252,12 @@ impl NativeSlo {
             }),
             None => AlertPolicy::workbook(),
         }
-        .min_events(alerting.min_events);
+        .min_events(alerting.min_events)
+        .min_bad_events(
+            alerting
+                .min_bad_events
+                .unwrap_or(sloguard_core::model::DEFAULT_MIN_BAD_EVENTS),
+        );
         for (j, id) in alerting.disable.iter().enumerate() {
             policy = match id.as_str() {
                 "page" => policy.disable(Severity::Page),

@@ -12,7 +12,8 @@
 //!   total, instead of an average of 5m ratios (which weighs a quiet night like a busy day);
 //! - a window without traffic has no ratio sample at all (`> 0` on the denominator), so there
 //!   is no NaN to chart and nothing to alert on;
-//! - `min_events` adds a minimum-traffic guard to every alert;
+//! - `min_events` and `min_bad_events` add minimum-traffic and minimum-failure guards to every
+//!   alert (counted with `increase` over sloguard's counters, as the engine counts them);
 //! - each tier is its own alert rule with a stable `sloguard_tier` label (`page-1h`) beside
 //!   `sloth_severity`, so a page says which windows fired;
 //! - thresholds are compared with `>=`, as the in-process engine does;
@@ -181,6 +182,33 @@ impl Ctx<'_> {
             Some(Queries::Raw { .. }) => None,
         }
     }
+
+    /// The number of events (or bad events) in `window`, for the alerts' minimum counts. Over
+    /// sloguard's counters it is `increase`, which Prometheus does not extrapolate far past a
+    /// series' start, so a young process's few minutes are not read as a full window of
+    /// traffic; over imported rate queries it is the rate times the window, which is.
+    fn count(&self, bad: bool, window: &Duration) -> Option<String> {
+        let w = format_duration(*window);
+        match &self.slo.queries {
+            None => Some(format!(
+                "sum(increase({}{}[{w}]))",
+                if bad {
+                    contract::SLO_BAD_EVENTS.name
+                } else {
+                    contract::SLO_EVENTS.name
+                },
+                self.counters
+            )),
+            Some(_) => {
+                let rate = if bad {
+                    self.bad_events(&w)
+                } else {
+                    self.events(&w)
+                }?;
+                Some(format!("({rate}) * {}", window.as_secs()))
+            }
+        }
+    }
 }
 
 /// The windows rules are recorded for: the ones the in-process engine evaluates.
@@ -334,13 +362,13 @@ fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
         )
     };
     let mut expr = format!("{}\nand\n{}", condition(&long), condition(&short));
-    let min_events = ctx.slo.definition.alerting().min_events;
-    if min_events > 0 {
-        if let Some(rate) = ctx.events(&long) {
-            let seconds = tier.long_window.as_secs();
-            expr.push_str(&format!(
-                "\nand on ()\n(({rate}) * {seconds} >= {min_events})"
-            ));
+    let policy = ctx.slo.definition.alerting();
+    for (bad, minimum) in [(false, policy.min_events), (true, policy.min_bad_events)] {
+        if minimum == 0 {
+            continue;
+        }
+        if let Some(count) = ctx.count(bad, &tier.long_window) {
+            expr.push_str(&format!("\nand on ()\n({count} >= {minimum})"));
         }
     }
     let meta = &ctx.slo.alerting;

@@ -19,7 +19,7 @@ mod selector;
 mod slo;
 
 pub use error::{DefinitionError, DefinitionErrorKind};
-pub use policy::{AlertPolicy, AlertTier, Severity, STANDARD_WINDOWS};
+pub use policy::{AlertPolicy, AlertTier, Severity, DEFAULT_MIN_BAD_EVENTS, STANDARD_WINDOWS};
 pub use selector::{Selector, OTHER_OPERATION};
 pub use slo::{
     CancelledPolicy, Objective, Sli, Slo, SloBuilder, SloDefinition, DEFAULT_PERIOD, MIN_PERIOD,

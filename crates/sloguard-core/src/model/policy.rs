@@ -101,7 +101,18 @@ pub struct AlertPolicy {
     /// (any traffic can alert). Low-traffic services set it so one failed request among
     /// three does not page anyone.
     pub min_events: u64,
+    /// No tier fires while its long window holds fewer bad events than this. Default:
+    /// [`DEFAULT_MIN_BAD_EVENTS`]. A handful of failures cannot tell a burn from bad luck,
+    /// and on a young process (whose long windows hold minutes, not hours) they would look
+    /// like a huge burn: 3 failures among a fresh process's first 63 requests is 47x on a
+    /// 99.9% SLO. A real outage passes it at once (10 failures take half a second at 20
+    /// requests a second), and a busy service is not affected: a 14.4x burn over an hour is
+    /// at least 10 failures from about 700 requests an hour on a 99.9% SLO.
+    pub min_bad_events: u64,
 }
+
+/// The default [`AlertPolicy::min_bad_events`].
+pub const DEFAULT_MIN_BAD_EVENTS: u64 = 10;
 
 const MIN: u64 = 60;
 const HOUR: u64 = 3_600;
@@ -120,6 +131,7 @@ impl AlertPolicy {
                 AlertTier::new(Severity::Ticket, 1.0, secs(3 * DAY), secs(6 * HOUR)),
             ],
             min_events: 0,
+            min_bad_events: DEFAULT_MIN_BAD_EVENTS,
         }
     }
 
@@ -128,6 +140,7 @@ impl AlertPolicy {
         AlertPolicy {
             tiers: Vec::new(),
             min_events: 0,
+            min_bad_events: DEFAULT_MIN_BAD_EVENTS,
         }
     }
 
@@ -140,6 +153,13 @@ impl AlertPolicy {
     /// Sets the minimum event count of the long window below which nothing fires.
     pub fn min_events(mut self, min_events: u64) -> Self {
         self.min_events = min_events;
+        self
+    }
+
+    /// Sets the minimum bad-event count of the long window below which nothing fires
+    /// (default [`DEFAULT_MIN_BAD_EVENTS`]; 1 lets a single failure alert).
+    pub fn min_bad_events(mut self, min_bad_events: u64) -> Self {
+        self.min_bad_events = min_bad_events;
         self
     }
 

@@ -25,7 +25,7 @@ use metrics::{counter, gauge, Label};
 use sloguard_core::contract::{self, label};
 use sloguard_core::duration::format_duration;
 use sloguard_core::model::Severity;
-use sloguard_core::snapshot::Snapshot;
+use sloguard_core::snapshot::{Health, Snapshot};
 use sloguard_core::Registry;
 
 /// Publishes the registry's SLO series to the installed `metrics` recorder after every tick.
@@ -67,6 +67,8 @@ fn write(snapshot: &Snapshot, windows_with_data: &mut HashSet<(String, String)>)
             labels.push(Label::new(label::WINDOW, window));
             gauge!(contract::SLO_BURN_RATE.name, labels).set(value);
         }
+        let no_data = slo.health() == Health::NoData;
+        gauge!(contract::SLO_NO_DATA.name, ids()).set(if no_data { 1.0 } else { 0.0 });
         for severity in Severity::ALL {
             let mut labels = ids();
             labels.push(Label::new(label::SEVERITY, severity.as_str()));

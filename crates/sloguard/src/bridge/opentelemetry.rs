@@ -1,7 +1,7 @@
 //! The SLO series as OpenTelemetry observable instruments.
 //!
 //! [`register`] adds instruments to a meter whose callbacks read a registry snapshot at each
-//! collection, so OTLP users get the SLOs with no other moving part. The six callbacks of one
+//! collection, so OTLP users get the SLOs with no other moving part. The seven callbacks of one
 //! collection read one shared snapshot, so the instruments agree with each other (events and
 //! bad events from the same reading). Names follow the
 //! OpenTelemetry conventions and map back to sloguard's Prometheus names under the
@@ -16,6 +16,7 @@
 //! | `sloguard.slo.burn_rate` | gauge, no unit | `sloguard_slo_burn_rate` |
 //! | `sloguard.slo.error_budget_remaining` | gauge, `1` | `sloguard_slo_error_budget_remaining_ratio` |
 //! | `sloguard.slo.alert_firing` | gauge, no unit | `sloguard_slo_alert_firing` |
+//! | `sloguard.slo.no_data` | gauge, no unit | `sloguard_slo_no_data` |
 //!
 //! Attributes are the Prometheus labels: `service`, `slo`, and `window` or `severity`. A
 //! burn-rate window without events reports no data point, as in sloguard's own exposition.
@@ -37,7 +38,7 @@ use opentelemetry::KeyValue;
 use sloguard_core::contract::{self, label, Family};
 use sloguard_core::duration::format_duration;
 use sloguard_core::model::Severity;
-use sloguard_core::snapshot::{SloSnapshot, Snapshot};
+use sloguard_core::snapshot::{Health, SloSnapshot, Snapshot};
 use sloguard_core::Registry;
 
 /// The registered instruments. Keep it as long as the SLOs should be reported.
@@ -49,10 +50,11 @@ pub struct Instruments {
     _burn_rate: ObservableGauge<f64>,
     _budget: ObservableGauge<f64>,
     _firing: ObservableGauge<u64>,
+    _no_data: ObservableGauge<u64>,
 }
 
 /// How many callbacks one collection runs: one per instrument.
-const CALLBACKS: u8 = 6;
+const CALLBACKS: u8 = 7;
 
 /// The snapshot the callbacks of one collection share. A collection runs every callback
 /// once, so a snapshot is taken by the first callback and served to the next five; one older
@@ -165,7 +167,7 @@ pub fn register(registry: &Registry, meter: &Meter) -> Instruments {
             }
         })
         .build();
-    let s = shared;
+    let s = Arc::clone(&shared);
     let f = &contract::SLO_ALERT_FIRING;
     let firing = described(meter.u64_observable_gauge(name(f)), f)
         .with_callback(move |o| {
@@ -179,6 +181,17 @@ pub fn register(registry: &Registry, meter: &Meter) -> Instruments {
             }
         })
         .build();
+    let s = shared;
+    let f = &contract::SLO_NO_DATA;
+    let no_data = described(meter.u64_observable_gauge(name(f)), f)
+        .with_callback(move |o| {
+            let snap = s.snapshot();
+            for slo in &snap.slos {
+                let no_data = slo.health() == Health::NoData;
+                o.observe(u64::from(no_data), &ids(&snap, slo));
+            }
+        })
+        .build();
     Instruments {
         _events: events,
         _bad_events: bad_events,
@@ -186,5 +199,6 @@ pub fn register(registry: &Registry, meter: &Meter) -> Instruments {
         _burn_rate: burn_rate,
         _budget: budget,
         _firing: firing,
+        _no_data: no_data,
     }
 }

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use sloguard_core::contract::{self, Family, Kind};
 use sloguard_core::duration::format_duration;
 use sloguard_core::model::Severity;
-use sloguard_core::snapshot::{SloSnapshot, Snapshot};
+use sloguard_core::snapshot::{Health, SloSnapshot, Snapshot};
 
 /// The two text formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,6 +237,26 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
             ];
             w.sample(f.name, &labels, Value::Int(u64::from(slo.firing(severity))));
         }
+    }
+
+    let f = &contract::SLO_NO_DATA;
+    w.family(f.name, f);
+    for slo in &snapshot.slos {
+        let no_data = u64::from(slo.health() == Health::NoData);
+        w.sample(f.name, &ids(slo), Value::Int(no_data));
+    }
+    let f = &contract::DIAGNOSTICS;
+    w.family(f.name, f);
+    let mut codes: Vec<&str> = snapshot.diagnostics.iter().map(|d| d.code).collect();
+    codes.dedup();
+    for code in codes {
+        let count = snapshot
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .count();
+        let labels = [(contract::label::SERVICE, service), (f.labels[1], code)];
+        w.sample(f.name, &labels, Value::Int(count as u64));
     }
 
     let mut last_family = "";
