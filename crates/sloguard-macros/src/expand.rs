@@ -109,8 +109,8 @@ fn judge(args: &Args) -> TokenStream {
         #[allow(unreachable_code)]
         {
             #[allow(unused_imports)]
-            use ::sloguard::attribute::{ViaAny as _, ViaClassifyError as _, ViaResult as _};
-            let __sloguard_default = (&&&::sloguard::attribute::Probe(&__sloguard_result)).__sloguard_outcome();
+            use ::sloguard::attribute::{ViaAny as _, ViaClassifyError as _, ViaHttp as _, ViaResult as _};
+            let __sloguard_default = (&&&&::sloguard::attribute::Probe(&__sloguard_result)).__sloguard_outcome();
             __sloguard_guard.finish(::sloguard::attribute::decide(__sloguard_default, #bad, #good));
         }
     }

@@ -233,10 +233,16 @@ impl Guard {
 }
 
 /// Wraps a return value so the most specific outcome rule applies (autoref specialization):
-/// `Result` with a [`ClassifyError`] error, then any `Result`, then any other value.
+/// an HTTP response or status code (5xx bad, as the layer judges), then `Result` with a
+/// [`ClassifyError`] error (`StatusCode` is one: 5xx is a fault), then any `Result`, then any
+/// other value.
 #[doc(hidden)]
 pub struct Probe<'a, T>(pub &'a T);
 
+#[doc(hidden)]
+pub trait ViaHttp {
+    fn __sloguard_outcome(&self) -> Outcome;
+}
 #[doc(hidden)]
 pub trait ViaClassifyError {
     fn __sloguard_outcome(&self) -> Outcome;
@@ -248,6 +254,50 @@ pub trait ViaResult {
 #[doc(hidden)]
 pub trait ViaAny {
     fn __sloguard_outcome(&self) -> Outcome;
+}
+
+/// HTTP values are judged as the layer judges them: 5xx is bad, everything else (4xx
+/// included: the client's doing) is good.
+#[cfg(any(feature = "tower", feature = "expose"))]
+mod http_outcomes {
+    use super::{ClassifyError, Outcome, Probe, ViaHttp};
+
+    fn by_status(status: http::StatusCode) -> Outcome {
+        if status.is_server_error() {
+            Outcome::Error
+        } else {
+            Outcome::Success
+        }
+    }
+
+    /// `Result<_, StatusCode>`: an error status is a fault only when it is a 5xx.
+    impl ClassifyError for http::StatusCode {
+        fn is_fault(&self) -> bool {
+            self.is_server_error()
+        }
+    }
+
+    impl<B> ViaHttp for &&&Probe<'_, http::Response<B>> {
+        fn __sloguard_outcome(&self) -> Outcome {
+            by_status(self.0.status())
+        }
+    }
+
+    impl ViaHttp for &&&Probe<'_, http::StatusCode> {
+        fn __sloguard_outcome(&self) -> Outcome {
+            by_status(*self.0)
+        }
+    }
+
+    impl<B, E: ClassifyError> ViaHttp for &&&Probe<'_, Result<http::Response<B>, E>> {
+        fn __sloguard_outcome(&self) -> Outcome {
+            match self.0 {
+                Ok(response) => by_status(response.status()),
+                Err(e) if e.is_fault() => Outcome::Error,
+                Err(_) => Outcome::Success,
+            }
+        }
+    }
 }
 
 impl<T, E: ClassifyError> ViaClassifyError for &&Probe<'_, Result<T, E>> {

@@ -332,3 +332,51 @@ fn an_unknown_slo_is_reported_and_never_crashes() {
     assert_eq!(misnamed(), 7);
     assert!(RESULTS.slo("no-such-slo").is_none());
 }
+
+registry!(HTTP_VALUES);
+#[sli(slo = "s", registry = &*HTTP_VALUES)]
+fn respond(code: u16) -> http::Response<&'static str> {
+    let mut response = http::Response::new("body");
+    *response.status_mut() = http::StatusCode::from_u16(code).expect("valid status");
+    response
+}
+
+#[sli(slo = "s", registry = &*HTTP_VALUES)]
+fn status_of(code: u16) -> http::StatusCode {
+    http::StatusCode::from_u16(code).expect("valid status")
+}
+
+#[sli(slo = "s", registry = &*HTTP_VALUES)]
+fn find(code: u16) -> Result<&'static str, http::StatusCode> {
+    match code {
+        200 => Ok("found"),
+        code => Err(http::StatusCode::from_u16(code).expect("valid status")),
+    }
+}
+
+#[sli(slo = "s", registry = &*HTTP_VALUES)]
+fn handler(code: u16) -> Result<http::Response<&'static str>, http::StatusCode> {
+    match code {
+        503 => Err(http::StatusCode::SERVICE_UNAVAILABLE),
+        code => Ok(respond_plain(code)),
+    }
+}
+
+fn respond_plain(code: u16) -> http::Response<&'static str> {
+    let mut response = http::Response::new("body");
+    *response.status_mut() = http::StatusCode::from_u16(code).expect("valid status");
+    response
+}
+
+#[test]
+fn http_responses_and_status_codes_are_judged_as_the_layer_judges() {
+    // 5xx is bad; 4xx is the client's doing and good, as in the layer.
+    let _ = (respond(200), respond(404), respond(500));
+    assert_eq!(counts(&HTTP_VALUES), c(2, 1, 0));
+    let _ = (status_of(204), status_of(429), status_of(502));
+    assert_eq!(counts(&HTTP_VALUES), c(4, 2, 0));
+    let _ = (find(200), find(404), find(503));
+    assert_eq!(counts(&HTTP_VALUES), c(6, 3, 0));
+    let _ = (handler(200), handler(500), handler(404), handler(503));
+    assert_eq!(counts(&HTTP_VALUES), c(8, 5, 0));
+}
