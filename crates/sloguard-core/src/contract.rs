@@ -18,6 +18,7 @@
 //! assert_eq!(contract::describe("http_server_active_requests").help, "Number of active HTTP server requests.");
 //! assert_eq!(contract::describe("my_seconds").unit, Some("seconds"));
 //! assert_eq!(contract::alert_name("checkout-latency"), "CheckoutLatencyBudgetBurn");
+//! assert_eq!(contract::alert_name_loses("disponibilité"), ['é']);
 //! ```
 
 /// What kind of metric a family is.
@@ -288,7 +289,11 @@ pub fn describe(name: &str) -> Family {
 }
 
 /// The alert name the generated Prometheus rules use too: the SLO's name in CamelCase plus
-/// `BudgetBurn` (`checkout-latency` → `CheckoutLatencyBudgetBurn`).
+/// `BudgetBurn` (`checkout-latency` → `CheckoutLatencyBudgetBurn`). Prometheus alert names
+/// are ASCII, so the rule is: ASCII letters and digits are kept, every other character
+/// separates words, and a name that would start with a digit (or be empty) starts with
+/// `Slo`. Letters outside ASCII are therefore lost (`disponibilité` →
+/// `DisponibilitBudgetBurn`): [`alert_name_loses`] lists them, and `sloguard lint` says so.
 pub fn alert_name(slo: &str) -> String {
     let mut out = String::new();
     for word in slo
@@ -306,4 +311,12 @@ pub fn alert_name(slo: &str) -> String {
     }
     out.push_str("BudgetBurn");
     out
+}
+
+/// The letters and digits of an SLO name that [`alert_name`] cannot keep (non-ASCII ones), in
+/// order: empty when the alert name says everything the SLO name does.
+pub fn alert_name_loses(slo: &str) -> Vec<char> {
+    slo.chars()
+        .filter(|c| c.is_alphanumeric() && !c.is_ascii_alphanumeric())
+        .collect()
 }

@@ -380,3 +380,22 @@ fn a_ratio_where_a_percentage_is_expected_gets_a_hint_at_its_field() {
     let err = Spec::from_str(r#"{"service": "x", "availability": 0.995}"#).expect_err("refused");
     assert!(err.to_string().contains("did you mean 99.5?"), "{err}");
 }
+
+#[test]
+fn lint_says_when_an_alert_name_loses_letters() {
+    let spec = ok("service: x\nslos:\n  - name: disponibilité\n    objective: 99.9\n    sli: availability\n    alerting: {runbook_url: https://r.example}\n");
+    let warnings = crate::lint::lint(&spec, None);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].message.contains("DisponibilitBudgetBurn"),
+        "{:?}",
+        warnings[0]
+    );
+    assert!(
+        warnings[0].message.contains("alerting.name"),
+        "{:?}",
+        warnings[0]
+    );
+    let named = ok("service: x\nslos:\n  - name: disponibilité\n    objective: 99.9\n    sli: availability\n    alerting: {runbook_url: https://r.example, name: Disponibilite}\n");
+    assert!(crate::lint::lint(&named, None).is_empty());
+}
