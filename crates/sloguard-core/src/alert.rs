@@ -101,6 +101,13 @@ pub struct AlertTransition {
 pub trait AlertSink: Send + Sync + 'static {
     /// Called once per transition, in order, from the evaluator.
     fn notify(&self, transition: &AlertTransition);
+
+    /// What keeps this sink from reaching people, if anything (notifications dropped or given
+    /// up on): read with every snapshot and shown as a `sink_failing` diagnostic. Keep it
+    /// cheap: a few counters.
+    fn problem(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<F> AlertSink for F

@@ -5,7 +5,7 @@
 //! notice them (the layer that sees no route templates, a state file that could not be
 //! loaded) through [`Registry::report`](crate::Registry::report); others are derived from each
 //! snapshot (an SLO without events while the service has traffic, a selector that matches no
-//! route that had traffic, caught sink panics). Every snapshot carries them all; each is
+//! route that had traffic, caught sink panics, sinks that drop or fail notifications). Every snapshot carries them all; each is
 //! logged once through `tracing` (target `sloguard`, level warn) when it first appears.
 //!
 //! ```
@@ -36,6 +36,8 @@ pub mod code {
     pub const STATE_NOT_LOADED: &str = "state_not_loaded";
     /// An alert sink or tick observer panicked (caught and counted).
     pub const SINK_PANICKED: &str = "sink_panicked";
+    /// An alert sink dropped or could not deliver notifications.
+    pub const SINK_FAILING: &str = "sink_failing";
 }
 
 /// One problem the engine detected.

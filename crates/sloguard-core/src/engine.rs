@@ -314,6 +314,12 @@ impl Registry {
             .collect();
         let sink_panics = self.sink_panics();
         let mut diagnostics = derive(&slos, &histograms, sink_panics);
+        for problem in read(&self.inner.sinks)
+            .iter()
+            .filter_map(|sink| sink.problem())
+        {
+            diagnostics.push(Diagnostic::service(code::SINK_FAILING, problem));
+        }
         for d in &diagnostics {
             self.log_once(d);
         }
@@ -337,6 +343,25 @@ mod tests {
 
     use super::*;
     use crate::model::Slo;
+
+    #[test]
+    fn a_failing_sink_is_a_diagnostic() {
+        struct Failing;
+        impl crate::alert::AlertSink for Failing {
+            fn notify(&self, _: &AlertTransition) {}
+            fn problem(&self) -> Option<String> {
+                Some("2 notifications dropped".into())
+            }
+        }
+        let registry = Registry::builder("payments")
+            .alert_sink(Failing)
+            .alert_sink(())
+            .build();
+        let snapshot = registry.snapshot();
+        assert_eq!(snapshot.diagnostics.len(), 1, "{:?}", snapshot.diagnostics);
+        assert_eq!(snapshot.diagnostics[0].code, code::SINK_FAILING);
+        assert_eq!(snapshot.diagnostics[0].message, "2 notifications dropped");
+    }
 
     #[test]
     fn observers_get_each_tick_until_removed() {

@@ -116,6 +116,10 @@ impl Alertmanager {
 }
 
 impl Deliver for Alertmanager {
+    fn target(&self) -> String {
+        format!("Alertmanager {}", self.url)
+    }
+
     fn deliver(&mut self, t: &AlertTransition) {
         let key = (t.slo.clone(), t.tier_id.clone());
         let now = SystemTime::now();

@@ -23,6 +23,14 @@ pub trait Deliver: Send + 'static {
     fn idle_interval(&self) -> Duration {
         Duration::from_secs(1)
     }
+    /// Where it delivers, for diagnostics (`webhook http://…`).
+    fn target(&self) -> String {
+        "a callback".to_owned()
+    }
+    /// A counter of notifications given up on (every attempt failed), if it keeps one.
+    fn failures(&self) -> Option<Arc<AtomicU64>> {
+        None
+    }
 }
 
 /// Counters of a queued sink.
@@ -42,6 +50,8 @@ pub struct QueueStats {
 pub struct Queued {
     sender: SyncSender<AlertTransition>,
     stats: Arc<QueueStats>,
+    target: String,
+    failures: Option<Arc<AtomicU64>>,
 }
 
 /// The default queue length.
@@ -50,6 +60,7 @@ pub const DEFAULT_CAPACITY: usize = 1024;
 impl Queued {
     /// Starts the delivery thread with a queue of `capacity` notifications.
     pub fn new(mut deliver: impl Deliver, capacity: usize) -> Self {
+        let (target, failures) = (deliver.target(), deliver.failures());
         let (sender, receiver) = sync_channel::<AlertTransition>(capacity.max(1));
         let stats = Arc::new(QueueStats::default());
         let thread_stats = Arc::clone(&stats);
@@ -77,7 +88,12 @@ impl Queued {
         if spawned.is_err() {
             tracing::error!(target: "sloguard", "could not start an alert delivery thread; its notifications will be dropped and counted");
         }
-        Queued { sender, stats }
+        Queued {
+            sender,
+            stats,
+            target,
+            failures,
+        }
     }
 
     /// The counters, to read after the sink has been handed to a registry.
@@ -95,13 +111,77 @@ impl AlertSink for Queued {
             }
         }
     }
+
+    fn problem(&self) -> Option<String> {
+        let count = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let failed = self.failures.as_deref().map_or(0, count);
+        let (dropped, panics) = (count(&self.stats.dropped), count(&self.stats.panics));
+        let mut parts = Vec::new();
+        if failed > 0 {
+            parts.push(format!(
+                "{failed} notification(s) given up after every attempt failed"
+            ));
+        }
+        if dropped > 0 {
+            parts.push(format!(
+                "{dropped} dropped because its queue was full (or its thread is gone)"
+            ));
+        }
+        if panics > 0 {
+            parts.push(format!("{panics} delivery(ies) panicked"));
+        }
+        (!parts.is_empty()).then(|| {
+            format!(
+                "alert sink {}: {}; those notifications reached nobody",
+                self.target,
+                parts.join("; ")
+            )
+        })
+    }
 }
 
 /// Delivers to a closure on the queue's thread.
 pub struct Callback<F>(pub F);
 
 impl<F: FnMut(&AlertTransition) + Send + 'static> Deliver for Callback<F> {
+    fn target(&self) -> String {
+        "callback".to_owned()
+    }
+
     fn deliver(&mut self, transition: &AlertTransition) {
         (self.0)(transition)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sink_that_drops_says_so() {
+        // A deliverer that blocks, behind a queue of one: the third notification is dropped.
+        let (hold, wait) = std::sync::mpsc::channel::<()>();
+        let queued = Queued::new(
+            Callback(move |_: &AlertTransition| {
+                let _ = wait.recv_timeout(Duration::from_secs(5));
+            }),
+            1,
+        );
+        assert_eq!(queued.problem(), None);
+        let t = super::super::summary::tests::transition(
+            sloguard_core::model::Sli::Availability,
+            sloguard_core::alert::AlertState::Firing,
+            None,
+        );
+        for _ in 0..4 {
+            queued.notify(&t);
+        }
+        let problem = queued.problem().expect("a problem");
+        assert!(problem.starts_with("alert sink callback: "), "{problem}");
+        assert!(
+            problem.contains("dropped because its queue was full"),
+            "{problem}"
+        );
+        drop(hold);
     }
 }

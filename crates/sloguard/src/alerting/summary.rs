@@ -61,7 +61,7 @@ pub fn summary(t: &AlertTransition) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use sloguard_core::alert::{AlertState, AlertTransition};
@@ -70,7 +70,12 @@ mod tests {
 
     use super::*;
 
-    fn transition(sli: Sli, state: AlertState, exhaustion: Option<Duration>) -> AlertTransition {
+    /// A transition for tests.
+    pub(crate) fn transition(
+        sli: Sli,
+        state: AlertState,
+        exhaustion: Option<Duration>,
+    ) -> AlertTransition {
         AlertTransition {
             service: "checkout".into(),
             slo: "latency".into(),

@@ -11,6 +11,10 @@ use super::summary::summary;
 pub struct TracingSink;
 
 impl Deliver for TracingSink {
+    fn target(&self) -> String {
+        "tracing".to_owned()
+    }
+
     fn deliver(&mut self, t: &AlertTransition) {
         let text = summary(t);
         let runbook = t.runbook_url.as_deref().unwrap_or("");

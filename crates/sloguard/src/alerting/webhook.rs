@@ -85,6 +85,14 @@ pub fn payload(t: &AlertTransition) -> serde_json::Value {
 }
 
 impl Deliver for Webhook {
+    fn target(&self) -> String {
+        format!("webhook {}", self.url)
+    }
+
+    fn failures(&self) -> Option<Arc<AtomicU64>> {
+        Some(Arc::clone(&self.failures))
+    }
+
     fn deliver(&mut self, t: &AlertTransition) {
         let body = payload(t).to_string().into_bytes();
         let mut backoff = self.first_backoff;
