@@ -49,6 +49,19 @@ fn lint_reports_errors_with_position_and_warns_about_low_traffic() {
             && err.contains("no tier \"page-2h\""),
         "{err}"
     );
+    // A ratio where a percentage is expected: the error says what the user meant.
+    let ratio = dir.join("ratio.yaml");
+    std::fs::write(
+        &ratio,
+        "service: x\nslos:\n  - name: a\n    objective: 0.999\n    sli: availability\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(&["lint", ratio.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("ratio.yaml:4") && err.contains("did you mean 99.9?"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -196,3 +196,76 @@ async fn requests_no_route_matched_are_not_events_unless_counted() {
         assert_eq!(events, if count_unmatched { 4 } else { 1 });
     }
 }
+
+/// An app whose `/fail` answers 500, on a registry stepped on virtual time from a cold start,
+/// with request latencies on the real clock (as the demo runs).
+async fn fresh_app() -> (
+    sloguard::sim::Simulation,
+    SocketAddr,
+    tokio::task::JoinHandle<()>,
+) {
+    let sim = sloguard::sim::Simulation::new(
+        "accounts",
+        sloguard::clock::Timestamp::from_unix_secs(1_767_225_600),
+    );
+    sim.registry()
+        .register(Slo::availability("availability").build().expect("valid"))
+        .expect("registered");
+    let app = Router::new()
+        .route("/ok", get(|| async { "ok" }))
+        .route(
+            "/fail",
+            get(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "down") }),
+        )
+        .layer(SliLayer::new(sim.registry()).latency_clock(sloguard::clock::Clock::system()));
+    let (addr, server) = serve(app).await;
+    (sim, addr, server)
+}
+
+fn pages(sim: &sloguard::sim::Simulation) -> usize {
+    sim.transitions()
+        .iter()
+        .filter(|t| t.severity == sloguard::model::Severity::Page)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_process_pages_on_an_outage_and_not_on_three_failures() {
+    // 63 requests, one a second, 3 of them failing, then ten quiet minutes: no page.
+    let (sim, addr, server) = fresh_app().await;
+    let start = sim.now();
+    for second in 0..63u64 {
+        sim.advance_to(start.saturating_add(std::time::Duration::from_secs(second)));
+        let path = if second % 21 == 20 { "/fail" } else { "/ok" };
+        fetch(addr, path).await;
+    }
+    sim.advance_to(start.saturating_add(std::time::Duration::from_secs(663)));
+    server.abort();
+    assert_eq!(
+        sim.registry()
+            .slo("availability")
+            .expect("registered")
+            .counts()
+            .bad,
+        3
+    );
+    assert_eq!(pages(&sim), 0, "{:?}", sim.transitions());
+
+    // A total outage at 20 requests a second pages within two minutes.
+    let (sim, addr, server) = fresh_app().await;
+    let start = sim.now();
+    let mut paged_at = None;
+    for second in 0..120u64 {
+        sim.advance_to(start.saturating_add(std::time::Duration::from_secs(second)));
+        if pages(&sim) > 0 {
+            paged_at = Some(second);
+            break;
+        }
+        for _ in 0..20 {
+            assert_eq!(fetch(addr, "/fail").await.0, 500);
+        }
+    }
+    server.abort();
+    let paged_at = paged_at.expect("the outage pages within two minutes");
+    assert!(paged_at <= 20, "paged after {paged_at} s of outage");
+}
