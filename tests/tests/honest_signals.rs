@@ -269,3 +269,46 @@ async fn a_fresh_process_pages_on_an_outage_and_not_on_three_failures() {
     let paged_at = paged_at.expect("the outage pages within two minutes");
     assert!(paged_at <= 20, "paged after {paged_at} s of outage");
 }
+
+static FED_TWICE: std::sync::LazyLock<Registry> =
+    std::sync::LazyLock::new(|| registry("/users/{id}"));
+
+#[sloguard::sli(slo = "availability", registry = &*FED_TWICE)]
+async fn checkout() -> &'static str {
+    "paid"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_under_the_layer_and_sli_is_counted_once() {
+    let app = Router::new()
+        .route("/checkout", get(checkout))
+        .layer(SliLayer::new(&FED_TWICE));
+    let (addr, server) = serve(app).await;
+    for _ in 0..3 {
+        assert_eq!(fetch(addr, "/checkout").await.0, 200);
+    }
+    server.abort();
+    let doc = document(&FED_TWICE);
+    // The layer fed the SLO first: each request is one event, not two.
+    assert_eq!(doc.slo("availability").expect("listed").events, 3);
+    let twice = doc
+        .diagnostics
+        .iter()
+        .find(|d| d.code == code::SLO_FED_TWICE)
+        .expect("the attribute is refused, loudly");
+    assert_eq!(twice.slo.as_deref(), Some("availability"));
+    assert!(
+        twice.message.contains("honest_signals.rs"),
+        "{}",
+        twice.message
+    );
+    // The calls are still in their own operation histogram.
+    let calls: u64 = FED_TWICE
+        .snapshot()
+        .histograms
+        .iter()
+        .filter(|h| h.name == sloguard::contract::OPERATION_DURATION.name)
+        .map(|h| h.histogram.count())
+        .sum();
+    assert_eq!(calls, 3);
+}

@@ -36,6 +36,8 @@ pub mod code {
     pub const STATE_NOT_LOADED: &str = "state_not_loaded";
     /// An alert sink or tick observer panicked (caught and counted).
     pub const SINK_PANICKED: &str = "sink_panicked";
+    /// Requests and calls both route events to one SLO: the second feeder is refused.
+    pub const SLO_FED_TWICE: &str = "slo_fed_twice";
     /// An alert sink dropped or could not deliver notifications.
     pub const SINK_FAILING: &str = "sink_failing";
 }

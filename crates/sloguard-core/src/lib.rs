@@ -75,7 +75,7 @@ pub mod words;
 
 pub use gauge::Gauge;
 pub use persist::{LoadReport, Persistence, StateError};
-pub use recorder::{Counts, Outcome, SloRecorder};
+pub use recorder::{Counts, Feed, Outcome, SloRecorder};
 pub use registry::{ObserverId, Registry, RegistryBuilder, DEFAULT_TICK};
 pub use sampler::Sampler;
 pub use window::WINDOW_BYTES;

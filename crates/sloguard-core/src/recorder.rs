@@ -32,7 +32,7 @@
 //! assert_eq!(successes.classic().iter().find(|(le, _)| *le == Duration::from_millis(300)).unwrap().1, 1);
 //! ```
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -151,6 +151,19 @@ pub(crate) struct SloShared {
     index: ClassicIndex,
     verdicts: [[Verdict; BUCKETS]; 3],
     shards: Sharded<Shard>,
+    /// Who feeds it: 0 nobody yet, else a [`Feed`] as `u8` (see [`SloRecorder::claim`]).
+    feed: AtomicU8,
+}
+
+/// What feeds an SLO's events. An SLO is fed by one or the other, never both, so no call is
+/// counted twice (a handler under the layer and `#[sli]`) and an SLO an attribute names is not
+/// also fed every HTTP request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// Requests, through the tower layer.
+    Requests = 1,
+    /// Calls, through `#[sli]`.
+    Calls = 2,
 }
 
 /// A handle to record events into one SLO. Cheap to clone; clones share the counts.
@@ -191,7 +204,35 @@ impl SloRecorder {
                 index,
                 verdicts,
                 shards: Sharded::new(),
+                feed: AtomicU8::new(0),
             }),
+        }
+    }
+
+    /// Claims the SLO for `feed`, its first feeder: `Ok` when it was unclaimed or is already
+    /// fed so, `Err` with the feed that owns it otherwise. Recording itself does not check;
+    /// the layer and the attribute claim once, when they first route events to the SLO.
+    pub fn claim(&self, feed: Feed) -> Result<(), Feed> {
+        match self
+            .shared
+            .feed
+            .compare_exchange(0, feed as u8, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(()),
+            Err(owner) if owner == feed as u8 => Ok(()),
+            Err(_) => Err(match feed {
+                Feed::Requests => Feed::Calls,
+                Feed::Calls => Feed::Requests,
+            }),
+        }
+    }
+
+    /// What feeds this SLO, once something has claimed it.
+    pub fn feed(&self) -> Option<Feed> {
+        match self.shared.feed.load(Ordering::Acquire) {
+            1 => Some(Feed::Requests),
+            2 => Some(Feed::Calls),
+            _ => None,
         }
     }
 
@@ -272,6 +313,22 @@ impl SloRecorder {
                 owned,
             );
         });
+    }
+}
+
+#[cfg(test)]
+mod feed_tests {
+    use super::*;
+    use crate::model::Slo;
+
+    #[test]
+    fn the_first_feeder_owns_an_slo() {
+        let slo = SloRecorder::new(Slo::availability("a").build().expect("valid"));
+        assert_eq!(slo.feed(), None);
+        assert_eq!(slo.claim(Feed::Calls), Ok(()));
+        assert_eq!(slo.claim(Feed::Calls), Ok(()));
+        assert_eq!(slo.claim(Feed::Requests), Err(Feed::Calls));
+        assert_eq!(slo.feed(), Some(Feed::Calls));
     }
 }
 

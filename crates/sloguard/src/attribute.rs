@@ -38,10 +38,11 @@ use std::sync::OnceLock;
 
 use sloguard_core::clock::Clock;
 use sloguard_core::contract;
+use sloguard_core::diagnostic::{code, Diagnostic};
 use sloguard_core::histogram::Histogram;
 use sloguard_core::pending::{Finish, PendingEvent};
 use sloguard_core::recorder::event_boundaries;
-use sloguard_core::{Outcome, Registry, SloRecorder};
+use sloguard_core::{Feed, Outcome, Registry, SloRecorder};
 
 /// The operation histogram of calls instrumented with `#[sli]` (see the
 /// [contract](sloguard_core::contract::OPERATION_DURATION)).
@@ -92,7 +93,8 @@ impl IntoRegistry for &Registry {
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Resolved {
-    slo: SloRecorder,
+    /// `None` when the SLO is fed by requests (the layer): see [`Feed`].
+    slo: Option<SloRecorder>,
     clock: Clock,
     /// Per outcome: success, error, cancelled.
     histograms: [Histogram; 3],
@@ -154,6 +156,19 @@ impl CallSite {
             ));
             return None;
         };
+        // An SLO is fed by requests or by calls, never both: if the layer feeds it, these calls
+        // are not recorded into it (they would count the same handler twice) and that is said.
+        let owner = slo.claim(Feed::Calls).err();
+        if owner.is_some() {
+            registry.report(Diagnostic::slo(
+                code::SLO_FED_TWICE,
+                self.slo,
+                format!(
+                    "#[sli] at {} names it, but the layer already feeds it with requests, so those calls are not recorded into it (one event is never counted twice): give the function an SLO of its own, or give this SLO a route selector and the function another",
+                    self.location
+                ),
+            ));
+        }
         // The SLO's own event boundaries, so the operation histogram lines up with it.
         let boundaries = event_boundaries(slo.definition());
         let histogram = |outcome: Outcome| {
@@ -170,7 +185,7 @@ impl CallSite {
                 histogram(Outcome::Error),
                 histogram(Outcome::Cancelled),
             ],
-            slo,
+            slo: owner.is_none().then_some(slo),
         };
         Some(self.resolved.get_or_init(|| resolved))
     }
@@ -200,7 +215,9 @@ impl Finish for Call {
     fn finish(&mut self, outcome: Outcome) {
         if let Some(r) = self.resolved {
             let latency = r.clock.now().as_unix_nanos().saturating_sub(self.start);
-            r.slo.record_nanos(outcome, latency);
+            if let Some(slo) = &r.slo {
+                slo.record_nanos(outcome, latency);
+            }
             let index = match outcome {
                 Outcome::Success => 0,
                 Outcome::Error => 1,

@@ -81,7 +81,7 @@ impl Config {
             settings: settings.clone(),
             slo_count,
             next: std::sync::Mutex::new(None),
-            table: Table::new(&shared, settings.max_operations, settings.count_unmatched),
+            table: Table::new(settings.max_operations, settings.count_unmatched),
             shared,
             source: settings.source.clone(),
             clock: settings

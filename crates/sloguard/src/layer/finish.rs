@@ -33,7 +33,7 @@ impl Finish for Request {
             .end
             .unwrap_or_else(|| config.clock.now().as_unix_nanos());
         let latency = end.saturating_sub(self.start);
-        let operation = config.table.get(self.operation);
+        let operation = config.table.get(&config.shared, self.operation);
         for slo in operation.slos.iter() {
             slo.record_nanos(outcome, latency);
         }

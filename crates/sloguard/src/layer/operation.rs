@@ -14,7 +14,7 @@ use http::{Extensions, HeaderMap, Method, Uri};
 use sloguard_core::contract;
 use sloguard_core::histogram::{Boundaries, Histogram};
 use sloguard_core::model::Selector;
-use sloguard_core::{Gauge, Registry, SloRecorder};
+use sloguard_core::{Feed, Gauge, Registry, SloRecorder};
 
 /// The operation that collects every name past the cap, and requests without a route.
 pub use sloguard_core::model::OTHER_OPERATION as OTHER;
@@ -184,16 +184,31 @@ impl Shared {
         })
     }
 
+    /// The operation called `name`, with the SLOs that select it and that requests may feed:
+    /// each is claimed for requests here (once per operation, off the hot path), and one an
+    /// `#[sli]` attribute already feeds is left out, so no event is counted twice.
     fn operation(&self, name: &str) -> Operation {
         let slos = self
             .slos
             .iter()
-            .filter(|s| selector(s).matches(name))
+            .filter(|s| selector(s).matches(name) && s.claim(Feed::Requests).is_ok())
             .cloned()
             .collect();
         Operation {
             name: name.into(),
             slos,
+            series: (0..SERIES_SLOTS).map(|_| OnceLock::new()).collect(),
+            overflow: OnceLock::new(),
+        }
+    }
+}
+
+impl Shared {
+    /// An operation no SLO is fed by.
+    fn unselected(&self, name: &str) -> Operation {
+        Operation {
+            name: name.into(),
+            slos: Box::default(),
             series: (0..SERIES_SLOTS).map(|_| OnceLock::new()).collect(),
             overflow: OnceLock::new(),
         }
@@ -207,9 +222,11 @@ fn selector(slo: &SloRecorder) -> &Selector {
 /// The route → operation table of one layer.
 pub(crate) struct Table {
     slots: Box<[OnceLock<Operation>]>,
-    other: Operation,
+    /// Made on first use, like every operation, so that building the layer claims no SLO.
+    other: OnceLock<Operation>,
     /// Requests no route matched: no SLO's events unless the layer counts them.
-    unmatched: Operation,
+    unmatched: OnceLock<Operation>,
+    count_unmatched: bool,
     cap: usize,
     count: AtomicUsize,
     full: AtomicBool,
@@ -222,16 +239,13 @@ pub(crate) const OTHER_INDEX: u32 = u32::MAX;
 pub(crate) const UNMATCHED_INDEX: u32 = u32::MAX - 1;
 
 impl Table {
-    pub(crate) fn new(shared: &Shared, cap: usize, count_unmatched: bool) -> Self {
+    pub(crate) fn new(cap: usize, count_unmatched: bool) -> Self {
         let capacity = (cap.max(1) * 2).next_power_of_two();
-        let mut unmatched = shared.operation(OTHER);
-        if !count_unmatched {
-            unmatched.slos = Box::default();
-        }
         Table {
             slots: (0..capacity).map(|_| OnceLock::new()).collect(),
-            other: shared.operation(OTHER),
-            unmatched,
+            other: OnceLock::new(),
+            unmatched: OnceLock::new(),
+            count_unmatched,
             cap,
             count: AtomicUsize::new(0),
             full: AtomicBool::new(cap == 0),
@@ -240,14 +254,20 @@ impl Table {
     }
 
     /// The operation at an index from [`Table::resolve`].
-    pub(crate) fn get(&self, index: u32) -> &Operation {
+    pub(crate) fn get(&self, shared: &Shared, index: u32) -> &Operation {
         if index == UNMATCHED_INDEX {
-            return &self.unmatched;
+            return self.unmatched.get_or_init(|| {
+                if self.count_unmatched {
+                    shared.operation(OTHER)
+                } else {
+                    shared.unselected(OTHER)
+                }
+            });
         }
-        self.slots
-            .get(index as usize)
-            .and_then(OnceLock::get)
-            .unwrap_or(&self.other)
+        match self.slots.get(index as usize).and_then(OnceLock::get) {
+            Some(operation) => operation,
+            None => self.other.get_or_init(|| shared.operation(OTHER)),
+        }
     }
 
     /// Operations known, `other` not included.
@@ -333,7 +353,7 @@ mod tests {
     #[test]
     fn names_resolve_to_stable_indices_and_past_the_cap_to_other() {
         let s = shared(Vec::new());
-        let table = Table::new(&s, 3, false);
+        let table = Table::new(3, false);
         let a = table.resolve(&s, Some("/a"));
         assert_eq!(table.resolve(&s, Some("/a")), a);
         let b = table.resolve(&s, Some("/b/{id}"));
@@ -347,15 +367,15 @@ mod tests {
         );
         assert_eq!(table.resolve(&s, None), OTHER_INDEX);
         assert_eq!(table.resolve(&s, Some(OTHER)), OTHER_INDEX);
-        assert_eq!(&*table.get(b).name, "/b/{id}");
-        assert_eq!(&*table.get(OTHER_INDEX).name, OTHER);
+        assert_eq!(&*table.get(&s, b).name, "/b/{id}");
+        assert_eq!(&*table.get(&s, OTHER_INDEX).name, OTHER);
         assert_eq!(table.len(), 3);
     }
 
     #[test]
     fn a_flood_of_distinct_names_stays_within_the_cap() {
         let s = shared(Vec::new());
-        let table = Table::new(&s, DEFAULT_MAX_OPERATIONS, false);
+        let table = Table::new(DEFAULT_MAX_OPERATIONS, false);
         for i in 0..100_000 {
             table.resolve(&s, Some(&format!("/raw/{i}")));
         }
@@ -377,10 +397,10 @@ mod tests {
             )
             .expect("ok");
         let s = Shared::new(registry, vec![all, pay], Boundaries::http_default());
-        let table = Table::new(&s, 8, false);
+        let table = Table::new(8, false);
         let names = |i| -> Vec<String> {
             table
-                .get(i)
+                .get(&s, i)
                 .slos
                 .iter()
                 .map(|r| r.definition().name().to_owned())
@@ -394,8 +414,8 @@ mod tests {
     #[test]
     fn series_per_method_and_status_are_distinct_and_reused() {
         let s = shared(Vec::new());
-        let table = Table::new(&s, 8, false);
-        let op = table.get(table.resolve(&s, Some("/pay")));
+        let table = Table::new(8, false);
+        let op = table.get(&s, table.resolve(&s, Some("/pay")));
         op.series(&s, 0, 200).record_nanos(1);
         op.series(&s, 0, 200).record_nanos(1);
         op.series(&s, 2, 500).record_nanos(1);
