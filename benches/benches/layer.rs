@@ -3,41 +3,11 @@
 //! the differences are the layers' own overhead.
 #![allow(missing_docs)]
 
-use std::convert::Infallible;
-use std::future::{ready, Future, Ready};
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
-use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use http::{Request, Response};
-use http_body::Body;
-use http_body_util::Full;
 use sloguard::model::Slo;
 use sloguard::{Registry, SliLayer};
-use tower::{Layer, Service};
-
-fn ok(_: Request<Full<Bytes>>) -> Ready<Result<Response<Full<Bytes>>, Infallible>> {
-    ready(Ok(Response::new(Full::new(Bytes::from_static(b"ok")))))
-}
-
-/// One request, polled by hand (every future here is ready at once).
-#[inline]
-fn drive<S, B>(service: &mut S)
-where
-    S: Service<Request<Full<Bytes>>, Response = Response<B>>,
-    S::Error: std::fmt::Debug,
-    B: Body,
-{
-    let mut cx = Context::from_waker(Waker::noop());
-    let _ = service.poll_ready(&mut cx);
-    let mut future = pin!(service.call(Request::new(Full::new(Bytes::new()))));
-    let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
-        return;
-    };
-    let mut body = pin!(response.into_body());
-    while let Poll::Ready(Some(_)) = body.as_mut().poll_frame(&mut cx) {}
-}
+use sloguard_benches::request::{drive, ok};
+use tower::Layer;
 
 fn layers(c: &mut Criterion) {
     let registry = Registry::builder("bench").build();

@@ -1,10 +1,13 @@
-//! Shared inputs for the criterion benches in `benches/`.
+//! Shared inputs for the criterion benches in `benches/`: latencies, and one HTTP request
+//! driven by hand ([`request`]).
 //!
 //! ```
 //! let stream = sloguard_benches::latency_stream(8);
 //! assert_eq!(stream.len(), 8);
 //! assert!(stream.iter().all(|ns| *ns > 0));
 //! ```
+
+pub mod request;
 
 /// A fixed stream of varied latencies in nanoseconds (100 µs to about 2 s, log-spread), so
 /// every recorder sees the same work and the bucket index is not always the same.

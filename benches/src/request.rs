@@ -1,0 +1,49 @@
+//! One HTTP request driven by hand through a tower service: the work of `layer/*` and of the
+//! instruction-count driver, written once.
+//!
+//! ```
+//! use sloguard::{model::Slo, Registry, SliLayer};
+//! use tower::Layer;
+//!
+//! let registry = Registry::builder("bench").build();
+//! let slo = registry.register(Slo::availability("a").build().unwrap()).unwrap();
+//! let layer = SliLayer::new(&registry).operation("/pay");
+//! let mut service = layer.layer(tower::service_fn(sloguard_benches::request::ok));
+//! sloguard_benches::request::drive(&mut service);
+//! assert_eq!(slo.counts().good, 1);
+//! ```
+
+use std::convert::Infallible;
+use std::future::{ready, Future, Ready};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::Body;
+use http_body_util::Full;
+use tower_service::Service;
+
+/// The inner service: answers 200 `ok` at once.
+pub fn ok(_: Request<Full<Bytes>>) -> Ready<Result<Response<Full<Bytes>>, Infallible>> {
+    ready(Ok(Response::new(Full::new(Bytes::from_static(b"ok")))))
+}
+
+/// One request, polled by hand (every future here is ready at once): `call`, the response
+/// future and the body to its end.
+#[inline]
+pub fn drive<S, B>(service: &mut S)
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<B>>,
+    S::Error: std::fmt::Debug,
+    B: Body,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    let _ = service.poll_ready(&mut cx);
+    let mut future = pin!(service.call(Request::new(Full::new(Bytes::new()))));
+    let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
+        return;
+    };
+    let mut body = pin!(response.into_body());
+    while let Poll::Ready(Some(_)) = body.as_mut().poll_frame(&mut cx) {}
+}
