@@ -4,23 +4,12 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sloguard::model::Slo;
-use sloguard::{Registry, SliLayer};
+use sloguard::SliLayer;
 use sloguard_benches::request::{drive, ok};
 use tower::Layer;
 
 fn layers(c: &mut Criterion) {
-    let registry = Registry::builder("bench").build();
-    registry
-        .register(Slo::availability("availability").build().expect("valid"))
-        .expect("ok");
-    registry
-        .register(
-            Slo::latency("latency", std::time::Duration::from_millis(300))
-                .build()
-                .expect("valid"),
-        )
-        .expect("ok");
+    let registry = sloguard_benches::request::registry();
     let mut bare = tower::service_fn(ok);
     let mut sloguard = SliLayer::new(&registry)
         .operation("/pay")

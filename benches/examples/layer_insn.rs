@@ -10,24 +10,13 @@
 //! ```
 #![allow(missing_docs, clippy::print_stdout)]
 
-use sloguard::model::Slo;
-use sloguard::{Registry, SliLayer};
+use sloguard::SliLayer;
 use sloguard_benches::request::{drive, ok};
 use tower::Layer;
 
 /// Sends the number of requests given as the first argument through the layer.
 fn main() {
-    let registry = Registry::builder("bench").build();
-    registry
-        .register(Slo::availability("availability").build().expect("valid"))
-        .expect("ok");
-    registry
-        .register(
-            Slo::latency("latency", std::time::Duration::from_millis(300))
-                .build()
-                .expect("valid"),
-        )
-        .expect("ok");
+    let registry = sloguard_benches::request::registry();
     let mut sloguard = SliLayer::new(&registry)
         .operation("/pay")
         .layer(tower::service_fn(ok));

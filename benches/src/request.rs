@@ -22,7 +22,24 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::Full;
+use sloguard::model::Slo;
+use sloguard::Registry;
 use tower_service::Service;
+
+/// The registry every layer measurement uses: an availability SLO and a 300 ms latency SLO,
+/// both over every operation, so a request is recorded into two SLOs.
+pub fn registry() -> Registry {
+    let registry = Registry::builder("bench").build();
+    for slo in [
+        Slo::availability("availability").build(),
+        Slo::latency("latency", std::time::Duration::from_millis(300)).build(),
+    ] {
+        registry
+            .register(slo.expect("valid"))
+            .expect("distinct names");
+    }
+    registry
+}
 
 /// The inner service: answers 200 `ok` at once.
 pub fn ok(_: Request<Full<Bytes>>) -> Ready<Result<Response<Full<Bytes>>, Infallible>> {
