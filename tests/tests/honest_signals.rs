@@ -312,3 +312,98 @@ async fn a_handler_under_the_layer_and_sli_is_counted_once() {
         .sum();
     assert_eq!(calls, 3);
 }
+
+/// The only test of this program that sets the default registry.
+fn default_registry() -> &'static Registry {
+    static DEFAULT: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(|| {
+        let registry = Registry::builder("exports").build();
+        for name in ["api", "nightly-export"] {
+            registry
+                .register(Slo::availability(name).build().expect("valid"))
+                .expect("registered");
+        }
+        sloguard::attribute::set_default_registry(registry.clone()).expect("set once");
+        registry
+    })
+}
+
+#[sloguard::sli(slo = "nightly-export")]
+async fn export() -> Result<u32, std::io::Error> {
+    Ok(7)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_slo_an_attribute_names_is_never_fed_requests_even_before_its_first_call() {
+    let registry = default_registry();
+    assert!(sloguard::attribute::named_by_attribute("nightly-export")
+        .is_some_and(|at| at.contains("honest_signals.rs")));
+    // Both SLOs select every operation; requests come first, the job runs afterwards.
+    let (addr, server) = serve(routes().layer(SliLayer::new(registry))).await;
+    for _ in 0..4 {
+        assert_eq!(fetch(addr, "/health").await.0, 200);
+    }
+    server.abort();
+    for _ in 0..2 {
+        assert_eq!(export().await.expect("ok"), 7);
+    }
+    let doc = document(registry);
+    assert_eq!(doc.slo("api").expect("listed").events, 4);
+    assert_eq!(
+        doc.slo("nightly-export").expect("listed").events,
+        2,
+        "the calls only, not the requests"
+    );
+    assert!(
+        doc.diagnostics
+            .iter()
+            .all(|d| d.code != code::SLO_FED_TWICE),
+        "{:?}",
+        doc.diagnostics
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spec_registers_only_into_its_own_service_and_its_rules_then_find_the_series() {
+    let spec = sloguard::spec::Spec::from_str(
+        "service: payments\nslos:\n  - name: availability\n    objective: 99.9\n    sli: availability\n",
+    )
+    .expect("valid spec");
+    // Registered into another service's registry, the rules would select series that never
+    // exist: refused, with the fix.
+    let other = Registry::builder("checkout").build();
+    let err = spec.register(&other).expect_err("refused");
+    assert!(
+        err.to_string().contains("Registry::builder(\"payments\")"),
+        "{err}"
+    );
+    assert_eq!(other.slo_count(), 0, "nothing half-registered");
+
+    let registry = spec.registry().expect("its own registry");
+    let app = Router::new()
+        .route("/pay", get(|| async { "paid" }))
+        .layer(SliLayer::new(&registry))
+        .route_service("/metrics", sloguard::expose::metrics(&registry));
+    let (addr, server) = serve(app).await;
+    for _ in 0..3 {
+        assert_eq!(fetch(addr, "/pay").await.0, 200);
+    }
+    registry.tick();
+    let (status, metrics) = fetch(addr, "/metrics").await;
+    server.abort();
+    assert_eq!(status, 200);
+    // Every counter selector of the generated rules finds a series in the scrape.
+    let rules = sloguard_cli::rules::render(&spec, sloguard_cli::rules::RulesFormat::Prometheus)
+        .expect("rules");
+    let wanted = "sloguard_slo_events_total{service=\"payments\",slo=\"availability\"}";
+    assert!(rules.contains(wanted), "{rules}");
+    let scraped = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("sloguard_slo_events_total{")
+                && l.contains("service=\"payments\"")
+                && l.contains("slo=\"availability\"")
+        })
+        .unwrap_or_else(|| panic!("no series for the rules in:\n{metrics}"));
+    assert!(scraped.ends_with(" 3"), "{scraped}");
+}

@@ -61,6 +61,8 @@ pub struct AlertTransition {
     pub service: String,
     /// The SLO's name.
     pub slo: String,
+    /// The alert's name ([`SloDefinition::alert_name`]), the same as in the generated rules.
+    pub alert_name: String,
     /// What the SLO judges (availability, or latency with its threshold).
     pub sli: Sli,
     /// The SLO's runbook URL, if it has one.
@@ -163,6 +165,7 @@ pub(crate) fn transition(
     AlertTransition {
         service: service.to_owned(),
         slo: definition.name().to_owned(),
+        alert_name: definition.alert_name(),
         sli: definition.sli(),
         runbook_url: definition.runbook_url().map(str::to_owned),
         tier_id: tier.id(),

@@ -293,7 +293,8 @@ pub fn describe(name: &str) -> Family {
 /// are ASCII, so the rule is: ASCII letters and digits are kept, every other character
 /// separates words, and a name that would start with a digit (or be empty) starts with
 /// `Slo`. Letters outside ASCII are therefore lost (`disponibilité` →
-/// `DisponibilitBudgetBurn`): [`alert_name_loses`] lists them, and `sloguard lint` says so.
+/// `DisponibilitBudgetBurn`): [`alert_name_loses`] lists them, and an SLO whose name would
+/// lose letters is refused unless it is given an alert name of its own.
 pub fn alert_name(slo: &str) -> String {
     let mut out = String::new();
     for word in slo
@@ -311,6 +312,16 @@ pub fn alert_name(slo: &str) -> String {
     }
     out.push_str("BudgetBurn");
     out
+}
+
+/// Whether Prometheus accepts `name` as an alert name (the metric-name rule:
+/// `[a-zA-Z_:][a-zA-Z0-9_:]*`).
+pub fn is_valid_alert_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
 /// The letters and digits of an SLO name that [`alert_name`] cannot keep (non-ASCII ones), in

@@ -184,6 +184,13 @@ fn series_key(name: &str, labels: &[(&str, &str)]) -> SeriesKey {
 }
 
 impl Registry {
+    /// Whether `self` and `other` are handles of the same registry.
+    pub fn is_same(&self, other: &Registry) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Registry {
     /// A builder for the registry of `service`.
     pub fn builder(service: impl Into<String>) -> RegistryBuilder {
         RegistryBuilder {

@@ -28,7 +28,17 @@ pub(crate) fn expand(args: &Args, mut function: ItemFn) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    // A site of the default registry tells the program which SLO it feeds before it first
+    // runs, so the layer never feeds that SLO with requests, whichever runs first.
+    let declaration = args.registry.is_none().then(|| {
+        quote! {
+            ::sloguard::attribute::inventory::submit! {
+                ::sloguard::attribute::NamedSlo::new(#slo, ::core::concat!(::core::file!(), ":", ::core::line!()))
+            }
+        }
+    });
     let prologue = quote! {
+        #declaration
         static __SLOGUARD_SITE: ::sloguard::attribute::CallSite =
             ::sloguard::attribute::CallSite::new(#slo, #operation, ::core::concat!(::core::file!(), ":", ::core::line!()));
         let __sloguard_guard = ::sloguard::attribute::Guard::start(__SLOGUARD_SITE.resolve(|| #registry));

@@ -108,8 +108,6 @@ impl SloSpec {
 /// What alerts carry beside the numbers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AlertingMeta {
-    /// The alert name (default: derived from service and SLO).
-    pub name: Option<String>,
     /// A runbook URL, sent with every alert.
     pub runbook_url: Option<String>,
     /// Labels for every alert of the SLO.

@@ -3,7 +3,6 @@
 //! Errors are the spec's own (with file, line, column and field). Warnings:
 //! - a period shorter than a standard window (that window's burn rate is never reported);
 //! - alerts without a runbook URL, or an SLO with every tier disabled;
-//! - an SLO name whose alert name loses letters (non-ASCII ones), unless `alerting.name` is set;
 //! - with `--expected-rate`: traffic too low for the objective (an alert needs
 //!   `min_bad_events` failures in its long window, far past its threshold at that rate);
 //!   tiers that can never fire because `min_events` exceeds the
@@ -41,13 +40,6 @@ pub fn lint(spec: &Spec, expected_rate: Option<f64>) -> Vec<Warning> {
                 format_duration(def.period()),
                 format_duration(*w),
                 format_duration(*w)
-            ));
-        }
-        let lost = sloguard_core::contract::alert_name_loses(def.name());
-        if slo.alerting.name.is_none() && !lost.is_empty() {
-            warn(format!(
-                "its alert name is {}: alert names keep ASCII letters and digits only, so {lost:?} from the SLO name is lost; set alerting.name to the name responders should see",
-                crate::rules::alert_name(slo)
             ));
         }
         let enabled: Vec<_> = def.alerting().enabled_tiers().collect();

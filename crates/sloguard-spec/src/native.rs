@@ -280,6 +280,9 @@ impl NativeSlo {
         if let Some(url) = &alerting.runbook_url {
             builder = builder.runbook_url(url.clone());
         }
+        if let Some(name) = alerting.name {
+            builder = builder.alert_name(name);
+        }
         let definition = builder.build().map_err(|e| {
             SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))
         })?;
@@ -287,7 +290,6 @@ impl NativeSlo {
             definition,
             labels: self.labels,
             alerting: AlertingMeta {
-                name: alerting.name,
                 runbook_url: alerting.runbook_url,
                 labels: alerting.labels,
                 annotations: alerting.annotations,

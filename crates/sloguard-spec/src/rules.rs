@@ -88,13 +88,10 @@ pub fn sloth_id(service: &str, slo: &str) -> String {
     format!("{service}-{slo}")
 }
 
-/// The alert name of an SLO: the spec's, or the one in-process notifications use
-/// (`<Slo>BudgetBurn` in CamelCase), so both name an alert alike.
+/// The alert name of an SLO: the same one in-process notifications use
+/// ([`SloDefinition::alert_name`](sloguard_core::model::SloDefinition::alert_name)).
 pub fn alert_name(slo: &SloSpec) -> String {
-    slo.alerting
-        .name
-        .clone()
-        .unwrap_or_else(|| sloguard_core::contract::alert_name(slo.definition.name()))
+    slo.definition.alert_name()
 }
 
 struct Ctx<'a> {

@@ -142,6 +142,9 @@ impl SlothSpec {
             if let Some(url) = &runbook_url {
                 builder = builder.runbook_url(url.clone());
             }
+            if let Some(name) = slo.alerting.name {
+                builder = builder.alert_name(name);
+            }
             let definition = builder.build().map_err(|e| {
                 SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))
             })?;
@@ -149,7 +152,6 @@ impl SlothSpec {
                 definition,
                 labels: slo.labels,
                 alerting: AlertingMeta {
-                    name: slo.alerting.name,
                     runbook_url,
                     labels: slo.alerting.labels,
                     annotations: slo.alerting.annotations,

@@ -111,7 +111,11 @@ fn full_native_form() {
         latency.alerting.runbook_url.as_deref(),
         Some("https://runbooks.example/payments-latency")
     );
-    assert_eq!(latency.alerting.name.as_deref(), Some("PaymentsLatency"));
+    assert_eq!(
+        spec.slos[1].definition.alert_name(),
+        "PaymentsLatency",
+        "alerting.name"
+    );
     let api = &spec.slos[2].definition;
     assert_eq!(api.operations(), &Selector::prefix("/api/"));
     assert_eq!(api.alerting().tiers.len(), 2);
@@ -382,20 +386,15 @@ fn a_ratio_where_a_percentage_is_expected_gets_a_hint_at_its_field() {
 }
 
 #[test]
-fn lint_says_when_an_alert_name_loses_letters() {
-    let spec = ok("service: x\nslos:\n  - name: disponibilité\n    objective: 99.9\n    sli: availability\n    alerting: {runbook_url: https://r.example}\n");
-    let warnings = crate::lint::lint(&spec, None);
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].message.contains("DisponibilitBudgetBurn"),
-        "{:?}",
-        warnings[0]
-    );
-    assert!(
-        warnings[0].message.contains("alerting.name"),
-        "{:?}",
-        warnings[0]
-    );
+fn a_name_whose_alert_name_loses_letters_needs_alerting_name() {
+    let err = Spec::from_str(
+        "service: x\nslos:\n  - name: disponibilité\n    objective: 99.9\n    sli: availability\n",
+    )
+    .expect_err("refused");
+    let message = err.to_string();
+    assert!(message.contains("DisponibilitBudgetBurn"), "{message}");
+    assert!(message.contains("alerting.name"), "{message}");
+    assert!(message.contains("slos[0].name"), "{message}");
     let named = ok("service: x\nslos:\n  - name: disponibilité\n    objective: 99.9\n    sli: availability\n    alerting: {runbook_url: https://r.example, name: Disponibilite}\n");
     assert!(crate::lint::lint(&named, None).is_empty());
 }

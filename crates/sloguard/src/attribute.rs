@@ -56,6 +56,48 @@ pub fn set_default_registry(registry: Registry) -> Result<(), Registry> {
     DEFAULT.set(registry)
 }
 
+/// An SLO that an `#[sli]` of the default registry names, declared by the macro when the
+/// program starts (before any call runs).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct NamedSlo {
+    slo: &'static str,
+    location: &'static str,
+}
+
+impl NamedSlo {
+    #[doc(hidden)]
+    pub const fn new(slo: &'static str, location: &'static str) -> Self {
+        NamedSlo { slo, location }
+    }
+}
+
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub use inventory;
+#[cfg(feature = "macros")]
+inventory::collect!(NamedSlo);
+
+/// Where an `#[sli]` of the default registry names the SLO `slo` (its file and line), if one
+/// does anywhere in the program. Such an SLO is fed by calls only: a layer on the default
+/// registry leaves it out from the first request on, whichever runs first. (A site naming its
+/// registry with `registry = ...` cannot be known before it runs; there the first feeder
+/// owns the SLO and the other is refused with a `slo_fed_twice` diagnostic.)
+pub fn named_by_attribute(slo: &str) -> Option<&'static str> {
+    #[cfg(feature = "macros")]
+    {
+        inventory::iter::<NamedSlo>
+            .into_iter()
+            .find(|n| n.slo == slo)
+            .map(|n| n.location)
+    }
+    #[cfg(not(feature = "macros"))]
+    {
+        let _ = slo;
+        None
+    }
+}
+
 /// The process-wide default registry, if one was set.
 pub fn default_registry() -> Option<&'static Registry> {
     DEFAULT.get()

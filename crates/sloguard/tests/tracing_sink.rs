@@ -51,6 +51,7 @@ fn transition(state: AlertState) -> AlertTransition {
     AlertTransition {
         service: "checkout".into(),
         slo: "availability".into(),
+        alert_name: "AvailabilityBudgetBurn".into(),
         sli: Sli::Availability,
         runbook_url: Some("https://runbooks.example/checkout".into()),
         tier_id: "page-1h".into(),

@@ -27,6 +27,19 @@ pub enum DefinitionErrorKind {
     EmptyName,
     /// The name holds a control character (it ends up in labels, file names and alerts).
     NameHasControlCharacter,
+    /// The name has letters or digits outside ASCII, which the alert name (derived from the
+    /// name, ASCII by Prometheus' rule) would lose, and no alert name was given.
+    NameLosesLetters {
+        /// The letters the alert name would lose.
+        lost: Vec<char>,
+        /// The alert name the SLO would get.
+        alert_name: String,
+    },
+    /// A given alert name that Prometheus would refuse.
+    InvalidAlertName {
+        /// The alert name as given.
+        given: String,
+    },
     /// Objectives must lie strictly between 0 and 100% (0 and 1 as a ratio).
     ObjectiveOutOfRange {
         /// The ratio that was given (a percentage is divided by 100 first).
@@ -102,6 +115,14 @@ impl fmt::Display for DefinitionErrorKind {
             Self::NameHasControlCharacter => {
                 write!(f, "the name holds a control character (newline, tab, ...)")
             }
+            Self::NameLosesLetters { lost, alert_name } => write!(
+                f,
+                "its alert name would be {alert_name}, losing {lost:?}: alert names hold ASCII letters and digits only (other characters, such as spaces and `-`, separate words); write the name with ASCII letters, or give the alert name (`alerting.name` in a spec, `.alert_name(..)` in code)"
+            ),
+            Self::InvalidAlertName { given } => write!(
+                f,
+                "alert name {given:?} is not one Prometheus accepts: use ASCII letters, digits, `_` and `:`, not starting with a digit (for example CheckoutBudgetBurn)"
+            ),
             Self::ObjectiveOutOfRange { written, .. } => write!(
                 f,
                 "objective {written} is out of range; it must be above 0% and below 100% \

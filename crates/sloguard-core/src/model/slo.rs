@@ -115,9 +115,18 @@ pub struct SloDefinition {
     pub(crate) cancelled: CancelledPolicy,
     pub(crate) operations: Selector,
     pub(crate) runbook_url: Option<String>,
+    pub(crate) alert_name: Option<String>,
 }
 
 impl SloDefinition {
+    /// The name its alerts carry, in process and in the generated rules: the one given with
+    /// [`SloBuilder::alert_name`], or [`contract::alert_name`](crate::contract::alert_name) of
+    /// the SLO's name.
+    pub fn alert_name(&self) -> String {
+        self.alert_name
+            .clone()
+            .unwrap_or_else(|| crate::contract::alert_name(&self.name))
+    }
     /// The name, unique within its service.
     pub fn name(&self) -> &str {
         &self.name
@@ -232,6 +241,7 @@ pub struct SloBuilder {
     cancelled: CancelledPolicy,
     operations: Selector,
     runbook_url: Option<String>,
+    alert_name: Option<String>,
 }
 
 /// The default SLO period: 30 days.
@@ -251,6 +261,7 @@ impl SloBuilder {
             cancelled: CancelledPolicy::Exclude,
             operations: Selector::All,
             runbook_url: None,
+            alert_name: None,
         }
     }
 
@@ -296,6 +307,14 @@ impl SloBuilder {
         self
     }
 
+    /// The name its alerts carry (default: [`contract::alert_name`](crate::contract::alert_name)
+    /// of the SLO's name). Prometheus alert names are ASCII: letters, digits, `_` and `:`, not
+    /// starting with a digit. Needed when the SLO's name has letters outside ASCII.
+    pub fn alert_name(mut self, name: impl Into<String>) -> Self {
+        self.alert_name = Some(name.into());
+        self
+    }
+
     /// The operations this SLO judges (default: all).
     pub fn operations(mut self, selector: Selector) -> Self {
         self.operations = selector;
@@ -329,6 +348,29 @@ impl SloBuilder {
                 "name".into(),
                 DefinitionErrorKind::NameHasControlCharacter,
             ));
+        }
+        match &self.alert_name {
+            Some(given) if !crate::contract::is_valid_alert_name(given) => {
+                return Err(fail(
+                    "alerting.name".into(),
+                    DefinitionErrorKind::InvalidAlertName {
+                        given: given.clone(),
+                    },
+                ));
+            }
+            Some(_) => {}
+            None => {
+                let lost = crate::contract::alert_name_loses(&self.name);
+                if !lost.is_empty() {
+                    return Err(fail(
+                        "name".into(),
+                        DefinitionErrorKind::NameLosesLetters {
+                            lost,
+                            alert_name: crate::contract::alert_name(&self.name),
+                        },
+                    ));
+                }
+            }
         }
         let objective = match self.objective {
             ObjectiveInput::Percent(p) => Objective::from_percent(p),
@@ -411,6 +453,7 @@ impl SloBuilder {
             cancelled: self.cancelled,
             operations: self.operations,
             runbook_url: self.runbook_url,
+            alert_name: self.alert_name,
         })
     }
 }
@@ -484,6 +527,31 @@ mod tests {
             kind_of(Slo::availability("a\nb")).1,
             DefinitionErrorKind::NameHasControlCharacter
         );
+    }
+
+    #[test]
+    fn a_name_whose_alert_name_would_lose_letters_needs_an_alert_name() {
+        let (field, kind) = kind_of(Slo::availability("disponibilité"));
+        assert_eq!(field, "name");
+        assert_eq!(
+            kind,
+            DefinitionErrorKind::NameLosesLetters {
+                lost: vec!['é'],
+                alert_name: "DisponibilitBudgetBurn".into()
+            }
+        );
+        assert!(kind.to_string().contains("ASCII letters"), "{kind}");
+        let named = Slo::availability("disponibilité")
+            .alert_name("DisponibiliteBudgetBurn")
+            .build()
+            .expect("valid");
+        assert_eq!(named.alert_name(), "DisponibiliteBudgetBurn");
+        // Spaces and punctuation separate words; nothing is lost.
+        let spaced = Slo::availability("checkout api").build().expect("valid");
+        assert_eq!(spaced.alert_name(), "CheckoutApiBudgetBurn");
+        let (field, kind) = kind_of(Slo::availability("a").alert_name("Budget burn"));
+        assert_eq!(field, "alerting.name");
+        assert!(kind.to_string().contains("\"Budget burn\""), "{kind}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use sloguard_core::duration::format_duration;
 
 use super::http::{rfc3339, Poster};
 use super::queue::Deliver;
-use super::summary::{default_alert_name, summary};
+use super::summary::summary;
 
 /// Sends alerts to an Alertmanager. Hand it to [`Queued`](super::Queued) or use
 /// [`alertmanager`](super::alertmanager).
@@ -60,7 +60,7 @@ impl Alertmanager {
 
     fn alert(&self, t: &AlertTransition, starts: SystemTime, ends: SystemTime) -> Value {
         let mut labels = self.labels.clone();
-        labels.insert("alertname".into(), default_alert_name(&t.slo));
+        labels.insert("alertname".into(), t.alert_name.clone());
         labels.insert("service".into(), t.service.clone());
         labels.insert("slo".into(), t.slo.clone());
         labels.insert("severity".into(), t.severity.as_str().into());

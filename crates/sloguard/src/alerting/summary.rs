@@ -17,7 +17,7 @@ pub use sloguard_core::contract::alert_name as default_alert_name;
 /// # use sloguard::model::{Severity, Sli};
 /// # use std::time::Duration;
 /// let t = AlertTransition {
-///     service: "checkout".into(), slo: "availability".into(), sli: Sli::Availability,
+///     service: "checkout".into(), slo: "availability".into(), alert_name: "AvailabilityBudgetBurn".into(), sli: Sli::Availability,
 ///     runbook_url: None, tier_id: "page-1h".into(), severity: Severity::Page,
 ///     state: AlertState::Firing, at: Timestamp::EPOCH, firing_since: Timestamp::EPOCH,
 ///     threshold: 14.4, long_window: Duration::from_secs(3600), short_window: Duration::from_secs(300),
@@ -79,6 +79,7 @@ pub(crate) mod tests {
         AlertTransition {
             service: "checkout".into(),
             slo: "latency".into(),
+            alert_name: "LatencyBudgetBurn".into(),
             sli,
             runbook_url: None,
             tier_id: "page-1h".into(),

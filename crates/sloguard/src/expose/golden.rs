@@ -37,6 +37,7 @@ fn hostile_registry() -> Registry {
     let availability = registry
         .register(
             Slo::availability("disponibilit\u{e9} \"99.9%\" \\ all")
+                .alert_name("DisponibiliteBudgetBurn")
                 .build()
                 .expect("valid"),
         )

@@ -186,12 +186,20 @@ impl Shared {
 
     /// The operation called `name`, with the SLOs that select it and that requests may feed:
     /// each is claimed for requests here (once per operation, off the hot path), and one an
-    /// `#[sli]` attribute already feeds is left out, so no event is counted twice.
+    /// `#[sli]` attribute feeds or names (on the default registry) is left out, so no event is
+    /// counted twice.
     fn operation(&self, name: &str) -> Operation {
+        let on_default =
+            crate::attribute::default_registry().is_some_and(|d| d.is_same(&self.registry));
         let slos = self
             .slos
             .iter()
-            .filter(|s| selector(s).matches(name) && s.claim(Feed::Requests).is_ok())
+            .filter(|s| selector(s).matches(name))
+            .filter(|s| {
+                !(on_default
+                    && crate::attribute::named_by_attribute(s.definition().name()).is_some())
+            })
+            .filter(|s| s.claim(Feed::Requests).is_ok())
             .cloned()
             .collect();
         Operation {
