@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use hyper::body::Incoming;
@@ -406,4 +407,69 @@ async fn a_spec_registers_only_into_its_own_service_and_its_rules_then_find_the_
         })
         .unwrap_or_else(|| panic!("no series for the rules in:\n{metrics}"));
     assert!(scraped.ends_with(" 3"), "{scraped}");
+}
+
+static JUDGED: std::sync::LazyLock<Registry> = std::sync::LazyLock::new(|| {
+    let registry = Registry::builder("orders").build();
+    for name in ["opaque", "status"] {
+        registry
+            .register(Slo::availability(name).build().expect("valid"))
+            .expect("registered");
+    }
+    registry
+});
+
+#[sloguard::sli(slo = "opaque", registry = &*JUDGED)]
+async fn opaque(fail: bool) -> impl IntoResponse {
+    // A tuple, not a response: only what axum makes of it says 500.
+    let status = if fail {
+        hyper::StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        hyper::StatusCode::OK
+    };
+    (status, "text")
+}
+
+#[sloguard::sli(slo = "status", registry = &*JUDGED)]
+async fn by_status(found: bool) -> Result<&'static str, hyper::StatusCode> {
+    if found {
+        Ok("an order")
+    } else {
+        Err(hyper::StatusCode::NOT_FOUND)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handlers_under_sli_are_judged_as_the_layer_judges() {
+    let app = Router::new()
+        .route("/ok", get(|| async { opaque(false).await.into_response() }))
+        .route(
+            "/boom",
+            get(|| async { opaque(true).await.into_response() }),
+        )
+        .route("/order", get(|| async { by_status(true).await }))
+        .route("/missing", get(|| async { by_status(false).await }));
+    let (addr, server) = serve(app).await;
+    for (path, want) in [
+        ("/ok", 200),
+        ("/boom", 500),
+        ("/order", 200),
+        ("/missing", 404),
+    ] {
+        assert_eq!(fetch(addr, path).await.0, want, "{path}");
+    }
+    server.abort();
+    let doc = document(&JUDGED);
+    let opaque = doc.slo("opaque").expect("listed");
+    assert_eq!(
+        (opaque.events, opaque.bad_events),
+        (2, 1),
+        "a 500 inside impl IntoResponse is bad"
+    );
+    let status = doc.slo("status").expect("listed");
+    assert_eq!(
+        (status.events, status.bad_events),
+        (2, 0),
+        "a 404 is the client's, as in the layer"
+    );
 }

@@ -44,6 +44,7 @@ pub(crate) fn expand(args: &Args, mut function: ItemFn) -> TokenStream {
         let __sloguard_guard = ::sloguard::attribute::Guard::start(__SLOGUARD_SITE.resolve(|| #registry));
     };
     let judge = judge(args);
+    let convert = into_response(&function.sig.output);
     let body = &function.block;
 
     let new_body = if let Some(inner) = async_trait_future(&function.block) {
@@ -66,6 +67,7 @@ pub(crate) fn expand(args: &Args, mut function: ItemFn) -> TokenStream {
             // A diverging body makes the tail unreachable; that is the user's code, not a bug.
             #[allow(unreachable_code, clippy::diverging_sub_expression)]
             let __sloguard_result = async move { #bind #body; __sloguard_r }.await;
+            #convert
             #judge
             __sloguard_result
         })
@@ -75,12 +77,40 @@ pub(crate) fn expand(args: &Args, mut function: ItemFn) -> TokenStream {
             #prologue
             #[allow(clippy::redundant_closure_call, clippy::diverging_sub_expression, unreachable_code)]
             let __sloguard_result = (move || { #bind #body; __sloguard_r })();
+            #convert
             #judge
             __sloguard_result
         })
     };
     function.block = Box::new(syn::parse2(new_body).unwrap_or_else(|_| (*function.block).clone()));
     function.into_token_stream()
+}
+
+/// For a function returning `impl IntoResponse` (axum's trait, by whatever path it is
+/// written), the value made into the response it stands for, so it is judged as the layer
+/// judges responses (5xx bad, 4xx good) instead of as an opaque value. The function still
+/// returns `impl IntoResponse`: a response is one.
+fn into_response(output: &ReturnType) -> Option<TokenStream> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let syn::Type::ImplTrait(imp) = &**ty else {
+        return None;
+    };
+    let path = imp.bounds.iter().find_map(|b| match b {
+        syn::TypeParamBound::Trait(t)
+            if t.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "IntoResponse" && s.arguments.is_empty()) =>
+        {
+            Some(&t.path)
+        }
+        _ => None,
+    })?;
+    Some(quote! {
+        let __sloguard_result = #path::into_response(__sloguard_result);
+    })
 }
 
 /// `let __sloguard_r: T =` when the return type can be written in a `let` (not `impl Trait`),
