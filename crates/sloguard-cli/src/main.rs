@@ -149,6 +149,13 @@ fn replay_command(spec: &Spec, events: &str, output: &str, options: &replay::Opt
     }
 }
 
+fn read_specs(path: &PathBuf) -> Result<Vec<Spec>, ExitCode> {
+    Spec::all_from_path(path).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    })
+}
+
 fn read_spec(path: &PathBuf) -> Result<Spec, ExitCode> {
     Spec::from_path(path).map_err(|e| {
         eprintln!("error: {e}");
@@ -204,23 +211,25 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             spec,
             expected_rate,
         } => {
-            let parsed = read_spec(&spec)?;
-            let warnings = lint::lint(&parsed, expected_rate);
-            for w in &warnings {
-                eprintln!(
-                    "warning: {}: SLO {:?}: {}",
+            for parsed in read_specs(&spec)? {
+                let warnings = lint::lint(&parsed, expected_rate);
+                for w in &warnings {
+                    eprintln!(
+                        "warning: {}: SLO {:?}: {}",
+                        spec.display(),
+                        w.slo,
+                        w.message
+                    );
+                }
+                println!(
+                    "{}: {} SLO(s) of service {:?} ({}), {} warning(s)",
                     spec.display(),
-                    w.slo,
-                    w.message
+                    parsed.slos.len(),
+                    parsed.service,
+                    parsed.format.name(),
+                    warnings.len()
                 );
             }
-            println!(
-                "{}: {} SLO(s) of service {:?}, {} warning(s)",
-                spec.display(),
-                parsed.slos.len(),
-                parsed.service,
-                warnings.len()
-            );
             ExitCode::SUCCESS
         }
         Command::Rules {
@@ -228,8 +237,8 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             format,
             output,
         } => {
-            let parsed = read_spec(&spec)?;
-            match rules::render(&parsed, format.into()) {
+            let parsed = read_specs(&spec)?;
+            match rules::render_all(&parsed, format.into()) {
                 Ok(text) => write_out(output.as_ref(), &text),
                 Err(e) => {
                     eprintln!("error: cannot write the rules: {e}");

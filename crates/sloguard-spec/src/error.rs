@@ -12,6 +12,13 @@ pub struct SpecError {
     pub line: Option<usize>,
     /// 1-based column, when known.
     pub column: Option<usize>,
+    /// The 1-based document of a multi-document file, when it has several.
+    pub document: Option<usize>,
+    /// The format the document is written in (`Sloth prometheus/v1`, `OpenSLO v1`, ...).
+    pub format: Option<&'static str>,
+    /// The object at fault, in the format's words (`SLI "latency-sli"`), when the format has
+    /// named objects.
+    pub object: Option<String>,
     /// The field at fault, as a path (`slos[0].objective`); empty for syntax errors.
     pub field: String,
     /// What is wrong and what is expected.
@@ -24,9 +31,24 @@ impl SpecError {
             file: None,
             line: None,
             column: None,
+            document: None,
+            format: None,
+            object: None,
             field: field.into(),
             message: message.into(),
         }
+    }
+
+    pub(crate) fn with_format(mut self, format: crate::Format) -> Self {
+        if format != crate::Format::Native {
+            self.format.get_or_insert(format.name());
+        }
+        self
+    }
+
+    pub(crate) fn in_object(mut self, object: impl Into<String>) -> Self {
+        self.object.get_or_insert_with(|| object.into());
+        self
     }
 
     pub(crate) fn at(mut self, line: Option<usize>, column: Option<usize>) -> Self {
@@ -49,6 +71,15 @@ impl fmt::Display for SpecError {
             }
         }
         f.write_str(": ")?;
+        if let Some(document) = self.document {
+            write!(f, "document {document}: ")?;
+        }
+        if let Some(format) = self.format {
+            write!(f, "{format}: ")?;
+        }
+        if let Some(object) = &self.object {
+            write!(f, "{object}: ")?;
+        }
         if !self.field.is_empty() {
             write!(f, "field `{}`: ", self.field)?;
         }

@@ -27,6 +27,10 @@
 //! assert_eq!((err.line, err.field.as_str()), (Some(4), "slos[0].objective"));
 //! ```
 
+// A SpecError says where (file, document, line, column, object, field) and why: it is made
+// once, on the cold path of reading a file, so its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -43,6 +47,13 @@ pub mod native;
 #[cfg(feature = "tools")]
 pub mod openslo;
 #[cfg(feature = "tools")]
+mod openslo_alpha;
+#[cfg(feature = "tools")]
+pub mod pyrra;
+#[cfg(feature = "tools")]
+pub mod query;
+mod read;
+#[cfg(feature = "tools")]
 pub mod rules;
 #[cfg(feature = "tools")]
 pub mod sloth;
@@ -55,13 +66,34 @@ pub(crate) type Parts = (String, BTreeMap<String, String>, Vec<SloSpec>);
 
 /// Which format a spec was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// sloguard's own.
     Native,
-    /// Sloth `prometheus/v1`.
+    /// Sloth `version: prometheus/v1`.
     Sloth,
+    /// Sloth's Kubernetes resource, `sloth.slok.dev/v1` `PrometheusServiceLevel`.
+    SlothKubernetes,
     /// OpenSLO v1.
     OpenSlo,
+    /// OpenSLO `v1alpha`, as Sloth reads it.
+    OpenSloV1Alpha,
+    /// Pyrra `pyrra.dev/v1alpha1` `ServiceLevelObjective`.
+    Pyrra,
+}
+
+impl Format {
+    /// The format's name as errors and messages say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Native => "sloguard spec",
+            Format::Sloth => "Sloth prometheus/v1",
+            Format::SlothKubernetes => "Sloth PrometheusServiceLevel (sloth.slok.dev/v1)",
+            Format::OpenSlo => "OpenSLO v1",
+            Format::OpenSloV1Alpha => "OpenSLO v1alpha",
+            Format::Pyrra => "Pyrra ServiceLevelObjective (pyrra.dev/v1alpha1)",
+        }
+    }
 }
 
 /// A service's SLOs, read from a spec.
@@ -89,6 +121,24 @@ pub struct SloSpec {
     /// For imported Sloth and OpenSLO specs: the queries rules are generated over (instead of
     /// sloguard's counters).
     pub queries: Option<Queries>,
+    /// Labels added to this SLO's `sloth_slo_info` series only (Sloth's `infoLabels`).
+    pub info_labels: BTreeMap<String, String>,
+    /// Evaluation intervals of the rule groups (Sloth's `interval`), when the spec sets them.
+    pub intervals: Intervals,
+    /// What an import could not carry over, in words; `sloguard lint` warns with each.
+    pub notes: Vec<String>,
+}
+
+/// How often Prometheus evaluates each rule group of an SLO; unset means Prometheus' global
+/// evaluation interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Intervals {
+    /// The SLI recordings (and the alerts, which sloguard evaluates right after them).
+    pub sli: Option<std::time::Duration>,
+    /// The metadata recordings.
+    pub meta: Option<std::time::Duration>,
+    /// The alerts: when it differs from `sli`, alerts get a group of their own.
+    pub alert: Option<std::time::Duration>,
 }
 
 impl SloSpec {
@@ -101,6 +151,9 @@ impl SloSpec {
             labels: BTreeMap::new(),
             alerting: AlertingMeta::default(),
             queries: None,
+            info_labels: BTreeMap::new(),
+            intervals: Intervals::default(),
+            notes: Vec::new(),
         })
     }
 }
@@ -142,20 +195,44 @@ pub enum Queries {
 }
 
 impl Spec {
-    /// Reads a spec from text (YAML, or JSON when it starts with `{`).
+    /// Reads a spec from text (YAML, or JSON when it starts with `{`) that describes one
+    /// service; a file of several services is read with [`Spec::all_from_str`].
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(text: &str) -> Result<Spec, SpecError> {
-        parse(text).map_err(|e| locate(e, text))
+        let mut all = Spec::all_from_str(text)?;
+        if all.len() > 1 {
+            let services: Vec<&str> = all.iter().map(|s| s.service.as_str()).collect();
+            return Err(SpecError::new(
+                "service",
+                format!(
+                    "the file describes {} services ({}); one service reads one spec: split the file, or read it with Spec::all_from_str",
+                    all.len(),
+                    services.join(", ")
+                ),
+            ));
+        }
+        Ok(all.remove(0))
     }
 
-    /// Reads a spec file; errors name the file.
+    /// Reads every document of a text (YAML documents separated by `---`, OpenSLO lists of
+    /// objects, or one JSON document): one spec per service, in the order services appear.
+    pub fn all_from_str(text: &str) -> Result<Vec<Spec>, SpecError> {
+        read::read_all(text).map_err(|e| locate(e, text))
+    }
+
+    /// Reads a spec file of one service; errors name the file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Spec, SpecError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| SpecError {
+        Spec::from_str(&read_file(path)?).map_err(|e| SpecError {
             file: Some(path.to_owned()),
-            ..SpecError::new("", format!("cannot read the spec: {e}"))
-        })?;
-        Spec::from_str(&text).map_err(|e| SpecError {
+            ..e
+        })
+    }
+
+    /// Reads every service of a spec file; errors name the file.
+    pub fn all_from_path(path: impl AsRef<Path>) -> Result<Vec<Spec>, SpecError> {
+        let path = path.as_ref();
+        Spec::all_from_str(&read_file(path)?).map_err(|e| SpecError {
             file: Some(path.to_owned()),
             ..e
         })
@@ -195,143 +272,41 @@ impl Spec {
     }
 }
 
-fn is_json(text: &str) -> bool {
-    text.trim_start().starts_with('{')
-}
-
-/// What tells the formats apart.
-#[derive(serde::Deserialize)]
-struct Probe {
-    #[serde(default)]
-    version: Option<serde_yaml_ng::Value>,
-    #[serde(default, rename = "apiVersion")]
-    api_version: Option<serde_yaml_ng::Value>,
-}
-
 /// Refuses a foreign format when the tools that import it are not compiled in.
 #[cfg(not(feature = "tools"))]
-fn without_tools(format: Format) -> Result<Spec, SpecError> {
-    let name = match format {
-        Format::Sloth => "a Sloth prometheus/v1 spec",
-        Format::OpenSlo => "an OpenSLO spec",
-        Format::Native => "a native spec",
-    };
-    Err(SpecError::new(
+pub(crate) fn without_tools(format: Format) -> SpecError {
+    SpecError::new(
         "",
-        format!("this is {name}; a service reads the native format only: generate the native spec with the `sloguard` command, or build with sloguard-spec's `tools` feature"),
-    ))
+        format!("this is {}; a service reads the native format only: generate the native spec with the `sloguard` command, or build with sloguard-spec's `tools` feature", format.name()),
+    )
 }
 
-fn parse(text: &str) -> Result<Spec, SpecError> {
-    if is_json(text) {
-        let probe: Probe = serde_json::from_str(text).map_err(json_error)?;
-        return match kind(&probe) {
-            Format::Native => finish(
-                Format::Native,
-                typed_json::<native::NativeSpec>(text)?.into_slos()?,
-            ),
-            #[cfg(feature = "tools")]
-            Format::Sloth => finish(
-                Format::Sloth,
-                typed_json::<sloth::SlothSpec>(text)?.into_slos()?,
-            ),
-            #[cfg(feature = "tools")]
-            Format::OpenSlo => {
-                let (service, slo) = typed_json::<openslo::OpenSloDoc>(text)?.into_slo(0)?;
-                finish(Format::OpenSlo, (service, BTreeMap::new(), vec![slo]))
-            }
-            #[cfg(not(feature = "tools"))]
-            other => without_tools(other),
-        };
-    }
-    let first = serde_yaml_ng::Deserializer::from_str(text).next();
-    let Some(first) = first else {
-        return Err(SpecError::new("", "the spec is empty"));
-    };
-    let probe: Probe =
-        <Probe as serde::Deserialize>::deserialize(first).map_err(|e| yaml_error(e, ""))?;
-    match kind(&probe) {
-        Format::Native => finish(
-            Format::Native,
-            typed_yaml::<native::NativeSpec>(text)?.into_slos()?,
-        ),
-        #[cfg(feature = "tools")]
-        Format::Sloth => finish(
-            Format::Sloth,
-            typed_yaml::<sloth::SlothSpec>(text)?.into_slos()?,
-        ),
-        #[cfg(not(feature = "tools"))]
-        other => without_tools(other),
-        #[cfg(feature = "tools")]
-        Format::OpenSlo => {
-            let mut service: Option<String> = None;
-            let mut slos = Vec::new();
-            for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-                let parsed: openslo::OpenSloDoc =
-                    serde_path_to_error::deserialize(doc).map_err(|e| {
-                        let path = e.path().to_string();
-                        yaml_error(e.into_inner(), &path)
-                    })?;
-                let (s, slo) = parsed.into_slo(i)?;
-                match &service {
-                    Some(known) if *known != s => {
-                        return Err(SpecError::new(
-                            format!("document {}: spec.service", i + 1),
-                            format!("all SLOs of one file must belong to one service; found {known:?} and {s:?}"),
-                        ))
-                    }
-                    _ => service = Some(s),
-                }
-                slos.push(slo);
-            }
-            finish(
-                Format::OpenSlo,
-                (service.unwrap_or_default(), BTreeMap::new(), slos),
-            )
-        }
-    }
-}
-
-fn kind(probe: &Probe) -> Format {
-    if probe.api_version.is_some() {
-        Format::OpenSlo
-    } else if probe
-        .version
-        .as_ref()
-        .and_then(|v| v.as_str())
-        .is_some_and(|v| v.starts_with("prometheus/"))
-    {
-        Format::Sloth
-    } else {
-        Format::Native
-    }
-}
-
-fn finish(
-    format: Format,
-    (service, labels, slos): (String, BTreeMap<String, String>, Vec<SloSpec>),
-) -> Result<Spec, SpecError> {
+/// Refuses two SLOs of one service with the same name.
+pub(crate) fn unique_names(spec: &Spec) -> Result<(), SpecError> {
     let mut seen = std::collections::HashSet::new();
-    for (i, slo) in slos.iter().enumerate() {
+    for (i, slo) in spec.slos.iter().enumerate() {
         if !seen.insert(slo.definition.name().to_owned()) {
             return Err(SpecError::new(
                 format!("slos[{i}].name"),
                 format!(
-                    "two SLOs are named {:?}; names must be unique within a service",
+                    "service {:?} has two SLOs named {:?}; names must be unique within a service",
+                    spec.service,
                     slo.definition.name()
                 ),
             ));
         }
     }
-    Ok(Spec {
-        service,
-        labels,
-        slos,
-        format,
+    Ok(())
+}
+
+fn read_file(path: &Path) -> Result<String, SpecError> {
+    std::fs::read_to_string(path).map_err(|e| SpecError {
+        file: Some(path.to_owned()),
+        ..SpecError::new("", format!("cannot read the spec: {e}"))
     })
 }
 
-fn typed_json<T: DeserializeOwned>(text: &str) -> Result<T, SpecError> {
+pub(crate) fn typed_json<T: DeserializeOwned>(text: &str) -> Result<T, SpecError> {
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -343,17 +318,7 @@ fn typed_json<T: DeserializeOwned>(text: &str) -> Result<T, SpecError> {
     })
 }
 
-fn typed_yaml<T: DeserializeOwned>(text: &str) -> Result<T, SpecError> {
-    let Some(doc) = serde_yaml_ng::Deserializer::from_str(text).next() else {
-        return Err(SpecError::new("", "the spec is empty"));
-    };
-    serde_path_to_error::deserialize(doc).map_err(|e| {
-        let path = e.path().to_string();
-        yaml_error(e.into_inner(), &path)
-    })
-}
-
-fn json_error(e: serde_json::Error) -> SpecError {
+pub(crate) fn json_error(e: serde_json::Error) -> SpecError {
     let message = e.to_string();
     let message = message
         .rsplit_once(" at line ")
@@ -365,7 +330,7 @@ fn json_error(e: serde_json::Error) -> SpecError {
     )
 }
 
-fn yaml_error(e: serde_yaml_ng::Error, path: &str) -> SpecError {
+pub(crate) fn yaml_error(e: serde_yaml_ng::Error, path: &str) -> SpecError {
     let location = e.location();
     let mut message = e.to_string();
     if let Some((m, _)) = message.rsplit_once(" at line ") {

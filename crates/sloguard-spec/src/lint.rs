@@ -1,6 +1,7 @@
 //! `sloguard lint SPEC`: validates a spec and warns about what would not work as meant.
 //!
 //! Errors are the spec's own (with file, line, column and field). Warnings:
+//! - what an import could not carry over ([`SloSpec::notes`](crate::SloSpec::notes));
 //! - a period shorter than a standard window (that window's burn rate is never reported);
 //! - alerts without a runbook URL, or an SLO with every tier disabled;
 //! - with `--expected-rate`: traffic too low for the objective (an alert needs
@@ -34,6 +35,9 @@ pub fn lint(spec: &Spec, expected_rate: Option<f64>) -> Vec<Warning> {
                 message,
             })
         };
+        for note in &slo.notes {
+            warn(note.clone());
+        }
         for w in STANDARD_WINDOWS.iter().filter(|w| **w > def.period()) {
             warn(format!(
                 "the period {} is shorter than the standard window {}: no {} burn rate is reported",

@@ -296,6 +296,9 @@ impl NativeSlo {
                 ..AlertingMeta::default()
             },
             queries: None,
+            info_labels: BTreeMap::new(),
+            intervals: crate::Intervals::default(),
+            notes: Vec::new(),
         })
     }
 }

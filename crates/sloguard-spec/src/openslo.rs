@@ -1,24 +1,37 @@
-//! Import of an OpenSLO v1 subset: `kind: SLO` documents with an inline `ratioMetric`
-//! indicator, one rolling time window, `Occurrences` budgeting and one objective with
-//! `target` or `targetPercent`. Everything else (other kinds, `indicatorRef`, threshold
-//! metrics, calendar windows, time-slice budgeting, alert policies) is refused with a message
-//! that says so. Prometheus queries of the ratio metric are kept for rule generation.
+//! Import of OpenSLO v1, as the specification publishes it: objects in YAML lists or in the
+//! documents of a multi-document file, referring to each other by name.
+//!
+//! Read: `SLO` (with an inline `indicator` or an `indicatorRef` to an `SLI` object, one rolling
+//! `timeWindow`, `Occurrences` budgeting, one objective with `target` or `targetPercent`),
+//! `SLI` objects with a `ratioMetric` (`good`/`total`, `bad`/`total`, or `raw` with `rawType`)
+//! over `Prometheus` metric sources, and `Service` objects (an SLO's `service` must name one
+//! when the file has any). `metadata.labels` may be strings or lists of strings (a list
+//! becomes one label value, joined with commas). A counter source written without
+//! `{{.window}}` is taken as the counter it is and rated over each window.
+//!
+//! What OpenSLO allows and sloguard does not do yet is refused with the object's kind, name
+//! and field: other metric source types, `thresholdMetric`, calendar windows, `Timeslices`
+//! budgeting, alert policies, `DataSource` references.
 
 use std::collections::BTreeMap;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde_yaml_ng::Value;
 use sloguard_core::duration::parse_duration;
 use sloguard_core::model::Slo;
 
-use super::{AlertingMeta, Queries, SloSpec, SpecError};
+use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
 
+/// Any OpenSLO object, before its kind is known.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct OpenSloDoc {
+pub(crate) struct Object {
     api_version: String,
     kind: String,
     metadata: Metadata,
-    spec: SloBody,
+    #[serde(default)]
+    spec: Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -28,12 +41,27 @@ struct Metadata {
     #[serde(default)]
     display_name: Option<String>,
     #[serde(default)]
-    labels: BTreeMap<String, String>,
+    labels: BTreeMap<String, LabelValue>,
     #[serde(default)]
     annotations: BTreeMap<String, String>,
 }
 
-type Unsupported = Option<serde_yaml_ng::Value>;
+/// OpenSLO label values: a string or a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum LabelValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl LabelValue {
+    fn joined(self) -> String {
+        match self {
+            LabelValue::One(v) => v,
+            LabelValue::Many(v) => v.join(","),
+        }
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -42,44 +70,50 @@ struct SloBody {
     description: Option<String>,
     service: String,
     #[serde(default)]
-    indicator: Option<Indicator>,
+    indicator: Option<InlineIndicator>,
     #[serde(default)]
-    indicator_ref: Unsupported,
+    indicator_ref: Option<String>,
     time_window: Vec<TimeWindow>,
     budgeting_method: String,
     objectives: Vec<ObjectiveSpec>,
     #[serde(default)]
-    alert_policies: Unsupported,
+    alert_policies: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Indicator {
+struct InlineIndicator {
     #[serde(default)]
-    metadata: Option<serde_yaml_ng::Value>,
-    spec: IndicatorSpec,
+    metadata: Option<Metadata>,
+    spec: SliBody,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct IndicatorSpec {
+struct SliBody {
     #[serde(default)]
     ratio_metric: Option<RatioMetric>,
     #[serde(default)]
-    threshold_metric: Unsupported,
+    threshold_metric: Option<Value>,
     #[serde(default)]
+    #[allow(dead_code)]
     description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RatioMetric {
     counter: bool,
     #[serde(default)]
     good: Option<MetricSourceHolder>,
     #[serde(default)]
     bad: Option<MetricSourceHolder>,
-    total: MetricSourceHolder,
+    #[serde(default)]
+    total: Option<MetricSourceHolder>,
+    #[serde(default)]
+    raw: Option<MetricSourceHolder>,
+    #[serde(default)]
+    raw_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +129,7 @@ struct MetricSource {
     metric_source_ref: Option<String>,
     #[serde(rename = "type")]
     kind: String,
-    spec: BTreeMap<String, serde_yaml_ng::Value>,
+    spec: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,7 +138,7 @@ struct TimeWindow {
     duration: String,
     is_rolling: bool,
     #[serde(default)]
-    calendar: Unsupported,
+    calendar: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,179 +151,345 @@ struct ObjectiveSpec {
     #[serde(default)]
     target_percent: Option<f64>,
     #[serde(default)]
-    op: Unsupported,
+    op: Option<Value>,
     #[serde(default)]
-    value: Unsupported,
+    value: Option<Value>,
     #[serde(default)]
-    time_slice_target: Unsupported,
+    time_slice_target: Option<Value>,
     #[serde(default)]
-    time_slice_window: Unsupported,
+    time_slice_window: Option<Value>,
+    #[serde(default)]
+    indicator: Option<Value>,
+    #[serde(default)]
+    indicator_ref: Option<String>,
 }
 
-fn prometheus_query(m: &MetricSourceHolder) -> Option<String> {
-    let source = &m.metric_source;
-    if !source.kind.eq_ignore_ascii_case("prometheus") {
-        return None;
+/// One SLO object read: its document and its parts (or why it was refused).
+pub(crate) type Resolved = (usize, Result<Parts, SpecError>);
+
+/// The objects of a file, gathered over all its documents, resolved once all are read.
+#[derive(Debug, Default)]
+pub(crate) struct Objects {
+    objects: Vec<(usize, Object)>,
+}
+
+impl Objects {
+    pub(crate) fn add(&mut self, document: usize, object: Object) {
+        self.objects.push((document, object));
     }
-    source
-        .spec
-        .get("query")
-        .and_then(|q| q.as_str())
-        .map(str::to_owned)
+
+    pub(crate) fn add_list(&mut self, document: usize, objects: Vec<Object>) {
+        self.objects
+            .extend(objects.into_iter().map(|o| (document, o)));
+    }
+
+    /// One result per SLO object, with the document it came from.
+    pub(crate) fn resolve(self) -> Result<Vec<Resolved>, SpecError> {
+        let mut slis: BTreeMap<String, Value> = BTreeMap::new();
+        let mut services: Vec<String> = Vec::new();
+        let mut slos = Vec::new();
+        for (document, object) in self.objects {
+            let name = object.metadata.name.clone();
+            let refuse = |field: &str, why: String| {
+                Err(SpecError::new(field, why).in_object(format!("{} {name:?}", object.kind)))
+            };
+            if object.api_version != "openslo/v1" {
+                return refuse(
+                    "apiVersion",
+                    format!(
+                        "{:?} in a list of OpenSLO v1 objects; every object of the list needs apiVersion openslo/v1",
+                        object.api_version
+                    ),
+                )
+                .map_err(|e: SpecError| SpecError {
+                    document: Some(document + 1),
+                    ..e
+                });
+            }
+            match object.kind.as_str() {
+                "SLO" => slos.push((document, object)),
+                "SLI" => {
+                    slis.insert(name, object.spec);
+                }
+                "Service" => services.push(name),
+                other => {
+                    return refuse(
+                        "kind",
+                        format!(
+                            "OpenSLO kind {other} is not imported yet; sloguard reads SLO, SLI and Service objects (alerting is sloguard's multiwindow multi-burn-rate tiers)"
+                        ),
+                    )
+                    .map_err(|e: SpecError| SpecError {
+                        document: Some(document + 1),
+                        ..e
+                    })
+                }
+            }
+        }
+        Ok(slos
+            .into_iter()
+            .map(|(document, object)| {
+                let name = format!("SLO {:?}", object.metadata.name);
+                (
+                    document,
+                    slo(object, &slis, &services).map_err(|e| e.in_object(name)),
+                )
+            })
+            .collect())
+    }
 }
 
-impl OpenSloDoc {
-    /// The service and the SLO of document number `doc`.
-    pub(crate) fn into_slo(self, doc: usize) -> Result<(String, SloSpec), SpecError> {
-        let at = |f: &str| {
-            if doc == 0 {
-                f.to_owned()
-            } else {
-                format!("document {}: {f}", doc + 1)
-            }
+/// `value` read as `T`; an error names the field under `prefix`.
+fn typed<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, SpecError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}.{path}")
         };
-        let refuse = |field: &str, why: &str| Err(SpecError::new(at(field), why.to_owned()));
-        if self.api_version != "openslo/v1" {
-            return refuse("apiVersion", "only \"openslo/v1\" is supported");
+        SpecError::new(field, e.into_inner().to_string())
+    })
+}
+
+fn refuse<T>(field: &str, why: impl Into<String>) -> Result<T, SpecError> {
+    Err(SpecError::new(field, why))
+}
+
+fn labels(metadata: BTreeMap<String, LabelValue>) -> BTreeMap<String, String> {
+    metadata.into_iter().map(|(k, v)| (k, v.joined())).collect()
+}
+
+fn slo(
+    object: Object,
+    slis: &BTreeMap<String, Value>,
+    services: &[String],
+) -> Result<Parts, SpecError> {
+    let spec: SloBody = typed(object.spec, "spec")?;
+    if !services.is_empty() && !services.contains(&spec.service) {
+        return refuse(
+            "spec.service",
+            format!(
+                "no Service object is named {:?} (the file has: {})",
+                spec.service,
+                services.join(", ")
+            ),
+        );
+    }
+    if spec.alert_policies.is_some() {
+        return refuse(
+            "spec.alertPolicies",
+            "alert policies are not imported yet; sloguard alerts with its multiwindow multi-burn-rate tiers (remove alertPolicies, or use a sloguard spec to choose tiers)",
+        );
+    }
+    if spec.budgeting_method != "Occurrences" {
+        return refuse(
+            "spec.budgetingMethod",
+            format!(
+                "budgeting method {:?} is not supported yet; only Occurrences (each event counts) is",
+                spec.budgeting_method
+            ),
+        );
+    }
+    let (indicator, at) = match (spec.indicator, spec.indicator_ref) {
+        (Some(inline), None) => {
+            let _ = inline.metadata;
+            (inline.spec, "spec.indicator.spec".to_owned())
         }
-        if self.kind != "SLO" {
-            return Err(SpecError::new(
-                at("kind"),
-                format!(
-                    "kind {:?} is not supported; only `kind: SLO` with an inline indicator is",
-                    self.kind
-                ),
-            ));
+        (None, Some(reference)) => {
+            let Some(sli) = slis.get(&reference) else {
+                return refuse(
+                    "spec.indicatorRef",
+                    format!(
+                        "no SLI object is named {reference:?} (the file has: {})",
+                        slis.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            };
+            let body: SliBody = typed(sli.clone(), &format!("SLI {reference:?} spec"))?;
+            (body, format!("SLI {reference:?} spec"))
         }
-        let spec = self.spec;
-        if spec.indicator_ref.is_some() {
-            return refuse(
-                "spec.indicatorRef",
-                "indicatorRef is not supported; inline the indicator under `spec.indicator`",
-            );
+        (Some(_), Some(_)) => {
+            return refuse("spec", "give `indicator` or `indicatorRef`, not both")
         }
-        if spec.alert_policies.is_some() {
-            return refuse("spec.alertPolicies", "alertPolicies are not supported; sloguard alerts with its multiwindow multi-burn-rate tiers");
-        }
-        if spec.budgeting_method != "Occurrences" {
-            return Err(SpecError::new(
-                at("spec.budgetingMethod"),
-                format!("budgeting method {:?} is not supported; only Occurrences (request-weighted) is", spec.budgeting_method),
-            ));
-        }
-        let Some(indicator) = spec.indicator else {
+        (None, None) => {
             return refuse(
                 "spec.indicator",
-                "missing indicator: give an inline `indicator` with a `ratioMetric`",
-            );
-        };
-        let _ = (&indicator.metadata, &indicator.spec.description);
-        if indicator.spec.threshold_metric.is_some() {
-            return refuse(
-                "spec.indicator.spec.thresholdMetric",
-                "threshold metrics are not supported; use a ratioMetric",
-            );
+                "missing indicator: give `indicator` or `indicatorRef`",
+            )
         }
-        let Some(ratio) = indicator.spec.ratio_metric else {
-            return refuse("spec.indicator.spec.ratioMetric", "missing ratioMetric");
-        };
-        if !ratio.counter {
-            return refuse(
-                "spec.indicator.spec.ratioMetric.counter",
-                "only counter ratio metrics (counter: true) are supported",
-            );
-        }
-        let total = prometheus_query(&ratio.total);
-        let queries = match (&ratio.good, &ratio.bad, total) {
-            (Some(_), Some(_), _) => {
-                return refuse(
-                    "spec.indicator.spec.ratioMetric",
-                    "give `good` or `bad`, not both",
-                )
-            }
-            (None, None, _) => {
-                return refuse(
-                    "spec.indicator.spec.ratioMetric",
-                    "give `good` or `bad` beside `total`",
-                )
-            }
-            (_, Some(bad), Some(total)) => {
-                prometheus_query(bad).map(|error_query| Queries::Events {
-                    error_query,
-                    total_query: total,
-                })
-            }
-            (Some(good), None, Some(total)) => prometheus_query(good).map(|good| Queries::Events {
-                error_query: format!("(({total}) - ({good}))"),
-                total_query: total,
-            }),
-            _ => None,
-        };
-        let _ = ratio.total.metric_source.metric_source_ref;
-        let [window] = spec.time_window.as_slice() else {
-            return refuse("spec.timeWindow", "exactly one time window is supported");
-        };
-        if !window.is_rolling || window.calendar.is_some() {
-            return refuse(
-                "spec.timeWindow[0]",
-                "calendar windows are not supported; use a rolling window (isRolling: true)",
-            );
-        }
-        let period = parse_duration(&window.duration)
-            .map_err(|e| SpecError::new(at("spec.timeWindow[0].duration"), e.to_string()))?;
-        let [objective] = spec.objectives.as_slice() else {
-            return refuse("spec.objectives", "exactly one objective is supported");
-        };
-        if objective.op.is_some() || objective.value.is_some() {
-            return refuse(
-                "spec.objectives[0]",
-                "threshold objectives (op, value) are not supported; give target or targetPercent",
-            );
-        }
-        if objective.time_slice_target.is_some() || objective.time_slice_window.is_some() {
-            return refuse(
-                "spec.objectives[0]",
-                "time-slice objectives are not supported; budgeting is by occurrences",
-            );
-        }
-        let builder = match (objective.target, objective.target_percent) {
-            (Some(t), None) => Slo::availability(self.metadata.name).objective_ratio(t),
-            (None, Some(p)) => Slo::availability(self.metadata.name).objective_percent(p),
-            _ => {
-                return refuse(
-                    "spec.objectives[0]",
-                    "give exactly one of target (0.999) or targetPercent (99.9)",
-                )
-            }
-        };
-        let description = spec
-            .description
-            .or(self.metadata.display_name)
-            .or(objective.display_name.clone());
-        let builder = builder.period(period);
-        let builder = match description {
-            Some(d) => builder.description(d),
-            None => builder,
-        };
-        let definition = builder.build().map_err(|e| {
-            let field = match e.field.as_str() {
-                "objective" => "spec.objectives[0]".to_owned(),
-                "period" => "spec.timeWindow[0].duration".to_owned(),
-                other => other.to_owned(),
-            };
-            SpecError::new(at(&field), format!("SLO {:?}: {}", e.slo, e.reason()))
-        })?;
-        Ok((
-            spec.service,
-            SloSpec {
-                definition,
-                labels: self.metadata.labels,
-                alerting: AlertingMeta {
-                    annotations: self.metadata.annotations,
-                    ..AlertingMeta::default()
-                },
-                queries,
-            },
-        ))
+    };
+    let queries = indicator_queries(indicator, &at)?;
+    let [window] = spec.time_window.as_slice() else {
+        return refuse("spec.timeWindow", "exactly one time window is supported");
+    };
+    if !window.is_rolling || window.calendar.is_some() {
+        return refuse(
+            "spec.timeWindow[0]",
+            "calendar windows are not supported yet; use a rolling window (isRolling: true)",
+        );
     }
+    let period = parse_duration(&window.duration)
+        .map_err(|e| SpecError::new("spec.timeWindow[0].duration", e.to_string()))?;
+    let [objective] = spec.objectives.as_slice() else {
+        return refuse("spec.objectives", "exactly one objective is supported");
+    };
+    for (present, field, why) in [
+        (
+            objective.op.is_some() || objective.value.is_some(),
+            "spec.objectives[0].op",
+            "threshold objectives (op, value) are not supported; give target or targetPercent",
+        ),
+        (
+            objective.time_slice_target.is_some() || objective.time_slice_window.is_some(),
+            "spec.objectives[0].timeSliceTarget",
+            "time-slice objectives are not supported yet; budgeting is by occurrences",
+        ),
+        (
+            objective.indicator.is_some() || objective.indicator_ref.is_some(),
+            "spec.objectives[0].indicator",
+            "an indicator per objective is not supported; give the SLO's indicator",
+        ),
+    ] {
+        if present {
+            return refuse(field, why);
+        }
+    }
+    let builder = match (objective.target, objective.target_percent) {
+        (Some(t), None) => Slo::availability(object.metadata.name).objective_ratio(t),
+        (None, Some(p)) => Slo::availability(object.metadata.name).objective_percent(p),
+        _ => {
+            return refuse(
+                "spec.objectives[0]",
+                "give exactly one of target (0.999) or targetPercent (99.9)",
+            )
+        }
+    };
+    let description = spec
+        .description
+        .or(object.metadata.display_name)
+        .or(objective.display_name.clone());
+    let mut builder = builder.period(period);
+    if let Some(d) = description {
+        builder = builder.description(d);
+    }
+    let definition = builder.build().map_err(|e| {
+        let field = match e.field.as_str() {
+            "objective" => "spec.objectives[0]".to_owned(),
+            "period" => "spec.timeWindow[0].duration".to_owned(),
+            other => other.to_owned(),
+        };
+        SpecError::new(field, e.reason())
+    })?;
+    Ok((
+        spec.service,
+        BTreeMap::new(),
+        vec![SloSpec {
+            definition,
+            labels: labels(object.metadata.labels),
+            alerting: AlertingMeta {
+                annotations: object.metadata.annotations,
+                ..AlertingMeta::default()
+            },
+            queries: Some(queries),
+            info_labels: BTreeMap::new(),
+            intervals: Intervals::default(),
+            notes: Vec::new(),
+        }],
+    ))
+}
+
+fn indicator_queries(indicator: SliBody, at: &str) -> Result<Queries, SpecError> {
+    if indicator.threshold_metric.is_some() {
+        return refuse(
+            &format!("{at}.thresholdMetric"),
+            "threshold metrics are not imported yet; write the SLI as a ratioMetric (for latency: good = the histogram bucket at the threshold, total = its count)",
+        );
+    }
+    let Some(ratio) = indicator.ratio_metric else {
+        return refuse(&format!("{at}.ratioMetric"), "missing ratioMetric");
+    };
+    let at = format!("{at}.ratioMetric");
+    let query = |holder: &MetricSourceHolder, name: &str| {
+        prometheus_query(holder, ratio.counter, &format!("{at}.{name}.metricSource"))
+    };
+    if let Some(raw) = &ratio.raw {
+        let q = query(raw, "raw")?;
+        return Ok(Queries::Raw {
+            error_ratio_query: match ratio.raw_type.as_deref() {
+                Some("failure") => q,
+                Some("success") => format!("(1 - ({q}))"),
+                other => {
+                    return refuse(
+                        &format!("{at}.rawType"),
+                        format!("rawType {other:?}: give `success` or `failure`"),
+                    )
+                }
+            },
+        });
+    }
+    let Some(total) = &ratio.total else {
+        return refuse(&format!("{at}.total"), "missing total beside good or bad");
+    };
+    let total_query = query(total, "total")?;
+    match (&ratio.good, &ratio.bad) {
+        (Some(_), Some(_)) => refuse(&at, "give `good` or `bad`, not both"),
+        (None, None) => refuse(&at, "give `good` or `bad` beside `total`"),
+        (None, Some(bad)) => Ok(Queries::Events {
+            error_query: query(bad, "bad")?,
+            total_query,
+        }),
+        (Some(good), None) => Ok(Queries::Events {
+            error_query: format!("(({total_query}) - ({}))", query(good, "good")?),
+            total_query,
+        }),
+    }
+}
+
+/// The checked PromQL of a Prometheus metric source. A counter written as a bare selector is
+/// rated over the window; anything else must carry `{{.window}}` itself.
+fn prometheus_query(
+    holder: &MetricSourceHolder,
+    counter: bool,
+    field: &str,
+) -> Result<String, SpecError> {
+    let source = &holder.metric_source;
+    if let Some(reference) = &source.metric_source_ref {
+        return refuse(
+            &format!("{field}.metricSourceRef"),
+            format!("DataSource references ({reference:?}) are not imported yet; give `type: Prometheus` and the query inline"),
+        );
+    }
+    if !source.kind.eq_ignore_ascii_case("prometheus") {
+        return refuse(
+            &format!("{field}.type"),
+            format!(
+                "metric source type {:?} is not one sloguard can query: its rules run in Prometheus, so the source must be `type: Prometheus` with a PromQL query",
+                source.kind
+            ),
+        );
+    }
+    let Some(query) = source.spec.get("query").and_then(Value::as_str) else {
+        return refuse(&format!("{field}.spec.query"), "missing query (PromQL)");
+    };
+    let query = crate::query::normalize(query).into_owned();
+    let query = if !query.contains(crate::query::WINDOW) && counter {
+        if !is_selector(&query) {
+            return refuse(
+                &format!("{field}.spec.query"),
+                format!("a counter query that is not a bare series selector must say where the window goes with {}", crate::query::WINDOW),
+            );
+        }
+        format!("sum(rate({}[{}]))", query.trim(), crate::query::WINDOW)
+    } else {
+        query
+    };
+    crate::query::checked(query, &format!("{field}.spec.query"))
+}
+
+fn is_selector(query: &str) -> bool {
+    matches!(
+        promql_parser::parser::parse(query),
+        Ok(promql_parser::parser::Expr::VectorSelector(_))
+    )
 }

@@ -145,7 +145,7 @@ fn refused_forms_say_where_and_why() {
         ("service: x\navailability: 99\nslos: [\n", Some(4), "", ""),
         ("{\"service\": \"x\", \"availability\": 99, \"extra\": 1}", Some(1), "extra", "unknown field `extra`"),
         ("{\"service\": \"x\", \"availability\": 120}", Some(1), "availability", "out of range"),
-        ("", Some(1), "", "missing field `service`"),
+        ("", None, "", "the spec is empty"),
     ];
     for (text, line, field, message) in cases {
         let e = refused(text);
@@ -241,7 +241,7 @@ fn sloth_specs_are_imported() {
         .all(|t| !t.enabled));
     let plugin = refused("version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objective: 99\n    sli: {plugin: {id: x}}\n");
     assert!(
-        plugin.message.contains("plugins are not supported"),
+        plugin.message.contains("plugin \"x\" runs Go code"),
         "{plugin}"
     );
     let version = refused("version: prometheus/v2\nservice: s\nslos: []\n");
@@ -332,7 +332,11 @@ fn openslo_subset_is_imported_and_the_rest_refused() {
             "spec.indicator.spec.thresholdMetric",
             "threshold metrics",
         ),
-        (swap("kind: SLO", "kind: SLI"), "kind", "not supported"),
+        (
+            swap("kind: SLO", "kind: AlertPolicy"),
+            "kind",
+            "not imported yet",
+        ),
         (
             swap("target: 0.995", "target: 1.5"),
             "spec.objectives[0]",
@@ -397,4 +401,252 @@ fn a_name_whose_alert_name_loses_letters_needs_alerting_name() {
     assert!(message.contains("slos[0].name"), "{message}");
     let named = ok("service: x\nslos:\n  - name: disponibilité\n    objective: 99.9\n    sli: availability\n    alerting: {runbook_url: https://r.example, name: Disponibilite}\n");
     assert!(crate::lint::lint(&named, None).is_empty());
+}
+
+/// OpenSLO v1 as the specification publishes it: a list, an SLI referenced by name, a
+/// Service object, label lists, a bare counter selector.
+const OPENSLO_LIST: &str = r#"
+- apiVersion: openslo/v1
+  kind: Service
+  metadata: {name: web}
+  spec: {description: The web shop}
+- apiVersion: openslo/v1
+  kind: SLI
+  metadata: {name: web-errors-sli}
+  spec:
+    ratioMetric:
+      counter: true
+      bad: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{code=~"5.."}'}}}
+      total: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total'}}}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata:
+    name: web-errors
+    labels: {team: [shop, web], tier: "1"}
+  spec:
+    service: web
+    indicatorRef: web-errors-sli
+    timeWindow: [{duration: 30d, isRolling: true}]
+    budgetingMethod: Occurrences
+    objectives: [{target: 0.999}]
+"#;
+
+#[test]
+fn openslo_as_published_lists_references_and_label_lists() {
+    let spec = ok(OPENSLO_LIST);
+    assert_eq!((spec.service.as_str(), spec.slos.len()), ("web", 1));
+    let slo = &spec.slos[0];
+    assert_eq!(slo.labels.get("team").map(String::as_str), Some("shop,web"));
+    match &slo.queries {
+        Some(Queries::Events {
+            error_query,
+            total_query,
+        }) => {
+            assert_eq!(
+                error_query,
+                "sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))"
+            );
+            assert_eq!(total_query, "sum(rate(http_requests_total[{{.window}}]))");
+        }
+        other => panic!("{other:?}"),
+    }
+    let cases = [
+        (
+            OPENSLO_LIST.replace("indicatorRef: web-errors-sli", "indicatorRef: nope"),
+            "SLO \"web-errors\"",
+            "spec.indicatorRef",
+            "no SLI object is named \"nope\"",
+        ),
+        (
+            OPENSLO_LIST.replace(
+                "type: Prometheus, spec: {query: 'http_requests_total'}",
+                "type: Datadog, spec: {query: 'sum:requests{*}'}",
+            ),
+            "SLO \"web-errors\"",
+            "SLI \"web-errors-sli\" spec.ratioMetric.total.metricSource.type",
+            "Datadog",
+        ),
+        (
+            OPENSLO_LIST.replace("service: web\n", "service: shop\n"),
+            "SLO \"web-errors\"",
+            "spec.service",
+            "no Service object is named \"shop\"",
+        ),
+        (
+            OPENSLO_LIST.replace(
+                "'http_requests_total'}",
+                "'sum(rate(http_requests_total[5m])'}",
+            ),
+            "SLO \"web-errors\"",
+            "SLI \"web-errors-sli\" spec.ratioMetric.total.metricSource.spec.query",
+            "{{.window}}",
+        ),
+    ];
+    for (text, object, field, message) in cases {
+        let e = refused(&text);
+        assert_eq!(e.object.as_deref(), Some(object), "{e}");
+        assert_eq!(e.format, Some("OpenSLO v1"), "{e}");
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(message), "{e}");
+        assert!(!e.to_string().contains("struct"), "no internal type: {e}");
+    }
+}
+
+#[test]
+fn every_document_of_a_multi_document_file_is_read_and_refusals_name_it() {
+    let sloth = |service: &str, query: &str| {
+        format!("version: prometheus/v1\nservice: {service}\nslos:\n  - name: errors\n    objective: 99.9\n    sli: {{events: {{error_query: '{query}', total_query: 'sum(rate(x[{{{{.window}}}}]))'}}}}\n    alerting: {{name: Errors}}\n")
+    };
+    let good = "sum(rate(x{code=\"500\"}[{{.window}}]))";
+    let text = format!("{}---\n{}", sloth("a", good), sloth("b", good));
+    let all = Spec::all_from_str(&text).expect("both read");
+    assert_eq!(
+        all.iter().map(|s| s.service.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let one = refused(&text);
+    assert!(one.message.contains("2 services (a, b)"), "{one}");
+    for (bad, why) in [
+        ("sum(rate(x[{{.window}}])", "not valid PromQL"),
+        (
+            "sum(rate(x{bad-label=\"1\"}[{{.window}}]))",
+            "not valid PromQL",
+        ),
+        (
+            "sum(rate(x[{{.Window}}]))",
+            "unknown placeholder {{.Window}}",
+        ),
+        ("sum(rate(x[5m]))", "has no {{.window}}"),
+    ] {
+        let text = format!("{}---\n{}", sloth("a", good), sloth("b", bad));
+        let e = Spec::all_from_str(&text).expect_err(bad);
+        assert_eq!(
+            (e.document, e.format),
+            (Some(2), Some("Sloth prometheus/v1")),
+            "{e}"
+        );
+        assert_eq!(e.field, "slos[0].sli.events.error_query", "{e}");
+        assert!(e.message.contains(why), "{bad}: {e}");
+    }
+    let empty = refused("version: prometheus/v1\nservice: s\nslos: []\n");
+    assert!(empty.message.contains("no SLOs"), "{empty}");
+}
+
+#[test]
+fn sloth_kubernetes_resources_and_plugins() {
+    let text = "apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nmetadata: {name: shop, namespace: prod, labels: {app: shop}}\nspec:\n  service: shop\n  labels: {owner: team-a}\n  slos:\n    - name: requests\n      objective: 99.5\n      infoLabels: {tier: gold}\n      sli:\n        events:\n          errorQuery: sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))\n          totalQuery: sum(rate(http_requests_total[{{.window}}]))\n      alerting:\n        name: ShopRequests\n        pageAlert: {labels: {severity: critical}}\n        ticketAlert: {disable: true}\n";
+    let spec = ok(text);
+    assert_eq!(
+        (spec.format, spec.service.as_str()),
+        (Format::SlothKubernetes, "shop")
+    );
+    let slo = &spec.slos[0];
+    assert_eq!(slo.definition.alert_name(), "ShopRequests");
+    assert_eq!(
+        slo.info_labels.get("tier").map(String::as_str),
+        Some("gold")
+    );
+    assert_eq!(
+        slo.alerting.page_labels.get("severity").map(String::as_str),
+        Some("critical")
+    );
+    assert!(slo
+        .definition
+        .alerting()
+        .tiers
+        .iter()
+        .filter(|t| t.severity == Severity::Ticket)
+        .all(|t| !t.enabled));
+    let plugins = refused(&text.replace(
+        "  slos:\n",
+        "  sloPlugins: {chain: [{id: sloth.dev/core/debug/v1}]}\n  slos:\n",
+    ));
+    assert!(
+        plugins.message.contains("sloth.dev/core/debug/v1"),
+        "{plugins}"
+    );
+    assert_eq!(plugins.field, "spec.sloPlugins", "{plugins}");
+    let windows = refused("apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec: {}\n");
+    assert!(windows.message.contains("AlertWindows"), "{windows}");
+    let unknown = refused("apiVersion: example.com/v3\nkind: Thing\n");
+    assert!(unknown.message.contains("openslo/v1"), "{unknown}");
+}
+
+#[test]
+fn openslo_v1alpha_is_read_as_sloth_reads_it() {
+    let text = "apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: availability, displayName: Availability}\nspec:\n  service: shop\n  budgetingMethod: Occurrences\n  objectives:\n    - ratioMetrics:\n        good: {source: prometheus, queryType: promql, query: 'sum(rate(ok_total[{{.window}}]))'}\n        total: {source: prometheus, queryType: promql, query: 'sum(rate(all_total[{{.window}}]))'}\n      target: 0.99\n  timeWindows: [{count: 28, unit: Day, isRolling: true}]\n";
+    let spec = ok(text);
+    let slo = &spec.slos[0];
+    assert_eq!(slo.definition.name(), "availability-0");
+    assert_eq!(slo.definition.period(), Duration::from_secs(28 * 86_400));
+    assert!(
+        matches!(&slo.queries, Some(Queries::Raw { error_ratio_query }) if error_query_has(error_ratio_query))
+    );
+    assert!(slo.definition.alerting().enabled_tiers().next().is_none());
+    assert!(crate::lint::lint(&spec, None)
+        .iter()
+        .any(|w| w.message.contains("Sloth disables")));
+    let datadog = refused(&text.replace("good: {source: prometheus", "good: {source: datadog"));
+    assert_eq!(
+        datadog.field, "spec.objectives[0].ratioMetrics.good.source",
+        "{datadog}"
+    );
+}
+
+fn error_query_has(q: &str) -> bool {
+    q.starts_with("(1 - ((") && q.contains("ok_total") && q.contains("all_total")
+}
+
+#[test]
+fn pyrra_ratio_and_latency_are_imported_and_the_rest_refused_by_name() {
+    let base = "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: api-latency\n  namespace: shop\n  labels: {prometheus: k8s, pyrra.dev/team: checkout}\nspec:\n  target: '99'\n  window: 2w\n  alerting: {name: ApiLatency}\n  indicator:\n";
+    let latency = format!("{base}    latency:\n      success: {{metric: 'http_request_duration_seconds_bucket{{job=\"api\",le=\"0.5\"}}'}}\n      total: {{metric: 'http_request_duration_seconds_count{{job=\"api\"}}'}}\n");
+    let spec = ok(&latency);
+    assert_eq!(
+        (spec.format, spec.service.as_str()),
+        (Format::Pyrra, "shop")
+    );
+    let slo = &spec.slos[0];
+    assert_eq!(slo.labels.get("team").map(String::as_str), Some("checkout"));
+    assert!(!slo.labels.contains_key("prometheus"));
+    assert_eq!(slo.definition.period(), Duration::from_secs(14 * 86_400));
+    assert_eq!(slo.definition.objective().ratio(), 0.99);
+    assert_eq!(slo.definition.alert_name(), "ApiLatency");
+    match &slo.queries {
+        Some(Queries::Events { error_query, .. }) => assert!(
+            error_query.contains(" - sum(rate(http_request_duration_seconds_bucket"),
+            "{error_query}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(crate::lint::lint(&spec, None)
+        .iter()
+        .any(|w| w.message.contains("absent")));
+    for (indicator, field, word) in [
+        (
+            "    latencyNative: {latency: '0.5', total: {metric: 'x'}}\n",
+            "spec.indicator.latencyNative",
+            "latencyNative",
+        ),
+        (
+            "    bool_gauge: {metric: 'up'}\n",
+            "spec.indicator.bool_gauge",
+            "bool_gauge",
+        ),
+        (
+            "    ratio: {errors: {metric: 'e'}, total: {metric: 't'}, grouping: [route]}\n",
+            "spec.indicator.ratio.grouping",
+            "grouping",
+        ),
+        (
+            "    ratio: {errors: {metric: 'sum(e)'}, total: {metric: 't'}}\n",
+            "spec.indicator.ratio.errors.metric",
+            "series selector",
+        ),
+    ] {
+        let e = refused(&format!("{base}{indicator}"));
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(word), "{e}");
+        assert!(e.to_string().contains("Pyrra"), "{e}");
+    }
 }
