@@ -147,3 +147,53 @@ async fn check_speaks_nagios_against_a_live_service() {
     let (code, out, _) = run(&["check", "--url", &url, "--timeout", "2"]);
     assert_eq!(code, 3, "{out}");
 }
+
+#[test]
+fn rules_take_sloth_periods_windows_files_and_command_line_options() {
+    // 28 days: Sloth's factors (2%, 5%, 10%, 10% of the budget) and window name.
+    let (code, out, err) = run(&[
+        "rules",
+        &spec_path("sloth.yaml"),
+        "--default-slo-period",
+        "28d",
+        "-l",
+        "env=prod",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("record: slo:sli_error:ratio_rate4w"), "{out}");
+    assert!(!out.contains("ratio_rate28d"), "{out}");
+    assert!(out.contains("(13.44 * "), "{out}");
+    assert!(out.contains("(5.6 * "), "{out}");
+    assert!(out.contains("env: prod"), "{out}");
+    // Another period needs its windows file.
+    let (code, _, err) = run(&[
+        "rules",
+        &spec_path("sloth.yaml"),
+        "--default-slo-period",
+        "7d",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no alert windows for a 7d period"), "{err}");
+    let dir = sloguard_e2e::temp_dir("windows");
+    std::fs::write(
+        dir.join("7d.yaml"),
+        "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec:\n  sloPeriod: 7d\n  page:\n    quick: {errorBudgetPercent: 8, shortWindow: 5m, longWindow: 1h}\n    slow: {errorBudgetPercent: 12.5, shortWindow: 30m, longWindow: 6h}\n  ticket:\n    quick: {errorBudgetPercent: 20, shortWindow: 2h, longWindow: 1d}\n    slow: {errorBudgetPercent: 42, shortWindow: 6h, longWindow: 3d}\n",
+    )
+    .expect("write");
+    let windows = dir.to_string_lossy().into_owned();
+    let (code, out, err) = run(&[
+        "rules",
+        &spec_path("sloth.yaml"),
+        "--default-slo-period",
+        "7d",
+        "--slo-period-windows-path",
+        &windows,
+        "--disable-alerts",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("record: slo:sli_error:ratio_rate1w"), "{out}");
+    assert!(!out.contains("alert:"), "{out}");
+    let (code, out, err) = run(&["rules", &spec_path("sloth.yaml"), "--disable-recordings"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("record:") && out.contains("alert:"), "{out}");
+}

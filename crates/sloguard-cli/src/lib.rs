@@ -17,4 +17,4 @@ pub mod check;
 pub mod demo;
 pub mod replay;
 
-pub use sloguard_spec::{dashboard, lint, rules};
+pub use sloguard_spec::{dashboard, lint, rules, sloth_windows};

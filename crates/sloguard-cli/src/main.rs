@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sloguard::spec::Spec;
-use sloguard_cli::{check, dashboard, demo, lint, replay, rules};
+use sloguard_cli::{check, dashboard, demo, lint, replay, rules, sloth_windows};
 
 #[derive(Parser)]
 #[command(
@@ -41,11 +41,14 @@ enum Command {
     },
     /// Validate a spec and warn about alerts that would not work as meant.
     Lint {
-        /// The spec file (YAML or JSON; native, Sloth prometheus/v1 or OpenSLO v1).
+        /// The spec file (YAML or JSON, one or several documents; sloguard, Sloth, OpenSLO or
+        /// Pyrra).
         spec: PathBuf,
         /// Expected events per second, to warn about low-traffic alerting risk.
         #[arg(long, value_name = "PER_SECOND")]
         expected_rate: Option<f64>,
+        #[command(flatten)]
+        periods: SlothPeriodArgs,
     },
     /// Print Prometheus recording and alerting rules (Sloth-compatible names).
     Rules {
@@ -57,6 +60,17 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        periods: SlothPeriodArgs,
+        /// A label for every rule, `key=value` (repeatable), as Sloth's `--extra-labels`.
+        #[arg(long = "extra-labels", short = 'l', value_name = "KEY=VALUE", value_parser = parse_label)]
+        extra_labels: Vec<(String, String)>,
+        /// Write no alerting rules.
+        #[arg(long)]
+        disable_alerts: bool,
+        /// Write no recording rules (alerts only; their recordings must come from elsewhere).
+        #[arg(long)]
+        disable_recordings: bool,
     },
     /// Print a Grafana dashboard over the generated recording rules.
     Dashboard {
@@ -104,6 +118,36 @@ enum Command {
     },
 }
 
+/// The period Sloth specs get (they give none) and where to find windows for other periods.
+#[derive(clap::Args)]
+struct SlothPeriodArgs {
+    /// The period of Sloth SLOs, as Sloth's `--default-slo-period` (30d and 28d are built in).
+    #[arg(long, default_value = "30d", value_parser = parse_step)]
+    default_slo_period: Duration,
+    /// A directory of Sloth `AlertWindows` files for other periods.
+    #[arg(long, value_name = "DIR")]
+    slo_period_windows_path: Option<PathBuf>,
+}
+
+impl SlothPeriodArgs {
+    fn periods(&self) -> Result<sloth_windows::SlothPeriods, ExitCode> {
+        let periods = sloth_windows::SlothPeriods::builtin(self.default_slo_period);
+        match &self.slo_period_windows_path {
+            Some(dir) => periods.load_dir(dir).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }),
+            None => Ok(periods),
+        }
+    }
+}
+
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{text:?} is not key=value"))
+}
+
 fn parse_step(text: &str) -> Result<Duration, String> {
     sloguard::duration::parse_duration(text).map_err(|e| e.to_string())
 }
@@ -149,8 +193,8 @@ fn replay_command(spec: &Spec, events: &str, output: &str, options: &replay::Opt
     }
 }
 
-fn read_specs(path: &PathBuf) -> Result<Vec<Spec>, ExitCode> {
-    Spec::all_from_path(path).map_err(|e| {
+fn read_specs(path: &PathBuf, periods: &SlothPeriodArgs) -> Result<Vec<Spec>, ExitCode> {
+    Spec::all_from_path_with(path, &periods.periods()?).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::FAILURE
     })
@@ -210,8 +254,9 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
         Command::Lint {
             spec,
             expected_rate,
+            periods,
         } => {
-            for parsed in read_specs(&spec)? {
+            for parsed in read_specs(&spec, &periods)? {
                 let warnings = lint::lint(&parsed, expected_rate);
                 for w in &warnings {
                     eprintln!(
@@ -236,9 +281,18 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             spec,
             format,
             output,
+            periods,
+            extra_labels,
+            disable_alerts,
+            disable_recordings,
         } => {
-            let parsed = read_specs(&spec)?;
-            match rules::render_all(&parsed, format.into()) {
+            let parsed = read_specs(&spec, &periods)?;
+            let options = rules::RuleOptions {
+                extra_labels: extra_labels.into_iter().collect(),
+                disable_alerts,
+                disable_recordings,
+            };
+            match rules::render_all_with(&parsed, format.into(), &options) {
                 Ok(text) => write_out(output.as_ref(), &text),
                 Err(e) => {
                     eprintln!("error: cannot write the rules: {e}");

@@ -71,7 +71,7 @@ pub fn render(spec: &Spec) -> String {
         let burn_targets = crate::rules::windows(slo)
             .into_iter()
             .map(|w| {
-                let w = format_duration(w);
+                let w = crate::rules::prometheus_duration(w);
                 target(
                     format!("slo:sli_error:ratio_rate{w}{sel} / on (sloth_id) group_left slo:error_budget:ratio{sel}"),
                     &format!("burn {w}"),

@@ -57,6 +57,8 @@ mod read;
 pub mod rules;
 #[cfg(feature = "tools")]
 pub mod sloth;
+#[cfg(feature = "tools")]
+pub mod sloth_windows;
 mod values;
 
 pub use error::SpecError;
@@ -217,7 +219,30 @@ impl Spec {
     /// Reads every document of a text (YAML documents separated by `---`, OpenSLO lists of
     /// objects, or one JSON document): one spec per service, in the order services appear.
     pub fn all_from_str(text: &str) -> Result<Vec<Spec>, SpecError> {
-        read::read_all(text).map_err(|e| locate(e, text))
+        read::read_all(text, &Default::default()).map_err(|e| locate(e, text))
+    }
+
+    /// [`Spec::all_from_str`], with the period and alert windows Sloth SLOs get (Sloth's
+    /// `--default-slo-period` and `--slo-period-windows-path`).
+    #[cfg(feature = "tools")]
+    pub fn all_from_str_with(
+        text: &str,
+        periods: &sloth_windows::SlothPeriods,
+    ) -> Result<Vec<Spec>, SpecError> {
+        read::read_all(text, periods).map_err(|e| locate(e, text))
+    }
+
+    /// [`Spec::all_from_path`], with the period and windows Sloth SLOs get.
+    #[cfg(feature = "tools")]
+    pub fn all_from_path_with(
+        path: impl AsRef<Path>,
+        periods: &sloth_windows::SlothPeriods,
+    ) -> Result<Vec<Spec>, SpecError> {
+        let path = path.as_ref();
+        Spec::all_from_str_with(&read_file(path)?, periods).map_err(|e| SpecError {
+            file: Some(path.to_owned()),
+            ..e
+        })
     }
 
     /// Reads a spec file of one service; errors name the file.

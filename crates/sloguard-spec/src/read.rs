@@ -9,8 +9,15 @@ use serde_yaml_ng::Value;
 
 use crate::{Format, Parts, Spec, SpecError};
 
-/// Every service `text` describes.
-pub(crate) fn read_all(text: &str) -> Result<Vec<Spec>, SpecError> {
+/// What Sloth SLOs are read with (their specs give no period).
+#[cfg(feature = "tools")]
+pub(crate) type Periods = crate::sloth_windows::SlothPeriods;
+/// Without the tools, no Sloth spec is read.
+#[cfg(not(feature = "tools"))]
+pub(crate) type Periods = ();
+
+/// Every service `text` describes; Sloth SLOs get the period and windows of `periods`.
+pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecError> {
     let documents = documents(text)?;
     let count = documents.len();
     let mut read = Vec::new();
@@ -26,11 +33,17 @@ pub(crate) fn read_all(text: &str) -> Result<Vec<Spec>, SpecError> {
         let parts = match format {
             Format::Native => Some(source.typed::<crate::native::NativeSpec>()?.into_slos()),
             #[cfg(feature = "tools")]
-            Format::Sloth => Some(source.typed::<crate::sloth::SlothSpec>()?.into_slos()),
+            Format::Sloth => Some(
+                source
+                    .typed::<crate::sloth::SlothSpec>()?
+                    .into_slos(periods),
+            ),
             #[cfg(feature = "tools")]
-            Format::SlothKubernetes => {
-                Some(source.typed::<crate::sloth::SlothKubernetes>()?.into_slos())
-            }
+            Format::SlothKubernetes => Some(
+                source
+                    .typed::<crate::sloth::SlothKubernetes>()?
+                    .into_slos(periods),
+            ),
             #[cfg(feature = "tools")]
             Format::OpenSloV1Alpha => Some(
                 source
@@ -180,7 +193,7 @@ fn detect(value: &Value) -> Result<Format, SpecError> {
             "pyrra.dev/v1alpha1" => want_kind(Format::Pyrra, "ServiceLevelObjective"),
             "sloth.slok.dev/v1" if kind == "AlertWindows" => Err(SpecError::new(
                 "kind",
-                "this is a Sloth AlertWindows file, not a spec: give it to `sloguard rules --slo-period-windows DIR`",
+                "this is a Sloth AlertWindows file, not a spec: put it in a directory given to `sloguard rules --slo-period-windows-path DIR`",
             )),
             "sloth.slok.dev/v1" => want_kind(Format::SlothKubernetes, "PrometheusServiceLevel"),
             other => Err(SpecError::new(

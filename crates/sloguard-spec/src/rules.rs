@@ -30,6 +30,35 @@ use crate::{Queries, SloSpec, Spec};
 use serde::Serialize;
 use sloguard_core::contract;
 use sloguard_core::duration::format_duration;
+
+/// A window as Prometheus writes durations, which is how Sloth names its recordings
+/// (`ratio_rate4w` for 28 days): years and weeks only when exact, then days, hours, minutes,
+/// seconds and milliseconds.
+pub fn prometheus_duration(d: Duration) -> String {
+    let mut ms = d.as_millis();
+    if ms == 0 {
+        return "0s".to_owned();
+    }
+    let mut out = String::new();
+    for (unit, scale, exact_only) in [
+        ("y", 365 * 86_400_000, true),
+        ("w", 7 * 86_400_000, true),
+        ("d", 86_400_000, false),
+        ("h", 3_600_000, false),
+        ("m", 60_000, false),
+        ("s", 1_000, false),
+        ("ms", 1, false),
+    ] {
+        if exact_only && ms % scale != 0 {
+            continue;
+        }
+        if ms >= scale {
+            out.push_str(&format!("{}{unit}", ms / scale));
+            ms %= scale;
+        }
+    }
+    out
+}
 use sloguard_core::model::{AlertTier, Severity};
 
 /// A Prometheus rule file.
@@ -97,9 +126,22 @@ pub fn alert_name(slo: &SloSpec) -> String {
     slo.definition.alert_name()
 }
 
+/// What Sloth's command line can change about a rule file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleOptions {
+    /// Labels added to every rule (Sloth's `--extra-labels`).
+    pub extra_labels: BTreeMap<String, String>,
+    /// No alerting rules (Sloth's `--disable-alerts`).
+    pub disable_alerts: bool,
+    /// No recording rules, alerts only (Sloth's `--disable-recordings`): the recordings the
+    /// alerts read must then come from elsewhere.
+    pub disable_recordings: bool,
+}
+
 struct Ctx<'a> {
     spec: &'a Spec,
     slo: &'a SloSpec,
+    options: &'a RuleOptions,
     id: String,
     /// `{sloth_id="…",sloth_service="…",sloth_slo="…"}`
     ids: String,
@@ -109,7 +151,8 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn labels(&self) -> BTreeMap<String, String> {
-        let mut labels: BTreeMap<String, String> = self.spec.labels.clone();
+        let mut labels: BTreeMap<String, String> = self.options.extra_labels.clone();
+        labels.extend(self.spec.labels.clone());
         labels.extend(self.slo.labels.clone());
         labels.insert("sloth_id".into(), self.id.clone());
         labels.insert("sloth_service".into(), self.spec.service.clone());
@@ -188,7 +231,7 @@ impl Ctx<'_> {
     /// series' start, so a young process's few minutes are not read as a full window of
     /// traffic; over imported rate queries it is the rate times the window, which is.
     fn count(&self, bad: bool, window: &Duration) -> Option<String> {
-        let w = format_duration(*window);
+        let w = prometheus_duration(*window);
         match &self.slo.queries {
             None => Some(format!(
                 "sum(increase({}{}[{w}]))",
@@ -221,10 +264,11 @@ fn num(v: f64) -> String {
     format!("{v:?}")
 }
 
-fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
+fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
     let def = &slo.definition;
     let id = sloth_id(&spec.service, def.name());
     let ctx = Ctx {
+        options,
         spec,
         slo,
         ids: format!(
@@ -242,12 +286,12 @@ fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
         ),
         id,
     };
-    let period = format_duration(def.period());
+    let period = prometheus_duration(def.period());
 
     // SLI error ratios per window, and the 5m event rates the period ratio is summed from.
     let mut sli = Vec::new();
     for w in windows(slo) {
-        let w = format_duration(w);
+        let w = prometheus_duration(w);
         sli.push(ctx.record(
             &format!("slo:sli_error:ratio_rate{w}"),
             ctx.ratio(&w),
@@ -339,10 +383,15 @@ fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
     let alerts: Vec<Rule> = def
         .alerting()
         .enabled_tiers()
+        .filter(|_| !options.disable_alerts)
         .map(|tier| alert(&ctx, tier, budget))
         .collect();
+    if options.disable_recordings {
+        sli.clear();
+        meta.clear();
+    }
     let intervals = slo.intervals;
-    let interval = |d: Option<Duration>| d.map(format_duration);
+    let interval = |d: Option<Duration>| d.map(prometheus_duration);
     let separate_alerts = intervals.alert.is_some() && intervals.alert != intervals.sli;
     let mut groups = Vec::new();
     let alert_group = if separate_alerts {
@@ -351,16 +400,18 @@ fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
         sli.extend(alerts);
         None
     };
-    groups.push(Group {
-        name: format!("sloth-slo-sli-recordings-{}", ctx.id),
-        interval: interval(intervals.sli),
-        rules: sli,
-    });
-    groups.push(Group {
-        name: format!("sloth-slo-meta-recordings-{}", ctx.id),
-        interval: interval(intervals.meta),
-        rules: meta,
-    });
+    for (kind, every, rules) in [
+        ("sli-recordings", intervals.sli, sli),
+        ("meta-recordings", intervals.meta, meta),
+    ] {
+        if !rules.is_empty() {
+            groups.push(Group {
+                name: format!("sloth-slo-{kind}-{}", ctx.id),
+                interval: interval(every),
+                rules,
+            });
+        }
+    }
     if let Some(rules) = alert_group.filter(|r| !r.is_empty()) {
         groups.push(Group {
             name: format!("sloth-slo-alerts-{}", ctx.id),
@@ -374,8 +425,8 @@ fn slo_groups(spec: &Spec, slo: &SloSpec) -> Vec<Group> {
 fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
     let threshold = format!("({} * {})", num(tier.burn_rate), num(budget));
     let (long, short) = (
-        format_duration(tier.long_window),
-        format_duration(tier.short_window),
+        prometheus_duration(tier.long_window),
+        prometheus_duration(tier.short_window),
     );
     let condition = |w: &str| {
         format!(
@@ -440,11 +491,16 @@ fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
 
 /// The rule file of a spec.
 pub fn rule_file(spec: &Spec) -> RuleFile {
+    rule_file_with(spec, &RuleOptions::default())
+}
+
+/// The rule file of a spec, with Sloth's command-line options.
+pub fn rule_file_with(spec: &Spec, options: &RuleOptions) -> RuleFile {
     RuleFile {
         groups: spec
             .slos
             .iter()
-            .flat_map(|slo| slo_groups(spec, slo))
+            .flat_map(|slo| slo_groups(spec, slo, options))
             .collect(),
     }
 }
@@ -481,6 +537,15 @@ pub fn render(spec: &Spec, format: RulesFormat) -> Result<String, serde_yaml_ng:
 /// The rules of several services' specs (a multi-document file) as YAML: one rule file with
 /// every group, or one `PrometheusRule` document per service.
 pub fn render_all(specs: &[Spec], format: RulesFormat) -> Result<String, serde_yaml_ng::Error> {
+    render_all_with(specs, format, &RuleOptions::default())
+}
+
+/// [`render_all`] with Sloth's command-line options.
+pub fn render_all_with(
+    specs: &[Spec],
+    format: RulesFormat,
+    options: &RuleOptions,
+) -> Result<String, serde_yaml_ng::Error> {
     let services: Vec<String> = specs.iter().map(|s| format!("{:?}", s.service)).collect();
     let header = format!(
         "# Generated by sloguard {} for service {}; do not edit.\n",
@@ -489,12 +554,15 @@ pub fn render_all(specs: &[Spec], format: RulesFormat) -> Result<String, serde_y
     );
     let body = match format {
         RulesFormat::Prometheus => serde_yaml_ng::to_string(&RuleFile {
-            groups: specs.iter().flat_map(|s| rule_file(s).groups).collect(),
+            groups: specs
+                .iter()
+                .flat_map(|s| rule_file_with(s, options).groups)
+                .collect(),
         })?,
         RulesFormat::PrometheusOperator => {
             let mut documents = Vec::new();
             for spec in specs {
-                documents.push(operator_document(spec)?);
+                documents.push(operator_document(spec, options)?);
             }
             documents.join("---\n")
         }
@@ -502,8 +570,8 @@ pub fn render_all(specs: &[Spec], format: RulesFormat) -> Result<String, serde_y
     Ok(header + &body)
 }
 
-fn operator_document(spec: &Spec) -> Result<String, serde_yaml_ng::Error> {
-    let file = rule_file(spec);
+fn operator_document(spec: &Spec, options: &RuleOptions) -> Result<String, serde_yaml_ng::Error> {
+    let file = rule_file_with(spec, options);
     let slug: String = spec
         .service
         .to_lowercase()

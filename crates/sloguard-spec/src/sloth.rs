@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_yaml_ng::Value;
-use sloguard_core::model::{AlertPolicy, Severity, Slo};
+use sloguard_core::model::{Severity, Slo};
+
+use crate::sloth_windows::SlothPeriods;
 
 use super::values::{DurationText, Percent};
 use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
@@ -182,17 +184,19 @@ fn refuse_slo_plugins(plugins: Option<&Value>, field: &str) -> Result<(), SpecEr
 }
 
 impl SlothKubernetes {
-    pub(crate) fn into_slos(self) -> Result<Parts, SpecError> {
+    pub(crate) fn into_slos(self, periods: &SlothPeriods) -> Result<Parts, SpecError> {
         refuse_slo_plugins(self.spec.slo_plugins.as_ref(), "spec.sloPlugins")?;
-        slos_of(self.spec.service, self.spec.labels, self.spec.slos).map_err(|e| SpecError {
-            field: format!("spec.{}", e.field),
-            ..e
+        slos_of(self.spec.service, self.spec.labels, self.spec.slos, periods).map_err(|e| {
+            SpecError {
+                field: format!("spec.{}", e.field),
+                ..e
+            }
         })
     }
 }
 
 impl SlothSpec {
-    pub(crate) fn into_slos(self) -> Result<Parts, SpecError> {
+    pub(crate) fn into_slos(self, periods: &SlothPeriods) -> Result<Parts, SpecError> {
         if self.version != "prometheus/v1" {
             return Err(SpecError::new(
                 "version",
@@ -203,7 +207,7 @@ impl SlothSpec {
             ));
         }
         refuse_slo_plugins(self.slo_plugins.as_ref(), "slo_plugins")?;
-        slos_of(self.service, self.labels, self.slos)
+        slos_of(self.service, self.labels, self.slos, periods)
     }
 }
 
@@ -211,7 +215,9 @@ fn slos_of(
     service: String,
     labels: BTreeMap<String, String>,
     list: Vec<SlothSlo>,
+    periods: &SlothPeriods,
 ) -> Result<Parts, SpecError> {
+    let workbook = periods.policy()?;
     if list.is_empty() {
         return Err(SpecError::new(
             "slos",
@@ -247,7 +253,7 @@ fn slos_of(
                 (Some(_), Some(_), None) => return Err(SpecError::new(at("sli"), "give either `events` or `raw`, not both")),
                 (None, None, None) => return Err(SpecError::new(at("sli"), "missing SLI: give `events` (error_query, total_query) or `raw` (error_ratio_query)")),
             };
-        let mut policy = AlertPolicy::workbook();
+        let mut policy = workbook.clone();
         if slo.alerting.page_alert.disable {
             policy = policy.disable(Severity::Page);
         }
@@ -256,6 +262,7 @@ fn slos_of(
         }
         let mut builder = Slo::availability(slo.name)
             .objective_percent(slo.objective.0)
+            .period(periods.default_period)
             .alerting(policy);
         if let Some(d) = slo.description {
             builder = builder.description(d);
