@@ -208,3 +208,125 @@ fn imported_and_operator_rules_are_valid() {
     assert!(ok, "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One file, four formats: a Sloth Kubernetes resource (with intervals and info labels),
+/// OpenSLO v1 objects referring to each other, OpenSLO v1alpha and Pyrra.
+const FOREIGN: &str = r#"apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata: {name: shop, namespace: prod}
+spec:
+  service: shop
+  slos:
+    - name: requests
+      objective: 99.5
+      infoLabels: {tier: gold}
+      interval: {all: 30s, alert: 1m}
+      sli:
+        events:
+          errorQuery: sum(rate(http_requests_total{job="shop",code=~"5.."}[{{ .window }}]))
+          totalQuery: sum(rate(http_requests_total{job="shop"}[{{.window}}]))
+      alerting: {name: ShopRequests}
+---
+- apiVersion: openslo/v1
+  kind: SLI
+  metadata: {name: web-errors}
+  spec:
+    ratioMetric:
+      counter: true
+      bad: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{job="web",code=~"5.."}'}}}
+      total: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{job="web"}'}}}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: web-errors, labels: {team: [a, b]}}
+  spec:
+    service: web
+    indicatorRef: web-errors
+    timeWindow: [{duration: 28d, isRolling: true}]
+    budgetingMethod: Occurrences
+    objectives: [{target: 0.99}]
+---
+apiVersion: openslo/v1alpha
+kind: SLO
+metadata: {name: batch}
+spec:
+  service: batch
+  objectives:
+    - ratioMetrics:
+        good: {source: prometheus, queryType: promql, query: 'sum(rate(jobs_ok_total[{{.window}}]))'}
+        total: {source: prometheus, queryType: promql, query: 'sum(rate(jobs_total[{{.window}}]))'}
+      target: 0.95
+---
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api-latency, namespace: api}
+spec:
+  target: "99"
+  window: 4w
+  indicator:
+    latency:
+      success: {metric: 'http_request_duration_seconds_bucket{job="api",le="0.5"}'}
+      total: {metric: 'http_request_duration_seconds_count{job="api"}'}
+"#;
+
+#[test]
+fn every_imported_format_gives_rules_promtool_accepts_and_computes_as_specified() {
+    let Some(promtool_path) = program("promtool") else {
+        return;
+    };
+    let specs = Spec::all_from_str(FOREIGN).expect("every document reads");
+    let services: Vec<&str> = specs.iter().map(|s| s.service.as_str()).collect();
+    assert_eq!(services, ["shop", "web", "batch", "api"]);
+    let dir = temp_dir("promtool-foreign");
+    let text = rules::render_all(&specs, RulesFormat::Prometheus).expect("render");
+    assert!(
+        text.contains("interval: 30s") && text.contains("name: sloth-slo-alerts-shop-requests"),
+        "{text}"
+    );
+    assert!(
+        text.contains("slo:sli_error:ratio_rate4w"),
+        "28 days is 4w: {text}"
+    );
+    std::fs::write(dir.join("rules.yaml"), &text).expect("write");
+    let (ok, out) = promtool(&promtool_path, &["check", "rules", "rules.yaml"], &dir);
+    assert!(ok, "{out}\n{text}");
+
+    // 60 requests a minute each; Pyrra: 6 of them slower than 0.5 s (10%); OpenSLO web: 3
+    // errors (5%); v1alpha batch: 57 good jobs (5% bad); Sloth shop: 1 error (1/60).
+    let per_minute = |n: u32| counter(&[(f64::from(n), 30)]);
+    let tests = json!({
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": "http_request_duration_seconds_count{job=\"api\"}", "values": per_minute(60)},
+                {"series": "http_request_duration_seconds_bucket{job=\"api\",le=\"0.5\"}", "values": per_minute(54)},
+                {"series": "http_requests_total{job=\"web\",code=\"200\"}", "values": per_minute(57)},
+                {"series": "http_requests_total{job=\"web\",code=\"500\"}", "values": per_minute(3)},
+                {"series": "jobs_total", "values": per_minute(60)},
+                {"series": "jobs_ok_total", "values": per_minute(57)},
+                {"series": "http_requests_total{job=\"shop\",code=\"200\"}", "values": per_minute(59)},
+                {"series": "http_requests_total{job=\"shop\",code=\"503\"}", "values": per_minute(1)},
+            ],
+            "promql_expr_test": [
+                {"expr": "round(slo:sli_error:ratio_rate5m{sloth_service=\"api\"}, 0.0001)", "eval_time": "20m",
+                 "exp_samples": [{"labels": "{sloth_id=\"api-api-latency\",sloth_service=\"api\",sloth_slo=\"api-latency\",sloth_window=\"5m\"}", "value": 0.1}]},
+                {"expr": "round(slo:sli_error:ratio_rate5m{sloth_service=\"web\"}, 0.0001)", "eval_time": "20m",
+                 "exp_samples": [{"labels": "{sloth_id=\"web-web-errors\",sloth_service=\"web\",sloth_slo=\"web-errors\",sloth_window=\"5m\",team=\"a,b\"}", "value": 0.05}]},
+                {"expr": "round(slo:sli_error:ratio_rate5m{sloth_service=\"batch\"}, 0.0001)", "eval_time": "20m",
+                 "exp_samples": [{"labels": "{sloth_id=\"batch-batch-0\",sloth_service=\"batch\",sloth_slo=\"batch-0\",sloth_window=\"5m\"}", "value": 0.05}]},
+                {"expr": "round(slo:sli_error:ratio_rate5m{sloth_service=\"shop\"} * 60, 0.0001)", "eval_time": "20m",
+                 "exp_samples": [{"labels": "{sloth_id=\"shop-requests\",sloth_service=\"shop\",sloth_slo=\"requests\",sloth_window=\"5m\"}", "value": 1}]},
+                {"expr": "sloth_slo_info{sloth_service=\"shop\",tier=\"gold\"}", "eval_time": "1m",
+                 "exp_samples": [{"labels": "sloth_slo_info{sloth_id=\"shop-requests\",sloth_mode=\"cli-gen-prom\",sloth_objective=\"99.5\",sloth_service=\"shop\",sloth_slo=\"requests\",sloth_spec=\"prometheus/v1\",sloth_version=\"sloguard-0.1.0\",tier=\"gold\"}", "value": 1}]},
+            ]
+        }]
+    });
+    std::fs::write(
+        dir.join("tests.yaml"),
+        serde_yaml_ng::to_string(&tests).expect("yaml"),
+    )
+    .expect("write");
+    let (ok, out) = promtool(&promtool_path, &["test", "rules", "tests.yaml"], &dir);
+    assert!(ok, "{out}\n{text}");
+}

@@ -67,7 +67,7 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
         };
         if let Some(parts) = parts {
             let parts = parts.map_err(|e| in_document(e.with_format(format)))?;
-            read.push((format, parts));
+            read.push((index, format, parts));
         }
     }
     #[cfg(feature = "tools")]
@@ -76,15 +76,21 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
             document: (count > 1).then_some(document + 1),
             ..e.with_format(Format::OpenSlo)
         })?;
-        read.push((Format::OpenSlo, parts));
+        read.push((document, Format::OpenSlo, parts));
     }
+    // OpenSLO objects are resolved once all are read: back to the order of the file.
+    read.sort_by_key(|(document, _, _)| *document);
     if read.is_empty() {
         return Err(SpecError::new(
             "",
             "the file defines no SLO (an OpenSLO file needs at least one `kind: SLO` object)",
         ));
     }
-    group(read)
+    group(
+        read.into_iter()
+            .map(|(_, format, parts)| (format, parts))
+            .collect(),
+    )
 }
 
 /// The documents of `text` that hold something (an empty document, as a trailing `---`
