@@ -9,9 +9,16 @@
 //! becomes one label value, joined with commas). A counter source written without
 //! `{{.window}}` is taken as the counter it is and rated over each window.
 //!
+//! Alert policies (inline, or `AlertPolicy` objects by `alertPolicyRef`) become the SLO's
+//! tiers: each `burnrate` condition (inline, or an `AlertCondition` by `conditionRef`) is a
+//! tier with its severity (`page`/`critical`, `ticket`/`warning`) and threshold, its
+//! `lookbackWindow` as the long window and a twelfth of it as the short one, as the SRE
+//! Workbook pairs them. `notificationTargets` and `alertWhenNoData` are noted by `lint`
+//! (alerts reach people through Alertmanager; missing data is the `no_data` status).
+//!
 //! What OpenSLO allows and sloguard does not do yet is refused with the object's kind, name
 //! and field: other metric source types, `thresholdMetric`, calendar windows, `Timeslices`
-//! budgeting, alert policies, `DataSource` references.
+//! budgeting, `alertAfter`, `DataSource` references.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +26,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 use sloguard_core::duration::parse_duration;
-use sloguard_core::model::Slo;
+use sloguard_core::model::{AlertPolicy, AlertTier, Severity, Slo};
 
 use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
 
@@ -77,7 +84,52 @@ struct SloBody {
     budgeting_method: String,
     objectives: Vec<ObjectiveSpec>,
     #[serde(default)]
-    alert_policies: Option<Value>,
+    alert_policies: Vec<Value>,
+}
+
+/// An `AlertPolicy` spec.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PolicyBody {
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    alert_when_no_data: bool,
+    #[serde(default)]
+    #[allow(dead_code)]
+    alert_when_resolved: bool,
+    #[serde(default = "yes")]
+    alert_when_breaching: bool,
+    conditions: Vec<Value>,
+    #[serde(default)]
+    notification_targets: Vec<Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An `AlertCondition` spec.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConditionBody {
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    severity: String,
+    condition: BurnRate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct BurnRate {
+    kind: String,
+    op: String,
+    threshold: f64,
+    lookback_window: String,
+    #[serde(default)]
+    alert_after: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,6 +238,8 @@ impl Objects {
     /// One result per SLO object, with the document it came from.
     pub(crate) fn resolve(self) -> Result<Vec<Resolved>, SpecError> {
         let mut slis: BTreeMap<String, Value> = BTreeMap::new();
+        let mut policies: BTreeMap<String, Value> = BTreeMap::new();
+        let mut conditions: BTreeMap<String, Value> = BTreeMap::new();
         let mut services: Vec<String> = Vec::new();
         let mut slos = Vec::new();
         for (document, object) in self.objects {
@@ -211,6 +265,15 @@ impl Objects {
                 "SLI" => {
                     slis.insert(name, object.spec);
                 }
+                "AlertPolicy" => {
+                    policies.insert(name, object.spec);
+                }
+                "AlertCondition" => {
+                    conditions.insert(name, object.spec);
+                }
+                // Where notifications go: sloguard's alerts route through Alertmanager, so a
+                // target is read only to be named when a policy refers to it.
+                "AlertNotificationTarget" => {}
                 "Service" => services.push(name),
                 other => {
                     return refuse(
@@ -232,7 +295,16 @@ impl Objects {
                 let name = format!("SLO {:?}", object.metadata.name);
                 (
                     document,
-                    slo(object, &slis, &services).map_err(|e| e.in_object(name)),
+                    slo(
+                        object,
+                        &Named {
+                            slis: &slis,
+                            services: &services,
+                            policies: &policies,
+                            conditions: &conditions,
+                        },
+                    )
+                    .map_err(|e| e.in_object(name)),
                 )
             })
             .collect())
@@ -260,11 +332,16 @@ fn labels(metadata: BTreeMap<String, LabelValue>) -> BTreeMap<String, String> {
     metadata.into_iter().map(|(k, v)| (k, v.joined())).collect()
 }
 
-fn slo(
-    object: Object,
-    slis: &BTreeMap<String, Value>,
-    services: &[String],
-) -> Result<Parts, SpecError> {
+/// The objects an SLO may refer to by name.
+struct Named<'a> {
+    slis: &'a BTreeMap<String, Value>,
+    services: &'a [String],
+    policies: &'a BTreeMap<String, Value>,
+    conditions: &'a BTreeMap<String, Value>,
+}
+
+fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
+    let (slis, services) = (named.slis, named.services);
     let spec: SloBody = typed(object.spec, "spec")?;
     if !services.is_empty() && !services.contains(&spec.service) {
         return refuse(
@@ -276,12 +353,8 @@ fn slo(
             ),
         );
     }
-    if spec.alert_policies.is_some() {
-        return refuse(
-            "spec.alertPolicies",
-            "alert policies are not imported yet; sloguard alerts with its multiwindow multi-burn-rate tiers (remove alertPolicies, or use a sloguard spec to choose tiers)",
-        );
-    }
+    let mut notes = Vec::new();
+    let policy = alert_policy(&spec.alert_policies, named, &mut notes)?;
     if spec.budgeting_method != "Occurrences" {
         return refuse(
             "spec.budgetingMethod",
@@ -370,6 +443,9 @@ fn slo(
         .or(object.metadata.display_name)
         .or(objective.display_name.clone());
     let mut builder = builder.period(period);
+    if let Some(policy) = policy {
+        builder = builder.alerting(policy);
+    }
     if let Some(d) = description {
         builder = builder.description(d);
     }
@@ -394,7 +470,7 @@ fn slo(
             queries: Some(queries),
             info_labels: BTreeMap::new(),
             intervals: Intervals::default(),
-            notes: Vec::new(),
+            notes,
         }],
     ))
 }
@@ -492,4 +568,109 @@ fn is_selector(query: &str) -> bool {
         promql_parser::parser::parse(query),
         Ok(promql_parser::parser::Expr::VectorSelector(_))
     )
+}
+
+/// The tiers of an SLO's alert policies: each `burnrate` condition is a tier (its lookback
+/// window is the long window, a twelfth of it the short one, as the SRE Workbook pairs them);
+/// `None` when the SLO names no policy (sloguard's default tiers).
+fn alert_policy(
+    entries: &[Value],
+    named: &Named<'_>,
+    notes: &mut Vec<String>,
+) -> Result<Option<AlertPolicy>, SpecError> {
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let mut policy = AlertPolicy::none();
+    for (i, entry) in entries.iter().enumerate() {
+        let at = format!("spec.alertPolicies[{i}]");
+        let (body, at) = match entry.get("alertPolicyRef").and_then(Value::as_str) {
+            Some(reference) => {
+                let Some(body) = named.policies.get(reference) else {
+                    return refuse(
+                        &format!("{at}.alertPolicyRef"),
+                        format!("no AlertPolicy object is named {reference:?}"),
+                    );
+                };
+                (body.clone(), format!("AlertPolicy {reference:?} spec"))
+            }
+            None => (
+                entry.get("spec").cloned().unwrap_or(Value::Null),
+                format!("{at}.spec"),
+            ),
+        };
+        let body: PolicyBody = typed(body, &at)?;
+        if body.alert_when_no_data {
+            notes.push("alertWhenNoData: sloguard does not alert on missing data; its status is no_data on /slo.json and `sloguard check` exits UNKNOWN".to_owned());
+        }
+        if !body.notification_targets.is_empty() {
+            notes.push("notificationTargets are not used: the generated alerts reach people through Alertmanager's routes".to_owned());
+        }
+        if !body.alert_when_breaching {
+            continue;
+        }
+        for (j, condition) in body.conditions.iter().enumerate() {
+            let at = format!("{at}.conditions[{j}]");
+            let (spec, at) = match condition.get("conditionRef").and_then(Value::as_str) {
+                Some(reference) => {
+                    let Some(spec) = named.conditions.get(reference) else {
+                        return refuse(
+                            &format!("{at}.conditionRef"),
+                            format!("no AlertCondition object is named {reference:?}"),
+                        );
+                    };
+                    (spec.clone(), format!("AlertCondition {reference:?} spec"))
+                }
+                None => (
+                    condition.get("spec").cloned().unwrap_or(Value::Null),
+                    format!("{at}.spec"),
+                ),
+            };
+            let c: ConditionBody = typed(spec, &at)?;
+            policy = policy.tier(tier(&c, &at)?);
+        }
+    }
+    Ok(Some(policy))
+}
+
+fn tier(c: &ConditionBody, at: &str) -> Result<AlertTier, SpecError> {
+    let b = &c.condition;
+    if b.kind != "burnrate" {
+        return refuse(
+            &format!("{at}.condition.kind"),
+            format!(
+                "condition kind {:?}: only burnrate conditions are imported",
+                b.kind
+            ),
+        );
+    }
+    if b.op != "gte" && b.op != "gt" {
+        return refuse(
+            &format!("{at}.condition.op"),
+            format!(
+                "op {:?}: a burn-rate alert fires at or above its threshold (gte, or gt)",
+                b.op
+            ),
+        );
+    }
+    if let Some(after) = b
+        .alert_after
+        .as_deref()
+        .filter(|a| parse_duration(a).map_or(true, |d| !d.is_zero()))
+    {
+        return refuse(&format!("{at}.condition.alertAfter"), format!("alertAfter {after} is not supported yet: sloguard's short window (a twelfth of the lookback) keeps a blip from alerting; remove alertAfter"));
+    }
+    let severity = match c.severity.to_ascii_lowercase().as_str() {
+        "page" | "critical" => Severity::Page,
+        "ticket" | "warning" => Severity::Ticket,
+        other => {
+            return refuse(
+                &format!("{at}.severity"),
+                format!("severity {other:?}: give page (or critical) or ticket (or warning)"),
+            )
+        }
+    };
+    let long = parse_duration(&b.lookback_window)
+        .map_err(|e| SpecError::new(format!("{at}.condition.lookbackWindow"), e.to_string()))?;
+    Ok(AlertTier::new(severity, b.threshold, long, long / 12))
 }

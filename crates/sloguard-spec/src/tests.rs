@@ -333,7 +333,7 @@ fn openslo_subset_is_imported_and_the_rest_refused() {
             "threshold metrics",
         ),
         (
-            swap("kind: SLO", "kind: AlertPolicy"),
+            swap("kind: SLO", "kind: DataSource"),
             "kind",
             "not imported yet",
         ),
@@ -648,5 +648,92 @@ fn pyrra_ratio_and_latency_are_imported_and_the_rest_refused_by_name() {
         assert_eq!(e.field, field, "{e}");
         assert!(e.message.contains(word), "{e}");
         assert!(e.to_string().contains("Pyrra"), "{e}");
+    }
+}
+
+const POLICIES: &str = r#"
+- apiVersion: openslo/v1
+  kind: AlertCondition
+  metadata: {name: slow-burn}
+  spec:
+    severity: ticket
+    condition: {kind: burnrate, op: gte, threshold: 2, lookbackWindow: 1d}
+- apiVersion: openslo/v1
+  kind: AlertPolicy
+  metadata: {name: standard}
+  spec:
+    alertWhenBreaching: true
+    conditions:
+      - kind: AlertCondition
+        metadata: {name: fast-burn}
+        spec:
+          severity: page
+          condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h}
+      - conditionRef: slow-burn
+    notificationTargets: [{targetRef: on-call}]
+"#;
+
+#[test]
+fn openslo_alert_policies_become_tiers() {
+    let text = OPENSLO_LIST.replace(
+        "    objectives: [{target: 0.999}]\n",
+        "    objectives: [{target: 0.999}]\n    alertPolicies: [{alertPolicyRef: standard}]\n",
+    ) + POLICIES;
+    let spec = ok(&text);
+    let tiers: Vec<(Severity, f64, u64, u64)> = spec.slos[0]
+        .definition
+        .alerting()
+        .tiers
+        .iter()
+        .map(|t| {
+            (
+                t.severity,
+                t.burn_rate,
+                t.long_window.as_secs(),
+                t.short_window.as_secs(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            (Severity::Page, 14.4, 3_600, 300),
+            (Severity::Ticket, 2.0, 86_400, 7_200)
+        ]
+    );
+    assert!(crate::lint::lint(&spec, None)
+        .iter()
+        .any(|w| w.message.contains("notificationTargets")));
+    let cases = [
+        (
+            "conditionRef: slow-burn",
+            "conditionRef: nope",
+            "AlertPolicy \"standard\" spec.conditions[1].conditionRef",
+            "nope",
+        ),
+        (
+            "lookbackWindow: 1h}",
+            "lookbackWindow: 1h, alertAfter: 5m}",
+            "AlertPolicy \"standard\" spec.conditions[0].spec.condition.alertAfter",
+            "alertAfter",
+        ),
+        (
+            "severity: ticket",
+            "severity: info",
+            "AlertCondition \"slow-burn\" spec.severity",
+            "info",
+        ),
+        (
+            "op: gte, threshold: 2,",
+            "op: lte, threshold: 2,",
+            "AlertCondition \"slow-burn\" spec.condition.op",
+            "lte",
+        ),
+    ];
+    for (from, to, field, word) in cases {
+        let e = refused(&text.replace(from, to));
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(word), "{e}");
+        assert_eq!(e.object.as_deref(), Some("SLO \"web-errors\""), "{e}");
     }
 }
