@@ -381,16 +381,20 @@ pub(crate) fn yaml_error(e: serde_yaml_ng::Error, path: &str) -> SpecError {
 
 /// Gives errors found after parsing (they have a field but no position) the line of the SLO
 /// they concern, found by its name, when the text says it once.
+/// In a multi-document file, within the document the error names; the field's own line when
+/// its last key is written below the SLO's name (`error_query:`), else the SLO's name.
 fn locate(mut e: SpecError, text: &str) -> SpecError {
     if e.line.is_some() {
         return e;
     }
+    let (offset, text) = document_text(text, e.document);
     let key = e.field.split('.').next().unwrap_or_default().to_owned();
     let needle = if let Some(index) = key.strip_prefix("slos[").and_then(|k| k.strip_suffix(']')) {
         index
             .parse::<usize>()
             .ok()
             .and_then(|i| nth_slo_name_line(text, i))
+            .map(|slo_line| field_line(text, slo_line, &e.field).unwrap_or(slo_line))
     } else if !key.is_empty() {
         text.lines()
             .position(|l| l.trim_start().trim_start_matches('"').starts_with(&key))
@@ -398,8 +402,48 @@ fn locate(mut e: SpecError, text: &str) -> SpecError {
     } else {
         None
     };
-    e.line = needle;
+    e.line = needle.map(|l| l + offset);
     e
+}
+
+/// The lines before document `document` (1-based) and that document's text.
+fn document_text(text: &str, document: Option<usize>) -> (usize, &str) {
+    let Some(document) = document.filter(|d| *d > 1) else {
+        return (0, text);
+    };
+    let mut seen = 1;
+    let mut start = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        if n > 0 && (line.trim_end() == "---" || line.starts_with("--- ")) {
+            seen += 1;
+            if seen == document {
+                let offset = text[..start + line.len()].lines().count();
+                return (offset, &text[start + line.len()..]);
+            }
+        }
+        start += line.len();
+    }
+    (0, text)
+}
+
+/// The line, after the SLO's name at `slo_line`, where the field's last key is written, before
+/// the next SLO.
+fn field_line(text: &str, slo_line: usize, field: &str) -> Option<usize> {
+    let last = field.rsplit('.').next()?;
+    let last = last.split('[').next()?;
+    if last.is_empty() || field.split('.').count() < 2 {
+        return None;
+    }
+    for (n, line) in text.lines().enumerate().skip(slo_line) {
+        let trimmed = line.trim_start().trim_start_matches('"');
+        if trimmed.starts_with("- name:") || trimmed.starts_with("- {name:") {
+            return None;
+        }
+        if trimmed.starts_with(&format!("{last}:")) || trimmed.starts_with(&format!("{last}\":")) {
+            return Some(n + 1);
+        }
+    }
+    None
 }
 
 /// The line of the `i`-th SLO's `name`, in a native or Sloth spec.

@@ -737,3 +737,13 @@ fn openslo_alert_policies_become_tiers() {
         assert_eq!(e.object.as_deref(), Some("SLO \"web-errors\""), "{e}");
     }
 }
+
+#[test]
+fn a_query_refusal_points_at_the_query_line_of_its_document() {
+    let first = "version: prometheus/v1\nservice: ok\nslos:\n  - name: a\n    objective: 99\n    sli: {raw: {error_ratio_query: 'x[{{.window}}]'}}\n    alerting: {name: A}\n";
+    let second = "version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objective: 99\n    sli:\n      events:\n        error_query: sum(rate(x{bad-label=\"1\"}[{{.window}}]))\n        total_query: sum(rate(x[{{.window}}]))\n    alerting: {name: A}\n";
+    let e = Spec::all_from_str(&format!("{first}---\n{second}")).expect_err("refused");
+    // 7 lines, the separator, then the query on the 8th line of the second document.
+    assert_eq!((e.document, e.line), (Some(2), Some(16)), "{e}");
+    assert!(e.message.contains("not valid PromQL"), "{e}");
+}
