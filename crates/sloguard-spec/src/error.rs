@@ -46,6 +46,7 @@ impl SpecError {
         self
     }
 
+    #[cfg(feature = "tools")]
     pub(crate) fn in_object(mut self, object: impl Into<String>) -> Self {
         self.object.get_or_insert_with(|| object.into());
         self

@@ -17,6 +17,7 @@ pub(crate) type Periods = crate::sloth_windows::SlothPeriods;
 pub(crate) type Periods = ();
 
 /// Every service `text` describes; Sloth SLOs get the period and windows of `periods`.
+#[cfg_attr(not(feature = "tools"), allow(unused_variables))]
 pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecError> {
     let documents = documents(text)?;
     let count = documents.len();
