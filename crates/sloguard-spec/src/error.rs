@@ -59,6 +59,12 @@ impl SpecError {
     }
 }
 
+/// A refusal of `field`, as an `Err`.
+#[cfg(feature = "tools")]
+pub(crate) fn refuse<T>(field: &str, why: impl Into<String>) -> Result<T, SpecError> {
+    Err(SpecError::new(field, why))
+}
+
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.file {

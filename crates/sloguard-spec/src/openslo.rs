@@ -29,6 +29,7 @@ use sloguard_core::duration::parse_duration;
 use sloguard_core::model::{AlertPolicy, AlertTier, Severity, Slo};
 
 use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
+use crate::error::refuse;
 
 /// Any OpenSLO object, before its kind is known.
 #[derive(Debug, Deserialize)]
@@ -324,10 +325,6 @@ fn typed<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, SpecError
     })
 }
 
-fn refuse<T>(field: &str, why: impl Into<String>) -> Result<T, SpecError> {
-    Err(SpecError::new(field, why))
-}
-
 fn labels(metadata: BTreeMap<String, LabelValue>) -> BTreeMap<String, String> {
     metadata.into_iter().map(|(k, v)| (k, v.joined())).collect()
 }
@@ -550,7 +547,7 @@ fn prometheus_query(
     };
     let query = crate::query::normalize(query).into_owned();
     let query = if !query.contains(crate::query::WINDOW) && counter {
-        if !is_selector(&query) {
+        if !crate::query::is_selector(&query) {
             return refuse(
                 &format!("{field}.spec.query"),
                 format!("a counter query that is not a bare series selector must say where the window goes with {}", crate::query::WINDOW),
@@ -561,13 +558,6 @@ fn prometheus_query(
         query
     };
     crate::query::checked(query, &format!("{field}.spec.query"))
-}
-
-fn is_selector(query: &str) -> bool {
-    matches!(
-        promql_parser::parser::parse(query),
-        Ok(promql_parser::parser::Expr::VectorSelector(_))
-    )
 }
 
 /// The tiers of an SLO's alert policies: each `burnrate` condition is a tier (its lookback
@@ -584,21 +574,8 @@ fn alert_policy(
     let mut policy = AlertPolicy::none();
     for (i, entry) in entries.iter().enumerate() {
         let at = format!("spec.alertPolicies[{i}]");
-        let (body, at) = match entry.get("alertPolicyRef").and_then(Value::as_str) {
-            Some(reference) => {
-                let Some(body) = named.policies.get(reference) else {
-                    return refuse(
-                        &format!("{at}.alertPolicyRef"),
-                        format!("no AlertPolicy object is named {reference:?}"),
-                    );
-                };
-                (body.clone(), format!("AlertPolicy {reference:?} spec"))
-            }
-            None => (
-                entry.get("spec").cloned().unwrap_or(Value::Null),
-                format!("{at}.spec"),
-            ),
-        };
+        let (body, at) =
+            inline_or_named(entry, "alertPolicyRef", "AlertPolicy", named.policies, &at)?;
         let body: PolicyBody = typed(body, &at)?;
         if body.alert_when_no_data {
             notes.push("alertWhenNoData: sloguard does not alert on missing data; its status is no_data on /slo.json and `sloguard check` exits UNKNOWN".to_owned());
@@ -611,26 +588,42 @@ fn alert_policy(
         }
         for (j, condition) in body.conditions.iter().enumerate() {
             let at = format!("{at}.conditions[{j}]");
-            let (spec, at) = match condition.get("conditionRef").and_then(Value::as_str) {
-                Some(reference) => {
-                    let Some(spec) = named.conditions.get(reference) else {
-                        return refuse(
-                            &format!("{at}.conditionRef"),
-                            format!("no AlertCondition object is named {reference:?}"),
-                        );
-                    };
-                    (spec.clone(), format!("AlertCondition {reference:?} spec"))
-                }
-                None => (
-                    condition.get("spec").cloned().unwrap_or(Value::Null),
-                    format!("{at}.spec"),
-                ),
-            };
+            let (spec, at) = inline_or_named(
+                condition,
+                "conditionRef",
+                "AlertCondition",
+                named.conditions,
+                &at,
+            )?;
             let c: ConditionBody = typed(spec, &at)?;
             policy = policy.tier(tier(&c, &at)?);
         }
     }
     Ok(Some(policy))
+}
+
+/// The spec of an entry written inline (`spec:`) or by reference (`<reference>: name`), with
+/// the path errors inside it name.
+fn inline_or_named(
+    entry: &Value,
+    reference: &str,
+    kind: &str,
+    objects: &BTreeMap<String, Value>,
+    at: &str,
+) -> Result<(Value, String), SpecError> {
+    match entry.get(reference).and_then(Value::as_str) {
+        Some(name) => match objects.get(name) {
+            Some(spec) => Ok((spec.clone(), format!("{kind} {name:?} spec"))),
+            None => refuse(
+                &format!("{at}.{reference}"),
+                format!("no {kind} object is named {name:?}"),
+            ),
+        },
+        None => Ok((
+            entry.get("spec").cloned().unwrap_or(Value::Null),
+            format!("{at}.spec"),
+        )),
+    }
 }
 
 fn tier(c: &ConditionBody, at: &str) -> Result<AlertTier, SpecError> {

@@ -13,6 +13,7 @@ use serde_yaml_ng::Value;
 use sloguard_core::model::{AlertPolicy, Severity, Slo};
 
 use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
+use crate::error::refuse;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -93,10 +94,6 @@ struct AlphaQuery {
     source: String,
     query_type: String,
     query: String,
-}
-
-fn refuse<T>(field: &str, why: impl Into<String>) -> Result<T, SpecError> {
-    Err(SpecError::new(field, why))
 }
 
 fn checked(q: &AlphaQuery, field: &str) -> Result<String, SpecError> {

@@ -27,6 +27,7 @@ use sloguard_core::model::{AlertPolicy, Severity, Slo};
 
 use super::values::DurationText;
 use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
+use crate::error::refuse;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -116,17 +117,9 @@ struct PyrraAlerting {
     absent: Option<bool>,
 }
 
-fn refuse<T>(field: &str, why: impl Into<String>) -> Result<T, SpecError> {
-    Err(SpecError::new(field, why))
-}
-
 /// `sum(rate(<metric>[{{.window}}]))` of a series selector.
 fn rate(metric: &PyrraMetric, field: &str) -> Result<String, SpecError> {
-    let is_selector = matches!(
-        promql_parser::parser::parse(&metric.metric),
-        Ok(promql_parser::parser::Expr::VectorSelector(_))
-    );
-    if !is_selector {
+    if !crate::query::is_selector(&metric.metric) {
         return refuse(
             &format!("{field}.metric"),
             format!(

@@ -81,6 +81,15 @@ pub fn check(query: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `query` is a bare series selector (a metric name with label matchers), which a
+/// counter source or a Pyrra metric may be and which sloguard then rates over each window.
+pub fn is_selector(query: &str) -> bool {
+    matches!(
+        promql_parser::parser::parse(query),
+        Ok(promql_parser::parser::Expr::VectorSelector(_))
+    )
+}
+
 /// A query of the spec, normalized and checked; a refusal names `field`.
 pub(crate) fn checked(query: String, field: &str) -> Result<String, crate::SpecError> {
     check(&query).map_err(|why| crate::SpecError::new(field, why))?;
