@@ -71,6 +71,10 @@ enum Command {
         /// Write no recording rules (alerts only; their recordings must come from elsewhere).
         #[arg(long)]
         disable_recordings: bool,
+        /// Write Sloth's own rule form (averaged period ratio, one alert per severity, no
+        /// traffic guards), for byte-level parity with dashboards and alerts built on Sloth.
+        #[arg(long)]
+        sloth_parity: bool,
     },
     /// Print a Grafana dashboard over the generated recording rules.
     Dashboard {
@@ -285,12 +289,14 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             extra_labels,
             disable_alerts,
             disable_recordings,
+            sloth_parity,
         } => {
             let parsed = read_specs(&spec, &periods)?;
             let options = rules::RuleOptions {
                 extra_labels: extra_labels.into_iter().collect(),
                 disable_alerts,
                 disable_recordings,
+                sloth_parity,
             };
             match rules::render_all_with(&parsed, format.into(), &options) {
                 Ok(text) => write_out(output.as_ref(), &text),

@@ -16,11 +16,17 @@
 //! Workbook pairs them. `notificationTargets` and `alertWhenNoData` are noted by `lint`
 //! (alerts reach people through Alertmanager; missing data is the `no_data` status).
 //!
+//! A `thresholdMetric` SLI over a classic histogram's series, with an objective `op: lte` (or
+//! `lt`) and `value` (the bound, in the histogram's unit), is a latency SLI: good events are
+//! the bucket at the bound, total events the histogram's count.
+//!
 //! What OpenSLO allows and sloguard does not do yet is refused with the object's kind, name
-//! and field: other metric source types, `thresholdMetric`, calendar windows, `Timeslices`
+//! and field: other metric source types, thresholds on computed values (quantiles, gauges:
+//! time slices), other comparisons, calendar windows, `Timeslices`
 //! budgeting, `alertAfter`, `DataSource` references.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -389,7 +395,11 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
             )
         }
     };
-    let queries = indicator_queries(indicator, &at)?;
+    let [objective] = spec.objectives.as_slice() else {
+        return refuse("spec.objectives", "exactly one objective is supported");
+    };
+    let threshold = latency_threshold(objective)?;
+    let queries = indicator_queries(indicator, &at, threshold)?;
     let [window] = spec.time_window.as_slice() else {
         return refuse("spec.timeWindow", "exactly one time window is supported");
     };
@@ -401,15 +411,7 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     }
     let period = parse_duration(&window.duration)
         .map_err(|e| SpecError::new("spec.timeWindow[0].duration", e.to_string()))?;
-    let [objective] = spec.objectives.as_slice() else {
-        return refuse("spec.objectives", "exactly one objective is supported");
-    };
     for (present, field, why) in [
-        (
-            objective.op.is_some() || objective.value.is_some(),
-            "spec.objectives[0].op",
-            "threshold objectives (op, value) are not supported; give target or targetPercent",
-        ),
         (
             objective.time_slice_target.is_some() || objective.time_slice_window.is_some(),
             "spec.objectives[0].timeSliceTarget",
@@ -425,9 +427,15 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
             return refuse(field, why);
         }
     }
+    let named = match threshold {
+        // A latency SLI judges latency alone: OpenSLO's threshold says nothing of status.
+        Some(seconds) => Slo::latency(object.metadata.name, Duration::from_secs_f64(seconds))
+            .latency_requires_success(false),
+        None => Slo::availability(object.metadata.name),
+    };
     let builder = match (objective.target, objective.target_percent) {
-        (Some(t), None) => Slo::availability(object.metadata.name).objective_ratio(t),
-        (None, Some(p)) => Slo::availability(object.metadata.name).objective_percent(p),
+        (Some(t), None) => named.objective_ratio(t),
+        (None, Some(p)) => named.objective_percent(p),
         _ => {
             return refuse(
                 "spec.objectives[0]",
@@ -472,12 +480,79 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     ))
 }
 
-fn indicator_queries(indicator: SliBody, at: &str) -> Result<Queries, SpecError> {
-    if indicator.threshold_metric.is_some() {
+/// The latency bound of a threshold objective (`op: lte`, `value: 0.5`, in the metric's unit),
+/// `None` for a ratio objective.
+fn latency_threshold(objective: &ObjectiveSpec) -> Result<Option<f64>, SpecError> {
+    let field = "spec.objectives[0]";
+    let (op, value) = match (&objective.op, &objective.value) {
+        (None, None) => return Ok(None),
+        (Some(op), Some(value)) => (op, value),
+        _ => {
+            return refuse(
+                field,
+                "give op and value together (for latency: op: lte, value: 0.5)",
+            )
+        }
+    };
+    match op.as_str() {
+        Some("lte" | "lt") => {}
+        _ => {
+            return refuse(
+                &format!("{field}.op"),
+                format!("op {op:?}: a threshold SLI is imported as a latency SLI, good when at or under the value (lte, or lt); other comparisons are not supported"),
+            )
+        }
+    }
+    match value.as_f64() {
+        Some(v) if v.is_finite() && v > 0.0 => Ok(Some(v)),
+        _ => refuse(
+            &format!("{field}.value"),
+            format!("value {value:?} must be a positive number (the latency bound, in the histogram's unit)"),
+        ),
+    }
+}
+
+/// A `thresholdMetric` over a classic histogram: good events are the bucket at the bound,
+/// total events its count. A threshold on any other query (a quantile, a gauge) judges time,
+/// not events, which is a time-slice SLI: refused.
+fn threshold_queries(metric: Value, bound: f64, at: &str) -> Result<Queries, SpecError> {
+    let field = format!("{at}.thresholdMetric");
+    let holder: MetricSourceHolder = typed(metric, &field)?;
+    let query = source_query(&holder, &format!("{field}.metricSource"))?;
+    let Some((bucket, count)) = crate::query::histogram_at(&query, bound) else {
         return refuse(
-            &format!("{at}.thresholdMetric"),
-            "threshold metrics are not imported yet; write the SLI as a ratioMetric (for latency: good = the histogram bucket at the threshold, total = its count)",
+            &format!("{field}.metricSource.spec.query"),
+            format!("{query:?} is not a histogram's series selector: a threshold on a computed value (a quantile, a gauge) judges time slices, which are not imported yet; give the histogram (http_request_duration_seconds_bucket{{job=\"api\"}}) so each request is judged"),
         );
+    };
+    let window = crate::query::WINDOW;
+    let total_query = format!("sum(rate({count}[{window}]))");
+    Ok(Queries::Events {
+        error_query: format!("(({total_query}) - (sum(rate({bucket}[{window}]))))"),
+        total_query,
+    })
+}
+
+fn indicator_queries(
+    indicator: SliBody,
+    at: &str,
+    threshold: Option<f64>,
+) -> Result<Queries, SpecError> {
+    match (indicator.threshold_metric, threshold) {
+        (Some(metric), Some(bound)) => return threshold_queries(metric, bound, at),
+        (Some(_), None) => {
+            return refuse(
+                "spec.objectives[0]",
+                "a thresholdMetric needs the objective's op and value (for latency: op: lte, value: 0.5)",
+            )
+        }
+        (None, Some(_)) => {
+            return refuse(
+                "spec.objectives[0].op",
+                "op and value belong to a thresholdMetric SLI; a ratioMetric's objective gives target or targetPercent only",
+            )
+        }
+        (None, None) => {}
     }
     let Some(ratio) = indicator.ratio_metric else {
         return refuse(&format!("{at}.ratioMetric"), "missing ratioMetric");
@@ -526,6 +601,23 @@ fn prometheus_query(
     counter: bool,
     field: &str,
 ) -> Result<String, SpecError> {
+    let query = source_query(holder, field)?;
+    let query = if !query.contains(crate::query::WINDOW) && counter {
+        if !crate::query::is_selector(&query) {
+            return refuse(
+                &format!("{field}.spec.query"),
+                format!("a counter query that is not a bare series selector must say where the window goes with {}", crate::query::WINDOW),
+            );
+        }
+        format!("sum(rate({}[{}]))", query.trim(), crate::query::WINDOW)
+    } else {
+        query
+    };
+    crate::query::checked(query, &format!("{field}.spec.query"))
+}
+
+/// The PromQL of a `Prometheus` metric source, window placeholders normalized.
+fn source_query(holder: &MetricSourceHolder, field: &str) -> Result<String, SpecError> {
     let source = &holder.metric_source;
     if let Some(reference) = &source.metric_source_ref {
         return refuse(
@@ -545,19 +637,7 @@ fn prometheus_query(
     let Some(query) = source.spec.get("query").and_then(Value::as_str) else {
         return refuse(&format!("{field}.spec.query"), "missing query (PromQL)");
     };
-    let query = crate::query::normalize(query).into_owned();
-    let query = if !query.contains(crate::query::WINDOW) && counter {
-        if !crate::query::is_selector(&query) {
-            return refuse(
-                &format!("{field}.spec.query"),
-                format!("a counter query that is not a bare series selector must say where the window goes with {}", crate::query::WINDOW),
-            );
-        }
-        format!("sum(rate({}[{}]))", query.trim(), crate::query::WINDOW)
-    } else {
-        query
-    };
-    crate::query::checked(query, &format!("{field}.spec.query"))
+    Ok(crate::query::normalize(query).into_owned())
 }
 
 /// The tiers of an SLO's alert policies: each `burnrate` condition is a tier (its lookback

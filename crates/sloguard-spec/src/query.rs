@@ -90,6 +90,47 @@ pub fn is_selector(query: &str) -> bool {
     )
 }
 
+/// The series of a classic histogram a latency threshold reads: from a selector of the
+/// histogram (its base name, or its `_bucket` or `_count` series), the selector of its bucket
+/// at `le` and of its count. `None` when `query` is no such selector.
+///
+/// An integral bound matches both ways exporters write it (`le="1"` and `le="1.0"`).
+pub fn histogram_at(query: &str, le: f64) -> Option<(String, String)> {
+    use promql_parser::parser::{parse, Expr};
+    let Ok(Expr::VectorSelector(selector)) = parse(query.trim()) else {
+        return None;
+    };
+    if !selector.matchers.or_matchers.is_empty() || selector.offset.is_some() {
+        return None;
+    }
+    let name = selector.name?;
+    let base = ["_bucket", "_count", "_sum"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(&name);
+    let matchers: Vec<String> = selector
+        .matchers
+        .matchers
+        .iter()
+        .filter(|m| m.name != "le" && m.name != "__name__")
+        .map(ToString::to_string)
+        .collect();
+    let bound = if le.fract() == 0.0 && le.abs() < 1e15 {
+        format!("le=~\"{le}|{le}.0\"")
+    } else {
+        format!("le=\"{le}\"")
+    };
+    let with = |extra: Option<&str>| {
+        let mut all = matchers.clone();
+        all.extend(extra.map(str::to_owned));
+        all.join(",")
+    };
+    Some((
+        format!("{base}_bucket{{{}}}", with(Some(&bound))),
+        format!("{base}_count{{{}}}", with(None)),
+    ))
+}
+
 /// A query of the spec, normalized and checked; a refusal names `field`.
 pub(crate) fn checked(query: String, field: &str) -> Result<String, crate::SpecError> {
     check(&query).map_err(|why| crate::SpecError::new(field, why))?;
@@ -99,6 +140,23 @@ pub(crate) fn checked(query: String, field: &str) -> Result<String, crate::SpecE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_histogram_selector_gives_its_bucket_and_count() {
+        let (bucket, count) = histogram_at(
+            "http_request_duration_seconds_bucket{job=\"api\",le=\"9\"}",
+            0.5,
+        )
+        .expect("a histogram");
+        assert_eq!(
+            bucket,
+            "http_request_duration_seconds_bucket{job=\"api\",le=\"0.5\"}"
+        );
+        assert_eq!(count, "http_request_duration_seconds_count{job=\"api\"}");
+        let (bucket, _) = histogram_at("rpc_seconds", 1.0).expect("a histogram");
+        assert_eq!(bucket, "rpc_seconds_bucket{le=~\"1|1.0\"}");
+        assert!(histogram_at("histogram_quantile(0.9, rate(x_bucket[5m]))", 0.5).is_none());
+    }
 
     #[test]
     fn placeholders_in_go_template_spacing_are_the_window() {

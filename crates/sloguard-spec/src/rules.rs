@@ -31,6 +31,8 @@ use serde::Serialize;
 use sloguard_core::contract;
 use sloguard_core::duration::format_duration;
 
+mod sloth_form;
+
 /// A window as Prometheus writes durations, which is how Sloth names its recordings
 /// (`ratio_rate4w` for 28 days): years and weeks only when exact, then days, hours, minutes,
 /// seconds and milliseconds.
@@ -136,6 +138,10 @@ pub struct RuleOptions {
     /// No recording rules, alerts only (Sloth's `--disable-recordings`): the recordings the
     /// alerts read must then come from elsewhere.
     pub disable_recordings: bool,
+    /// Sloth's own rule form instead of sloguard's (`--sloth-parity`): the same expressions,
+    /// groups and numbers Sloth writes, for byte-level parity with existing dashboards and
+    /// alerts, giving up the differences listed at the top of this module.
+    pub sloth_parity: bool,
 }
 
 struct Ctx<'a> {
@@ -172,6 +178,23 @@ impl Ctx<'_> {
             labels,
             annotations: BTreeMap::new(),
         }
+    }
+
+    /// `sloth_slo_info`, with the spec's info labels.
+    fn info(&self, objective: &str) -> Rule {
+        let version = format!("sloguard-{}", env!("CARGO_PKG_VERSION"));
+        let mut info = self.record(
+            "sloth_slo_info",
+            "vector(1)".into(),
+            &[
+                ("sloth_mode", "cli-gen-prom"),
+                ("sloth_spec", "prometheus/v1"),
+                ("sloth_version", &version),
+                ("sloth_objective", objective),
+            ],
+        );
+        info.labels.extend(self.slo.info_labels.clone());
+        info
     }
 
     /// The error ratio over `window`, absent without traffic.
@@ -286,6 +309,9 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
         ),
         id,
     };
+    if options.sloth_parity {
+        return sloth_form::groups(&ctx);
+    }
     let period = prometheus_duration(def.period());
 
     // SLI error ratios per window, and the 5m event rates the period ratio is summed from.
@@ -359,21 +385,7 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
             &[],
         ),
     ];
-    let objective_text = num(def.objective().percent());
-    let version = format!("sloguard-{}", env!("CARGO_PKG_VERSION"));
-    meta.push(ctx.record(
-        "sloth_slo_info",
-        "vector(1)".into(),
-        &[
-            ("sloth_mode", "cli-gen-prom"),
-            ("sloth_spec", "prometheus/v1"),
-            ("sloth_version", &version),
-            ("sloth_objective", objective_text.trim_end_matches(".0")),
-        ],
-    ));
-    if let Some(info) = meta.last_mut() {
-        info.labels.extend(slo.info_labels.clone());
-    }
+    meta.push(ctx.info(num(def.objective().percent()).trim_end_matches(".0")));
 
     // Alerts go in the group of the SLI recordings they read, right after them: rules of one
     // group run in order, so an alert sees this cycle's ratios. (In a group of their own, as

@@ -329,8 +329,8 @@ fn openslo_subset_is_imported_and_the_rest_refused() {
         ),
         (
             swap("ratioMetric:", "thresholdMetric: {}\n      ratioMetric:"),
-            "spec.indicator.spec.thresholdMetric",
-            "threshold metrics",
+            "spec.objectives[0]",
+            "needs the objective's op and value",
         ),
         (
             swap("kind: SLO", "kind: DataSource"),
@@ -746,4 +746,66 @@ fn a_query_refusal_points_at_the_query_line_of_its_document() {
     // 7 lines, the separator, then the query on the 8th line of the second document.
     assert_eq!((e.document, e.line), (Some(2), Some(16)), "{e}");
     assert!(e.message.contains("not valid PromQL"), "{e}");
+}
+
+const OPENSLO_THRESHOLD: &str = r#"- apiVersion: openslo/v1
+  kind: SLI
+  metadata: {name: api-latency}
+  spec:
+    thresholdMetric:
+      metricSource: {type: Prometheus, spec: {query: 'http_request_duration_seconds_bucket{job="api"}'}}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: api-latency}
+  spec:
+    service: api
+    indicatorRef: api-latency
+    timeWindow: [{duration: 30d, isRolling: true}]
+    budgetingMethod: Occurrences
+    objectives: [{op: lte, value: 0.25, target: 0.99}]
+"#;
+
+#[test]
+fn openslo_threshold_metric_over_a_histogram_is_a_latency_sli() {
+    let spec = ok(OPENSLO_THRESHOLD);
+    let slo = &spec.slos[0];
+    assert!(
+        matches!(slo.definition.sli(), sloguard_core::model::Sli::Latency { threshold, .. } if threshold == Duration::from_millis(250)),
+        "{:?}",
+        slo.definition.sli()
+    );
+    match &slo.queries {
+        Some(Queries::Events {
+            error_query,
+            total_query,
+        }) => {
+            assert_eq!(
+                total_query,
+                "sum(rate(http_request_duration_seconds_count{job=\"api\"}[{{.window}}]))"
+            );
+            assert!(
+                error_query
+                    .contains("http_request_duration_seconds_bucket{job=\"api\",le=\"0.25\"}"),
+                "{error_query}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let cases = [
+        ("op: lte", "op: gte", "spec.objectives[0].op", "latency SLI"),
+        ("value: 0.25", "value: -1", "spec.objectives[0].value", "positive"),
+        (
+            "'http_request_duration_seconds_bucket{job=\"api\"}'",
+            "'histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[5m])) by (le))'",
+            "SLI \"api-latency\" spec.thresholdMetric.metricSource.spec.query",
+            "time slices",
+        ),
+        ("op: lte, value: 0.25, ", "", "spec.objectives[0]", "op and value"),
+    ];
+    for (from, to, field, message) in cases {
+        let e = refused(&OPENSLO_THRESHOLD.replace(from, to));
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(message), "{e}");
+        assert_eq!(e.object.as_deref(), Some("SLO \"api-latency\""), "{e}");
+    }
 }
