@@ -40,6 +40,27 @@ pub fn program(name: &str) -> Option<PathBuf> {
     found
 }
 
+/// Runs `promtool` with `args` in `dir`: whether it succeeded, and what it printed.
+pub fn promtool(
+    promtool: &std::path::Path,
+    args: &[&str],
+    dir: &std::path::Path,
+) -> (bool, String) {
+    let out = Command::new(promtool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("promtool runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
 /// Builds an example of `sloguard-examples` and returns its executable.
 pub fn build_example(name: &str) -> PathBuf {
     build("sloguard-examples", "--example", name)

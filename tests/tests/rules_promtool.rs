@@ -4,32 +4,14 @@
 //! no traffic alerts nothing (and records no NaN), and the period ratio is request-weighted.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::{json, Value};
 use sloguard::spec::Spec;
 use sloguard_cli::rules::{self, RulesFormat};
-use sloguard_e2e::{program, temp_dir};
+use sloguard_e2e::{program, promtool, temp_dir};
 
 const SPEC: &str = "service: payments\nlabels: {team: payments}\nslos:\n  - name: availability\n    objective: 99.9\n    sli: availability\n    alerting: {runbook_url: https://runbooks.example/a}\n";
 const SERIES: &str = "{service=\"payments\",slo=\"availability\"}";
-
-fn promtool(promtool: &Path, args: &[&str], dir: &Path) -> (bool, String) {
-    let out = Command::new(promtool)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("promtool runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
 
 /// The labels and annotations an alert of `tier` carries, read from the generated rules.
 fn expected_alert(spec: &Spec, tier: &str) -> Value {

@@ -20,6 +20,9 @@
 //! - alerts are evaluated in the same group as the SLI recordings they read, right after them,
 //!   so they fire in the evaluation that first sees the burn, not one cycle later.
 //!
+//! `RuleOptions::sloth_parity` (`rules --sloth-parity`) writes Sloth's own form instead, for
+//! teams that need byte-level parity with what they have (see `sloth_form`).
+//!
 //! Rules read sloguard's counters (`sloguard_slo_events_total`, `sloguard_slo_bad_events_total`)
 //! or, for imported Sloth and OpenSLO specs, the spec's own queries.
 
