@@ -1,6 +1,6 @@
 //! The spec conformance suite: every file in `tests/conformance/` (one per imported feature:
 //! Sloth `prometheus/v1` in several documents with events and raw SLIs, Sloth's Kubernetes
-//! resource at 28 days, OpenSLO v1alpha, OpenSLO v1 as published with references, label lists,
+//! resource at 28 days, a 7-day period from an `AlertWindows` file, OpenSLO v1alpha, OpenSLO v1 as published with references, label lists,
 //! good/total, bad/total, a histogram threshold and an alert policy, Pyrra ratio and latency,
 //! and sloguard's own format) is imported and its rules generated, then run by the real
 //! `promtool` beside Sloth's rules for the same SLOs (`NAME.sloth.yaml`, or the file itself
@@ -35,7 +35,7 @@ struct Case {
     slos: usize,
 }
 
-const CASES: [Case; 6] = [
+const CASES: [Case; 7] = [
     Case {
         file: "sloth-v1",
         period: "30d",
@@ -64,6 +64,11 @@ const CASES: [Case; 6] = [
     Case {
         file: "native",
         period: "30d",
+        slos: 1,
+    },
+    Case {
+        file: "sloth-7d",
+        period: "1w",
         slos: 1,
     },
 ];
@@ -216,8 +221,14 @@ fn sloth_reference(sloth_file: &str, period: &str) -> Value {
 
 fn specs(case: &Case) -> Vec<Spec> {
     let text = std::fs::read_to_string(format!("{DIR}/{}.yaml", case.file)).expect("case");
-    let period = if case.period == "4w" { 28 } else { 30 };
-    let periods = SlothPeriods::builtin(Duration::from_secs(period * 86_400));
+    let days = match case.period {
+        "4w" => 28,
+        "1w" => 7,
+        _ => 30,
+    };
+    let periods = SlothPeriods::builtin(Duration::from_secs(days * 86_400))
+        .load_dir(std::path::Path::new(&format!("{DIR}/windows")))
+        .expect("the windows files");
     Spec::all_from_str_with(&text, &periods).unwrap_or_else(|e| panic!("{}: {e}", case.file))
 }
 
