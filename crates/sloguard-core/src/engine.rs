@@ -75,7 +75,26 @@ fn slo_snapshot(
     state: &EvalState,
     counts: Counts,
     evaluation: Evaluation,
+    now: Timestamp,
 ) -> SloSnapshot {
+    let live = reading(&counts);
+    let compliance = entry
+        .definition
+        .calendars()
+        .iter()
+        .zip(&state.calendars)
+        .map(|(calendar, track)| {
+            let now = now.as_unix_nanos();
+            if now >= track.end {
+                // Read between ticks, past a period's end: close it as the next tick will.
+                let mut track = track.clone();
+                track.observe(calendar, state.windows.last, now, live);
+                track.view(&entry.definition, calendar, now, live)
+            } else {
+                track.view(&entry.definition, calendar, now, live)
+            }
+        })
+        .collect();
     let alerts = entry
         .definition
         .alerting()
@@ -95,6 +114,7 @@ fn slo_snapshot(
         evaluation,
         alerts,
         evaluated_at: state.evaluated_at,
+        compliance,
     }
 }
 
@@ -182,8 +202,13 @@ impl Registry {
         for entry in self.entries() {
             let counts = entry.recorder.counts();
             let mut state = lock(&entry.state);
-            state.windows.observe(now.as_unix_nanos(), reading(&counts));
-            let evaluation = evaluate_entry(&entry, &state, now, &counts);
+            let (live, last) = (reading(&counts), state.windows.last);
+            let state = &mut *state;
+            for (track, calendar) in state.calendars.iter_mut().zip(entry.definition.calendars()) {
+                track.observe(calendar, last, now.as_unix_nanos(), live);
+            }
+            state.windows.observe(now.as_unix_nanos(), live);
+            let evaluation = evaluate_entry(&entry, state, now, &counts);
             state.evaluated_at = Some(now);
             for (i, holds) in evaluation.conditions.iter().enumerate() {
                 if let Some(firing_since) = state.tiers[i].update(*holds, now) {
@@ -197,7 +222,7 @@ impl Registry {
                 }
             }
             if observed {
-                views.push(slo_snapshot(&entry, &state, counts, evaluation));
+                views.push(slo_snapshot(&entry, state, counts, evaluation, now));
             }
         }
         if !transitions.is_empty() {
@@ -271,7 +296,7 @@ impl Registry {
                 let counts = entry.recorder.counts();
                 let state = lock(&entry.state);
                 let evaluation = evaluate_entry(entry, &state, now, &counts);
-                slo_snapshot(entry, &state, counts, evaluation)
+                slo_snapshot(entry, &state, counts, evaluation, now)
             })
             .collect();
         self.assemble(now, views)

@@ -53,6 +53,7 @@
 
 pub mod alert;
 pub mod clock;
+pub mod compliance;
 pub mod contract;
 pub mod diagnostic;
 pub mod duration;

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use crate::alert::{AlertSink, TierState};
 use crate::clock::{duration_nanos, Clock, Timestamp};
+use crate::compliance::CalendarTrack;
 use crate::diagnostic::Diagnostic;
 use crate::gauge::Gauge;
 use crate::histogram::{Boundaries, Histogram};
@@ -110,6 +111,8 @@ pub(crate) struct SloEntry {
 /// What the evaluator keeps per SLO between ticks.
 pub(crate) struct EvalState {
     pub(crate) windows: Windows,
+    /// One per calendar compliance window of the definition, in its order.
+    pub(crate) calendars: Vec<CalendarTrack>,
     pub(crate) tiers: Vec<TierState>,
     pub(crate) evaluated_at: Option<Timestamp>,
 }
@@ -241,6 +244,11 @@ impl Registry {
         slos.push(Arc::new(SloEntry {
             state: Mutex::new(EvalState {
                 windows: Windows::new(definition.period(), now, Reading::default()),
+                calendars: definition
+                    .calendars()
+                    .iter()
+                    .map(|c| CalendarTrack::new(c, now, Reading::default()))
+                    .collect(),
                 tiers,
                 evaluated_at: None,
             }),

@@ -76,6 +76,8 @@ pub struct SloSnapshot {
     pub alerts: Vec<TierStatus>,
     /// When the evaluator last ran, `None` before the first tick.
     pub evaluated_at: Option<Timestamp>,
+    /// The calendar compliance windows (and the SLA), in the definition's order.
+    pub compliance: Vec<crate::compliance::ComplianceWindow>,
 }
 
 impl SloSnapshot {

@@ -116,7 +116,7 @@ impl Ring {
 }
 
 /// The reading at `at` on the line between two readings (`at` between their times).
-fn interpolate(a: (u64, Reading), b: (u64, Reading), at: u64) -> Reading {
+pub(crate) fn interpolate(a: (u64, Reading), b: (u64, Reading), at: u64) -> Reading {
     let (t0, r0) = a;
     let (t1, r1) = b;
     if at >= t1 || t1 <= t0 {

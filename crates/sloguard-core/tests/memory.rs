@@ -89,3 +89,52 @@ fn memory_per_slo_and_per_operation_histogram() {
         sloguard_core::histogram::SHARD_BYTES as i64
     );
 }
+
+#[test]
+fn calendar_windows_and_an_sla_cost_fixed_memory() {
+    use sloguard_core::clock::{Timestamp, VirtualClock};
+    use sloguard_core::compliance::{PastPeriod, HISTORY};
+    use sloguard_core::model::{Calendar, Sla};
+
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
+    let registry = Registry::builder("memory")
+        .clock(clock.clock())
+        .tick(Duration::from_secs(86_400))
+        .build();
+    let (_, plain) = kept_by(|| {
+        registry
+            .register(Slo::availability("plain").build().expect("valid"))
+            .expect("registered")
+    });
+    // The time-zone database is loaded once per process, not per SLO: outside the count.
+    let month = Calendar::month("UTC").expect("zone");
+    let definition = Slo::availability("calendars")
+        .calendar(Calendar::week("UTC").expect("zone"))
+        .calendar(month.clone())
+        .calendar(Calendar::quarter("UTC").expect("zone"))
+        .sla(Sla::new(99.5, month).expect("sla"))
+        .build()
+        .expect("valid");
+    let (slo, with_calendars) = kept_by(|| registry.register(definition).expect("registered"));
+    slo.record(Outcome::Success, Duration::from_millis(1));
+    // Two years: 104 weeks, past what a window keeps.
+    let (_, over_two_years) = kept_by(|| {
+        for day in 1..=2 * 365u64 {
+            slo.record(Outcome::Success, Duration::from_millis(1));
+            registry.advance_to(Timestamp::from_unix_secs(1_767_225_600 + day * 86_400));
+        }
+    });
+    let per_calendar = (with_calendars - plain) / 3;
+    println!(
+        "calendar window: {per_calendar} B each ({HISTORY} past periods of {} B), nothing more over two years: {over_two_years} B",
+        std::mem::size_of::<PastPeriod>()
+    );
+    assert!(
+        per_calendar <= (HISTORY * std::mem::size_of::<PastPeriod>()) as i64 + 512,
+        "{per_calendar}"
+    );
+    assert_eq!(over_two_years, 0, "calendar history grows");
+    let snapshot = registry.snapshot();
+    let weeks = &snapshot.slo("calendars").expect("registered").compliance[0];
+    assert_eq!(weeks.past.len(), HISTORY);
+}

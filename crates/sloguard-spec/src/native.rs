@@ -11,6 +11,8 @@
 //!     sli: {latency: {threshold: 300ms}}   # or: sli: availability
 //!     operations: {routes: [/pay]}         # or {prefix: /api/}, or all (default)
 //!     cancelled: exclude                   # or bad
+//!     calendars: [{period: month, zone: Europe/Paris}]  # week (first_day), month, quarter
+//!     sla: {objective: 99.5, period: month, zone: Europe/Paris}  # met / at risk / breached
 //!     alerting:
 //!       name: PaymentsLatency
 //!       runbook_url: https://runbooks.example/payments-latency
@@ -28,7 +30,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use sloguard_core::model::{
-    AlertPolicy, AlertTier, CancelledPolicy, Selector, Severity, Slo, SloBuilder,
+    AlertPolicy, AlertTier, Calendar, CalendarUnit, CancelledPolicy, Selector, Severity, Sla, Slo,
+    SloBuilder, Weekday,
 };
 
 use super::values::{DurationText, Either, ObjectiveOrMap, Percent};
@@ -88,6 +91,67 @@ struct NativeSlo {
     labels: BTreeMap<String, String>,
     #[serde(default)]
     alerting: Option<AlertingSpec>,
+    #[serde(default)]
+    calendars: Vec<CalendarSpec>,
+    #[serde(default)]
+    sla: Option<SlaSpec>,
+}
+
+/// A calendar compliance window: `{period: month, zone: Europe/Paris}`; weeks may give
+/// `first_day` (ISO weeks start on Monday).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarSpec {
+    period: String,
+    #[serde(default = "utc")]
+    zone: String,
+    #[serde(default)]
+    first_day: Option<String>,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
+}
+
+/// `{objective: 99.5, period: month, zone: UTC}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlaSpec {
+    objective: Percent,
+    #[serde(flatten)]
+    calendar: CalendarSpec,
+}
+
+impl CalendarSpec {
+    fn calendar(&self, field: &str) -> Result<Calendar, SpecError> {
+        let unit = match (self.period.as_str(), &self.first_day) {
+            ("week", first) => CalendarUnit::Week(match first {
+                None => Weekday::Monday,
+                Some(day) => Weekday::parse(day).ok_or_else(|| {
+                    SpecError::new(
+                        format!("{field}.first_day"),
+                        format!("{day:?} is not a day of the week (monday … sunday)"),
+                    )
+                })?,
+            }),
+            ("month", None) => CalendarUnit::Month,
+            ("quarter", None) => CalendarUnit::Quarter,
+            ("month" | "quarter", Some(_)) => {
+                return Err(SpecError::new(
+                    format!("{field}.first_day"),
+                    "first_day applies to weeks only",
+                ))
+            }
+            (other, _) => {
+                return Err(SpecError::new(
+                    format!("{field}.period"),
+                    format!("calendar period {other:?}: write week, month or quarter (a rolling period is the SLO's `period`)"),
+                ))
+            }
+        };
+        Calendar::new(unit, &self.zone)
+            .map_err(|e| SpecError::new(format!("{field}.zone"), e.to_string()))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,6 +289,16 @@ impl NativeSlo {
         }
         .objective_percent(self.objective.0);
         builder = period(builder, self.period);
+        for (i, c) in self.calendars.iter().enumerate() {
+            builder = builder.calendar(c.calendar(&at(&format!("calendars[{i}]")))?);
+        }
+        if let Some(sla) = &self.sla {
+            let calendar = sla.calendar.calendar(&at("sla"))?;
+            builder = builder.sla(
+                Sla::new(sla.objective.0, calendar)
+                    .map_err(|e| SpecError::new(at("sla.objective"), e.to_string()))?,
+            );
+        }
         if let Some(d) = self.description {
             builder = builder.description(d);
         }

@@ -809,3 +809,59 @@ fn openslo_threshold_metric_over_a_histogram_is_a_latency_sli() {
         assert_eq!(e.object.as_deref(), Some("SLO \"api-latency\""), "{e}");
     }
 }
+
+#[test]
+fn native_calendars_and_sla() {
+    let text = "service: shop\nslos:\n  - name: checkout\n    objective: 99.9\n    sli: availability\n    calendars: [{period: week, first_day: sunday}, {period: quarter, zone: America/New_York}]\n    sla: {objective: 99.5, period: month, zone: Europe/Paris}\n";
+    let spec = ok(text);
+    let def = &spec.slos[0].definition;
+    let names: Vec<&str> = def.calendars().iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["week", "quarter", "month"]);
+    let sla = def.sla().expect("an SLA");
+    assert_eq!(
+        (sla.objective().ratio(), sla.calendar().zone()),
+        (0.995, "Europe/Paris")
+    );
+    for (from, to, field, message) in [
+        (
+            "zone: Europe/Paris",
+            "zone: Europe/Pariss",
+            "slos[0].sla.zone",
+            "IANA",
+        ),
+        (
+            "period: quarter",
+            "period: year",
+            "slos[0].calendars[1].period",
+            "week, month or quarter",
+        ),
+        (
+            "first_day: sunday",
+            "first_day: someday",
+            "slos[0].calendars[0].first_day",
+            "day of the week",
+        ),
+        (
+            "objective: 99.5",
+            "objective: 0.995",
+            "slos[0].sla.objective",
+            "did you mean 99.5",
+        ),
+        (
+            "period: month, zone",
+            "period: quarter, zone",
+            "calendars[2]",
+            "given twice",
+        ),
+        (
+            "period: month, zone: Europe/Paris",
+            "period: month, zone: UTC, extra: 1",
+            "slos[0].sla",
+            "extra",
+        ),
+    ] {
+        let e = refused(&text.replace(from, to));
+        assert!(e.field.ends_with(field), "{e}");
+        assert!(e.message.contains(message), "{e}");
+    }
+}

@@ -89,6 +89,16 @@ pub enum DefinitionErrorKind {
     },
     /// Another SLO in the same registry already has this name.
     DuplicateName,
+    /// A time zone the time-zone database does not know.
+    UnknownTimeZone {
+        /// The zone as given.
+        zone: String,
+    },
+    /// Two compliance windows of one SLO are the same calendar period.
+    DuplicateCalendar {
+        /// The period's name (`month`).
+        name: String,
+    },
 }
 
 impl DefinitionError {
@@ -168,6 +178,14 @@ impl fmt::Display for DefinitionErrorKind {
             Self::DuplicateName => {
                 write!(f, "another SLO of this service already has this name")
             }
+            Self::UnknownTimeZone { zone } => write!(
+                f,
+                "time zone {zone:?} is not in the time-zone database; write UTC or an IANA name such as Europe/Paris or America/New_York"
+            ),
+            Self::DuplicateCalendar { name } => write!(
+                f,
+                "the calendar {name} is given twice; each compliance window is a different period"
+            ),
         }
     }
 }

@@ -13,11 +13,13 @@
 //! assert_eq!(slo.alerting().tiers.len(), 4);
 //! ```
 
+mod calendar;
 mod error;
 mod policy;
 mod selector;
 mod slo;
 
+pub use calendar::{Calendar, CalendarUnit, Sla, Weekday};
 pub use error::{DefinitionError, DefinitionErrorKind};
 pub use policy::{AlertPolicy, AlertTier, Severity, DEFAULT_MIN_BAD_EVENTS, STANDARD_WINDOWS};
 pub use selector::{Selector, OTHER_OPERATION};

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::calendar::{Calendar, Sla};
 use super::error::{DefinitionError, DefinitionErrorKind};
 use super::policy::{AlertPolicy, STANDARD_WINDOWS};
 use super::selector::Selector;
@@ -116,9 +117,21 @@ pub struct SloDefinition {
     pub(crate) operations: Selector,
     pub(crate) runbook_url: Option<String>,
     pub(crate) alert_name: Option<String>,
+    pub(crate) calendars: Vec<Calendar>,
+    pub(crate) sla: Option<Sla>,
 }
 
 impl SloDefinition {
+    /// The calendar compliance windows, beside the rolling period (which alerting reads).
+    pub fn calendars(&self) -> &[Calendar] {
+        &self.calendars
+    }
+
+    /// The SLA, when one is tied to this SLO's SLI.
+    pub fn sla(&self) -> Option<&Sla> {
+        self.sla.as_ref()
+    }
+
     /// The name its alerts carry, in process and in the generated rules: the one given with
     /// [`SloBuilder::alert_name`], or [`contract::alert_name`](crate::contract::alert_name) of
     /// the SLO's name.
@@ -242,6 +255,8 @@ pub struct SloBuilder {
     operations: Selector,
     runbook_url: Option<String>,
     alert_name: Option<String>,
+    calendars: Vec<Calendar>,
+    sla: Option<Sla>,
 }
 
 /// The default SLO period: 30 days.
@@ -262,7 +277,24 @@ impl SloBuilder {
             operations: Selector::All,
             runbook_url: None,
             alert_name: None,
+            calendars: Vec::new(),
+            sla: None,
         }
+    }
+
+    /// A calendar compliance window beside the rolling period (repeatable, one per unit):
+    /// its own budget, starting whole at each period's start. Alerting keeps reading the
+    /// rolling period.
+    pub fn calendar(mut self, calendar: Calendar) -> Self {
+        self.calendars.push(calendar);
+        self
+    }
+
+    /// The SLA tied to this SLO's SLI: met, at risk or breached per calendar period (whose
+    /// compliance window is added when not given).
+    pub fn sla(mut self, sla: Sla) -> Self {
+        self.sla = Some(sla);
+        self
     }
 
     /// The objective as a percentage, e.g. `99.9`.
@@ -443,7 +475,25 @@ impl SloBuilder {
                 ));
             }
         }
+        let mut calendars = self.calendars;
+        if let Some(sla) = &self.sla {
+            if !calendars.iter().any(|c| c == sla.calendar()) {
+                calendars.push(sla.calendar().clone());
+            }
+        }
+        for (i, calendar) in calendars.iter().enumerate() {
+            if calendars[..i].iter().any(|c| c.name() == calendar.name()) {
+                return Err(fail(
+                    format!("calendars[{i}]"),
+                    DefinitionErrorKind::DuplicateCalendar {
+                        name: calendar.name().to_owned(),
+                    },
+                ));
+            }
+        }
         Ok(SloDefinition {
+            calendars,
+            sla: self.sla,
             name: self.name,
             description: self.description,
             sli: self.sli,

@@ -93,6 +93,102 @@ pub struct SloStatus {
     pub time_to_exhaustion_seconds: Option<f64>,
     /// When the evaluator last ran, Unix seconds; `null` before it first ran.
     pub evaluated_at: Option<f64>,
+    /// Calendar compliance windows (week, month, quarter) beside the rolling period, each with
+    /// its own budget and past periods, and the SLA where one is judged.
+    #[serde(default)]
+    pub compliance: Vec<ComplianceStatus>,
+}
+
+/// One calendar compliance window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceStatus {
+    /// `week`, `month` or `quarter`.
+    pub window: String,
+    /// The time zone periods are cut in (`UTC`, `Europe/Paris`).
+    pub zone: String,
+    /// The current period's first instant, Unix seconds.
+    pub start: f64,
+    /// The next period's first instant, Unix seconds.
+    pub end: f64,
+    /// Events so far in the current period.
+    pub events: u64,
+    /// Bad events so far.
+    pub bad_events: u64,
+    /// Good share so far; `null` without events.
+    pub sli_ratio: Option<f64>,
+    /// Budget left of the current period (1 at its start; below 0 when overspent).
+    pub budget_remaining: f64,
+    /// Seconds until the budget runs out at the current pace, if before the period ends.
+    pub time_to_exhaustion_seconds: Option<f64>,
+    /// The SLA's state for the current period, when the SLA is judged on this window.
+    pub sla: Option<SlaJson>,
+    /// Past periods, newest first.
+    pub past: Vec<PastPeriodJson>,
+}
+
+/// The SLA on a compliance window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaJson {
+    /// The SLA objective as a ratio.
+    pub objective: f64,
+    /// `met`, `at_risk`, `breached` or `no_data`.
+    pub status: String,
+}
+
+/// A finished calendar period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PastPeriodJson {
+    /// Its first instant, Unix seconds.
+    pub start: f64,
+    /// The next period's first instant, Unix seconds.
+    pub end: f64,
+    /// Events judged in it.
+    pub events: u64,
+    /// Bad events in it.
+    pub bad_events: u64,
+    /// Achieved good share; `null` without events.
+    pub sli_ratio: Option<f64>,
+    /// The SLA's outcome (`met`, `breached`, `no_data`), when the SLA is judged here.
+    pub sla: Option<String>,
+}
+
+impl ComplianceStatus {
+    fn from_window(w: &sloguard_core::compliance::ComplianceWindow) -> Self {
+        let sla_past = w.sla.as_ref().map(|s| &s.past);
+        ComplianceStatus {
+            window: w.name.to_owned(),
+            zone: w.zone.clone(),
+            start: w.start.as_unix_secs_f64(),
+            end: w.end.as_unix_secs_f64(),
+            events: w.events,
+            bad_events: w.bad_events,
+            sli_ratio: w.sli(),
+            budget_remaining: w.budget_remaining,
+            time_to_exhaustion_seconds: w.time_to_exhaustion.map(|d| d.as_secs_f64()),
+            sla: w.sla.as_ref().map(|s| SlaJson {
+                objective: s.objective,
+                status: s.status.as_str().to_owned(),
+            }),
+            past: w
+                .past
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PastPeriodJson {
+                    start: p.start.as_unix_secs_f64(),
+                    end: p.end.as_unix_secs_f64(),
+                    events: p.events,
+                    bad_events: p.bad_events,
+                    sli_ratio: p.sli(),
+                    sla: sla_past
+                        .and_then(|past| past.get(i))
+                        .map(|s| s.as_str().to_owned()),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Firing state per severity.
@@ -225,6 +321,11 @@ impl SloStatus {
             tiers,
             time_to_exhaustion_seconds: slo.evaluation.time_to_exhaustion.map(secs),
             evaluated_at: slo.evaluated_at.map(|t| t.as_unix_secs_f64()),
+            compliance: slo
+                .compliance
+                .iter()
+                .map(ComplianceStatus::from_window)
+                .collect(),
         }
     }
 }
