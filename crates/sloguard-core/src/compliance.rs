@@ -217,6 +217,23 @@ impl CalendarTrack {
         }
     }
 
+    /// After restored windows replace the live ones: the current period's base read from them
+    /// (to the rings' resolution; a period older than the rings reach counts from their
+    /// oldest sample). Past periods are not in the state file yet, so they start empty.
+    pub(crate) fn rebase(&mut self, calendar: &Calendar, windows: &crate::window::Windows) {
+        let (at, reading) = windows.last;
+        *self = CalendarTrack::new(calendar, at, reading);
+        let since = windows.window(
+            at,
+            reading,
+            Duration::from_nanos(at.saturating_sub(self.start)),
+        );
+        self.base = Reading {
+            total: reading.total.saturating_sub(since.total),
+            bad: reading.bad.saturating_sub(since.bad),
+        };
+    }
+
     /// The window as of `now` with the live reading.
     pub(crate) fn view(
         &self,

@@ -200,3 +200,43 @@ proptest! {
         let _ = std::fs::remove_file(&file);
     }
 }
+
+#[test]
+fn a_restart_keeps_the_current_calendar_period_to_itself() {
+    use sloguard_core::model::Calendar;
+    // 2026-01-31 00:00 UTC.
+    let start = 1_769_817_600;
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(start));
+    let build = |clock: &VirtualClock| {
+        let r = Registry::builder("shop").clock(clock.clock()).build();
+        let slo = Slo::availability("checkout")
+            .calendar(Calendar::month("UTC").expect("zone"))
+            .build()
+            .expect("valid");
+        let recorder = r.register(slo).expect("registers");
+        (r, recorder)
+    };
+    let (first, slo) = build(&clock);
+    for _ in 0..100 {
+        slo.record(Outcome::Error, Duration::from_millis(1));
+    }
+    // Into February, with 50 good events there.
+    first.advance_to(Timestamp::from_unix_secs(start + 86_400 + 600));
+    for _ in 0..50 {
+        slo.record(Outcome::Success, Duration::from_millis(1));
+    }
+    first.advance_to(Timestamp::from_unix_secs(start + 86_400 + 1_200));
+    let file = path("calendar");
+    first.save_state(&file).expect("saved");
+
+    let (restarted, _) = build(&clock);
+    restarted.load_state(&file).expect("loads");
+    let snapshot = restarted.snapshot();
+    let month = &snapshot.slo("checkout").expect("registered").compliance[0];
+    assert_eq!(
+        (month.events, month.bad_events),
+        (50, 0),
+        "January's errors are not February's"
+    );
+    let _ = std::fs::remove_file(&file);
+}

@@ -106,6 +106,12 @@ impl Registry {
                     let mut state = lock(&entry.state);
                     entry.recorder.add_counts(saved.counts);
                     state.windows = windows;
+                    let state = &mut *state;
+                    for (track, calendar) in
+                        state.calendars.iter_mut().zip(entry.definition.calendars())
+                    {
+                        track.rebase(calendar, &state.windows);
+                    }
                     report.restored.push(saved.name);
                 }
                 _ => report.skipped.push(saved.name),
