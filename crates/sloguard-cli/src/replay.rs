@@ -9,9 +9,14 @@
 //!
 //! Output: JSON Lines. At every `step` boundary of event time, one status line per SLO:
 //! `{"ts":…,"slo":"…","burn_rate":{"5m":x,…,"3d":x},"budget_remaining":x,"alerts":{"page":false,"ticket":false}}`
-//! (`null` for a window without events), and at each change of a severity's state
-//! `{"ts":…,"slo":"…","alert":"page","state":"firing"}` (or `"resolved"`). Lines come in time
-//! order; a transition at a boundary comes before that boundary's status.
+//! (`null` for a window without events), with `"compliance":[…]` for an SLO with calendar
+//! windows: each window's current period as in `/slo.json` (window, zone, start, end, events,
+//! bad_events, sli_ratio, budget_remaining, time_to_exhaustion_seconds, the SLA's `status`),
+//! without the past periods, which get a line each as they close:
+//! `{"ts":…,"slo":"…","window":"month","period":{"start":…,"end":…,"events":…,"bad_events":…,"sli_ratio":…,"sla":"met"}}`.
+//! At each change of a severity's state: `{"ts":…,"slo":"…","alert":"page","state":"firing"}`
+//! (or `"resolved"`). Lines come in time order; a transition or a closed period at a boundary
+//! comes before that boundary's status.
 //!
 //! Boundaries are multiples of `step` since the epoch, from the first after the first event to
 //! the first after the last event. An event at time `t` is recorded after the evaluator
@@ -27,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use sloguard::alert::AlertState;
 use sloguard::clock::Timestamp;
 use sloguard::duration::format_duration;
-use sloguard::expose::json::Windows;
+use sloguard::expose::json::{ComplianceStatus, PastPeriodJson, Windows};
 use sloguard::model::{Severity, Sli};
 use sloguard::sim::Simulation;
 use sloguard::spec::Spec;
@@ -157,6 +162,16 @@ struct StatusLine<'a> {
     burn_rate: Windows,
     budget_remaining: f64,
     alerts: Flags,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    compliance: Vec<ComplianceStatus>,
+}
+
+#[derive(Serialize)]
+struct PeriodLine<'a> {
+    ts: f64,
+    slo: &'a str,
+    window: &'a str,
+    period: &'a PastPeriodJson,
 }
 
 #[derive(Serialize, Clone, Copy, Default, PartialEq, Eq)]
@@ -183,6 +198,8 @@ struct Engine {
     targets: Vec<Target>,
     /// Firing tiers per SLO and severity, to report severity-level transitions.
     firing: BTreeMap<(String, Severity), usize>,
+    /// Per SLO and calendar window, the start of the newest period already reported closed.
+    closed: BTreeMap<(String, String), f64>,
 }
 
 impl Engine {
@@ -203,6 +220,7 @@ impl Engine {
             sim,
             targets,
             firing: BTreeMap::new(),
+            closed: BTreeMap::new(),
         })
     }
 
@@ -238,10 +256,45 @@ impl Engine {
         Ok(())
     }
 
-    fn status(&self, t: Timestamp, out: &mut impl Write, stats: &mut Stats) -> std::io::Result<()> {
+    fn status(
+        &mut self,
+        t: Timestamp,
+        out: &mut impl Write,
+        stats: &mut Stats,
+    ) -> std::io::Result<()> {
         self.sim.clock().set(t);
         let snapshot = self.sim.registry().snapshot();
+        let mut write = |value: &dyn erased::Line, out: &mut dyn Write| -> std::io::Result<()> {
+            value.write_to(out)?;
+            out.write_all(b"\n")?;
+            stats.lines_out += 1;
+            Ok(())
+        };
         for slo in &snapshot.slos {
+            let name = slo.definition.name();
+            let mut compliance: Vec<ComplianceStatus> = slo
+                .compliance
+                .iter()
+                .map(ComplianceStatus::from_window)
+                .collect();
+            for window in &mut compliance {
+                let past = std::mem::take(&mut window.past);
+                let key = (name.to_owned(), window.window.clone());
+                let reported = self.closed.get(&key).copied().unwrap_or(f64::NEG_INFINITY);
+                // Newest first in the snapshot: report the unreported ones oldest first.
+                for period in past.iter().rev().filter(|p| p.start > reported) {
+                    let line = PeriodLine {
+                        ts: t.as_unix_secs_f64(),
+                        slo: name,
+                        window: &window.window,
+                        period,
+                    };
+                    write(&line, out)?;
+                }
+                if let Some(newest) = past.first() {
+                    self.closed.insert(key, newest.start);
+                }
+            }
             let line = StatusLine {
                 ts: t.as_unix_secs_f64(),
                 slo: slo.definition.name(),
@@ -256,12 +309,23 @@ impl Engine {
                     page: slo.firing(Severity::Page),
                     ticket: slo.firing(Severity::Ticket),
                 },
+                compliance,
             };
-            serde_json::to_writer(&mut *out, &line)?;
-            out.write_all(b"\n")?;
-            stats.lines_out += 1;
+            write(&line, out)?;
         }
         Ok(())
+    }
+}
+
+/// Lines of different shapes written through one helper.
+mod erased {
+    pub(super) trait Line {
+        fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+    }
+    impl<T: serde::Serialize> Line for T {
+        fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+            serde_json::to_writer(out, self).map_err(std::io::Error::other)
+        }
     }
 }
 

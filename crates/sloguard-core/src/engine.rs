@@ -53,19 +53,31 @@ fn reading(counts: &Counts) -> Reading {
     }
 }
 
-/// One SLO evaluated at `now` from its state and its live counts.
+/// What the windows of an SLO count, live at `now`: its events, or for a time-slice SLO the
+/// slices closed by `now` (judged on a copy, so a read between ticks changes nothing).
+fn judged(entry: &SloEntry, state: &EvalState, now: Timestamp, counts: &Counts) -> Reading {
+    match (&state.slices, entry.definition.time_slices()) {
+        (Some(track), Some(slices)) => {
+            let mut track = *track;
+            track.observe(slices, now.as_unix_nanos(), reading(counts))
+        }
+        _ => reading(counts),
+    }
+}
+
+/// One SLO evaluated at `now` from its state and the live reading of what its windows count.
 fn evaluate_entry(
     entry: &SloEntry,
     state: &EvalState,
     now: Timestamp,
-    counts: &Counts,
+    live: Reading,
 ) -> Evaluation {
     evaluate(
         &entry.definition,
         &entry.window_list,
         &state.windows,
         now,
-        reading(counts),
+        live,
     )
 }
 
@@ -74,10 +86,10 @@ fn slo_snapshot(
     entry: &SloEntry,
     state: &EvalState,
     counts: Counts,
+    live: Reading,
     evaluation: Evaluation,
     now: Timestamp,
 ) -> SloSnapshot {
-    let live = reading(&counts);
     let compliance = entry
         .definition
         .calendars()
@@ -202,13 +214,19 @@ impl Registry {
         for entry in self.entries() {
             let counts = entry.recorder.counts();
             let mut state = lock(&entry.state);
-            let (live, last) = (reading(&counts), state.windows.last);
             let state = &mut *state;
+            let live = match (&mut state.slices, entry.definition.time_slices()) {
+                (Some(track), Some(slices)) => {
+                    track.observe(slices, now.as_unix_nanos(), reading(&counts))
+                }
+                _ => reading(&counts),
+            };
+            let last = state.windows.last;
             for (track, calendar) in state.calendars.iter_mut().zip(entry.definition.calendars()) {
                 track.observe(calendar, last, now.as_unix_nanos(), live);
             }
             state.windows.observe(now.as_unix_nanos(), live);
-            let evaluation = evaluate_entry(&entry, state, now, &counts);
+            let evaluation = evaluate_entry(&entry, state, now, live);
             state.evaluated_at = Some(now);
             for (i, holds) in evaluation.conditions.iter().enumerate() {
                 if let Some(firing_since) = state.tiers[i].update(*holds, now) {
@@ -222,7 +240,7 @@ impl Registry {
                 }
             }
             if observed {
-                views.push(slo_snapshot(&entry, state, counts, evaluation, now));
+                views.push(slo_snapshot(&entry, state, counts, live, evaluation, now));
             }
         }
         if !transitions.is_empty() {
@@ -295,8 +313,9 @@ impl Registry {
             .map(|entry| {
                 let counts = entry.recorder.counts();
                 let state = lock(&entry.state);
-                let evaluation = evaluate_entry(entry, &state, now, &counts);
-                slo_snapshot(entry, &state, counts, evaluation, now)
+                let live = judged(entry, &state, now, &counts);
+                let evaluation = evaluate_entry(entry, &state, now, live);
+                slo_snapshot(entry, &state, counts, live, evaluation, now)
             })
             .collect();
         self.assemble(now, views)

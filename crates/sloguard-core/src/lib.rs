@@ -69,6 +69,7 @@ mod registry;
 mod sampler;
 mod shard;
 pub mod sim;
+mod slices;
 pub mod snapshot;
 mod sync;
 mod window;

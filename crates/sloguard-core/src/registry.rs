@@ -28,6 +28,7 @@ use crate::gauge::Gauge;
 use crate::histogram::{Boundaries, Histogram};
 use crate::model::{DefinitionError, DefinitionErrorKind, SloDefinition};
 use crate::recorder::SloRecorder;
+use crate::slices::SliceTrack;
 use crate::snapshot::Snapshot;
 use crate::sync::{lock, read, write};
 use crate::window::{Reading, Windows};
@@ -113,6 +114,8 @@ pub(crate) struct EvalState {
     pub(crate) windows: Windows,
     /// One per calendar compliance window of the definition, in its order.
     pub(crate) calendars: Vec<CalendarTrack>,
+    /// For a time-slice SLO: the step from events to slices (the windows hold slices).
+    pub(crate) slices: Option<SliceTrack>,
     pub(crate) tiers: Vec<TierState>,
     pub(crate) evaluated_at: Option<Timestamp>,
 }
@@ -249,6 +252,9 @@ impl Registry {
                     .iter()
                     .map(|c| CalendarTrack::new(c, now, Reading::default()))
                     .collect(),
+                slices: definition
+                    .time_slices()
+                    .map(|s| SliceTrack::new(s, now, Reading::default())),
                 tiers,
                 evaluated_at: None,
             }),

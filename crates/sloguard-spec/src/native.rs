@@ -13,7 +13,9 @@
 //!     cancelled: exclude                   # or bad
 //!     calendars: [{period: month, zone: Europe/Paris}]  # week (first_day), month, quarter
 //!     sla: {objective: 99.5, period: month, zone: Europe/Paris}  # met / at risk / breached
+//!     time_slices: {length: 1m, objective: 95, empty: skip}  # budgets count minutes; or empty: bad
 //!     alerting:
+//!       window: month        # the compliance window alerts quote (default rolling)
 //!       name: PaymentsLatency
 //!       runbook_url: https://runbooks.example/payments-latency
 //!       min_events: 100      # no alert on fewer events in the long window
@@ -30,8 +32,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use sloguard_core::model::{
-    AlertPolicy, AlertTier, Calendar, CalendarUnit, CancelledPolicy, Selector, Severity, Sla, Slo,
-    SloBuilder, Weekday,
+    AlertPolicy, AlertTier, Calendar, CalendarUnit, CancelledPolicy, EmptySlices, Selector,
+    Severity, Sla, Slo, SloBuilder, TimeSlices, Weekday,
 };
 
 use super::values::{DurationText, Either, ObjectiveOrMap, Percent};
@@ -95,6 +97,19 @@ struct NativeSlo {
     calendars: Vec<CalendarSpec>,
     #[serde(default)]
     sla: Option<SlaSpec>,
+    #[serde(default)]
+    time_slices: Option<TimeSlicesSpec>,
+}
+
+/// `{length: 1m, objective: 95, empty: skip}`: a slice is good when `objective`% of its
+/// events are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimeSlicesSpec {
+    length: DurationText,
+    objective: Percent,
+    #[serde(default)]
+    empty: Option<String>,
 }
 
 /// A calendar compliance window: `{period: month, zone: Europe/Paris}`; weeks may give
@@ -195,6 +210,8 @@ struct AlertingSpec {
     name: Option<String>,
     #[serde(default)]
     runbook_url: Option<String>,
+    #[serde(default)]
+    window: Option<String>,
     #[serde(default)]
     min_events: u64,
     #[serde(default)]
@@ -299,6 +316,26 @@ impl NativeSlo {
                     .map_err(|e| SpecError::new(at("sla.objective"), e.to_string()))?,
             );
         }
+        if let Some(slices) = &self.time_slices {
+            let mut rule = TimeSlices::new(slices.length.0, slices.objective.0).map_err(|e| {
+                let field = match e {
+                    sloguard_core::model::DefinitionErrorKind::InvalidSliceLength { .. } => {
+                        "time_slices.length"
+                    }
+                    _ => "time_slices.objective",
+                };
+                SpecError::new(at(field), e.to_string())
+            })?;
+            if let Some(word) = &slices.empty {
+                rule = rule.empty(EmptySlices::parse(word).ok_or_else(|| {
+                    SpecError::new(
+                        at("time_slices.empty"),
+                        format!("{word:?} is not a rule for slices without events; expected `skip` (the default) or `bad` (never `good`: a service nobody reaches would look perfect)"),
+                    )
+                })?);
+            }
+            builder = builder.time_slices(rule);
+        }
         if let Some(d) = self.description {
             builder = builder.description(d);
         }
@@ -356,6 +393,9 @@ impl NativeSlo {
         }
         if let Some(name) = alerting.name {
             builder = builder.alert_name(name);
+        }
+        if let Some(window) = alerting.window {
+            builder = builder.alerting_window(window);
         }
         let definition = builder.build().map_err(|e| {
             SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))

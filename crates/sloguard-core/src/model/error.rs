@@ -99,6 +99,23 @@ pub enum DefinitionErrorKind {
         /// The period's name (`month`).
         name: String,
     },
+    /// A time-slice length that is not a whole number of 10 s steps up to a day.
+    InvalidSliceLength {
+        /// The length given.
+        length: Duration,
+    },
+    /// A time slice longer than an alerting window: the window could not hold one slice.
+    SliceLongerThanWindow {
+        /// The slice length.
+        slice: Duration,
+        /// The window.
+        window: Duration,
+    },
+    /// The compliance window alerting is told to read is not one of the SLO's.
+    UnknownComplianceWindow {
+        /// The name given.
+        name: String,
+    },
 }
 
 impl DefinitionError {
@@ -181,6 +198,21 @@ impl fmt::Display for DefinitionErrorKind {
             Self::UnknownTimeZone { zone } => write!(
                 f,
                 "time zone {zone:?} is not in the time-zone database; write UTC or an IANA name such as Europe/Paris or America/New_York"
+            ),
+            Self::InvalidSliceLength { length } => write!(
+                f,
+                "time slice {} must be a whole number of 10s steps, at most 1d (for example 1m or 5m)",
+                format_duration(*length)
+            ),
+            Self::SliceLongerThanWindow { slice, window } => write!(
+                f,
+                "time slice {} is longer than the alerting window {}, which could not hold one slice; shorten the slice or lengthen the window",
+                format_duration(*slice),
+                format_duration(*window)
+            ),
+            Self::UnknownComplianceWindow { name } => write!(
+                f,
+                "alerting reads compliance window {name:?}, which this SLO does not have: write `rolling` (the period) or one of its calendars (week, month, quarter)"
             ),
             Self::DuplicateCalendar { name } => write!(
                 f,

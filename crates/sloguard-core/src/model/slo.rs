@@ -6,6 +6,7 @@ use super::calendar::{Calendar, Sla};
 use super::error::{DefinitionError, DefinitionErrorKind};
 use super::policy::{AlertPolicy, STANDARD_WINDOWS};
 use super::selector::Selector;
+use super::slices::TimeSlices;
 
 /// What makes an event good.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -119,6 +120,9 @@ pub struct SloDefinition {
     pub(crate) alert_name: Option<String>,
     pub(crate) calendars: Vec<Calendar>,
     pub(crate) sla: Option<Sla>,
+    pub(crate) time_slices: Option<TimeSlices>,
+    /// Index into `calendars` of the window alerting reads; `None`: the rolling period.
+    pub(crate) alerting_window: Option<usize>,
 }
 
 impl SloDefinition {
@@ -130,6 +134,17 @@ impl SloDefinition {
     /// The SLA, when one is tied to this SLO's SLI.
     pub fn sla(&self) -> Option<&Sla> {
         self.sla.as_ref()
+    }
+
+    /// The time slices its budgets count, when it is a time-slice SLO.
+    pub fn time_slices(&self) -> Option<&TimeSlices> {
+        self.time_slices.as_ref()
+    }
+
+    /// The calendar window whose budget alerts quote (`None`: the rolling period). Burn-rate
+    /// tiers keep their own windows either way.
+    pub fn alerting_window(&self) -> Option<&Calendar> {
+        self.alerting_window.map(|i| &self.calendars[i])
     }
 
     /// The name its alerts carry, in process and in the generated rules: the one given with
@@ -257,6 +272,8 @@ pub struct SloBuilder {
     alert_name: Option<String>,
     calendars: Vec<Calendar>,
     sla: Option<Sla>,
+    time_slices: Option<TimeSlices>,
+    alerting_window: Option<String>,
 }
 
 /// The default SLO period: 30 days.
@@ -279,6 +296,8 @@ impl SloBuilder {
             alert_name: None,
             calendars: Vec::new(),
             sla: None,
+            time_slices: None,
+            alerting_window: None,
         }
     }
 
@@ -294,6 +313,19 @@ impl SloBuilder {
     /// compliance window is added when not given).
     pub fn sla(mut self, sla: Sla) -> Self {
         self.sla = Some(sla);
+        self
+    }
+
+    /// Makes it a time-slice SLO: its budget counts slices, each judged by its own objective.
+    pub fn time_slices(mut self, slices: TimeSlices) -> Self {
+        self.time_slices = Some(slices);
+        self
+    }
+
+    /// The compliance window whose budget alerts quote: `rolling` (the default, the period)
+    /// or the name of one of its calendars (`week`, `month`, `quarter`).
+    pub fn alerting_window(mut self, name: impl Into<String>) -> Self {
+        self.alerting_window = Some(name.into());
         self
     }
 
@@ -491,9 +523,42 @@ impl SloBuilder {
                 ));
             }
         }
+        if let Some(slices) = &self.time_slices {
+            let shortest = self
+                .alerting
+                .tiers
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.enabled)
+                .min_by_key(|(_, t)| t.short_window);
+            if let Some((i, tier)) = shortest.filter(|(_, t)| t.short_window < slices.length()) {
+                return Err(fail(
+                    format!("alerting.tiers[{i}].short_window"),
+                    DefinitionErrorKind::SliceLongerThanWindow {
+                        slice: slices.length(),
+                        window: tier.short_window,
+                    },
+                ));
+            }
+        }
+        let alerting_window = match self.alerting_window.as_deref() {
+            None | Some("rolling") => None,
+            Some(name) => Some(calendars.iter().position(|c| c.name() == name).ok_or_else(
+                || {
+                    fail(
+                        "alerting.window".into(),
+                        DefinitionErrorKind::UnknownComplianceWindow {
+                            name: name.to_owned(),
+                        },
+                    )
+                },
+            )?),
+        };
         Ok(SloDefinition {
             calendars,
             sla: self.sla,
+            time_slices: self.time_slices,
+            alerting_window,
             name: self.name,
             description: self.description,
             sli: self.sli,

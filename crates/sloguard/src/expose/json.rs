@@ -156,7 +156,8 @@ pub struct PastPeriodJson {
 }
 
 impl ComplianceStatus {
-    fn from_window(w: &sloguard_core::compliance::ComplianceWindow) -> Self {
+    /// The JSON of one compliance window of a snapshot.
+    pub fn from_window(w: &sloguard_core::compliance::ComplianceWindow) -> Self {
         let sla_past = w.sla.as_ref().map(|s| &s.past);
         ComplianceStatus {
             window: w.name.to_owned(),
