@@ -217,9 +217,9 @@ impl CalendarTrack {
         }
     }
 
-    /// After restored windows replace the live ones: the current period's base read from them
-    /// (to the rings' resolution; a period older than the rings reach counts from their
-    /// oldest sample). Past periods are not in the state file yet, so they start empty.
+    /// After restored windows replace the live ones, for a calendar the state file did not
+    /// hold (added since it was written): the current period's base read from the rings (to
+    /// their resolution; a period older than they reach counts from their oldest sample).
     pub(crate) fn rebase(&mut self, calendar: &Calendar, windows: &crate::window::Windows) {
         let (at, reading) = windows.last;
         *self = CalendarTrack::new(calendar, at, reading);

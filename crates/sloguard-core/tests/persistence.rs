@@ -238,5 +238,63 @@ fn a_restart_keeps_the_current_calendar_period_to_itself() {
         (50, 0),
         "January's errors are not February's"
     );
+    assert_eq!(month.past.len(), 1, "January is kept");
+    assert_eq!((month.past[0].events, month.past[0].bad_events), (100, 100));
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn a_restart_keeps_time_slices_and_sla_history() {
+    use sloguard_core::compliance::SlaStatus;
+    use sloguard_core::model::{Calendar, Sla, TimeSlices};
+    // 2026-01-31 00:00 UTC.
+    let start = 1_769_817_600;
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(start));
+    let build = |clock: &VirtualClock| {
+        let r = Registry::builder("shop").clock(clock.clock()).build();
+        let slo = Slo::availability("uptime")
+            .time_slices(TimeSlices::new(Duration::from_secs(60), 90.0).expect("valid"))
+            .sla(Sla::new(99.0, Calendar::month("UTC").expect("zone")).expect("valid"))
+            .build()
+            .expect("valid");
+        let recorder = r.register(slo).expect("registers");
+        (r, recorder)
+    };
+    let (first, slo) = build(&clock);
+    // January 31st: 30 bad minutes, 30 good ones; then 10 good minutes of February.
+    for minute in 0..70 {
+        let day = if minute < 60 { 0 } else { 86_400 - 3_600 };
+        first.advance_to(Timestamp::from_unix_secs(start + day + minute * 60 + 1));
+        let outcome = if minute < 30 {
+            Outcome::Error
+        } else {
+            Outcome::Success
+        };
+        slo.record(outcome, Duration::from_millis(1));
+    }
+    first.advance_to(Timestamp::from_unix_secs(start + 86_400 + 30 * 60));
+    let before = first.snapshot();
+    let file = path("slices");
+    first.save_state(&file).expect("saved");
+
+    let (restarted, _) = build(&clock);
+    restarted.load_state(&file).expect("loads");
+    let after = restarted.snapshot();
+    let (b, a) = (
+        &before.slo("uptime").expect("registered"),
+        &after.slo("uptime").expect("registered"),
+    );
+    assert_eq!(
+        a.compliance, b.compliance,
+        "the month and its past, as saved"
+    );
+    assert_eq!(a.evaluation.period, b.evaluation.period, "slices, as saved");
+    let month = &a.compliance[0];
+    assert_eq!((month.past[0].events, month.past[0].bad_events), (60, 30));
+    assert_eq!(
+        month.sla.as_ref().expect("an SLA").past,
+        [SlaStatus::Breached]
+    );
+    assert_eq!(month.events, 10, "February's good minutes");
     let _ = std::fs::remove_file(&file);
 }

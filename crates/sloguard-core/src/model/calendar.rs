@@ -191,7 +191,12 @@ impl Calendar {
         )
     }
 
-    /// The local date a period starting at `start` is named by (`2026-03-01`).
+    /// What tells this calendar from another in a state file: unit, first day and zone.
+    pub(crate) fn key(&self) -> String {
+        format!("{:?}@{}", self.unit(), self.zone())
+    }
+
+    /// The local date a period starting at `start` begins on (`2026-11-01`).
     pub fn label(&self, start: Timestamp) -> String {
         jiff::Timestamp::from_nanosecond(i128::from(start.as_unix_nanos()))
             .map(|t| t.to_zoned(self.zone.clone()).date().to_string())

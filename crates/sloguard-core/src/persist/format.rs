@@ -4,18 +4,27 @@
 //! The payload: saved-at `u64` (Unix ns), SLO count `u32`, then per SLO its name (`u32` length
 //! and UTF-8 bytes), period `u64` (ns), good, bad and cancelled counts `u64`, and its windows:
 //! the last observation (time, total, bad) and per ring its resolution, capacity, newest slot,
-//! length and `capacity` samples (total, bad).
+//! length and `capacity` samples (total, bad). Version 2 adds, per SLO, its calendar windows
+//! (count `u32`, then each: key, period start and end, base total and bad, past-period count
+//! `u32` and per past period start, end, events, bad) and its slice state (`u8` 0 or 1, then
+//! length, open slice end, base total and bad, last time, total and bad, judged total and
+//! bad). Version 1 files are still read (without those parts).
 
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::clock::Timestamp;
+use crate::compliance::{CalendarTrack, PastPeriod, HISTORY};
 use crate::recorder::Counts;
+use crate::slices::SliceTrack;
 use crate::window::{Reading, Windows};
 
 const MAGIC: &[u8; 8] = b"SLOGUARD";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// The oldest version still read.
+const FIRST_VERSION: u32 = 1;
 
 /// Why a state file was not used.
 #[derive(Debug)]
@@ -94,6 +103,16 @@ impl<'a> Cursor<'a> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
+    fn reading(&mut self) -> Result<Reading, StateError> {
+        Ok(Reading {
+            total: self.u64()?,
+            bad: self.u64()?,
+        })
+    }
+    fn string(&mut self, what: &'static str) -> Result<String, StateError> {
+        let len = self.u32()? as usize;
+        String::from_utf8(self.take(len)?.to_vec()).map_err(|_| StateError::Malformed(what))
+    }
     fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -110,8 +129,8 @@ pub(crate) fn frame(payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Checks the frame and returns the payload.
-pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], StateError> {
+/// Checks the frame and returns the version and the payload.
+pub(crate) fn unframe(bytes: &[u8]) -> Result<(u32, &[u8]), StateError> {
     if bytes.len() < MAGIC.len() + 4 + 8 || &bytes[..MAGIC.len()] != MAGIC {
         return Err(StateError::NotAStateFile);
     }
@@ -121,10 +140,11 @@ pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], StateError> {
         return Err(StateError::Corrupt);
     }
     let mut c = Cursor::new(&body[MAGIC.len()..]);
-    if c.u32()? != VERSION {
+    let version = c.u32()?;
+    if !(FIRST_VERSION..=VERSION).contains(&version) {
         return Err(StateError::NotAStateFile);
     }
-    Ok(c.bytes)
+    Ok((version, c.bytes))
 }
 
 /// Writes `bytes` to `path` atomically and durably.
@@ -153,6 +173,9 @@ pub(crate) struct SavedSlo<W> {
     pub(crate) period: Duration,
     pub(crate) counts: Counts,
     pub(crate) windows: W,
+    /// Each calendar window under its [`Calendar::key`](crate::model::Calendar::key).
+    pub(crate) calendars: Vec<(String, CalendarTrack)>,
+    pub(crate) slices: Option<SliceTrack>,
 }
 
 /// The payload of a state file (framing aside) for these SLOs.
@@ -169,20 +192,109 @@ pub(crate) fn encode(saved_at: u64, slos: &[SavedSlo<Windows>]) -> Vec<u8> {
         put_u64(&mut out, slo.counts.bad);
         put_u64(&mut out, slo.counts.cancelled);
         encode_windows(&slo.windows, &mut out);
+        put_u32(&mut out, slo.calendars.len() as u32);
+        for (key, track) in &slo.calendars {
+            put_u32(&mut out, key.len() as u32);
+            out.extend_from_slice(key.as_bytes());
+            for v in [track.start, track.end, track.base.total, track.base.bad] {
+                put_u64(&mut out, v);
+            }
+            put_u32(&mut out, track.past.len() as u32);
+            for p in &track.past {
+                let (start, end) = (p.start.as_unix_nanos(), p.end.as_unix_nanos());
+                for v in [start, end, p.events, p.bad_events] {
+                    put_u64(&mut out, v);
+                }
+            }
+        }
+        match &slo.slices {
+            None => out.push(0),
+            Some(t) => {
+                out.push(1);
+                let (last_at, last) = t.last;
+                for v in [
+                    t.length,
+                    t.end,
+                    t.base.total,
+                    t.base.bad,
+                    last_at,
+                    last.total,
+                    last.bad,
+                    t.judged.total,
+                    t.judged.bad,
+                ] {
+                    put_u64(&mut out, v);
+                }
+            }
+        }
     }
     out
 }
 
+fn decode_calendar(c: &mut Cursor<'_>) -> Result<(String, CalendarTrack), StateError> {
+    let key = c.string("a calendar key is not UTF-8")?;
+    let (start, end, base) = (c.u64()?, c.u64()?, c.reading()?);
+    let count = c.u32()? as usize;
+    if count > HISTORY {
+        return Err(StateError::Malformed("more past periods than are kept"));
+    }
+    let mut past = std::collections::VecDeque::with_capacity(HISTORY);
+    for _ in 0..count {
+        past.push_back(PastPeriod {
+            start: Timestamp::from_unix_nanos(c.u64()?),
+            end: Timestamp::from_unix_nanos(c.u64()?),
+            events: c.u64()?,
+            bad_events: c.u64()?,
+        });
+    }
+    if end <= start {
+        return Err(StateError::Malformed(
+            "a calendar period ends before it starts",
+        ));
+    }
+    Ok((
+        key,
+        CalendarTrack {
+            start,
+            end,
+            base,
+            past,
+        },
+    ))
+}
+
+fn decode_slices(c: &mut Cursor<'_>) -> Result<Option<SliceTrack>, StateError> {
+    match c.take(1)?[0] {
+        0 => Ok(None),
+        1 => {
+            let (length, end, base) = (c.u64()?, c.u64()?, c.reading()?);
+            let last = (c.u64()?, c.reading()?);
+            let judged = c.reading()?;
+            if length == 0 {
+                return Err(StateError::Malformed("a time slice of zero length"));
+            }
+            Ok(Some(SliceTrack {
+                length,
+                end,
+                base,
+                last,
+                judged,
+            }))
+        }
+        _ => Err(StateError::Malformed("slice state flag")),
+    }
+}
+
 /// Reads a whole payload; windows are `None` where their shape does not fit the period.
-pub(crate) fn decode(payload: &[u8]) -> Result<Vec<SavedSlo<Option<Windows>>>, StateError> {
+pub(crate) fn decode(
+    (version, payload): (u32, &[u8]),
+) -> Result<Vec<SavedSlo<Option<Windows>>>, StateError> {
     let mut c = Cursor::new(payload);
     let _saved_at = c.u64()?;
     let count = c.u32()?;
     let mut slos = Vec::new();
     for _ in 0..count {
-        let len = c.u32()? as usize;
-        let name = String::from_utf8(c.take(len)?.to_vec())
-            .map_err(|_| StateError::Malformed("an SLO name is not UTF-8"))?;
+        let name = c.string("an SLO name is not UTF-8")?;
         let period = Duration::from_nanos(c.u64()?);
         let counts = Counts {
             good: c.u64()?,
@@ -190,11 +302,20 @@ pub(crate) fn decode(payload: &[u8]) -> Result<Vec<SavedSlo<Option<Windows>>>, S
             cancelled: c.u64()?,
         };
         let windows = decode_windows(period, &mut c)?;
+        let (mut calendars, mut slices) = (Vec::new(), None);
+        if version >= 2 {
+            for _ in 0..c.u32()? {
+                calendars.push(decode_calendar(&mut c)?);
+            }
+            slices = decode_slices(&mut c)?;
+        }
         slos.push(SavedSlo {
             name,
             period,
             counts,
             windows,
+            calendars,
+            slices,
         });
     }
     if !c.is_empty() {
@@ -258,4 +379,39 @@ fn decode_windows(period: Duration, c: &mut Cursor<'_>) -> Result<Option<Windows
         ring.len = len;
     }
     Ok(fits.then_some(Windows { rings, last }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_one_files_are_still_read() {
+        let period = Duration::from_secs(30 * 86_400);
+        let slo = SavedSlo {
+            name: "checkout".to_owned(),
+            period,
+            counts: Counts {
+                good: 7,
+                bad: 3,
+                cancelled: 0,
+            },
+            windows: Windows::new(period, 0, Reading::default()),
+            calendars: Vec::new(),
+            slices: None,
+        };
+        let v2 = encode(0, std::slice::from_ref(&slo));
+        // Version 1 ended each SLO with its windows: no calendar count, no slice flag.
+        let v1 = &v2[..v2.len() - 5];
+        let decoded = decode((1, v1)).expect("a version 1 payload");
+        assert_eq!((decoded[0].counts.good, decoded[0].counts.bad), (7, 3));
+        assert!(decoded[0].windows.is_some() && decoded[0].calendars.is_empty());
+        assert!(decode((2, v1)).is_err(), "read as version 2 it ends early");
+        let mut framed = frame(v1);
+        framed[8..12].copy_from_slice(&1u32.to_le_bytes());
+        let len = framed.len();
+        let sum = checksum(&framed[..len - 8]);
+        framed[len - 8..].copy_from_slice(&sum.to_le_bytes());
+        assert_eq!(unframe(&framed).expect("framed").0, 1);
+    }
 }

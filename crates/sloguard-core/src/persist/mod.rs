@@ -1,7 +1,8 @@
 //! Window state that survives restarts (opt-in): a restart does not reset 30 days of budget.
 //!
-//! The state file holds, per SLO, its cumulative counts and its window rings (the byte layout
-//! is in `format.rs`). It is written atomically (a temporary file beside it, `fsync`,
+//! The state file holds, per SLO, its cumulative counts, its window rings, its calendar
+//! windows with their past periods, and its time-slice state (the byte layout is in
+//! `format.rs`). It is written atomically (a temporary file beside it, `fsync`,
 //! `rename`, then `fsync` of the directory), so a crash at any moment leaves the previous file
 //! or the new one, never a mix. It ends with a 64-bit FNV-1a checksum of everything before
 //! it; a torn, truncated or corrupt file is detected, reported as an error and ignored, and
@@ -64,6 +65,14 @@ impl Registry {
                     period: entry.definition.period(),
                     counts: entry.recorder.counts(),
                     windows: state.windows.clone(),
+                    calendars: entry
+                        .definition
+                        .calendars()
+                        .iter()
+                        .map(|c| c.key())
+                        .zip(state.calendars.iter().cloned())
+                        .collect(),
+                    slices: state.slices,
                 }
             })
             .collect();
@@ -98,8 +107,17 @@ impl Registry {
         let mut report = LoadReport::default();
         let entries = self.entries();
         for saved in decoded {
+            // Windows of a time-slice SLO count slices: they fit only an SLO that cuts the
+            // same slices.
+            let slice_length = |e: &crate::registry::SloEntry| {
+                e.definition
+                    .time_slices()
+                    .map(|s| crate::clock::duration_nanos(s.length()))
+            };
             let entry = entries.iter().find(|e| {
-                e.definition.name() == saved.name && e.definition.period() == saved.period
+                e.definition.name() == saved.name
+                    && e.definition.period() == saved.period
+                    && slice_length(e) == saved.slices.map(|s| s.length)
             });
             match (entry, saved.windows) {
                 (Some(entry), Some(windows)) => {
@@ -110,8 +128,14 @@ impl Registry {
                     for (track, calendar) in
                         state.calendars.iter_mut().zip(entry.definition.calendars())
                     {
-                        track.rebase(calendar, &state.windows);
+                        let key = calendar.key();
+                        match saved.calendars.iter().find(|(k, _)| *k == key) {
+                            Some((_, saved)) => *track = saved.clone(),
+                            // A calendar added since the file was written.
+                            None => track.rebase(calendar, &state.windows),
+                        }
                     }
+                    state.slices = saved.slices;
                     report.restored.push(saved.name);
                 }
                 _ => report.skipped.push(saved.name),
