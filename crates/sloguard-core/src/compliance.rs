@@ -74,6 +74,14 @@ pub enum SlaStatus {
 }
 
 impl SlaStatus {
+    /// Every state, in the order exporters list them.
+    pub const ALL: [SlaStatus; 4] = [
+        SlaStatus::Met,
+        SlaStatus::AtRisk,
+        SlaStatus::Breached,
+        SlaStatus::NoData,
+    ];
+
     /// `met`, `at_risk`, `breached`, `no_data`: the contract's words.
     pub fn as_str(self) -> &'static str {
         match self {

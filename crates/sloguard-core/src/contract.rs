@@ -77,15 +77,19 @@ pub mod label {
     pub const SERVICE: &str = "service";
     /// The SLO's name.
     pub const SLO: &str = "slo";
-    /// A burn-rate window, e.g. `5m` (see [`STANDARD_WINDOWS`](crate::model::STANDARD_WINDOWS)).
+    /// A burn-rate window, e.g. `5m` (see [`STANDARD_WINDOWS`](crate::model::STANDARD_WINDOWS)),
+    /// or on budget and period series a compliance window: the rolling period (`30d`) or a
+    /// calendar one (`week`, `month`, `quarter`).
     pub const WINDOW: &str = "window";
+    /// An SLA's state: `met`, `at_risk`, `breached` or `no_data`.
+    pub const STATUS: &str = "status";
     /// An alert severity: `page` or `ticket`.
     pub const SEVERITY: &str = "severity";
     /// An event's outcome: `success`, `error` or `cancelled`.
     pub const OUTCOME: &str = "outcome";
 }
 
-use label::{OUTCOME, SERVICE, SEVERITY, SLO, WINDOW};
+use label::{OUTCOME, SERVICE, SEVERITY, SLO, STATUS, WINDOW};
 
 /// `sloguard_slo_events_total`: events judged by the SLI.
 pub const SLO_EVENTS: Family = Family {
@@ -143,13 +147,14 @@ pub const SLO_BURN_RATE: Family = Family {
     }),
 };
 
-/// `sloguard_slo_error_budget_remaining_ratio`: the budget left over the period.
+/// `sloguard_slo_error_budget_remaining_ratio`: the budget left in each compliance window
+/// (`window`: the rolling period such as `30d`, or `week`, `month`, `quarter`).
 pub const SLO_BUDGET_REMAINING: Family = Family {
     name: "sloguard_slo_error_budget_remaining_ratio",
     kind: Kind::Gauge,
     unit: Some("ratio"),
-    help: "Share of the error budget left over the SLO period; below zero when overspent.",
-    labels: &[SERVICE, SLO],
+    help: "Share of the error budget left in the compliance window (the rolling period, or the current calendar week, month or quarter); below zero when overspent.",
+    labels: &[SERVICE, SLO, WINDOW],
     instrument: Some(Instrument {
         name: "sloguard.slo.error_budget_remaining",
         unit: Some("1"),
@@ -186,8 +191,50 @@ pub const SLO_NO_DATA: Family = Family {
     }),
 };
 
-/// The seven SLO families, in the order the exposition writes them.
-pub const SLO_FAMILIES: [&Family; 7] = [
+/// `sloguard_slo_period_events`: events in the current calendar period on this replica.
+/// Summed over replicas by the fleet rules, instantly (no 30-day range query).
+pub const SLO_PERIOD_EVENTS: Family = Family {
+    name: "sloguard_slo_period_events",
+    kind: Kind::Gauge,
+    unit: None,
+    help: "Events this replica judged in the current calendar period (slices, for a time-slice SLO); back to 0 when a period starts; kept across restarts with the state file.",
+    labels: &[SERVICE, SLO, WINDOW],
+    instrument: None,
+};
+
+/// `sloguard_slo_period_bad_events`: bad events in the current calendar period on this replica.
+pub const SLO_PERIOD_BAD_EVENTS: Family = Family {
+    name: "sloguard_slo_period_bad_events",
+    kind: Kind::Gauge,
+    unit: None,
+    help: "Bad events this replica judged in the current calendar period (bad slices, for a time-slice SLO).",
+    labels: &[SERVICE, SLO, WINDOW],
+    instrument: None,
+};
+
+/// `sloguard_slo_period_start_seconds`: when this replica's current calendar period started,
+/// so fleet rules sum only replicas that agree on the period.
+pub const SLO_PERIOD_START: Family = Family {
+    name: "sloguard_slo_period_start_seconds",
+    kind: Kind::Gauge,
+    unit: Some("seconds"),
+    help: "Start of the current calendar period, Unix seconds.",
+    labels: &[SERVICE, SLO, WINDOW],
+    instrument: None,
+};
+
+/// `sloguard_slo_sla_status`: 1 for the SLA's current state, 0 for the others.
+pub const SLO_SLA_STATUS: Family = Family {
+    name: "sloguard_slo_sla_status",
+    kind: Kind::Gauge,
+    unit: None,
+    help: "1 for the SLA's state in the current period (met, at_risk, breached, no_data), 0 for the others.",
+    labels: &[SERVICE, SLO, WINDOW, STATUS],
+    instrument: None,
+};
+
+/// The SLO families, in the order the exposition writes them.
+pub const SLO_FAMILIES: [&Family; 11] = [
     &SLO_EVENTS,
     &SLO_BAD_EVENTS,
     &SLO_OBJECTIVE,
@@ -195,6 +242,10 @@ pub const SLO_FAMILIES: [&Family; 7] = [
     &SLO_BUDGET_REMAINING,
     &SLO_ALERT_FIRING,
     &SLO_NO_DATA,
+    &SLO_PERIOD_EVENTS,
+    &SLO_PERIOD_BAD_EVENTS,
+    &SLO_PERIOD_START,
+    &SLO_SLA_STATUS,
 ];
 
 /// `sloguard_diagnostics`: how many diagnostics of each code the engine reports (see
@@ -255,7 +306,7 @@ pub const OPERATION_DURATION: Family = Family {
 };
 
 /// Every family sloguard writes.
-pub const ALL: [&Family; 12] = [
+pub const ALL: [&Family; 16] = [
     &SLO_EVENTS,
     &SLO_BAD_EVENTS,
     &SLO_OBJECTIVE,
@@ -263,6 +314,10 @@ pub const ALL: [&Family; 12] = [
     &SLO_BUDGET_REMAINING,
     &SLO_ALERT_FIRING,
     &SLO_NO_DATA,
+    &SLO_PERIOD_EVENTS,
+    &SLO_PERIOD_BAD_EVENTS,
+    &SLO_PERIOD_START,
+    &SLO_SLA_STATUS,
     &DIAGNOSTICS,
     &SLO_EVENT_DURATION,
     &HTTP_REQUEST_DURATION,

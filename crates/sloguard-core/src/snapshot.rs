@@ -102,6 +102,19 @@ impl SloSnapshot {
         self.evaluation.budget_remaining
     }
 
+    /// The budget left in each compliance window, under its `window` label: the rolling
+    /// period first (`30d`), then each calendar window (`week`, `month`, `quarter`).
+    pub fn budgets(&self) -> Vec<(String, f64)> {
+        let rolling = crate::duration::format_duration(self.definition.period());
+        std::iter::once((rolling, self.budget_remaining()))
+            .chain(
+                self.compliance
+                    .iter()
+                    .map(|c| (c.name.to_owned(), c.budget_remaining)),
+            )
+            .collect()
+    }
+
     /// Whether any tier of this severity is firing.
     pub fn firing(&self, severity: Severity) -> bool {
         self.alerts

@@ -51,7 +51,11 @@ fn write(snapshot: &Snapshot, windows_with_data: &mut HashSet<(String, String)>)
         counter!(contract::SLO_EVENTS.name, ids()).absolute(slo.counts.events());
         counter!(contract::SLO_BAD_EVENTS.name, ids()).absolute(slo.counts.bad);
         gauge!(contract::SLO_OBJECTIVE.name, ids()).set(slo.definition.objective().ratio());
-        gauge!(contract::SLO_BUDGET_REMAINING.name, ids()).set(slo.budget_remaining());
+        for (window, remaining) in slo.budgets() {
+            let mut labels = ids();
+            labels.push(Label::new(label::WINDOW, window));
+            gauge!(contract::SLO_BUDGET_REMAINING.name, labels).set(remaining);
+        }
         for w in slo.windows() {
             let window = format_duration(w.window);
             let key = (name.clone(), window.clone());

@@ -163,7 +163,11 @@ pub fn register(registry: &Registry, meter: &Meter) -> Instruments {
         .with_callback(move |o| {
             let snap = s.snapshot();
             for slo in &snap.slos {
-                o.observe(slo.budget_remaining(), &ids(&snap, slo));
+                for (window, remaining) in slo.budgets() {
+                    let mut attrs = ids(&snap, slo);
+                    attrs.push(KeyValue::new(label::WINDOW, window));
+                    o.observe(remaining, &attrs);
+                }
             }
         })
         .build();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sloguard_core::clock::{Timestamp, VirtualClock};
 use sloguard_core::histogram::Boundaries;
-use sloguard_core::model::Slo;
+use sloguard_core::model::{Calendar, Sla, Slo};
 use sloguard_core::{Outcome, Registry};
 
 use super::text::{render, Format};
@@ -46,6 +46,7 @@ fn hostile_registry() -> Registry {
         .register(
             Slo::latency("latency", Duration::from_millis(300))
                 .objective_percent(99.0)
+                .sla(Sla::new(98.0, Calendar::month("Europe/Paris").expect("zone")).expect("valid"))
                 .build()
                 .expect("valid"),
         )

@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use sloguard_core::compliance::SlaStatus;
 use sloguard_core::contract::{self, Family, Kind};
 use sloguard_core::duration::format_duration;
 use sloguard_core::model::Severity;
@@ -223,7 +224,11 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
     let f = &contract::SLO_BUDGET_REMAINING;
     w.family(f.name, f);
     for slo in &snapshot.slos {
-        w.sample(f.name, &ids(slo), Value::Float(slo.budget_remaining()));
+        for (window, remaining) in slo.budgets() {
+            let [service, slo_name] = ids(slo);
+            let labels = [service, slo_name, (contract::label::WINDOW, &window)];
+            w.sample(f.name, &labels, Value::Float(remaining));
+        }
     }
     let f = &contract::SLO_ALERT_FIRING;
     w.family(f.name, f);
@@ -244,6 +249,54 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
     for slo in &snapshot.slos {
         let no_data = u64::from(slo.health() == Health::NoData);
         w.sample(f.name, &ids(slo), Value::Int(no_data));
+    }
+    // The current calendar period of each SLO with calendar windows, per replica: what the
+    // fleet rules sum.
+    type PeriodValue = fn(&sloguard_core::compliance::ComplianceWindow) -> Value;
+    let periods: [(&contract::Family, PeriodValue); 3] = [
+        (&contract::SLO_PERIOD_EVENTS, |c| Value::Int(c.events)),
+        (&contract::SLO_PERIOD_BAD_EVENTS, |c| {
+            Value::Int(c.bad_events)
+        }),
+        (&contract::SLO_PERIOD_START, |c| {
+            Value::Float(c.start.as_unix_secs_f64())
+        }),
+    ];
+    for (f, value) in periods {
+        if snapshot.slos.iter().all(|s| s.compliance.is_empty()) {
+            break;
+        }
+        w.family(f.name, f);
+        for slo in &snapshot.slos {
+            for c in &slo.compliance {
+                let [service, slo_name] = ids(slo);
+                let labels = [service, slo_name, (contract::label::WINDOW, c.name)];
+                w.sample(f.name, &labels, value(c));
+            }
+        }
+    }
+    let f = &contract::SLO_SLA_STATUS;
+    if snapshot
+        .slos
+        .iter()
+        .any(|s| s.compliance.iter().any(|c| c.sla.is_some()))
+    {
+        w.family(f.name, f);
+        for slo in &snapshot.slos {
+            for c in &slo.compliance {
+                let Some(sla) = &c.sla else { continue };
+                for status in SlaStatus::ALL {
+                    let [service, slo_name] = ids(slo);
+                    let labels = [
+                        service,
+                        slo_name,
+                        (contract::label::WINDOW, c.name),
+                        (contract::label::STATUS, status.as_str()),
+                    ];
+                    w.sample(f.name, &labels, Value::Int(u64::from(sla.status == status)));
+                }
+            }
+        }
     }
     let f = &contract::DIAGNOSTICS;
     w.family(f.name, f);
