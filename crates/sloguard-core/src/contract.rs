@@ -13,7 +13,7 @@
 //! assert_eq!(contract::SLO_EVENTS.name, "sloguard_slo_events_total");
 //! assert_eq!(contract::SLO_EVENTS.kind, Kind::Counter);
 //! assert_eq!(contract::SLO_BURN_RATE.labels, ["service", "slo", "window"]);
-//! assert_eq!(contract::SLO_FAMILIES.len(), 7);
+//! assert_eq!(contract::SLO_FAMILIES.len(), 12);
 //! // Every name has one family; unknown names get a generic description.
 //! assert_eq!(contract::describe("http_server_active_requests").help, "Number of active HTTP server requests.");
 //! assert_eq!(contract::describe("my_seconds").unit, Some("seconds"));
@@ -223,6 +223,17 @@ pub const SLO_PERIOD_START: Family = Family {
     instrument: None,
 };
 
+/// `sloguard_slo_period_end_seconds`: when the current calendar period ends (the next one's
+/// start), for the fleet rules' share of the period gone.
+pub const SLO_PERIOD_END: Family = Family {
+    name: "sloguard_slo_period_end_seconds",
+    kind: Kind::Gauge,
+    unit: Some("seconds"),
+    help: "End of the current calendar period (the next one's start), Unix seconds.",
+    labels: &[SERVICE, SLO, WINDOW],
+    instrument: None,
+};
+
 /// `sloguard_slo_sla_status`: 1 for the SLA's current state, 0 for the others.
 pub const SLO_SLA_STATUS: Family = Family {
     name: "sloguard_slo_sla_status",
@@ -234,7 +245,7 @@ pub const SLO_SLA_STATUS: Family = Family {
 };
 
 /// The SLO families, in the order the exposition writes them.
-pub const SLO_FAMILIES: [&Family; 11] = [
+pub const SLO_FAMILIES: [&Family; 12] = [
     &SLO_EVENTS,
     &SLO_BAD_EVENTS,
     &SLO_OBJECTIVE,
@@ -245,6 +256,7 @@ pub const SLO_FAMILIES: [&Family; 11] = [
     &SLO_PERIOD_EVENTS,
     &SLO_PERIOD_BAD_EVENTS,
     &SLO_PERIOD_START,
+    &SLO_PERIOD_END,
     &SLO_SLA_STATUS,
 ];
 
@@ -306,7 +318,7 @@ pub const OPERATION_DURATION: Family = Family {
 };
 
 /// Every family sloguard writes.
-pub const ALL: [&Family; 16] = [
+pub const ALL: [&Family; 17] = [
     &SLO_EVENTS,
     &SLO_BAD_EVENTS,
     &SLO_OBJECTIVE,
@@ -317,6 +329,7 @@ pub const ALL: [&Family; 16] = [
     &SLO_PERIOD_EVENTS,
     &SLO_PERIOD_BAD_EVENTS,
     &SLO_PERIOD_START,
+    &SLO_PERIOD_END,
     &SLO_SLA_STATUS,
     &DIAGNOSTICS,
     &SLO_EVENT_DURATION,

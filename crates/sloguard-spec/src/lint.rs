@@ -35,8 +35,13 @@ pub fn lint(spec: &Spec, expected_rate: Option<f64>) -> Vec<Warning> {
                 message,
             })
         };
-        for note in &slo.notes {
-            warn(note.clone());
+        for note in slo
+            .notes
+            .iter()
+            .cloned()
+            .chain(crate::rules::fleet_notes(slo))
+        {
+            warn(note);
         }
         for w in STANDARD_WINDOWS.iter().filter(|w| **w > def.period()) {
             warn(format!(

@@ -34,7 +34,10 @@ use serde::Serialize;
 use sloguard_core::contract;
 use sloguard_core::duration::format_duration;
 
+mod fleet;
 mod sloth_form;
+
+pub(crate) use fleet::fleet_notes;
 
 /// A window as Prometheus writes durations, which is how Sloth names its recordings
 /// (`ratio_rate4w` for 28 days): years and weeks only when exact, then days, hours, minutes,
@@ -200,7 +203,16 @@ impl Ctx<'_> {
         info
     }
 
-    /// The error ratio over `window`, absent without traffic.
+    /// The error ratio over `window`, absent without traffic (for a time-slice SLO, the
+    /// share of bad slices).
+    fn sli_ratio(&self, window: &Duration) -> String {
+        if self.slo.definition.time_slices().is_some() {
+            return self.slice_ratio(window);
+        }
+        self.ratio(&prometheus_duration(*window))
+    }
+
+    /// The error ratio of the events over `window`, absent without traffic.
     fn ratio(&self, window: &str) -> String {
         match &self.slo.queries {
             None => format!(
@@ -258,6 +270,9 @@ impl Ctx<'_> {
     /// traffic; over imported rate queries it is the rate times the window, which is.
     fn count(&self, bad: bool, window: &Duration) -> Option<String> {
         let w = prometheus_duration(*window);
+        if self.slo.definition.time_slices().is_some() {
+            return Some(self.slice_total(bad, window));
+        }
         match &self.slo.queries {
             None => Some(format!(
                 "sum(increase({}{}[{w}]))",
@@ -319,15 +334,17 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
 
     // SLI error ratios per window, and the 5m event rates the period ratio is summed from.
     let mut sli = Vec::new();
-    for w in windows(slo) {
-        let w = prometheus_duration(w);
+    for window in windows(slo) {
+        let w = prometheus_duration(window);
         sli.push(ctx.record(
             &format!("slo:sli_error:ratio_rate{w}"),
-            ctx.ratio(&w),
+            ctx.sli_ratio(&window),
             &[("sloth_window", &w)],
         ));
     }
+    let slices = def.time_slices();
     let period_ratio = match (ctx.bad_events("5m"), ctx.events("5m")) {
+        _ if slices.is_some() => ctx.slice_ratio(&def.period()),
         (Some(bad), Some(total)) => {
             sli.push(ctx.record("sloguard:slo_bad_events:rate5m", bad, &[]));
             sli.push(ctx.record("sloguard:slo_events:rate5m", total, &[]));
@@ -389,6 +406,9 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
         ),
     ];
     meta.push(ctx.info(num(def.objective().percent()).trim_end_matches(".0")));
+    if slices.is_none() && ctx.slo.queries.is_none() {
+        meta.extend(ctx.calendar_rules());
+    }
 
     // Alerts go in the group of the SLI recordings they read, right after them: rules of one
     // group run in order, so an alert sees this cycle's ratios. (In a group of their own, as
@@ -409,6 +429,9 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
     let interval = |d: Option<Duration>| d.map(prometheus_duration);
     let separate_alerts = intervals.alert.is_some() && intervals.alert != intervals.sli;
     let mut groups = Vec::new();
+    if let Some(slices) = slices.filter(|_| !options.disable_recordings) {
+        groups.push(ctx.slice_group(slices));
+    }
     let alert_group = if separate_alerts {
         Some(alerts)
     } else {

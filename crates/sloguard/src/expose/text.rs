@@ -253,13 +253,16 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
     // The current calendar period of each SLO with calendar windows, per replica: what the
     // fleet rules sum.
     type PeriodValue = fn(&sloguard_core::compliance::ComplianceWindow) -> Value;
-    let periods: [(&contract::Family, PeriodValue); 3] = [
+    let periods: [(&contract::Family, PeriodValue); 4] = [
         (&contract::SLO_PERIOD_EVENTS, |c| Value::Int(c.events)),
         (&contract::SLO_PERIOD_BAD_EVENTS, |c| {
             Value::Int(c.bad_events)
         }),
         (&contract::SLO_PERIOD_START, |c| {
             Value::Float(c.start.as_unix_secs_f64())
+        }),
+        (&contract::SLO_PERIOD_END, |c| {
+            Value::Float(c.end.as_unix_secs_f64())
         }),
     ];
     for (f, value) in periods {
