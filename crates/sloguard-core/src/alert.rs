@@ -26,6 +26,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
+use crate::compliance::{ComplianceWindow, SlaStatus};
 use crate::evaluate::Evaluation;
 use crate::model::{Severity, Sli, SloDefinition};
 
@@ -97,6 +98,11 @@ pub struct AlertTransition {
     pub budget_remaining: f64,
     /// Time until the budget is spent at the current burn.
     pub time_to_exhaustion: Option<Duration>,
+    /// For an SLA notification (tiers `sla-at-risk`, `sla-breached`): the period and its
+    /// state. The fields above then describe the period so far: windows are the period's
+    /// length (long) and the time gone (short), burn rates and the error ratio are the
+    /// period's against the SLA's budget, `objective` and `budget_remaining` are the SLA's.
+    pub sla: Option<SlaNotice>,
 }
 
 /// Receives alert transitions.
@@ -188,7 +194,94 @@ pub(crate) fn transition(
         period: definition.period(),
         budget_remaining: e.budget_remaining,
         time_to_exhaustion: e.time_to_exhaustion,
+        sla: None,
     }
+}
+
+/// An SLA's state for the current period, as notifications carry it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlaNotice {
+    /// The calendar window the SLA is judged on (`month`).
+    pub window: &'static str,
+    /// Its state now: `AtRisk` or `Breached` when firing; the state it returned to (or
+    /// `Met` for a period that ended) when resolved.
+    pub status: SlaStatus,
+    /// The period's first instant.
+    pub period_start: Timestamp,
+    /// The next period's first instant.
+    pub period_end: Timestamp,
+    /// Events so far in the period.
+    pub events: u64,
+    /// Bad events so far.
+    pub bad_events: u64,
+}
+
+/// The SLA tiers, in the order their states are kept: at risk (a ticket), breached (a page).
+pub(crate) const SLA_TIERS: [(&str, Severity, SlaStatus); 2] = [
+    ("sla-at-risk", Severity::Ticket, SlaStatus::AtRisk),
+    ("sla-breached", Severity::Page, SlaStatus::Breached),
+];
+
+/// The transition of SLA tier `index` from the SLA's window as of now.
+pub(crate) fn sla_transition(
+    service: &str,
+    definition: &SloDefinition,
+    index: usize,
+    window: &ComplianceWindow,
+    at: Timestamp,
+    firing_since: Timestamp,
+) -> Option<AlertTransition> {
+    let sla = definition.sla()?;
+    let state = window.sla.as_ref()?;
+    let (id, severity, firing_status) = SLA_TIERS[index];
+    let budget = sla.objective().error_budget();
+    let length = window.end.saturating_duration_since(window.start);
+    let elapsed = at.saturating_duration_since(window.start).min(length);
+    let ratio = window.sli().map(|sli| 1.0 - sli);
+    let burn = ratio.map(|r| r / budget);
+    let fraction = elapsed.as_secs_f64() / length.as_secs_f64().max(1e-9);
+    let used = burn.unwrap_or(0.0) * fraction;
+    let time_to_exhaustion = if used >= 1.0 {
+        Some(Duration::ZERO)
+    } else {
+        (used > 0.0)
+            .then(|| elapsed.mul_f64((1.0 - used) / used))
+            .filter(|left| elapsed + *left < length)
+    };
+    Some(AlertTransition {
+        service: service.to_owned(),
+        slo: definition.name().to_owned(),
+        alert_name: crate::contract::sla_alert_name(firing_status).to_owned(),
+        sli: definition.sli(),
+        runbook_url: definition.runbook_url().map(str::to_owned),
+        tier_id: id.to_owned(),
+        severity,
+        state: if state.status == firing_status {
+            AlertState::Firing
+        } else {
+            AlertState::Resolved
+        },
+        at,
+        firing_since,
+        threshold: 1.0,
+        long_window: length,
+        short_window: elapsed,
+        long_burn_rate: burn,
+        short_burn_rate: burn,
+        short_error_ratio: ratio,
+        objective: sla.objective().ratio(),
+        period: length,
+        budget_remaining: 1.0 - used,
+        time_to_exhaustion,
+        sla: Some(SlaNotice {
+            window: window.name,
+            status: state.status,
+            period_start: window.start,
+            period_end: window.end,
+            events: window.events,
+            bad_events: window.bad_events,
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::alert::{transition, AlertTransition};
+use crate::alert::{sla_transition, transition, AlertTransition, SLA_TIERS};
 use crate::clock::Timestamp;
 use crate::contract;
 use crate::diagnostic::{code, nearest, Diagnostic};
@@ -237,6 +237,35 @@ impl Registry {
                         &evaluation,
                         firing_since,
                     ));
+                }
+            }
+            if let Some(index) = entry.definition.sla().and_then(|sla| {
+                entry
+                    .definition
+                    .calendars()
+                    .iter()
+                    .position(|c| c == sla.calendar())
+            }) {
+                let calendar = &entry.definition.calendars()[index];
+                let window = state.calendars[index].view(
+                    &entry.definition,
+                    calendar,
+                    now.as_unix_nanos(),
+                    live,
+                );
+                let status = window.sla.as_ref().map(|s| s.status);
+                for (i, (_, _, firing_status)) in SLA_TIERS.iter().enumerate() {
+                    let holds = status == Some(*firing_status);
+                    if let Some(since) = state.sla_tiers[i].update(holds, now) {
+                        transitions.extend(sla_transition(
+                            &self.inner.service,
+                            &entry.definition,
+                            i,
+                            &window,
+                            now,
+                            since,
+                        ));
+                    }
                 }
             }
             if observed {

@@ -117,6 +117,8 @@ pub(crate) struct EvalState {
     /// For a time-slice SLO: the step from events to slices (the windows hold slices).
     pub(crate) slices: Option<SliceTrack>,
     pub(crate) tiers: Vec<TierState>,
+    /// The SLA's notification states: at risk, breached (see `alert::SLA_TIERS`).
+    pub(crate) sla_tiers: [TierState; 2],
     pub(crate) evaluated_at: Option<Timestamp>,
 }
 
@@ -256,6 +258,7 @@ impl Registry {
                     .time_slices()
                     .map(|s| SliceTrack::new(s, now, Reading::default())),
                 tiers,
+                sla_tiers: Default::default(),
                 evaluated_at: None,
             }),
             recorder: recorder.clone(),

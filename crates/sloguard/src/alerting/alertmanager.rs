@@ -68,9 +68,21 @@ impl Alertmanager {
         let burn = |b: Option<f64>| b.map_or("no traffic".to_owned(), |b| format!("{b:.1}x"));
         let mut annotations = BTreeMap::new();
         annotations.insert("summary".to_owned(), summary(t));
-        annotations.insert(
-            "description".to_owned(),
-            format!(
+        let at = |t: sloguard_core::clock::Timestamp| {
+            rfc3339(SystemTime::UNIX_EPOCH + Duration::from_nanos(t.as_unix_nanos()))
+        };
+        let description = match &t.sla {
+            Some(sla) => format!(
+                "SLA {}% per {}: {} of {} events bad in the period from {} to {} so far; {:.1}% of what it allows is left.",
+                sloguard_core::words::objective_percent(t.objective),
+                sla.window,
+                sla.bad_events,
+                sla.events,
+                at(sla.period_start),
+                at(sla.period_end),
+                t.budget_remaining * 100.0
+            ),
+            None => format!(
                 "Burn rate {} over {} and {} over {} (threshold {}x); {:.1}% of the {} error budget left.",
                 burn(t.long_burn_rate),
                 format_duration(t.long_window),
@@ -80,7 +92,8 @@ impl Alertmanager {
                 t.budget_remaining * 100.0,
                 format_duration(t.period)
             ),
-        );
+        };
+        annotations.insert("description".to_owned(), description);
         if let Some(url) = &t.runbook_url {
             annotations.insert("runbook_url".to_owned(), url.clone());
         }

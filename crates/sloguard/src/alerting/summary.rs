@@ -1,8 +1,9 @@
 //! Notifications in words a support or communications person can use.
 
-use sloguard_core::alert::{AlertState, AlertTransition};
+use sloguard_core::alert::{AlertState, AlertTransition, SlaNotice};
+use sloguard_core::compliance::SlaStatus;
 use sloguard_core::duration::{format_duration, human_duration};
-use sloguard_core::words::{percent, period_adjective, sli_problem, Outlook};
+use sloguard_core::words::{objective_percent, percent, period_adjective, sli_problem, Outlook};
 
 /// The alert name the generated Prometheus rules use too (see
 /// [`contract::alert_name`](sloguard_core::contract::alert_name)).
@@ -23,11 +24,14 @@ pub use sloguard_core::contract::alert_name as default_alert_name;
 ///     threshold: 14.4, long_window: Duration::from_secs(3600), short_window: Duration::from_secs(300),
 ///     long_burn_rate: Some(21.0), short_burn_rate: Some(21.0), short_error_ratio: Some(0.021),
 ///     objective: 0.999, period: Duration::from_secs(30 * 86_400), budget_remaining: 0.8,
-///     time_to_exhaustion: Some(Duration::from_secs(3 * 3600 + 600)),
+///     time_to_exhaustion: Some(Duration::from_secs(3 * 3600 + 600)), sla: None,
 /// };
 /// assert_eq!(summary(&t), "2.1% of checkout requests are failing; at this rate the 30-day error budget runs out in 3h 10m.");
 /// ```
 pub fn summary(t: &AlertTransition) -> String {
+    if let Some(sla) = &t.sla {
+        return sla_summary(t, sla);
+    }
     let period = period_adjective(t.period);
     let problem = sli_problem(t.sli);
     let share = t.short_error_ratio.map_or("none".to_owned(), percent);
@@ -56,6 +60,53 @@ pub fn summary(t: &AlertTransition) -> String {
             t.service,
             format_duration(t.short_window),
             left()
+        ),
+    }
+}
+
+/// An SLA notification: the commitment, where this period stands, and for "at risk" when
+/// what it allows would run out.
+fn sla_summary(t: &AlertTransition, sla: &SlaNotice) -> String {
+    let commitment = format!(
+        "The {} SLA ({}% per calendar {})",
+        t.service,
+        objective_percent(t.objective),
+        sla.window
+    );
+    let allowed = percent(1.0 - t.objective);
+    let so_far = t.short_error_ratio.map_or("none".to_owned(), percent);
+    let share = format!(
+        "so far this {}, {so_far} of {} requests {}",
+        sla.window,
+        t.service,
+        sli_problem(t.sli)
+    );
+    let state = if t.tier_id.ends_with("breached") {
+        "breached"
+    } else {
+        "at risk"
+    };
+    match t.state {
+        AlertState::Firing if sla.status == SlaStatus::Breached => {
+            format!("{commitment} is breached: {share}, more than the {allowed} it allows.")
+        }
+        AlertState::Firing => {
+            let outlook = match Outlook::of(t.time_to_exhaustion) {
+                Outlook::RunsOutIn(d) => format!(
+                    "; at this pace what it allows runs out in {}, before the {} ends",
+                    human_duration(d),
+                    sla.window
+                ),
+                _ => String::new(),
+            };
+            format!("{commitment} is at risk: {share}, more than the {allowed} it allows{outlook}.")
+        }
+        AlertState::Resolved if sla.period_start > t.firing_since => format!(
+            "{commitment} is no longer {state}: a new {} has begun.",
+            sla.window
+        ),
+        AlertState::Resolved => format!(
+            "{commitment} is no longer {state}: {share}, within what it allows at this pace."
         ),
     }
 }
@@ -97,7 +148,43 @@ pub(crate) mod tests {
             period: Duration::from_secs(28 * 86_400),
             budget_remaining: 0.42,
             time_to_exhaustion: exhaustion,
+            sla: None,
         }
+    }
+
+    #[test]
+    fn sla_wording() {
+        let mut t = transition(
+            Sli::Availability,
+            AlertState::Firing,
+            Some(Duration::from_secs(5 * 86_400)),
+        );
+        t.tier_id = "sla-at-risk".into();
+        t.objective = 0.99;
+        t.short_error_ratio = Some(0.012);
+        t.firing_since = Timestamp::from_unix_secs(100);
+        t.sla = Some(SlaNotice {
+            window: "month",
+            status: SlaStatus::AtRisk,
+            period_start: Timestamp::from_unix_secs(10),
+            period_end: Timestamp::from_unix_secs(2_678_410),
+            events: 1_000,
+            bad_events: 12,
+        });
+        assert_eq!(
+            summary(&t),
+            "The checkout SLA (99% per calendar month) is at risk: so far this month, 1.2% of checkout requests are failing, more than the 1.0% it allows; at this pace what it allows runs out in 5d, before the month ends."
+        );
+        t.tier_id = "sla-breached".into();
+        t.state = AlertState::Resolved;
+        if let Some(sla) = t.sla.as_mut() {
+            sla.period_start = Timestamp::from_unix_secs(200);
+            sla.status = SlaStatus::NoData;
+        }
+        assert_eq!(
+            summary(&t),
+            "The checkout SLA (99% per calendar month) is no longer breached: a new month has begun."
+        );
     }
 
     #[test]

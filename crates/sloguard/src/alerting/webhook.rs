@@ -81,6 +81,14 @@ pub fn payload(t: &AlertTransition) -> serde_json::Value {
         "error_ratio": t.short_error_ratio,
         "budget_remaining": t.budget_remaining,
         "time_to_exhaustion_seconds": t.time_to_exhaustion.map(|d| d.as_secs_f64()),
+        "sla": t.sla.as_ref().map(|sla| json!({
+            "window": sla.window,
+            "status": sla.status.as_str(),
+            "period_start": to_rfc3339(sla.period_start),
+            "period_end": to_rfc3339(sla.period_end),
+            "events": sla.events,
+            "bad_events": sla.bad_events,
+        })),
     })
 }
 
