@@ -197,3 +197,75 @@ fn rules_take_sloth_periods_windows_files_and_command_line_options() {
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("record:") && out.contains("alert:"), "{out}");
 }
+
+#[test]
+fn sla_report_reads_a_state_file_with_its_spec() {
+    use sloguard::clock::{Timestamp, VirtualClock};
+    use sloguard::spec::Spec;
+    use sloguard::Outcome;
+    use std::time::Duration;
+
+    let dir = sloguard_e2e::temp_dir("sla-report");
+    let spec_text = "service: shop\nslos:\n  - name: checkout\n    objective: 99.9\n    sli: availability\n    sla: {objective: 99, period: month, zone: Europe/Paris}\n";
+    let spec_file = dir.join("spec.yaml");
+    std::fs::write(&spec_file, spec_text).expect("write");
+    let spec = Spec::from_str(spec_text).expect("valid");
+    // September 2026 (Paris): 1,000 requests, 20 failed (breached); October: 1,000, 5 failed.
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(1_789_000_000)); // 2026-09-10
+    let registry = sloguard::Registry::builder("shop")
+        .clock(clock.clock())
+        .build();
+    let slo = spec.register(&registry).expect("registers").remove(0);
+    for (at, bad) in [(1_789_000_000, 20), (1_791_600_000, 5)] {
+        registry.advance_to(Timestamp::from_unix_secs(at));
+        for i in 0..1_000 {
+            let outcome = if i < bad {
+                Outcome::Error
+            } else {
+                Outcome::Success
+            };
+            slo.record(outcome, Duration::from_millis(3));
+        }
+    }
+    registry.advance_to(Timestamp::from_unix_secs(1_791_600_060));
+    let state = dir.join("shop.state");
+    registry.save_state(&state).expect("saved");
+
+    let (code, out, err) = run(&[
+        "sla-report",
+        "--spec",
+        spec_file.to_str().expect("utf-8"),
+        "--state",
+        state.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("shop / checkout: per month (Europe/Paris), SLA 99%"),
+        "{out}"
+    );
+    let row = |date: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(date))
+            .unwrap_or_else(|| panic!("no row for {date}:\n{out}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        row("2026-09-01"),
+        ["2026-09-01", "1000", "20", "98.000%", "breached"]
+    );
+    assert_eq!(
+        row("2026-10-01"),
+        ["2026-10-01", "1000", "5", "99.500%", "met"]
+    );
+
+    let (code, _, err) = run(&[
+        "sla-report",
+        "--spec",
+        spec_file.to_str().expect("utf-8"),
+        "--state",
+        "/nonexistent/state",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/state"), "{err}");
+}

@@ -191,34 +191,26 @@ pub fn evaluate(doc: &StatusDocument, t: &Thresholds) -> (State, String) {
 
 /// Fetches `url` (plain HTTP) and evaluates it; any failure is UNKNOWN with the reason.
 pub fn run(url: &str, t: &Thresholds, timeout: Duration) -> (State, String) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    match fetch_document(url, timeout) {
+        Ok(doc) => evaluate(&doc, t),
+        Err(e) => (State::Unknown, format!("SLO UNKNOWN - {e}")),
+    }
+}
+
+/// Fetches and reads a running service's `/slo.json`; the error names the URL and the reason.
+pub fn fetch_document(url: &str, timeout: Duration) -> Result<StatusDocument, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => return (State::Unknown, format!("SLO UNKNOWN - cannot start: {e}")),
-    };
+        .map_err(|e| format!("cannot start: {e}"))?;
     let fetched = runtime.block_on(async { tokio::time::timeout(timeout, fetch(url)).await });
     let body = match fetched {
         Ok(Ok(body)) => body,
-        Ok(Err(e)) => return (State::Unknown, format!("SLO UNKNOWN - {url}: {e}")),
-        Err(_) => {
-            return (
-                State::Unknown,
-                format!(
-                    "SLO UNKNOWN - {url}: no answer within {}s",
-                    timeout.as_secs()
-                ),
-            )
-        }
+        Ok(Err(e)) => return Err(format!("{url}: {e}")),
+        Err(_) => return Err(format!("{url}: no answer within {}s", timeout.as_secs())),
     };
-    match serde_json::from_slice::<StatusDocument>(&body) {
-        Ok(doc) => evaluate(&doc, t),
-        Err(e) => (
-            State::Unknown,
-            format!("SLO UNKNOWN - {url}: not a sloguard /slo.json document ({e})"),
-        ),
-    }
+    serde_json::from_slice::<StatusDocument>(&body)
+        .map_err(|e| format!("{url}: not a sloguard /slo.json document ({e})"))
 }
 
 async fn fetch(url: &str) -> Result<Bytes, String> {

@@ -16,5 +16,6 @@
 pub mod check;
 pub mod demo;
 pub mod replay;
+pub mod sla_report;
 
 pub use sloguard_spec::{dashboard, lint, rules, sloth_windows};

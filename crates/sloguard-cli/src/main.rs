@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sloguard::spec::Spec;
-use sloguard_cli::{check, dashboard, demo, lint, replay, rules, sloth_windows};
+use sloguard_cli::{check, dashboard, demo, lint, replay, rules, sla_report, sloth_windows};
 
 #[derive(Parser)]
 #[command(
@@ -101,6 +101,25 @@ enum Command {
         /// Report malformed lines and go on, instead of stopping at the first.
         #[arg(long)]
         skip_malformed: bool,
+    },
+    /// Print past calendar periods and their SLA outcomes, from a running service's /slo.json
+    /// (--url) or a state file read with its spec (--spec and --state).
+    SlaReport {
+        /// The /slo.json URL of a running service.
+        #[arg(long, conflicts_with_all = ["spec", "state"], required_unless_present = "state")]
+        url: Option<String>,
+        /// The spec whose SLOs the state file holds.
+        #[arg(long, requires = "state")]
+        spec: Option<PathBuf>,
+        /// A state file written by the service (`persist_to`).
+        #[arg(long, requires = "spec")]
+        state: Option<PathBuf>,
+        /// Only this SLO.
+        #[arg(long)]
+        slo: Option<String>,
+        /// Seconds to wait for an answer.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
     },
     /// Check a running service's /slo.json, as a Nagios plugin (exit 0/1/2/3).
     Check {
@@ -327,6 +346,32 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 },
             };
             replay_command(&parsed, &events, &output, &options)
+        }
+        Command::SlaReport {
+            url,
+            spec,
+            state,
+            slo,
+            timeout,
+        } => {
+            let doc = match (url, spec, state) {
+                (Some(url), _, _) => check::fetch_document(&url, Duration::from_secs(timeout)),
+                (None, Some(spec), Some(state)) => {
+                    let spec = read_spec(&spec)?;
+                    sla_report::from_state(&spec, &state)
+                }
+                _ => Err("give --url, or --spec with --state".to_owned()),
+            };
+            match doc {
+                Ok(doc) => {
+                    print!("{}", sla_report::render(&doc, slo.as_deref()));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("sloguard sla-report: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Check {
             url,

@@ -1,0 +1,108 @@
+//! `sloguard sla-report`: the table of past calendar periods and their SLA outcomes, from a
+//! running service's `/slo.json` or from a state file read with the spec that wrote it.
+//!
+//! ```
+//! use sloguard::expose::json::StatusDocument;
+//! use sloguard_cli::sla_report::render;
+//!
+//! let doc = StatusDocument { service: "shop".into(), taken_at: 0.0, slos: vec![], diagnostics: vec![] };
+//! assert!(render(&doc, None).contains("no calendar compliance windows"));
+//! ```
+
+use std::fmt::Write;
+use std::path::Path;
+
+use sloguard::clock::Clock;
+use sloguard::expose::json::{ComplianceStatus, StatusDocument};
+use sloguard::spec::Spec;
+use sloguard::Registry;
+
+/// The table, one section per SLO and calendar window (only `slo` when given), newest period
+/// first; dates are the periods' first local day.
+pub fn render(doc: &StatusDocument, slo: Option<&str>) -> String {
+    let mut out = String::new();
+    let mut any = false;
+    for status in doc
+        .slos
+        .iter()
+        .filter(|s| slo.is_none_or(|name| s.name == name))
+    {
+        for window in &status.compliance {
+            any = true;
+            section(&mut out, &doc.service, &status.name, window);
+        }
+    }
+    if !any {
+        let _ = writeln!(
+            out,
+            "{}: no calendar compliance windows{}; give an SLO `calendars:` or `sla:` in the spec",
+            doc.service,
+            slo.map(|s| format!(" for SLO {s:?}")).unwrap_or_default()
+        );
+    }
+    out
+}
+
+fn local_date(secs: f64, zone: &str) -> String {
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_second(secs as i64)
+        .map(|t| t.to_zoned(tz).date().to_string())
+        .unwrap_or_else(|_| format!("{secs}"))
+}
+
+fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceStatus) {
+    let sla = w
+        .sla
+        .as_ref()
+        .map(|s| format!(", SLA {}%", sloguard::words::objective_percent(s.objective)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "{service} / {slo}: per {} ({}){sla}", w.window, w.zone);
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>12} {:>10} {:>10}  {}",
+        "period", "events", "bad", "achieved", "SLA"
+    );
+    let achieved = |r: Option<f64>| r.map_or("-".to_owned(), |r| format!("{:.3}%", r * 100.0));
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>12} {:>10} {:>10}  {} (so far)",
+        local_date(w.start, &w.zone),
+        w.events,
+        w.bad_events,
+        achieved(w.sli_ratio),
+        w.sla.as_ref().map_or("-", |s| s.status.as_str()),
+    );
+    for p in &w.past {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>12} {:>10} {:>10}  {}",
+            local_date(p.start, &w.zone),
+            p.events,
+            p.bad_events,
+            achieved(p.sli_ratio),
+            p.sla.as_deref().unwrap_or("-"),
+        );
+    }
+    out.push('\n');
+}
+
+/// The document a state file holds for a spec's SLOs, as of now: the spec's SLOs registered
+/// on a registry, the file loaded into it, and its `/slo.json` read without serving it.
+pub fn from_state(spec: &Spec, state: &Path) -> Result<StatusDocument, String> {
+    let registry = Registry::builder(spec.service.clone())
+        .clock(Clock::system())
+        .build();
+    spec.register(&registry).map_err(|e| e.to_string())?;
+    let report = registry
+        .load_state(state)
+        .map_err(|e| format!("{}: {e}", state.display()))?;
+    if report.restored.is_empty() {
+        return Err(format!(
+            "{}: none of the spec's SLOs is in the state file (it holds {:?})",
+            state.display(),
+            report.skipped
+        ));
+    }
+    registry.tick();
+    Ok(StatusDocument::from_snapshot(&registry.snapshot()))
+}
