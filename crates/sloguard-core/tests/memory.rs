@@ -94,7 +94,7 @@ fn memory_per_slo_and_per_operation_histogram() {
 fn calendar_windows_and_an_sla_cost_fixed_memory() {
     use sloguard_core::clock::{Timestamp, VirtualClock};
     use sloguard_core::compliance::{PastPeriod, HISTORY};
-    use sloguard_core::model::{Calendar, Sla};
+    use sloguard_core::model::{Calendar, Sla, TimeSlices};
 
     let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
     let registry = Registry::builder("memory")
@@ -108,7 +108,10 @@ fn calendar_windows_and_an_sla_cost_fixed_memory() {
     });
     // The time-zone database is loaded once per process, not per SLO: outside the count.
     let month = Calendar::month("UTC").expect("zone");
+    // Every feature of the periods people report on at once: three calendar windows, an SLA,
+    // and one-minute time slices.
     let definition = Slo::availability("calendars")
+        .time_slices(TimeSlices::new(Duration::from_secs(60), 99.0).expect("valid"))
         .calendar(Calendar::week("UTC").expect("zone"))
         .calendar(month.clone())
         .calendar(Calendar::quarter("UTC").expect("zone"))
@@ -126,7 +129,7 @@ fn calendar_windows_and_an_sla_cost_fixed_memory() {
     });
     let per_calendar = (with_calendars - plain) / 3;
     println!(
-        "calendar window: {per_calendar} B each ({HISTORY} past periods of {} B), nothing more over two years: {over_two_years} B",
+        "calendar window: {per_calendar} B each ({HISTORY} past periods of {} B); an SLO with 3 calendar windows, an SLA and time slices: {with_calendars} B ({plain} B without them); nothing more over two years: {over_two_years} B",
         std::mem::size_of::<PastPeriod>()
     );
     assert!(
