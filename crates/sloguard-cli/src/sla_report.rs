@@ -59,8 +59,8 @@ fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceStatus) {
     let _ = writeln!(out, "{service} / {slo}: per {} ({}){sla}", w.window, w.zone);
     let _ = writeln!(
         out,
-        "  {:<12} {:>12} {:>10} {:>10}  {}",
-        "period", "events", "bad", "achieved", "SLA"
+        "  {:<12} {:>12} {:>10} {:>10}  SLA",
+        "period", "events", "bad", "achieved"
     );
     let achieved = |r: Option<f64>| r.map_or("-".to_owned(), |r| format!("{:.3}%", r * 100.0));
     let _ = writeln!(

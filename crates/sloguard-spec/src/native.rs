@@ -15,7 +15,6 @@
 //!     sla: {objective: 99.5, period: month, zone: Europe/Paris}  # met / at risk / breached
 //!     time_slices: {length: 1m, objective: 95, empty: skip}  # budgets count minutes; or empty: bad
 //!     alerting:
-//!       window: month        # the compliance window alerts quote (default rolling)
 //!       name: PaymentsLatency
 //!       runbook_url: https://runbooks.example/payments-latency
 //!       min_events: 100      # no alert on fewer events in the long window
@@ -211,8 +210,6 @@ struct AlertingSpec {
     #[serde(default)]
     runbook_url: Option<String>,
     #[serde(default)]
-    window: Option<String>,
-    #[serde(default)]
     min_events: u64,
     #[serde(default)]
     min_bad_events: Option<u64>,
@@ -393,9 +390,6 @@ impl NativeSlo {
         }
         if let Some(name) = alerting.name {
             builder = builder.alert_name(name);
-        }
-        if let Some(window) = alerting.window {
-            builder = builder.alerting_window(window);
         }
         let definition = builder.build().map_err(|e| {
             SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))

@@ -111,11 +111,6 @@ pub enum DefinitionErrorKind {
         /// The window.
         window: Duration,
     },
-    /// The compliance window alerting is told to read is not one of the SLO's.
-    UnknownComplianceWindow {
-        /// The name given.
-        name: String,
-    },
 }
 
 impl DefinitionError {
@@ -209,10 +204,6 @@ impl fmt::Display for DefinitionErrorKind {
                 "time slice {} is longer than the alerting window {}, which could not hold one slice; shorten the slice or lengthen the window",
                 format_duration(*slice),
                 format_duration(*window)
-            ),
-            Self::UnknownComplianceWindow { name } => write!(
-                f,
-                "alerting reads compliance window {name:?}, which this SLO does not have: write `rolling` (the period) or one of its calendars (week, month, quarter)"
             ),
             Self::DuplicateCalendar { name } => write!(
                 f,

@@ -121,8 +121,6 @@ pub struct SloDefinition {
     pub(crate) calendars: Vec<Calendar>,
     pub(crate) sla: Option<Sla>,
     pub(crate) time_slices: Option<TimeSlices>,
-    /// Index into `calendars` of the window alerting reads; `None`: the rolling period.
-    pub(crate) alerting_window: Option<usize>,
 }
 
 impl SloDefinition {
@@ -139,12 +137,6 @@ impl SloDefinition {
     /// The time slices its budgets count, when it is a time-slice SLO.
     pub fn time_slices(&self) -> Option<&TimeSlices> {
         self.time_slices.as_ref()
-    }
-
-    /// The calendar window whose budget alerts quote (`None`: the rolling period). Burn-rate
-    /// tiers keep their own windows either way.
-    pub fn alerting_window(&self) -> Option<&Calendar> {
-        self.alerting_window.map(|i| &self.calendars[i])
     }
 
     /// The name its alerts carry, in process and in the generated rules: the one given with
@@ -273,7 +265,6 @@ pub struct SloBuilder {
     calendars: Vec<Calendar>,
     sla: Option<Sla>,
     time_slices: Option<TimeSlices>,
-    alerting_window: Option<String>,
 }
 
 /// The default SLO period: 30 days.
@@ -297,7 +288,6 @@ impl SloBuilder {
             calendars: Vec::new(),
             sla: None,
             time_slices: None,
-            alerting_window: None,
         }
     }
 
@@ -319,13 +309,6 @@ impl SloBuilder {
     /// Makes it a time-slice SLO: its budget counts slices, each judged by its own objective.
     pub fn time_slices(mut self, slices: TimeSlices) -> Self {
         self.time_slices = Some(slices);
-        self
-    }
-
-    /// The compliance window whose budget alerts quote: `rolling` (the default, the period)
-    /// or the name of one of its calendars (`week`, `month`, `quarter`).
-    pub fn alerting_window(mut self, name: impl Into<String>) -> Self {
-        self.alerting_window = Some(name.into());
         self
     }
 
@@ -541,24 +524,10 @@ impl SloBuilder {
                 ));
             }
         }
-        let alerting_window = match self.alerting_window.as_deref() {
-            None | Some("rolling") => None,
-            Some(name) => Some(calendars.iter().position(|c| c.name() == name).ok_or_else(
-                || {
-                    fail(
-                        "alerting.window".into(),
-                        DefinitionErrorKind::UnknownComplianceWindow {
-                            name: name.to_owned(),
-                        },
-                    )
-                },
-            )?),
-        };
         Ok(SloDefinition {
             calendars,
             sla: self.sla,
             time_slices: self.time_slices,
-            alerting_window,
             name: self.name,
             description: self.description,
             sli: self.sli,
