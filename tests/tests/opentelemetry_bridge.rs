@@ -104,7 +104,11 @@ fn slo_series_are_collected_as_observable_instruments() {
     );
     let burn = find_f("sloguard.slo.burn_rate", &format!("{ids},window=5m")).expect("5m burn");
     assert!((burn.1 - 100.0).abs() < 1e-9);
-    let budget = find_f("sloguard.slo.error_budget_remaining", ids).expect("budget");
+    let budget = find_f(
+        "sloguard.slo.error_budget_remaining",
+        &format!("{ids},window=30d"),
+    )
+    .expect("budget");
     assert!((budget.1 - -99.0).abs() < 1e-9);
     // Attributes are compared sorted: `severity` sorts before `slo`.
     assert_eq!(
