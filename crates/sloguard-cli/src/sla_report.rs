@@ -62,24 +62,25 @@ fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceStatus) {
         "  {:<12} {:>12} {:>10} {:>10}  SLA",
         "period", "events", "bad", "achieved"
     );
-    let achieved = |r: Option<f64>| r.map_or("-".to_owned(), |r| format!("{:.3}%", r * 100.0));
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>12} {:>10} {:>10}  {} (so far)",
-        local_date(w.start, &w.zone),
-        w.events,
-        w.bad_events,
-        achieved(w.sli_ratio),
-        w.sla.as_ref().map_or("-", |s| s.status.as_str()),
-    );
-    for p in &w.past {
+    let mut row = |start: f64, events: u64, bad: u64, sli: Option<f64>, sla: &str| {
+        let achieved = sli.map_or("-".to_owned(), |r| format!("{:.3}%", r * 100.0));
+        let date = local_date(start, &w.zone);
         let _ = writeln!(
             out,
-            "  {:<12} {:>12} {:>10} {:>10}  {}",
-            local_date(p.start, &w.zone),
+            "  {date:<12} {events:>12} {bad:>10} {achieved:>10}  {sla}"
+        );
+    };
+    let now = w
+        .sla
+        .as_ref()
+        .map_or("-".to_owned(), |s| format!("{} (so far)", s.status));
+    row(w.start, w.events, w.bad_events, w.sli_ratio, &now);
+    for p in &w.past {
+        row(
+            p.start,
             p.events,
             p.bad_events,
-            achieved(p.sli_ratio),
+            p.sli_ratio,
             p.sla.as_deref().unwrap_or("-"),
         );
     }

@@ -56,11 +56,19 @@ fn reading(counts: &Counts) -> Reading {
 /// What the windows of an SLO count, live at `now`: its events, or for a time-slice SLO the
 /// slices closed by `now` (judged on a copy, so a read between ticks changes nothing).
 fn judged(entry: &SloEntry, state: &EvalState, now: Timestamp, counts: &Counts) -> Reading {
-    match (&state.slices, entry.definition.time_slices()) {
-        (Some(track), Some(slices)) => {
-            let mut track = *track;
-            track.observe(slices, now.as_unix_nanos(), reading(counts))
-        }
+    advance_slices(entry, &mut state.slices.clone(), now, counts)
+}
+
+/// Moves a time-slice SLO's slice state to `now` and returns what its windows count; for
+/// other SLOs, the event reading itself.
+fn advance_slices(
+    entry: &SloEntry,
+    slices: &mut Option<crate::slices::SliceTrack>,
+    now: Timestamp,
+    counts: &Counts,
+) -> Reading {
+    match (slices, entry.definition.time_slices()) {
+        (Some(track), Some(rule)) => track.observe(rule, now.as_unix_nanos(), reading(counts)),
         _ => reading(counts),
     }
 }
@@ -215,12 +223,7 @@ impl Registry {
             let counts = entry.recorder.counts();
             let mut state = lock(&entry.state);
             let state = &mut *state;
-            let live = match (&mut state.slices, entry.definition.time_slices()) {
-                (Some(track), Some(slices)) => {
-                    track.observe(slices, now.as_unix_nanos(), reading(&counts))
-                }
-                _ => reading(&counts),
-            };
+            let live = advance_slices(&entry, &mut state.slices, now, &counts);
             let last = state.windows.last;
             for (track, calendar) in state.calendars.iter_mut().zip(entry.definition.calendars()) {
                 track.observe(calendar, last, now.as_unix_nanos(), live);

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use sloguard_core::alert::{AlertState, AlertTransition};
 use sloguard_core::duration::format_duration;
 
-use super::http::{rfc3339, Poster};
+use super::http::{rfc3339, rfc3339_at, Poster};
 use super::queue::Deliver;
 use super::summary::summary;
 
@@ -68,9 +68,6 @@ impl Alertmanager {
         let burn = |b: Option<f64>| b.map_or("no traffic".to_owned(), |b| format!("{b:.1}x"));
         let mut annotations = BTreeMap::new();
         annotations.insert("summary".to_owned(), summary(t));
-        let at = |t: sloguard_core::clock::Timestamp| {
-            rfc3339(SystemTime::UNIX_EPOCH + Duration::from_nanos(t.as_unix_nanos()))
-        };
         let description = match &t.sla {
             Some(sla) => format!(
                 "SLA {}% per {}: {} of {} events bad in the period from {} to {} so far; {:.1}% of what it allows is left.",
@@ -78,8 +75,8 @@ impl Alertmanager {
                 sla.window,
                 sla.bad_events,
                 sla.events,
-                at(sla.period_start),
-                at(sla.period_end),
+                rfc3339_at(sla.period_start),
+                rfc3339_at(sla.period_end),
                 t.budget_remaining * 100.0
             ),
             None => format!(

@@ -93,6 +93,11 @@ async fn post(url: &Uri, body: Vec<u8>) -> Result<StatusCode, String> {
 }
 
 /// RFC 3339 with milliseconds, in UTC.
+/// An engine timestamp as RFC 3339.
+pub(crate) fn rfc3339_at(t: sloguard_core::clock::Timestamp) -> String {
+    rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_nanos(t.as_unix_nanos()))
+}
+
 pub(crate) fn rfc3339(t: std::time::SystemTime) -> String {
     time::OffsetDateTime::from(t)
         .format(&time::format_description::well_known::Rfc3339)

@@ -81,7 +81,7 @@ fn sla_summary(t: &AlertTransition, sla: &SlaNotice) -> String {
         t.service,
         sli_problem(t.sli)
     );
-    let state = if t.tier_id.ends_with("breached") {
+    let state = if t.alert_name == sloguard_core::contract::SLA_BREACHED_ALERT {
         "breached"
     } else {
         "at risk"
@@ -160,6 +160,7 @@ pub(crate) mod tests {
             Some(Duration::from_secs(5 * 86_400)),
         );
         t.tier_id = "sla-at-risk".into();
+        t.alert_name = sloguard_core::contract::SLA_AT_RISK_ALERT.into();
         t.objective = 0.99;
         t.short_error_ratio = Some(0.012);
         t.firing_since = Timestamp::from_unix_secs(100);
@@ -176,6 +177,7 @@ pub(crate) mod tests {
             "The checkout SLA (99% per calendar month) is at risk: so far this month, 1.2% of checkout requests are failing, more than the 1.0% it allows; at this pace what it allows runs out in 5d, before the month ends."
         );
         t.tier_id = "sla-breached".into();
+        t.alert_name = sloguard_core::contract::SLA_BREACHED_ALERT.into();
         t.state = AlertState::Resolved;
         if let Some(sla) = t.sla.as_mut() {
             sla.period_start = Timestamp::from_unix_secs(200);

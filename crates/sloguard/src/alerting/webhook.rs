@@ -2,14 +2,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use hyper::Uri;
 use serde_json::json;
 use sloguard_core::alert::AlertTransition;
 use sloguard_core::duration::format_duration;
 
-use super::http::{rfc3339, Poster};
+use super::http::{rfc3339_at, Poster};
 use super::queue::Deliver;
 use super::summary::summary;
 
@@ -56,17 +56,14 @@ impl Webhook {
 
 /// The JSON a webhook receives.
 pub fn payload(t: &AlertTransition) -> serde_json::Value {
-    let to_rfc3339 = |ts: sloguard_core::clock::Timestamp| {
-        rfc3339(SystemTime::UNIX_EPOCH + Duration::from_nanos(ts.as_unix_nanos()))
-    };
     json!({
         "service": t.service,
         "slo": t.slo,
         "tier": t.tier_id,
         "severity": t.severity.as_str(),
         "state": t.state.as_str(),
-        "at": to_rfc3339(t.at),
-        "firing_since": to_rfc3339(t.firing_since),
+        "at": rfc3339_at(t.at),
+        "firing_since": rfc3339_at(t.firing_since),
         "summary": summary(t),
         "runbook_url": t.runbook_url,
         "objective": t.objective,
@@ -84,8 +81,8 @@ pub fn payload(t: &AlertTransition) -> serde_json::Value {
         "sla": t.sla.as_ref().map(|sla| json!({
             "window": sla.window,
             "status": sla.status.as_str(),
-            "period_start": to_rfc3339(sla.period_start),
-            "period_end": to_rfc3339(sla.period_end),
+            "period_start": rfc3339_at(sla.period_start),
+            "period_end": rfc3339_at(sla.period_end),
             "events": sla.events,
             "bad_events": sla.bad_events,
         })),

@@ -265,10 +265,8 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
             Value::Float(c.end.as_unix_secs_f64())
         }),
     ];
-    for (f, value) in periods {
-        if snapshot.slos.iter().all(|s| s.compliance.is_empty()) {
-            break;
-        }
+    let calendars = snapshot.slos.iter().any(|s| !s.compliance.is_empty());
+    for (f, value) in periods.into_iter().filter(|_| calendars) {
         w.family(f.name, f);
         for slo in &snapshot.slos {
             for c in &slo.compliance {
