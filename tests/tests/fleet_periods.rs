@@ -224,15 +224,38 @@ slos:
 
 #[test]
 fn fleet_rules_for_a_time_slice_slo_agree_with_the_engine() {
-    let spec = Spec::from_str(
+    time_slice_slo("fleet-slices", "{length: 1m, objective: 90, empty: skip}");
+}
+
+#[test]
+fn fleet_rules_for_a_ratio_time_slice_slo_agree_with_the_engine() {
+    time_slice_slo(
+        "fleet-ratio-slices",
+        "{length: 1m, rule: ratio, empty: skip}",
+    );
+}
+
+/// `expr` is `want` or at most `above` below it: the engine counts a ratio slice's bad share
+/// in millionths rounded up, the rules keep the exact share.
+fn agrees_within(expr: &str, want: f64, above: f64, at_minutes: u64) -> Value {
+    json!({
+        "expr": format!("count((({want:?} - {expr}) >= -1e-12) <= {above:?}) or vector(0)"),
+        "eval_time": format!("{at_minutes}m"),
+        "exp_samples": [{"labels": "{}", "value": 1}],
+    })
+}
+
+fn time_slice_slo(name: &str, slices: &str) {
+    let ratio = slices.contains("ratio");
+    let spec = Spec::from_str(&format!(
         "service: shop
 slos:
   - name: uptime
     objective: 95
     sli: availability
-    time_slices: {length: 1m, objective: 90, empty: skip}
-",
-    )
+    time_slices: {slices}
+"
+    ))
     .expect("valid");
     let clock = VirtualClock::new(Timestamp::from_unix_secs(1));
     let (a, slo_a) = replica(&spec, &clock);
@@ -290,10 +313,15 @@ slos:
                 checks.push(absent(&expr, *m));
             } else {
                 some_bad |= w.bad_events > 0 && w.bad_events < w.events;
-                checks.push(agrees(&expr, w.bad_events as f64 / w.events as f64, *m));
+                let want = w.bad_events as f64 / w.events as f64;
+                checks.push(if ratio {
+                    agrees_within(&expr, want, 1e-6, *m)
+                } else {
+                    agrees(&expr, want, *m)
+                });
             }
         }
     }
     assert!(some_bad, "the trace has windows with good and bad slices");
-    run_promtool("fleet-slices", &spec, input, "1m", checks);
+    run_promtool(name, &spec, input, "1m", checks);
 }

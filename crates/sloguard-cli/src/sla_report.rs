@@ -63,7 +63,7 @@ fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceStatus) {
         "period", "events", "bad", "achieved"
     );
     let mut row = |start: f64, events: u64, bad: u64, sli: Option<f64>, sla: &str| {
-        let achieved = sli.map_or("-".to_owned(), |r| format!("{:.3}%", r * 100.0));
+        let achieved = sloguard::words::achieved(sli);
         let date = local_date(start, &w.zone);
         let _ = writeln!(
             out,

@@ -94,10 +94,16 @@ pub struct AlertTransition {
     pub objective: f64,
     /// The SLO period.
     pub period: Duration,
-    /// Budget remaining over the period at `at`.
+    /// Budget remaining at `at`: over the period, or over the current period of
+    /// `budget_window`.
     pub budget_remaining: f64,
-    /// Time until the budget is spent at the current burn.
+    /// Time until that budget is spent at the current burn.
     pub time_to_exhaustion: Option<Duration>,
+    /// The calendar window (`month`) whose budget `budget_remaining` and
+    /// `time_to_exhaustion` describe, when the SLO's alerting reads one
+    /// ([`SloBuilder::alerting_window`](crate::model::SloBuilder::alerting_window));
+    /// `None`: the rolling period.
+    pub budget_window: Option<&'static str>,
     /// For an SLA notification (tiers `sla-at-risk`, `sla-breached`): the period and its
     /// state. The fields above then describe the period so far: windows are the period's
     /// length (long) and the time gone (short), burn rates and the error ratio are the
@@ -194,7 +200,18 @@ pub(crate) fn transition(
         period: definition.period(),
         budget_remaining: e.budget_remaining,
         time_to_exhaustion: e.time_to_exhaustion,
+        budget_window: None,
         sla: None,
+    }
+}
+
+impl AlertTransition {
+    /// Quotes the budget of a calendar window's current period instead of the rolling
+    /// period's.
+    pub(crate) fn quote_window(&mut self, window: &ComplianceWindow) {
+        self.budget_remaining = window.budget_remaining;
+        self.time_to_exhaustion = window.time_to_exhaustion;
+        self.budget_window = Some(window.name);
     }
 }
 
@@ -273,6 +290,7 @@ pub(crate) fn sla_transition(
         period: length,
         budget_remaining: 1.0 - used,
         time_to_exhaustion,
+        budget_window: Some(window.name),
         sla: Some(SlaNotice {
             window: window.name,
             status: state.status,

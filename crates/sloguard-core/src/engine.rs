@@ -231,15 +231,31 @@ impl Registry {
             state.windows.observe(now.as_unix_nanos(), live);
             let evaluation = evaluate_entry(&entry, state, now, live);
             state.evaluated_at = Some(now);
+            let view = |state: &EvalState, index: usize| {
+                state.calendars[index].view(
+                    &entry.definition,
+                    &entry.definition.calendars()[index],
+                    now.as_unix_nanos(),
+                    live,
+                )
+            };
+            let quoted = entry
+                .definition
+                .alerting_window_index()
+                .map(|index| view(state, index));
             for (i, holds) in evaluation.conditions.iter().enumerate() {
                 if let Some(firing_since) = state.tiers[i].update(*holds, now) {
-                    transitions.push(transition(
+                    let mut t = transition(
                         &self.inner.service,
                         &entry.definition,
                         i,
                         &evaluation,
                         firing_since,
-                    ));
+                    );
+                    if let Some(window) = &quoted {
+                        t.quote_window(window);
+                    }
+                    transitions.push(t);
                 }
             }
             if let Some(index) = entry.definition.sla().and_then(|sla| {
@@ -249,13 +265,7 @@ impl Registry {
                     .iter()
                     .position(|c| c == sla.calendar())
             }) {
-                let calendar = &entry.definition.calendars()[index];
-                let window = state.calendars[index].view(
-                    &entry.definition,
-                    calendar,
-                    now.as_unix_nanos(),
-                    live,
-                );
+                let window = view(state, index);
                 let status = window.sla.as_ref().map(|s| s.status);
                 for (i, (_, _, firing_status)) in SLA_TIERS.iter().enumerate() {
                     let holds = status == Some(*firing_status);

@@ -3,7 +3,7 @@
 //! At each tick the cumulative event reading is cut at every slice end that passed (the
 //! reading there taken on the line from the previous tick's reading to this one, exact when
 //! slice ends fall on ticks, as they do with whole 10 s steps and the default tick). Each
-//! closed slice is judged by [`TimeSlices::judge`] and added to a cumulative reading of
+//! closed slice is counted by [`TimeSlices::count`] and added to a cumulative reading of
 //! slices (total, bad), which the windows, calendar periods and SLAs then read exactly as
 //! they read events. The slice still open is not counted until it closes.
 //!
@@ -30,8 +30,12 @@ pub(crate) struct SliceTrack {
     pub(crate) base: Reading,
     /// The latest event reading and its time.
     pub(crate) last: (u64, Reading),
-    /// Slices judged so far: `total` counted, `bad` of them bad.
+    /// Slices judged so far: `total` counted, `bad` of them bad (in parts, for ratio
+    /// slices).
     pub(crate) judged: Reading,
+    /// Whether the slices are ratio slices, counted in parts: a saved state fits only an SLO
+    /// that counts its slices the same way.
+    pub(crate) ratio: bool,
 }
 
 impl SliceTrack {
@@ -43,6 +47,7 @@ impl SliceTrack {
             base: events,
             last: (now, events),
             judged: Reading::default(),
+            ratio: slices.rule() == crate::model::SliceRule::Ratio,
         }
     }
 
@@ -61,9 +66,9 @@ impl SliceTrack {
             let at_end = interpolate(self.last, (now, events), self.end);
             let total = at_end.total.saturating_sub(self.base.total);
             let bad = at_end.bad.saturating_sub(self.base.bad);
-            if let Some(good) = slices.judge(total, bad) {
-                self.judged.total += 1;
-                self.judged.bad += u64::from(!good);
+            if let Some((total, bad)) = slices.count(total, bad) {
+                self.judged.total += total;
+                self.judged.bad += bad;
             }
             self.base = at_end;
             self.end += self.length;

@@ -46,6 +46,11 @@ pub fn sli_problem(sli: Sli) -> String {
     }
 }
 
+/// An achieved SLI for a report: three decimals, `99.953%`; `-` without events.
+pub fn achieved(sli: Option<f64>) -> String {
+    sli.map_or("-".to_owned(), |r| format!("{:.3}%", r * 100.0))
+}
+
 /// A share for people: whole percents from 10%, one decimal from 0.1%, two below.
 pub fn percent(ratio: f64) -> String {
     let p = ratio * 100.0;

@@ -250,16 +250,23 @@ fn a_restart_keeps_time_slices_and_sla_history() {
     // 2026-01-31 00:00 UTC.
     let start = 1_769_817_600;
     let clock = VirtualClock::new(Timestamp::from_unix_secs(start));
-    let build = |clock: &VirtualClock| {
+    let build_with = |clock: &VirtualClock, ratio: bool| {
         let r = Registry::builder("shop").clock(clock.clock()).build();
+        let minute = Duration::from_secs(60);
+        let slices = if ratio {
+            TimeSlices::ratio(minute)
+        } else {
+            TimeSlices::new(minute, 90.0)
+        };
         let slo = Slo::availability("uptime")
-            .time_slices(TimeSlices::new(Duration::from_secs(60), 90.0).expect("valid"))
+            .time_slices(slices.expect("valid"))
             .sla(Sla::new(99.0, Calendar::month("UTC").expect("zone")).expect("valid"))
             .build()
             .expect("valid");
         let recorder = r.register(slo).expect("registers");
         (r, recorder)
     };
+    let build = |clock: &VirtualClock| build_with(clock, false);
     let (first, slo) = build(&clock);
     // January 31st: 30 bad minutes, 30 good ones; then 10 good minutes of February.
     for minute in 0..70 {
@@ -296,5 +303,12 @@ fn a_restart_keeps_time_slices_and_sla_history() {
         [SlaStatus::Breached]
     );
     assert_eq!(month.events, 10, "February's good minutes");
+    // Ratio slices count in parts: judged slices' windows would mix units, so they are left.
+    let (ratio, _) = build_with(&clock, true);
+    let report = ratio.load_state(&file).expect("loads");
+    assert_eq!(
+        (report.restored.len(), report.skipped.as_slice()),
+        (0, ["uptime".to_owned()].as_slice())
+    );
     let _ = std::fs::remove_file(&file);
 }

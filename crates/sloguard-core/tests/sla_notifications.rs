@@ -98,3 +98,68 @@ fn an_sla_at_risk_then_breached_notifies_and_a_new_month_resolves() {
     let pace = sla.bad_events as f64 / sla.events as f64 / 0.01 * elapsed / (28.0 * 86_400.0);
     assert!(pace >= 1.0, "{pace}");
 }
+
+#[test]
+fn burn_rate_notifications_quote_the_alerting_window_budget() {
+    // Two weeks of clean traffic, then an outage on Monday of the third ISO week: the page
+    // quotes that week's budget (which starts whole on Monday) instead of the rolling 30 days.
+    let run = |quote_week: bool| {
+        let start = FEB + 86_400; // Monday 2026-02-02
+        let clock = VirtualClock::new(Timestamp::from_unix_secs(start));
+        let seen: Arc<Mutex<Vec<AlertTransition>>> = Arc::default();
+        let sink = {
+            let seen = Arc::clone(&seen);
+            move |t: &AlertTransition| seen.lock().expect("lock").push(t.clone())
+        };
+        let registry = Registry::builder("shop")
+            .clock(clock.clock())
+            .alert_sink(sink)
+            .build();
+        let mut slo = Slo::availability("checkout")
+            .objective_percent(99.0)
+            .calendar(Calendar::week("UTC").expect("zone"));
+        if quote_week {
+            slo = slo.alerting_window("week");
+        }
+        let recorder = registry
+            .register(slo.build().expect("valid"))
+            .expect("registers");
+        // Two requests every 10 s tick, one of them failing in the outage.
+        for step in 0..(14 * 24 + 2) * 360 {
+            // On a tick, so a snapshot now sees what the tick saw.
+            registry.advance_to(Timestamp::from_unix_secs(start + step * 10));
+            if !seen.lock().expect("lock").is_empty() {
+                let week = registry.snapshot().slos[0].compliance[0].clone();
+                let first = seen.lock().expect("lock")[0].clone();
+                return (first, week);
+            }
+            let outage = step >= (14 * 24 + 1) * 360;
+            recorder.record(Outcome::Success, Duration::from_millis(5));
+            let second = if outage {
+                Outcome::Error
+            } else {
+                Outcome::Success
+            };
+            recorder.record(second, Duration::from_millis(5));
+        }
+        panic!("no page");
+    };
+    let (quoted, week) = run(true);
+    assert_eq!(quoted.state, AlertState::Firing);
+    assert_eq!(quoted.budget_window, Some("week"));
+    assert_eq!(quoted.budget_remaining, week.budget_remaining);
+    assert_eq!(quoted.time_to_exhaustion, week.time_to_exhaustion);
+    let (rolling, _) = run(false);
+    assert_eq!(rolling.budget_window, None);
+    assert_eq!(
+        (rolling.tier_id.as_str(), rolling.at),
+        (quoted.tier_id.as_str(), quoted.at)
+    );
+    // Fourteen clean days behind the rolling budget; the week's is a day and a bit old.
+    assert!(
+        rolling.budget_remaining > quoted.budget_remaining + 0.03,
+        "rolling {} week {}",
+        rolling.budget_remaining,
+        quoted.budget_remaining
+    );
+}

@@ -1,6 +1,7 @@
 //! Time-slice SLOs against an exact reference: a plain list of events cut into one-minute
 //! slices by their own timestamps, each slice judged by hand (good when at least 75% of its
-//! events are good; empty slices skipped or bad), then counted into the rolling period, the
+//! events are good, or for ratio slices counted as a million parts with the bad share of them
+//! bad, rounded up; empty slices skipped or bad), then counted into the rolling period, the
 //! last hour, and a Paris week and month whose boundaries (and a change from summer time)
 //! fall inside the trace.
 
@@ -35,16 +36,20 @@ struct Tally {
     bad: u64,
 }
 
-fn check(empty: EmptySlices, mut events: Vec<(u64, bool)>) {
+fn check(ratio: bool, empty: EmptySlices, mut events: Vec<(u64, bool)>) {
     events.sort_unstable();
     let clock = VirtualClock::new(Timestamp::from_unix_secs(START));
     let registry = Registry::builder("shop")
         .clock(clock.clock())
         .tick(Duration::from_secs(SLICE))
         .build();
-    let rule = TimeSlices::new(Duration::from_secs(SLICE), 75.0)
-        .expect("valid")
-        .empty(empty);
+    let rule = if ratio {
+        TimeSlices::ratio(Duration::from_secs(SLICE))
+    } else {
+        TimeSlices::new(Duration::from_secs(SLICE), 75.0)
+    }
+    .expect("valid")
+    .empty(empty);
     let slo = Slo::availability("uptime")
         .objective_percent(99.0)
         .time_slices(rule)
@@ -76,14 +81,16 @@ fn check(empty: EmptySlices, mut events: Vec<(u64, bool)>) {
     let mut calendars: [BTreeMap<(i16, i8), Tally>; 2] = Default::default();
     for k in 0..DAYS * 86_400 / SLICE {
         let (n, bad) = per_slice.get(&k).copied().unwrap_or_default();
+        let whole = if ratio { 1_000_000 } else { 1 };
         let counted_bad = match (n, empty) {
             (0, EmptySlices::Skip) => continue,
-            (0, _) => true,
-            _ => bad * 4 > n, // more than 25% bad
+            (0, _) => whole,
+            _ if ratio => (bad * 1_000_000).div_ceil(n),
+            _ => u64::from(bad * 4 > n), // more than 25% bad
         };
         let add = |t: &mut Tally| {
-            t.slices += 1;
-            t.bad += u64::from(counted_bad);
+            t.slices += whole;
+            t.bad += counted_bad;
         };
         add(&mut all);
         if (k + 60) * SLICE >= DAYS * 86_400 {
@@ -149,16 +156,26 @@ fn bursts() -> impl Strategy<Value = Vec<(u64, bool)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
 
     #[test]
-    fn slices_count_what_the_event_list_counts(skip in any::<bool>(), events in bursts()) {
-        check(if skip { EmptySlices::Skip } else { EmptySlices::Bad }, events);
+    fn slices_count_what_the_event_list_counts(ratio in any::<bool>(), skip in any::<bool>(), events in bursts()) {
+        check(ratio, if skip { EmptySlices::Skip } else { EmptySlices::Bad }, events);
     }
 }
 
 #[test]
 fn an_empty_trace_has_no_slices_unless_silence_is_bad() {
-    check(EmptySlices::Skip, Vec::new());
-    check(EmptySlices::Bad, Vec::new());
+    for ratio in [false, true] {
+        check(ratio, EmptySlices::Skip, Vec::new());
+        check(ratio, EmptySlices::Bad, Vec::new());
+    }
+}
+
+#[test]
+fn ratio_slices_on_a_fixed_trace() {
+    // A third of a minute bad (rounded up to 333,334 parts), a quiet minute, a whole bad one.
+    let events = vec![(0, false), (10, true), (20, false), (130, true)];
+    check(true, EmptySlices::Skip, events.clone());
+    check(true, EmptySlices::Bad, events);
 }

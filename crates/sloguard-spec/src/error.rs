@@ -61,7 +61,7 @@ impl SpecError {
 
 /// A refusal of `field`, as an `Err`.
 #[cfg(feature = "tools")]
-pub(crate) fn refuse<T>(field: &str, why: impl Into<String>) -> Result<T, SpecError> {
+pub(crate) fn refuse<T>(field: impl Into<String>, why: impl Into<String>) -> Result<T, SpecError> {
     Err(SpecError::new(field, why))
 }
 

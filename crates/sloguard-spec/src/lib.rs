@@ -49,6 +49,8 @@ pub mod openslo;
 #[cfg(feature = "tools")]
 mod openslo_alpha;
 #[cfg(feature = "tools")]
+mod openslo_periods;
+#[cfg(feature = "tools")]
 pub mod pyrra;
 #[cfg(feature = "tools")]
 pub mod query;

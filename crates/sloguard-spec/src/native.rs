@@ -14,11 +14,13 @@
 //!     calendars: [{period: month, zone: Europe/Paris}]  # week (first_day), month, quarter
 //!     sla: {objective: 99.5, period: month, zone: Europe/Paris}  # met / at risk / breached
 //!     time_slices: {length: 1m, objective: 95, empty: skip}  # budgets count minutes; or empty: bad
+//!     # or {length: 1m, rule: ratio}: each minute counts its share of good events
 //!     alerting:
 //!       name: PaymentsLatency
 //!       runbook_url: https://runbooks.example/payments-latency
 //!       min_events: 100      # no alert on fewer events in the long window
 //!       min_bad_events: 10   # nor on fewer bad events (the default)
+//!       window: month        # notifications quote this calendar window's budget
 //!       disable: [ticket-3d]               # tier ids, or `page` / `ticket`
 //!       labels: {team: payments}
 //!       annotations: {dashboard: https://grafana.example/d/payments}
@@ -101,12 +103,16 @@ struct NativeSlo {
 }
 
 /// `{length: 1m, objective: 95, empty: skip}`: a slice is good when `objective`% of its
-/// events are.
+/// events are; `{length: 1m, rule: ratio}`: each slice counts its share of good events.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TimeSlicesSpec {
     length: DurationText,
-    objective: Percent,
+    /// A percentage; unlike an SLO's objective it may be 100 (checked by the engine).
+    #[serde(default)]
+    objective: Option<f64>,
+    #[serde(default)]
+    rule: Option<String>,
     #[serde(default)]
     empty: Option<String>,
 }
@@ -213,6 +219,9 @@ struct AlertingSpec {
     min_events: u64,
     #[serde(default)]
     min_bad_events: Option<u64>,
+    /// The compliance window notifications quote: `week`, `month`, `quarter`.
+    #[serde(default)]
+    window: Option<String>,
     #[serde(default)]
     tiers: Option<Vec<TierSpec>>,
     #[serde(default)]
@@ -314,7 +323,25 @@ impl NativeSlo {
             );
         }
         if let Some(slices) = &self.time_slices {
-            let mut rule = TimeSlices::new(slices.length.0, slices.objective.0).map_err(|e| {
+            let made = match (slices.rule.as_deref(), slices.objective) {
+                (None | Some("objective"), Some(objective)) => {
+                    TimeSlices::new(slices.length.0, objective)
+                }
+                (Some("ratio"), None) => TimeSlices::ratio(slices.length.0),
+                (Some("ratio"), Some(_)) => return Err(SpecError::new(
+                    at("time_slices.objective"),
+                    "ratio slices have no slice objective (each counts its share of good events); drop `objective` or the `rule`",
+                )),
+                (None | Some("objective"), None) => return Err(SpecError::new(
+                    at("time_slices.objective"),
+                    "missing: give the share of good events that makes a slice good (objective: 95), or `rule: ratio` to count each slice by its share",
+                )),
+                (Some(other), _) => return Err(SpecError::new(
+                    at("time_slices.rule"),
+                    format!("{other:?} is not a slice rule; expected `objective` (the default: a slice is good or bad) or `ratio` (a slice counts its share of good events)"),
+                )),
+            };
+            let mut rule = made.map_err(|e| {
                 let field = match e {
                     sloguard_core::model::DefinitionErrorKind::InvalidSliceLength { .. } => {
                         "time_slices.length"
@@ -390,6 +417,9 @@ impl NativeSlo {
         }
         if let Some(name) = alerting.name {
             builder = builder.alert_name(name);
+        }
+        if let Some(window) = alerting.window {
+            builder = builder.alerting_window(window);
         }
         let definition = builder.build().map_err(|e| {
             SpecError::new(at(&e.field), format!("SLO {:?}: {}", e.slo, e.reason()))

@@ -1,8 +1,8 @@
 //! Import of OpenSLO v1, as the specification publishes it: objects in YAML lists or in the
 //! documents of a multi-document file, referring to each other by name.
 //!
-//! Read: `SLO` (with an inline `indicator` or an `indicatorRef` to an `SLI` object, one rolling
-//! `timeWindow`, `Occurrences` budgeting, one objective with `target` or `targetPercent`),
+//! Read: `SLO` (with an inline `indicator` or an `indicatorRef` to an `SLI` object, one
+//! `timeWindow`, a budgeting method, one objective with `target` or `targetPercent`),
 //! `SLI` objects with a `ratioMetric` (`good`/`total`, `bad`/`total`, or `raw` with `rawType`)
 //! over `Prometheus` metric sources, and `Service` objects (an SLO's `service` must name one
 //! when the file has any). `metadata.labels` may be strings or lists of strings (a list
@@ -20,10 +20,13 @@
 //! `lt`) and `value` (the bound, in the histogram's unit), is a latency SLI: good events are
 //! the bucket at the bound, total events the histogram's count.
 //!
+//! Calendar-aligned windows (`1w`, `1M`, `1Q`) and the `Timeslices` and `RatioTimeslices`
+//! budgeting methods are read as the module `openslo_periods` describes: the calendar becomes
+//! a compliance window that notifications quote, slices are sloguard's time slices.
+//!
 //! What OpenSLO allows and sloguard does not do yet is refused with the object's kind, name
-//! and field: other metric source types, thresholds on computed values (quantiles, gauges:
-//! time slices), other comparisons, calendar windows, `Timeslices`
-//! budgeting, `alertAfter`, `DataSource` references.
+//! and field: other metric source types, thresholds on computed values (quantiles, gauges),
+//! other comparisons, other calendar periods, `alertAfter`, `DataSource` references.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -36,6 +39,7 @@ use sloguard_core::model::{AlertPolicy, AlertTier, Severity, Slo};
 
 use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
 use crate::error::refuse;
+use crate::openslo_periods as periods;
 
 /// Any OpenSLO object, before its kind is known.
 #[derive(Debug, Deserialize)]
@@ -87,7 +91,7 @@ struct SloBody {
     indicator: Option<InlineIndicator>,
     #[serde(default)]
     indicator_ref: Option<String>,
-    time_window: Vec<TimeWindow>,
+    time_window: Vec<periods::TimeWindow>,
     budgeting_method: String,
     objectives: Vec<ObjectiveSpec>,
     #[serde(default)]
@@ -189,15 +193,6 @@ struct MetricSource {
     #[serde(rename = "type")]
     kind: String,
     spec: BTreeMap<String, Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct TimeWindow {
-    duration: String,
-    is_rolling: bool,
-    #[serde(default)]
-    calendar: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -358,15 +353,6 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     }
     let mut notes = Vec::new();
     let policy = alert_policy(&spec.alert_policies, named, &mut notes)?;
-    if spec.budgeting_method != "Occurrences" {
-        return refuse(
-            "spec.budgetingMethod",
-            format!(
-                "budgeting method {:?} is not supported yet; only Occurrences (each event counts) is",
-                spec.budgeting_method
-            ),
-        );
-    }
     let (indicator, at) = match (spec.indicator, spec.indicator_ref) {
         (Some(inline), None) => {
             let _ = inline.metadata;
@@ -403,29 +389,19 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     let [window] = spec.time_window.as_slice() else {
         return refuse("spec.timeWindow", "exactly one time window is supported");
     };
-    if !window.is_rolling || window.calendar.is_some() {
+    let window = periods::time_window(window)?;
+    let slices = periods::budgeting(
+        &spec.budgeting_method,
+        &periods::SliceFields {
+            target: objective.time_slice_target.as_ref(),
+            window: objective.time_slice_window.as_ref(),
+        },
+    )?;
+    if objective.indicator.is_some() || objective.indicator_ref.is_some() {
         return refuse(
-            "spec.timeWindow[0]",
-            "calendar windows are not supported yet; use a rolling window (isRolling: true)",
-        );
-    }
-    let period = parse_duration(&window.duration)
-        .map_err(|e| SpecError::new("spec.timeWindow[0].duration", e.to_string()))?;
-    for (present, field, why) in [
-        (
-            objective.time_slice_target.is_some() || objective.time_slice_window.is_some(),
-            "spec.objectives[0].timeSliceTarget",
-            "time-slice objectives are not supported yet; budgeting is by occurrences",
-        ),
-        (
-            objective.indicator.is_some() || objective.indicator_ref.is_some(),
             "spec.objectives[0].indicator",
             "an indicator per objective is not supported; give the SLO's indicator",
-        ),
-    ] {
-        if present {
-            return refuse(field, why);
-        }
+        );
     }
     let named = match threshold {
         // A latency SLI judges latency alone: OpenSLO's threshold says nothing of status.
@@ -447,7 +423,15 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
         .description
         .or(object.metadata.display_name)
         .or(objective.display_name.clone());
-    let mut builder = builder.period(period);
+    let mut builder = builder.period(window.period);
+    if let Some(calendar) = window.calendar {
+        builder = builder.alerting_window(calendar.name()).calendar(calendar);
+    }
+    notes.extend(window.note);
+    if let Some((slices, note)) = slices {
+        builder = builder.time_slices(slices);
+        notes.push(note);
+    }
     if let Some(policy) = policy {
         builder = builder.alerting(policy);
     }
@@ -498,7 +482,7 @@ fn latency_threshold(objective: &ObjectiveSpec) -> Result<Option<f64>, SpecError
         Some("lte" | "lt") => {}
         _ => {
             return refuse(
-                &format!("{field}.op"),
+                format!("{field}.op"),
                 format!("op {op:?}: a threshold SLI is imported as a latency SLI, good when at or under the value (lte, or lt); other comparisons are not supported"),
             )
         }
@@ -506,7 +490,7 @@ fn latency_threshold(objective: &ObjectiveSpec) -> Result<Option<f64>, SpecError
     match value.as_f64() {
         Some(v) if v.is_finite() && v > 0.0 => Ok(Some(v)),
         _ => refuse(
-            &format!("{field}.value"),
+            format!("{field}.value"),
             format!("value {value:?} must be a positive number (the latency bound, in the histogram's unit)"),
         ),
     }
@@ -521,7 +505,7 @@ fn threshold_queries(metric: Value, bound: f64, at: &str) -> Result<Queries, Spe
     let query = source_query(&holder, &format!("{field}.metricSource"))?;
     let Some((bucket, count)) = crate::query::histogram_at(&query, bound) else {
         return refuse(
-            &format!("{field}.metricSource.spec.query"),
+            format!("{field}.metricSource.spec.query"),
             format!("{query:?} is not a histogram's series selector: a threshold on a computed value (a quantile, a gauge) judges time slices, which are not imported yet; give the histogram (http_request_duration_seconds_bucket{{job=\"api\"}}) so each request is judged"),
         );
     };
@@ -555,7 +539,7 @@ fn indicator_queries(
         (None, None) => {}
     }
     let Some(ratio) = indicator.ratio_metric else {
-        return refuse(&format!("{at}.ratioMetric"), "missing ratioMetric");
+        return refuse(format!("{at}.ratioMetric"), "missing ratioMetric");
     };
     let at = format!("{at}.ratioMetric");
     let query = |holder: &MetricSourceHolder, name: &str| {
@@ -569,7 +553,7 @@ fn indicator_queries(
                 Some("success") => format!("(1 - ({q}))"),
                 other => {
                     return refuse(
-                        &format!("{at}.rawType"),
+                        format!("{at}.rawType"),
                         format!("rawType {other:?}: give `success` or `failure`"),
                     )
                 }
@@ -577,7 +561,7 @@ fn indicator_queries(
         });
     }
     let Some(total) = &ratio.total else {
-        return refuse(&format!("{at}.total"), "missing total beside good or bad");
+        return refuse(format!("{at}.total"), "missing total beside good or bad");
     };
     let total_query = query(total, "total")?;
     match (&ratio.good, &ratio.bad) {
@@ -605,7 +589,7 @@ fn prometheus_query(
     let query = if !query.contains(crate::query::WINDOW) && counter {
         if !crate::query::is_selector(&query) {
             return refuse(
-                &format!("{field}.spec.query"),
+                format!("{field}.spec.query"),
                 format!("a counter query that is not a bare series selector must say where the window goes with {}", crate::query::WINDOW),
             );
         }
@@ -621,13 +605,13 @@ fn source_query(holder: &MetricSourceHolder, field: &str) -> Result<String, Spec
     let source = &holder.metric_source;
     if let Some(reference) = &source.metric_source_ref {
         return refuse(
-            &format!("{field}.metricSourceRef"),
+            format!("{field}.metricSourceRef"),
             format!("DataSource references ({reference:?}) are not imported yet; give `type: Prometheus` and the query inline"),
         );
     }
     if !source.kind.eq_ignore_ascii_case("prometheus") {
         return refuse(
-            &format!("{field}.type"),
+            format!("{field}.type"),
             format!(
                 "metric source type {:?} is not one sloguard can query: its rules run in Prometheus, so the source must be `type: Prometheus` with a PromQL query",
                 source.kind
@@ -635,7 +619,7 @@ fn source_query(holder: &MetricSourceHolder, field: &str) -> Result<String, Spec
         );
     }
     let Some(query) = source.spec.get("query").and_then(Value::as_str) else {
-        return refuse(&format!("{field}.spec.query"), "missing query (PromQL)");
+        return refuse(format!("{field}.spec.query"), "missing query (PromQL)");
     };
     Ok(crate::query::normalize(query).into_owned())
 }
@@ -695,7 +679,7 @@ fn inline_or_named(
         Some(name) => match objects.get(name) {
             Some(spec) => Ok((spec.clone(), format!("{kind} {name:?} spec"))),
             None => refuse(
-                &format!("{at}.{reference}"),
+                format!("{at}.{reference}"),
                 format!("no {kind} object is named {name:?}"),
             ),
         },
@@ -710,7 +694,7 @@ fn tier(c: &ConditionBody, at: &str) -> Result<AlertTier, SpecError> {
     let b = &c.condition;
     if b.kind != "burnrate" {
         return refuse(
-            &format!("{at}.condition.kind"),
+            format!("{at}.condition.kind"),
             format!(
                 "condition kind {:?}: only burnrate conditions are imported",
                 b.kind
@@ -719,7 +703,7 @@ fn tier(c: &ConditionBody, at: &str) -> Result<AlertTier, SpecError> {
     }
     if b.op != "gte" && b.op != "gt" {
         return refuse(
-            &format!("{at}.condition.op"),
+            format!("{at}.condition.op"),
             format!(
                 "op {:?}: a burn-rate alert fires at or above its threshold (gte, or gt)",
                 b.op
@@ -731,14 +715,14 @@ fn tier(c: &ConditionBody, at: &str) -> Result<AlertTier, SpecError> {
         .as_deref()
         .filter(|a| parse_duration(a).map_or(true, |d| !d.is_zero()))
     {
-        return refuse(&format!("{at}.condition.alertAfter"), format!("alertAfter {after} is not supported yet: sloguard's short window (a twelfth of the lookback) keeps a blip from alerting; remove alertAfter"));
+        return refuse(format!("{at}.condition.alertAfter"), format!("alertAfter {after} is not supported yet: sloguard's short window (a twelfth of the lookback) keeps a blip from alerting; remove alertAfter"));
     }
     let severity = match c.severity.to_ascii_lowercase().as_str() {
         "page" | "critical" => Severity::Page,
         "ticket" | "warning" => Severity::Ticket,
         other => {
             return refuse(
-                &format!("{at}.severity"),
+                format!("{at}.severity"),
                 format!("severity {other:?}: give page (or critical) or ticket (or warning)"),
             )
         }

@@ -99,13 +99,13 @@ struct AlphaQuery {
 fn checked(q: &AlphaQuery, field: &str) -> Result<String, SpecError> {
     if q.source != "prometheus" && q.source != "sloth" {
         return refuse(
-            &format!("{field}.source"),
+            format!("{field}.source"),
             format!("source {:?}: the query runs in Prometheus, so the source must be `prometheus` (or `sloth`)", q.source),
         );
     }
     if q.query_type != "promql" {
         return refuse(
-            &format!("{field}.queryType"),
+            format!("{field}.queryType"),
             format!("query type {:?}: only `promql` is read", q.query_type),
         );
     }
@@ -162,19 +162,19 @@ impl AlphaSlo {
                 || objective.value.is_some() && objective.ratio_metrics.is_none()
             {
                 return refuse(
-                    &at("op"),
+                    at("op"),
                     "threshold objectives (op, value) are not supported; give ratioMetrics",
                 );
             }
             if objective.time_slice_target.is_some() {
                 return refuse(
-                    &at("timeSliceTarget"),
+                    at("timeSliceTarget"),
                     "time-slice objectives are not supported yet",
                 );
             }
             let Some(ratio) = &objective.ratio_metrics else {
                 return refuse(
-                    &at("ratioMetrics"),
+                    at("ratioMetrics"),
                     "missing ratioMetrics (good and total queries)",
                 );
             };

@@ -121,7 +121,7 @@ struct PyrraAlerting {
 fn rate(metric: &PyrraMetric, field: &str) -> Result<String, SpecError> {
     if !crate::query::is_selector(&metric.metric) {
         return refuse(
-            &format!("{field}.metric"),
+            format!("{field}.metric"),
             format!(
                 "{:?} is not a series selector (a metric name with label matchers), which Pyrra requires",
                 metric.metric

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use sloguard_core::model::{CancelledPolicy, Selector, Severity, Sli};
+use sloguard_core::model::{
+    CalendarUnit, CancelledPolicy, Selector, Severity, Sli, SliceRule, Weekday,
+};
 
 use super::*;
 
@@ -319,13 +321,18 @@ fn openslo_subset_is_imported_and_the_rest_refused() {
                 "budgetingMethod: Occurrences",
                 "budgetingMethod: Timeslices",
             ),
+            "spec.objectives[0].timeSliceWindow",
+            "missing: Timeslices needs the slice length",
+        ),
+        (
+            swap("budgetingMethod: Occurrences", "budgetingMethod: Minutes"),
             "spec.budgetingMethod",
-            "Timeslices",
+            "not a budgeting method",
         ),
         (
             swap("isRolling: true", "isRolling: false"),
-            "spec.timeWindow[0]",
-            "calendar windows",
+            "spec.timeWindow[0].isRolling",
+            "needs `calendar",
         ),
         (
             swap("ratioMetric:", "thresholdMetric: {}\n      ratioMetric:"),
@@ -862,6 +869,209 @@ fn native_calendars_and_sla() {
     ] {
         let e = refused(&text.replace(from, to));
         assert!(e.field.ends_with(field), "{e}");
+        assert!(e.message.contains(message), "{e}");
+    }
+}
+
+#[test]
+fn native_time_slice_rules_and_the_alerting_window() {
+    let text = "service: shop\nslos:\n  - name: checkout\n    objective: 99\n    sli: availability\n    time_slices: {length: 1m, rule: ratio}\n    sla: {objective: 99.5, period: month}\n    alerting: {window: month}\n";
+    let def = ok(text).slos.remove(0).definition;
+    assert_eq!(def.time_slices().map(|s| s.rule()), Some(SliceRule::Ratio));
+    assert_eq!(def.alerting_window().map(|c| c.name()), Some("month"));
+    let flawless = ok(&text.replace("rule: ratio", "objective: 100"))
+        .slos
+        .remove(0)
+        .definition;
+    assert_eq!(
+        flawless.time_slices().map(|s| s.rule()),
+        Some(SliceRule::Objective(1.0))
+    );
+    for (from, to, field, message) in [
+        (
+            "rule: ratio",
+            "empty: bad",
+            "slos[0].time_slices.objective",
+            "missing",
+        ),
+        (
+            "rule: ratio",
+            "rule: ratio, objective: 90",
+            "slos[0].time_slices.objective",
+            "no slice objective",
+        ),
+        (
+            "rule: ratio",
+            "rule: mean",
+            "slos[0].time_slices.rule",
+            "not a slice rule",
+        ),
+        (
+            "rule: ratio",
+            "objective: 100.5",
+            "slos[0].time_slices.objective",
+            "out of range",
+        ),
+        (
+            "{window: month}",
+            "{window: week}",
+            "slos[0].alerting.window",
+            "calendar windows are month",
+        ),
+    ] {
+        let e = refused(&text.replace(from, to));
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(message), "{e}");
+    }
+}
+
+/// The first SLO of [`OPENSLO`] with its time window and objective replaced.
+fn openslo_with(window: &str, method: &str, objective: &str) -> String {
+    let first = OPENSLO.split("---").next().unwrap_or_default();
+    let head = first.split("  timeWindow:").next().unwrap_or_default();
+    format!("{head}  timeWindow:\n{window}\n  budgetingMethod: {method}\n  objectives:\n    - {objective}\n")
+}
+
+#[test]
+fn openslo_calendar_windows_are_compliance_windows_that_alerting_quotes() {
+    let month = "    - duration: 1M\n      calendar: {startTime: '2026-01-01 00:00:00', timeZone: Europe/Paris}";
+    let spec = ok(&openslo_with(month, "Occurrences", "target: 0.995"));
+    let slo = &spec.slos[0];
+    let def = &slo.definition;
+    let window = def.alerting_window().expect("alerting quotes the month");
+    assert_eq!((window.name(), window.zone()), ("month", "Europe/Paris"));
+    assert_eq!(def.calendars().len(), 1);
+    assert_eq!(def.period(), Duration::from_secs(30 * 86_400));
+    assert!(
+        slo.notes.iter().any(|n| n.contains("calendar window 1M")
+            && n.contains("rolling 30d period beside it")),
+        "{:?}",
+        slo.notes
+    );
+    let sunday_weeks = "    - duration: 1w\n      isRolling: false\n      calendar: {startTime: 2026-01-04 00:00:00, timeZone: UTC}";
+    let def = ok(&openslo_with(sunday_weeks, "Occurrences", "target: 0.995"))
+        .slos
+        .remove(0)
+        .definition;
+    assert_eq!(
+        def.calendars()[0].unit(),
+        CalendarUnit::Week(Weekday::Sunday)
+    );
+    let anchored = |duration: &str, start: &str, zone: &str| {
+        format!("    - duration: {duration}\n      calendar: {{startTime: '{start}', timeZone: {zone}}}")
+    };
+    let cases = [
+        (
+            anchored("1M", "2026-01-21 12:30:00", "UTC"),
+            "spec.timeWindow[0].calendar.startTime",
+            "does not start a calendar month",
+        ),
+        (
+            anchored("1Q", "2026-02-01 00:00:00", "UTC"),
+            "spec.timeWindow[0].calendar.startTime",
+            "quarters start on 1 January",
+        ),
+        (
+            anchored("1Y", "2026-01-01 00:00:00", "UTC"),
+            "spec.timeWindow[0].duration",
+            "a week (1w), a month (1M) or a quarter (1Q)",
+        ),
+        (
+            anchored("1M", "first of January", "UTC"),
+            "spec.timeWindow[0].calendar.startTime",
+            "not a local date and time",
+        ),
+        (
+            anchored("1M", "2026-01-01 00:00:00", "Mars/Olympus"),
+            "spec.timeWindow[0].calendar.timeZone",
+            "Mars/Olympus",
+        ),
+        (
+            format!(
+                "{}\n      isRolling: true",
+                anchored("1M", "2026-01-01 00:00:00", "UTC")
+            ),
+            "spec.timeWindow[0].isRolling",
+            "does not roll",
+        ),
+    ];
+    for (window, field, message) in cases {
+        let e = refused(&openslo_with(&window, "Occurrences", "target: 0.995"));
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(message), "{e}");
+    }
+}
+
+#[test]
+fn openslo_timeslices_and_ratio_timeslices_are_time_slice_slos() {
+    let rolling = "    - duration: 28d\n      isRolling: true";
+    let slices = |method: &str, objective: &str| {
+        ok(&openslo_with(rolling, method, objective)).slos.remove(0)
+    };
+    let minutes = slices(
+        "Timeslices",
+        "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}",
+    );
+    let rule = minutes.definition.time_slices().expect("time slices");
+    assert_eq!(
+        (rule.length(), rule.rule()),
+        (Duration::from_secs(60), SliceRule::Objective(0.95))
+    );
+    assert!(
+        minutes.notes.iter().any(|n| n.contains("skipped")),
+        "{:?}",
+        minutes.notes
+    );
+    // A bare number is minutes, as the specification reads it; a target of 1 is allowed.
+    let five = slices(
+        "Timeslices",
+        "{target: 0.99, timeSliceTarget: 1, timeSliceWindow: 5}",
+    );
+    let rule = five.definition.time_slices().expect("time slices");
+    assert_eq!(
+        (rule.length(), rule.rule()),
+        (Duration::from_secs(300), SliceRule::Objective(1.0))
+    );
+    let ratio = slices("RatioTimeslices", "{target: 0.99, timeSliceWindow: 1m}");
+    assert_eq!(
+        ratio.definition.time_slices().map(|s| s.rule()),
+        Some(SliceRule::Ratio)
+    );
+    let cases = [
+        (
+            "RatioTimeslices",
+            "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 1m}",
+            "spec.objectives[0].timeSliceTarget",
+            "has no slice target",
+        ),
+        (
+            "Timeslices",
+            "{target: 0.99, timeSliceWindow: 1m}",
+            "spec.objectives[0].timeSliceTarget",
+            "missing",
+        ),
+        (
+            "Timeslices",
+            "{target: 0.99, timeSliceTarget: 1.5, timeSliceWindow: 1m}",
+            "spec.objectives[0].timeSliceTarget",
+            "not a share in (0, 1]",
+        ),
+        (
+            "Timeslices",
+            "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 45s}",
+            "spec.objectives[0].timeSliceWindow",
+            "whole number of 10s steps",
+        ),
+        (
+            "Occurrences",
+            "{target: 0.99, timeSliceWindow: 1m}",
+            "spec.objectives[0].timeSliceWindow",
+            "not Occurrences",
+        ),
+    ];
+    for (method, objective, field, message) in cases {
+        let e = refused(&openslo_with(rolling, method, objective));
+        assert_eq!(e.field, field, "{e}");
         assert!(e.message.contains(message), "{e}");
     }
 }

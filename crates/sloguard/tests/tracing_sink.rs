@@ -69,6 +69,7 @@ fn transition(state: AlertState) -> AlertTransition {
         period: Duration::from_secs(30 * 86_400),
         budget_remaining: 0.5,
         time_to_exhaustion: Some(Duration::from_secs(7_200)),
+        budget_window: None,
         sla: None,
     }
 }

@@ -99,6 +99,13 @@ pub enum DefinitionErrorKind {
         /// The period's name (`month`).
         name: String,
     },
+    /// An alerting window that is none of the SLO's calendar windows.
+    UnknownAlertingWindow {
+        /// The window named (`month`).
+        window: String,
+        /// The calendar windows the SLO has.
+        known: Vec<String>,
+    },
     /// A time-slice length that is not a whole number of 10 s steps up to a day.
     InvalidSliceLength {
         /// The length given.
@@ -208,6 +215,15 @@ impl fmt::Display for DefinitionErrorKind {
             Self::DuplicateCalendar { name } => write!(
                 f,
                 "the calendar {name} is given twice; each compliance window is a different period"
+            ),
+            Self::UnknownAlertingWindow { window, known } if known.is_empty() => write!(
+                f,
+                "alerting cannot read the {window:?} window: the SLO has no calendar windows (add one under calendars, or an SLA)"
+            ),
+            Self::UnknownAlertingWindow { window, known } => write!(
+                f,
+                "alerting cannot read the {window:?} window: the SLO's calendar windows are {}",
+                known.join(", ")
             ),
         }
     }

@@ -121,12 +121,25 @@ pub struct SloDefinition {
     pub(crate) calendars: Vec<Calendar>,
     pub(crate) sla: Option<Sla>,
     pub(crate) time_slices: Option<TimeSlices>,
+    pub(crate) alerting_window: Option<usize>,
 }
 
 impl SloDefinition {
-    /// The calendar compliance windows, beside the rolling period (which alerting reads).
+    /// The calendar compliance windows, beside the rolling period.
     pub fn calendars(&self) -> &[Calendar] {
         &self.calendars
+    }
+
+    /// The compliance window whose budget alert notifications quote (budget left, time to
+    /// exhaustion), when it is a calendar window; `None`: the rolling period. Burn-rate tiers
+    /// keep their own windows either way.
+    pub fn alerting_window(&self) -> Option<&Calendar> {
+        self.alerting_window.and_then(|i| self.calendars.get(i))
+    }
+
+    /// The index of [`SloDefinition::alerting_window`] among the calendars.
+    pub(crate) fn alerting_window_index(&self) -> Option<usize> {
+        self.alerting_window
     }
 
     /// The SLA, when one is tied to this SLO's SLI.
@@ -265,6 +278,7 @@ pub struct SloBuilder {
     calendars: Vec<Calendar>,
     sla: Option<Sla>,
     time_slices: Option<TimeSlices>,
+    alerting_window: Option<String>,
 }
 
 /// The default SLO period: 30 days.
@@ -288,14 +302,23 @@ impl SloBuilder {
             calendars: Vec::new(),
             sla: None,
             time_slices: None,
+            alerting_window: None,
         }
     }
 
     /// A calendar compliance window beside the rolling period (repeatable, one per unit):
-    /// its own budget, starting whole at each period's start. Alerting keeps reading the
-    /// rolling period.
+    /// its own budget, starting whole at each period's start. Alert notifications quote the
+    /// rolling period's budget unless [`SloBuilder::alerting_window`] names this one.
     pub fn calendar(mut self, calendar: Calendar) -> Self {
         self.calendars.push(calendar);
+        self
+    }
+
+    /// The compliance window alert notifications quote (`week`, `month` or `quarter`: one of
+    /// the SLO's calendars or its SLA's): "this month's error budget runs out in 3h" instead
+    /// of the rolling period's. The burn-rate tiers keep their windows and thresholds.
+    pub fn alerting_window(mut self, window: impl Into<String>) -> Self {
+        self.alerting_window = Some(window.into());
         self
     }
 
@@ -506,6 +529,23 @@ impl SloBuilder {
                 ));
             }
         }
+        let alerting_window = match &self.alerting_window {
+            None => None,
+            Some(name) => Some(
+                calendars
+                    .iter()
+                    .position(|c| c.name() == name.as_str())
+                    .ok_or_else(|| {
+                        fail(
+                            "alerting.window".to_owned(),
+                            DefinitionErrorKind::UnknownAlertingWindow {
+                                window: name.clone(),
+                                known: calendars.iter().map(|c| c.name().to_owned()).collect(),
+                            },
+                        )
+                    })?,
+            ),
+        };
         if let Some(slices) = &self.time_slices {
             let shortest = self
                 .alerting
@@ -526,6 +566,7 @@ impl SloBuilder {
         }
         Ok(SloDefinition {
             calendars,
+            alerting_window,
             sla: self.sla,
             time_slices: self.time_slices,
             name: self.name,

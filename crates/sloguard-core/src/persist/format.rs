@@ -6,9 +6,10 @@
 //! the last observation (time, total, bad) and per ring its resolution, capacity, newest slot,
 //! length and `capacity` samples (total, bad). Version 2 adds, per SLO, its calendar windows
 //! (count `u32`, then each: key, period start and end, base total and bad, past-period count
-//! `u32` and per past period start, end, events, bad) and its slice state (`u8` 0 or 1, then
-//! length, open slice end, base total and bad, last time, total and bad, judged total and
-//! bad). Version 1 files are still read (without those parts).
+//! `u32` and per past period start, end, events, bad) and its slice state (`u8` 0 for none, 1
+//! for judged slices, 2 for ratio slices counted in parts, then length, open slice end, base
+//! total and bad, last time, total and bad, judged total and bad). Version 1 files are still
+//! read (without those parts).
 
 use std::fmt;
 use std::io::Write;
@@ -210,7 +211,7 @@ pub(crate) fn encode(saved_at: u64, slos: &[SavedSlo<Windows>]) -> Vec<u8> {
         match &slo.slices {
             None => out.push(0),
             Some(t) => {
-                out.push(1);
+                out.push(if t.ratio { 2 } else { 1 });
                 let (last_at, last) = t.last;
                 for v in [
                     t.length,
@@ -266,7 +267,7 @@ fn decode_calendar(c: &mut Cursor<'_>) -> Result<(String, CalendarTrack), StateE
 fn decode_slices(c: &mut Cursor<'_>) -> Result<Option<SliceTrack>, StateError> {
     match c.take(1)?[0] {
         0 => Ok(None),
-        1 => {
+        flag @ (1 | 2) => {
             let (length, end, base) = (c.u64()?, c.u64()?, c.reading()?);
             let last = (c.u64()?, c.reading()?);
             let judged = c.reading()?;
@@ -279,6 +280,7 @@ fn decode_slices(c: &mut Cursor<'_>) -> Result<Option<SliceTrack>, StateError> {
                 base,
                 last,
                 judged,
+                ratio: flag == 2,
             }))
         }
         _ => Err(StateError::Malformed("slice state flag")),

@@ -108,16 +108,19 @@ impl Registry {
         let entries = self.entries();
         for saved in decoded {
             // Windows of a time-slice SLO count slices: they fit only an SLO that cuts the
-            // same slices.
-            let slice_length = |e: &crate::registry::SloEntry| {
-                e.definition
-                    .time_slices()
-                    .map(|s| crate::clock::duration_nanos(s.length()))
+            // same slices and counts them the same way.
+            let slice_shape = |e: &crate::registry::SloEntry| {
+                e.definition.time_slices().map(|s| {
+                    (
+                        crate::clock::duration_nanos(s.length()),
+                        s.rule() == crate::model::SliceRule::Ratio,
+                    )
+                })
             };
             let entry = entries.iter().find(|e| {
                 e.definition.name() == saved.name
                     && e.definition.period() == saved.period
-                    && slice_length(e) == saved.slices.map(|s| s.length)
+                    && slice_shape(e) == saved.slices.map(|s| (s.length, s.ratio))
             });
             match (entry, saved.windows) {
                 (Some(entry), Some(windows)) => {

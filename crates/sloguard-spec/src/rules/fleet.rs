@@ -13,7 +13,8 @@
 //! **Time slices.** Each slice is judged on the fleet's counts: a group evaluated once per
 //! slice records the slice's error share from the counters' difference over the slice (per
 //! series, clamped at 0 so a counter reset costs one slice, not a negative count) and whether
-//! the slice is bad; windows are then the share of bad slices among judged ones. Slices start
+//! the slice is bad (a ratio slice records its share itself); windows are then the mean over
+//! the judged slices: the share of bad slices, or the mean error share. Slices start
 //! where Prometheus evaluates the group, not on the epoch grid the engine uses, so fleet and
 //! process figures agree when the group's evaluations fall on whole slices (as in promtool).
 //! A time-slice SLO's calendar windows are not written: per-replica slices cannot be summed
@@ -49,10 +50,17 @@ impl Ctx<'_> {
             ),
             Some(_) => self.ratio(&length),
         };
-        // The engine's rule: bad when the share exceeds the slice budget (with the tolerance
-        // its comparisons use); a slice without events is skipped (no sample) or bad.
-        let threshold = num(slices.objective().error_budget() * (1.0 + 1e-9));
-        let mut bad = format!("({SLICE_ERROR}{ids} > bool {threshold})", ids = self.ids);
+        // The engine's rules: a judged slice is bad (1) when its share exceeds the slice budget
+        // (with the tolerance its comparisons use); a ratio slice counts its share itself. A
+        // slice without events is skipped (no sample) or wholly bad.
+        let mut bad = match slices.bad_share_allowed() {
+            Some(allowed) => format!(
+                "({SLICE_ERROR}{ids} > bool {threshold})",
+                ids = self.ids,
+                threshold = num(allowed)
+            ),
+            None => format!("clamp_max({SLICE_ERROR}{ids}, 1)", ids = self.ids),
+        };
         if slices.empty_rule() == EmptySlices::Bad {
             bad.push_str(" or on () vector(1)");
         }

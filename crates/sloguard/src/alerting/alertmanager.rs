@@ -17,7 +17,7 @@ use sloguard_core::duration::format_duration;
 
 use super::http::{rfc3339, rfc3339_at, Poster};
 use super::queue::Deliver;
-use super::summary::summary;
+use super::summary::{budget_name, summary};
 
 /// Sends alerts to an Alertmanager. Hand it to [`Queued`](super::Queued) or use
 /// [`alertmanager`](super::alertmanager).
@@ -80,14 +80,14 @@ impl Alertmanager {
                 t.budget_remaining * 100.0
             ),
             None => format!(
-                "Burn rate {} over {} and {} over {} (threshold {}x); {:.1}% of the {} error budget left.",
+                "Burn rate {} over {} and {} over {} (threshold {}x); {:.1}% of {} left.",
                 burn(t.long_burn_rate),
                 format_duration(t.long_window),
                 burn(t.short_burn_rate),
                 format_duration(t.short_window),
                 t.threshold,
                 t.budget_remaining * 100.0,
-                format_duration(t.period)
+                budget_name(t)
             ),
         };
         annotations.insert("description".to_owned(), description);

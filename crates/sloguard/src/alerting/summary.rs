@@ -24,7 +24,7 @@ pub use sloguard_core::contract::alert_name as default_alert_name;
 ///     threshold: 14.4, long_window: Duration::from_secs(3600), short_window: Duration::from_secs(300),
 ///     long_burn_rate: Some(21.0), short_burn_rate: Some(21.0), short_error_ratio: Some(0.021),
 ///     objective: 0.999, period: Duration::from_secs(30 * 86_400), budget_remaining: 0.8,
-///     time_to_exhaustion: Some(Duration::from_secs(3 * 3600 + 600)), sla: None,
+///     time_to_exhaustion: Some(Duration::from_secs(3 * 3600 + 600)), budget_window: None, sla: None,
 /// };
 /// assert_eq!(summary(&t), "2.1% of checkout requests are failing; at this rate the 30-day error budget runs out in 3h 10m.");
 /// ```
@@ -32,23 +32,22 @@ pub fn summary(t: &AlertTransition) -> String {
     if let Some(sla) = &t.sla {
         return sla_summary(t, sla);
     }
-    let period = period_adjective(t.period);
+    let budget = budget_name(t);
     let problem = sli_problem(t.sli);
     let share = t.short_error_ratio.map_or("none".to_owned(), percent);
     let left = || {
         format!(
-            "{} of the {period} error budget is left",
+            "{} of {budget} is left",
             percent(t.budget_remaining.max(0.0))
         )
     };
     match t.state {
         AlertState::Firing => {
             let outlook = match Outlook::of(t.time_to_exhaustion) {
-                Outlook::Spent => format!("the {period} error budget is already spent"),
-                Outlook::RunsOutIn(d) => format!(
-                    "at this rate the {period} error budget runs out in {}",
-                    human_duration(d)
-                ),
+                Outlook::Spent => format!("{budget} is already spent"),
+                Outlook::RunsOutIn(d) => {
+                    format!("at this rate {budget} runs out in {}", human_duration(d))
+                }
                 Outlook::Steady => left(),
             };
             format!("{share} of {} requests {problem}; {outlook}.", t.service)
@@ -61,6 +60,15 @@ pub fn summary(t: &AlertTransition) -> String {
             format_duration(t.short_window),
             left()
         ),
+    }
+}
+
+/// The budget a burn-rate notification quotes: `this month's error budget` when the SLO's
+/// alerting reads a calendar window, else `the 30-day error budget`.
+pub(super) fn budget_name(t: &AlertTransition) -> String {
+    match t.budget_window {
+        Some(window) => format!("this {window}'s error budget"),
+        None => format!("the {} error budget", period_adjective(t.period)),
     }
 }
 
@@ -148,8 +156,31 @@ pub(crate) mod tests {
             period: Duration::from_secs(28 * 86_400),
             budget_remaining: 0.42,
             time_to_exhaustion: exhaustion,
+            budget_window: None,
             sla: None,
         }
+    }
+
+    #[test]
+    fn a_calendar_alerting_window_is_quoted_by_name() {
+        let mut t = transition(
+            Sli::Availability,
+            AlertState::Firing,
+            Some(Duration::from_secs(2 * 86_400)),
+        );
+        t.budget_window = Some("month");
+        assert_eq!(
+            summary(&t),
+            "0.04% of checkout requests are failing; at this rate this month's error budget runs out in 2d."
+        );
+        t.state = AlertState::Resolved;
+        assert!(
+            summary(&t).ends_with("; 42% of this month's error budget is left."),
+            "{}",
+            summary(&t)
+        );
+        t.budget_window = None;
+        assert!(summary(&t).contains("of the 28-day error budget"));
     }
 
     #[test]

@@ -77,6 +77,8 @@ pub fn payload(t: &AlertTransition) -> serde_json::Value {
         },
         "error_ratio": t.short_error_ratio,
         "budget_remaining": t.budget_remaining,
+        // The window label the exposition gives the same budget: `month`, or `30d`.
+        "budget_window": t.budget_window.map_or_else(|| format_duration(t.period), str::to_owned),
         "time_to_exhaustion_seconds": t.time_to_exhaustion.map(|d| d.as_secs_f64()),
         "sla": t.sla.as_ref().map(|sla| json!({
             "window": sla.window,

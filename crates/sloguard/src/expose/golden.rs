@@ -47,6 +47,7 @@ fn hostile_registry() -> Registry {
             Slo::latency("latency", Duration::from_millis(300))
                 .objective_percent(99.0)
                 .sla(Sla::new(98.0, Calendar::month("Europe/Paris").expect("zone")).expect("valid"))
+                .alerting_window("month")
                 .build()
                 .expect("valid"),
         )
@@ -145,7 +146,56 @@ fn status_page_escapes_and_shows_each_slo() {
     assert!(page.contains("class=\"budget\">100.0%</span>"));
     assert!(page.contains("http-equiv=\"refresh\""));
     assert!(
+        page.contains("<tr data-window=\"month\"><td>month (Europe/Paris) <span class=\"quoted\">(alerts quote it)</span></td><td>2026-01-01</td><td>-</td><td>100.0%</td><td class=\"no_data\">98% no data</td></tr>"),
+        "the SLA's month, quoted by alerts, without events yet: {page}"
+    );
+    assert!(
         !page.contains("http://") && !page.contains("https://"),
         "no external assets"
+    );
+}
+
+#[test]
+fn status_page_shows_past_calendar_periods_and_their_sla() {
+    // 2026-01-31 00:00 UTC: a bad last day of January (the SLA breached), then February.
+    let start = 1_769_817_600;
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(start));
+    let registry = Registry::builder("shop").clock(clock.clock()).build();
+    let slo = registry
+        .register(
+            Slo::availability("checkout")
+                .calendar(Calendar::week("UTC").expect("zone"))
+                .sla(Sla::new(99.0, Calendar::month("UTC").expect("zone")).expect("valid"))
+                .build()
+                .expect("valid"),
+        )
+        .expect("ok");
+    for hour in 0..30 {
+        registry.advance_to(Timestamp::from_unix_secs(start + hour * 3_600));
+        let outcome = if hour < 24 {
+            Outcome::Error
+        } else {
+            Outcome::Success
+        };
+        slo.record(outcome, Duration::from_millis(5));
+    }
+    let page = super::html::render(&registry.snapshot());
+    assert!(
+        page.contains("<details data-window=\"month\"><summary>Past months (1)</summary>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<tr><td>2026-01-01</td><td>24</td><td>24</td><td>0.000%</td><td class=\"breached\">breached</td></tr>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "<tr data-window=\"month\"><td>month (UTC)</td><td>2026-02-01</td><td>100.000%</td>"
+        ),
+        "{page}"
+    );
+    assert!(
+        !page.contains("alerts quote it"),
+        "alerts quote the rolling period"
     );
 }

@@ -2,14 +2,21 @@
 //!
 //! Per SLO: a badge (healthy, ticket or page), the error budget left as a bar and a figure,
 //! the burn rate per window with the ones past an alert threshold marked, and when the
-//! budget runs out at the current pace. It refreshes itself every 10 seconds, loads nothing
-//! from anywhere, and its cards stack on a phone screen. Every name is HTML-escaped.
+//! budget runs out at the current pace; then each calendar compliance window (its current
+//! period's SLI, budget left and SLA state, the one alert notifications quote marked) with its
+//! past periods folded under it. It refreshes itself every 10 seconds, loads nothing from
+//! anywhere, works without scripts, and its cards stack on a phone screen. Every name is
+//! HTML-escaped.
 
 use std::fmt::Write;
 
+use sloguard_core::compliance::{ComplianceWindow, SlaStatus};
 use sloguard_core::duration::{format_duration, human_duration};
+use sloguard_core::model::SloDefinition;
 use sloguard_core::snapshot::{BudgetLevel, Health, SloSnapshot, Snapshot};
-use sloguard_core::words::{coverage_phrase, objective_percent, percent_1, sli_goal, Outlook};
+use sloguard_core::words::{
+    achieved, coverage_phrase, objective_percent, percent_1, sli_goal, Outlook,
+};
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}\
@@ -26,7 +33,10 @@ color:#fff;white-space:nowrap}.ok{background:#1f8b4c}.no_data{background:#6b7280
 th,td{text-align:right;padding:3px 4px;border-bottom:1px solid #eef0f3}th:first-child,td:first-child{text-align:left}\
 td.hot{color:#c62828;font-weight:700}.note{font-size:.85em;color:#5b6475;margin-top:10px}\
 .diagnostics{margin:16px 16px 0;padding:12px 16px;border-radius:10px;background:#fff4e5;border:1px solid #c77700}\
-.diagnostics ul{margin:6px 0 0;padding-left:20px}.diagnostics code{font-size:.85em}";
+.diagnostics ul{margin:6px 0 0;padding-left:20px}.diagnostics code{font-size:.85em}\
+h3{font-size:.95em;margin:16px 0 0}details{font-size:.85em;margin-top:6px}summary{cursor:pointer;color:#5b6475}\
+.quoted{font-size:.75em;color:#5b6475}td.met{color:#1f8b4c}td.at_risk{color:#c77700;font-weight:700}\
+td.breached{color:#c62828;font-weight:700}";
 
 /// Renders a snapshot as the status page.
 pub fn render(snapshot: &Snapshot) -> String {
@@ -149,7 +159,95 @@ fn card(out: &mut String, slo: &SloSnapshot) {
         ),
         Outlook::Steady => "Nothing is spending the budget right now.".to_owned(),
     };
-    let _ = write!(out, "<p class=\"note outlook\">{outlook}</p></section>");
+    let _ = write!(out, "<p class=\"note outlook\">{outlook}</p>");
+    compliance(out, slo);
+    out.push_str("</section>");
+}
+
+/// The calendar compliance windows of an SLO: the current periods, then the past ones.
+fn compliance(out: &mut String, slo: &SloSnapshot) {
+    let def = &slo.definition;
+    if slo.compliance.is_empty() {
+        return;
+    }
+    out.push_str("<h3>Compliance windows</h3><table class=\"compliance\"><thead><tr><th>Window</th><th>Period</th><th>SLI</th><th>Budget left</th><th>SLA</th></tr></thead><tbody>");
+    for w in &slo.compliance {
+        let quoted = if def.alerting_window().map(|c| c.name()) == Some(w.name) {
+            " <span class=\"quoted\">(alerts quote it)</span>"
+        } else {
+            ""
+        };
+        let runs_out = match w.time_to_exhaustion {
+            Some(d) if !d.is_zero() => format!(", runs out in {}", human_duration(d)),
+            _ => String::new(),
+        };
+        let (sla_class, sla) = match &w.sla {
+            Some(s) => (
+                s.status.as_str(),
+                format!(
+                    "{}% {}",
+                    objective_percent(s.objective),
+                    sla_words(s.status)
+                ),
+            ),
+            None => ("", "-".to_owned()),
+        };
+        let _ = write!(
+            out,
+            "<tr data-window=\"{name}\"><td>{name} ({zone}){quoted}</td><td>{period}</td><td>{sli}</td><td>{budget}{runs_out}</td><td class=\"{sla_class}\">{sla}</td></tr>",
+            name = w.name,
+            zone = Escaped(&w.zone),
+            period = period_label(def, w, w.start),
+            sli = achieved(w.sli()),
+            budget = percent_1(w.budget_remaining),
+        );
+    }
+    out.push_str("</tbody></table>");
+    for w in slo.compliance.iter().filter(|w| !w.past.is_empty()) {
+        let sla_past = w.sla.as_ref().map(|s| &s.past);
+        let _ = write!(
+            out,
+            "<details data-window=\"{name}\"><summary>Past {name}s ({count})</summary><table><thead><tr><th>{name}</th><th>Events</th><th>Bad</th><th>SLI</th><th>SLA</th></tr></thead><tbody>",
+            name = w.name,
+            count = w.past.len()
+        );
+        for (i, p) in w.past.iter().enumerate() {
+            let status = sla_past.and_then(|past| past.get(i));
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                period_label(def, w, p.start),
+                p.events,
+                p.bad_events,
+                achieved(p.sli()),
+                status.map_or("", |s| s.as_str()),
+                status.map_or("-", |s| sla_words(*s))
+            );
+        }
+        out.push_str("</tbody></table></details>");
+    }
+}
+
+/// The local date a period of `w` starts on (`2026-11-01`).
+fn period_label(
+    def: &SloDefinition,
+    w: &ComplianceWindow,
+    start: sloguard_core::clock::Timestamp,
+) -> String {
+    def.calendars()
+        .iter()
+        .find(|c| c.name() == w.name)
+        .map(|c| c.label(start))
+        .unwrap_or_default()
+}
+
+fn sla_words(status: SlaStatus) -> &'static str {
+    match status {
+        SlaStatus::Met => "met",
+        SlaStatus::AtRisk => "at risk",
+        SlaStatus::Breached => "breached",
+        SlaStatus::NoData => "no data",
+    }
 }
 
 /// Writes text with `& < > " '` escaped.

@@ -123,6 +123,10 @@ pub struct ComplianceStatus {
     pub time_to_exhaustion_seconds: Option<f64>,
     /// The SLA's state for the current period, when the SLA is judged on this window.
     pub sla: Option<SlaJson>,
+    /// Whether alert notifications quote this window's budget (the SLO's alerting window);
+    /// otherwise they quote the rolling period's.
+    #[serde(default)]
+    pub alerting: bool,
     /// Past periods, newest first.
     pub past: Vec<PastPeriodJson>,
 }
@@ -173,6 +177,7 @@ impl ComplianceStatus {
                 objective: s.objective,
                 status: s.status.as_str().to_owned(),
             }),
+            alerting: false,
             past: w
                 .past
                 .iter()
@@ -325,7 +330,10 @@ impl SloStatus {
             compliance: slo
                 .compliance
                 .iter()
-                .map(ComplianceStatus::from_window)
+                .map(|w| ComplianceStatus {
+                    alerting: def.alerting_window().map(|c| c.name()) == Some(w.name),
+                    ..ComplianceStatus::from_window(w)
+                })
                 .collect(),
         }
     }
