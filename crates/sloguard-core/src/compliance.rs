@@ -39,6 +39,18 @@ use crate::window::{interpolate, Reading};
 /// weeks.
 pub const HISTORY: usize = 60;
 
+/// Past days kept per SLO for the status page's daily bars (with today: 90 bars).
+pub const DAILY_HISTORY: usize = 89;
+
+/// UTC days: the calendar of the daily bars (kept by every SLO, beside its own calendars).
+pub(crate) fn utc_days() -> &'static Calendar {
+    static DAYS: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+    DAYS.get_or_init(|| {
+        // UTC is always in the time-zone database jiff bundles.
+        Calendar::day("UTC").unwrap_or_else(|_| unreachable!("UTC is a time zone"))
+    })
+}
+
 /// The counts of one finished calendar period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PastPeriod {
@@ -175,17 +187,45 @@ pub(crate) struct CalendarTrack {
     pub(crate) base: Reading,
     /// Newest first.
     pub(crate) past: VecDeque<PastPeriod>,
+    /// How many past periods are kept.
+    pub(crate) keep: usize,
 }
 
 impl CalendarTrack {
     pub(crate) fn new(calendar: &Calendar, now: u64, reading: Reading) -> Self {
+        CalendarTrack::keeping(HISTORY, calendar, now, reading)
+    }
+
+    /// A track that keeps `keep` past periods.
+    pub(crate) fn keeping(keep: usize, calendar: &Calendar, now: u64, reading: Reading) -> Self {
         let (start, end) = calendar.bounds(Timestamp::from_unix_nanos(now));
         CalendarTrack {
             start: start.as_unix_nanos(),
             end: end.as_unix_nanos(),
             base: reading,
-            past: VecDeque::with_capacity(HISTORY),
+            past: VecDeque::with_capacity(keep),
+            keep,
         }
+    }
+
+    /// This track keeping `keep` past periods (the newest ones).
+    pub(crate) fn kept(mut self, keep: usize) -> Self {
+        self.past.truncate(keep);
+        self.keep = keep;
+        self
+    }
+
+    /// The current period so far, then the past ones, newest first: the daily bars.
+    pub(crate) fn periods(&self, live: Reading) -> Vec<PastPeriod> {
+        let current = PastPeriod {
+            start: Timestamp::from_unix_nanos(self.start),
+            end: Timestamp::from_unix_nanos(self.end),
+            events: live.total.saturating_sub(self.base.total),
+            bad_events: live.bad.saturating_sub(self.base.bad),
+        };
+        std::iter::once(current)
+            .chain(self.past.iter().copied())
+            .collect()
     }
 
     /// Closes every period that ended by `now`, each at the reading at its end (on the line
@@ -197,11 +237,11 @@ impl CalendarTrack {
         now: u64,
         reading: Reading,
     ) {
-        // Bounded: a gap of more than HISTORY periods keeps only the newest ones anyway.
+        // Bounded: a gap of more than `keep` periods keeps only the newest ones anyway.
         let mut closed = 0;
-        while now >= self.end && closed <= HISTORY {
+        while now >= self.end && closed <= self.keep {
             let at_end = interpolate(last, (now, reading), self.end);
-            if self.past.len() == HISTORY {
+            if self.past.len() >= self.keep {
                 self.past.pop_back();
             }
             self.past.push_front(PastPeriod {
@@ -216,11 +256,11 @@ impl CalendarTrack {
             self.end = end.as_unix_nanos().max(self.start + 1);
             closed += 1;
         }
-        if closed > HISTORY {
+        if closed > self.keep {
             // A gap longer than the history: start afresh in the period holding `now`.
             *self = CalendarTrack {
                 past: std::mem::take(&mut self.past),
-                ..CalendarTrack::new(calendar, now, reading)
+                ..CalendarTrack::keeping(self.keep, calendar, now, reading)
             };
         }
     }
@@ -230,7 +270,7 @@ impl CalendarTrack {
     /// their resolution; a period older than they reach counts from their oldest sample).
     pub(crate) fn rebase(&mut self, calendar: &Calendar, windows: &crate::window::Windows) {
         let (at, reading) = windows.last;
-        *self = CalendarTrack::new(calendar, at, reading);
+        *self = CalendarTrack::keeping(self.keep, calendar, at, reading);
         let since = windows.window(
             at,
             reading,

@@ -33,11 +33,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::alert::{sla_transition, transition, AlertTransition, SLA_TIERS};
+use crate::alert::{sla_transition, transition, AlertState, AlertTransition, SLA_TIERS};
 use crate::clock::Timestamp;
+use crate::compliance::utc_days;
 use crate::contract;
 use crate::diagnostic::{code, nearest, Diagnostic};
 use crate::evaluate::{evaluate, Evaluation};
+use crate::incidents::{first_bad_minute, SloFacts};
 use crate::model::{Selector, OTHER_OPERATION};
 use crate::recorder::Counts;
 use crate::registry::{EvalState, Registry, SloEntry};
@@ -135,6 +137,11 @@ fn slo_snapshot(
         alerts,
         evaluated_at: state.evaluated_at,
         compliance,
+        days: {
+            let mut days = state.days.clone();
+            days.observe(utc_days(), state.windows.last, now.as_unix_nanos(), live);
+            days.periods(live)
+        },
     }
 }
 
@@ -219,6 +226,7 @@ impl Registry {
         let observed = !read(&self.inner.observers).is_empty();
         let mut transitions = Vec::new();
         let mut views = Vec::new();
+        let mut facts = Vec::new();
         for entry in self.entries() {
             let counts = entry.recorder.counts();
             let mut state = lock(&entry.state);
@@ -228,6 +236,9 @@ impl Registry {
             for (track, calendar) in state.calendars.iter_mut().zip(entry.definition.calendars()) {
                 track.observe(calendar, last, now.as_unix_nanos(), live);
             }
+            state
+                .days
+                .observe(utc_days(), last, now.as_unix_nanos(), live);
             state.windows.observe(now.as_unix_nanos(), live);
             let evaluation = evaluate_entry(&entry, state, now, live);
             state.evaluated_at = Some(now);
@@ -243,6 +254,7 @@ impl Registry {
                 .definition
                 .alerting_window_index()
                 .map(|index| view(state, index));
+            let before = transitions.len();
             for (i, holds) in evaluation.conditions.iter().enumerate() {
                 if let Some(firing_since) = state.tiers[i].update(*holds, now) {
                     let mut t = transition(
@@ -258,6 +270,25 @@ impl Registry {
                     transitions.push(t);
                 }
             }
+            let fired = transitions[before..]
+                .iter()
+                .any(|t| t.state == AlertState::Firing);
+            let budget = entry.definition.objective().error_budget();
+            let tiers = &entry.definition.alerting().tiers;
+            facts.push(SloFacts {
+                name: entry.definition.name().to_owned(),
+                live,
+                first_bad: fired.then(|| first_bad_minute(&state.windows, budget, now, live)),
+                budget,
+                period_events: evaluation.period.events,
+                firing: state.tiers.iter().any(|t| t.firing),
+                peak: tiers
+                    .iter()
+                    .zip(&state.tiers)
+                    .filter(|(_, s)| s.firing)
+                    .filter_map(|(tier, _)| evaluation.window(tier.long_window)?.burn_rate)
+                    .reduce(f64::max),
+            });
             if let Some(index) = entry.definition.sla().and_then(|sla| {
                 entry
                     .definition
@@ -285,6 +316,7 @@ impl Registry {
                 views.push(slo_snapshot(&entry, state, counts, live, evaluation, now));
             }
         }
+        lock(&self.inner.incidents).update(now, &transitions, &facts);
         if !transitions.is_empty() {
             self.deliver(&transitions);
         }

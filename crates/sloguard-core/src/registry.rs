@@ -83,6 +83,7 @@ impl RegistryBuilder {
                 observers: RwLock::new(Vec::new()),
                 next_observer: AtomicU64::new(0),
                 sink_panics: AtomicU64::new(0),
+                incidents: Mutex::default(),
                 panic_reported: AtomicBool::new(false),
                 reported: Mutex::new(Vec::new()),
                 logged: Mutex::new(BTreeSet::new()),
@@ -114,6 +115,8 @@ pub(crate) struct EvalState {
     pub(crate) windows: Windows,
     /// One per calendar compliance window of the definition, in its order.
     pub(crate) calendars: Vec<CalendarTrack>,
+    /// UTC days, for the status page's daily bars.
+    pub(crate) days: CalendarTrack,
     /// For a time-slice SLO: the step from events to slices (the windows hold slices).
     pub(crate) slices: Option<SliceTrack>,
     pub(crate) tiers: Vec<TierState>,
@@ -147,6 +150,8 @@ pub(crate) struct Inner {
     pub(crate) observers: RwLock<Vec<(ObserverId, Box<Observer>)>>,
     pub(crate) next_observer: AtomicU64,
     pub(crate) sink_panics: AtomicU64,
+    /// The service's incidents.
+    pub(crate) incidents: Mutex<crate::incidents::IncidentLog>,
     /// Whether a caught panic was reported already (they are reported once).
     pub(crate) panic_reported: AtomicBool,
     /// Diagnostics reported by the parts that noticed them.
@@ -254,6 +259,12 @@ impl Registry {
                     .iter()
                     .map(|c| CalendarTrack::new(c, now, Reading::default()))
                     .collect(),
+                days: CalendarTrack::keeping(
+                    crate::compliance::DAILY_HISTORY,
+                    crate::compliance::utc_days(),
+                    now,
+                    Reading::default(),
+                ),
                 slices: definition
                     .time_slices()
                     .map(|s| SliceTrack::new(s, now, Reading::default())),
@@ -393,6 +404,15 @@ impl Registry {
                 d.message
             );
         }
+    }
+
+    /// The service's incidents, oldest first (see [`crate::incidents`]).
+    pub fn incidents(&self) -> Vec<crate::incidents::Incident> {
+        lock(&self.inner.incidents)
+            .incidents
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Alert sink and observer panics caught since start.

@@ -78,6 +78,9 @@ pub struct SloSnapshot {
     pub evaluated_at: Option<Timestamp>,
     /// The calendar compliance windows (and the SLA), in the definition's order.
     pub compliance: Vec<crate::compliance::ComplianceWindow>,
+    /// UTC days, today so far first, then up to
+    /// [`DAILY_HISTORY`](crate::compliance::DAILY_HISTORY) past days: the status page's bars.
+    pub days: Vec<crate::compliance::PastPeriod>,
 }
 
 impl SloSnapshot {

@@ -182,6 +182,21 @@ impl Windows {
         self.last = (now, reading);
     }
 
+    /// The cumulative reading the finest ring reaching back to `at` holds at or before it
+    /// (a slot start), with that slot's time; the oldest sample when none reaches back.
+    pub(crate) fn reading_at(&self, at: u64) -> (u64, Reading) {
+        if at >= self.last.0 {
+            return self.last;
+        }
+        let back = self.last.0 - at;
+        let ring = self
+            .rings
+            .iter()
+            .find(|r| r.span() >= back)
+            .unwrap_or(&self.rings[3]);
+        ring.at_or_before(at)
+    }
+
     /// The counts within `window` before `now`, given the live reading at `now`.
     pub(crate) fn window(&self, now: u64, live: Reading, window: Duration) -> WindowCounts {
         let window = duration_nanos(window);

@@ -312,3 +312,49 @@ fn a_restart_keeps_time_slices_and_sla_history() {
     );
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn a_restart_keeps_the_incident_history_and_the_daily_bars() {
+    // 2026-02-01 22:00 UTC: an hour of failures, then past midnight into a second day.
+    let start = 1_769_983_200;
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(start));
+    let build = |clock: &VirtualClock| {
+        let r = Registry::builder("shop").clock(clock.clock()).build();
+        let slo = r
+            .register(Slo::availability("checkout").build().expect("valid"))
+            .expect("registers");
+        (r, slo)
+    };
+    let (first, slo) = build(&clock);
+    for minute in 0..9 * 60 {
+        first.advance_to(Timestamp::from_unix_secs(start + minute * 60));
+        let failing = (30..90).contains(&minute);
+        for i in 0..20 {
+            let outcome = if failing && i % 4 == 0 {
+                Outcome::Error
+            } else {
+                Outcome::Success
+            };
+            slo.record(outcome, Duration::from_millis(1));
+        }
+    }
+    let incidents = first.incidents();
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    assert!(incidents[0].resolved_at.is_some());
+    assert_eq!(incidents[0].slos[0].bad_events, 60 * 5);
+    let days = first.snapshot().slos[0].days.clone();
+    assert_eq!(days.len(), 2, "today and yesterday");
+    assert_eq!(
+        (days[1].events, days[1].bad_events),
+        (120 * 20, 60 * 5),
+        "the first day"
+    );
+    let file = path("incidents");
+    first.save_state(&file).expect("saved");
+
+    let (restarted, _) = build(&clock);
+    restarted.load_state(&file).expect("loads");
+    assert_eq!(restarted.incidents(), incidents);
+    assert_eq!(restarted.snapshot().slos[0].days, days);
+    let _ = std::fs::remove_file(&file);
+}

@@ -103,6 +103,7 @@ fn calendar_window(duration: &str, anchor: &CalendarAnchor) -> Result<Window, Sp
         CalendarUnit::Week(_) => at_midnight,
         CalendarUnit::Month => at_midnight && start.day() == 1,
         CalendarUnit::Quarter => at_midnight && start.day() == 1 && (start.month() - 1) % 3 == 0,
+        CalendarUnit::Day => at_midnight,
     };
     if !starts_period {
         let starts = match unit {
@@ -111,6 +112,7 @@ fn calendar_window(duration: &str, anchor: &CalendarAnchor) -> Result<Window, Sp
             CalendarUnit::Quarter => {
                 "quarters start on 1 January, April, July or October at midnight"
             }
+            CalendarUnit::Day => "days start at midnight",
         };
         return refuse(
             format!("{AT}.calendar.startTime"),

@@ -81,6 +81,8 @@ pub enum CalendarUnit {
     Month,
     /// A quarter: January, April, July and October start one.
     Quarter,
+    /// A day, midnight to midnight: the status page's daily bars.
+    Day,
 }
 
 /// A calendar period in a time zone.
@@ -122,6 +124,11 @@ impl Calendar {
         Calendar::new(CalendarUnit::Quarter, zone)
     }
 
+    /// Days in `zone`.
+    pub fn day(zone: &str) -> Result<Calendar, DefinitionErrorKind> {
+        Calendar::new(CalendarUnit::Day, zone)
+    }
+
     /// ISO weeks (from Monday) in `zone`.
     pub fn week(zone: &str) -> Result<Calendar, DefinitionErrorKind> {
         Calendar::new(CalendarUnit::Week(Weekday::Monday), zone)
@@ -144,12 +151,14 @@ impl Calendar {
             CalendarUnit::Week(_) => "week",
             CalendarUnit::Month => "month",
             CalendarUnit::Quarter => "quarter",
+            CalendarUnit::Day => "day",
         }
     }
 
     fn first_day(&self, date: Date) -> Date {
         match self.unit {
             CalendarUnit::Month => date.first_of_month(),
+            CalendarUnit::Day => date,
             CalendarUnit::Quarter => {
                 let month = (date.month() - 1) / 3 * 3 + 1;
                 Date::new(date.year(), month, 1).unwrap_or(date)
@@ -166,6 +175,7 @@ impl Calendar {
             CalendarUnit::Month => 1.month(),
             CalendarUnit::Quarter => 3.months(),
             CalendarUnit::Week(_) => 7.days(),
+            CalendarUnit::Day => 1.day(),
         };
         first.checked_add(step).unwrap_or(Date::MAX)
     }

@@ -8,8 +8,8 @@
 //! (count `u32`, then each: key, period start and end, base total and bad, past-period count
 //! `u32` and per past period start, end, events, bad) and its slice state (`u8` 0 for none, 1
 //! for judged slices, 2 for ratio slices counted in parts, then length, open slice end, base
-//! total and bad, last time, total and bad, judged total and bad). Version 1 files are still
-//! read (without those parts).
+//! total and bad, last time, total and bad, judged total and bad). Version 3 adds, after the SLOs, the
+//! incident log (`persist::incidents`). Older versions are still read (without those parts).
 
 use std::fmt;
 use std::io::Write;
@@ -17,13 +17,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::compliance::{CalendarTrack, PastPeriod, HISTORY};
+use crate::compliance::{CalendarTrack, PastPeriod, DAILY_HISTORY, HISTORY};
+use crate::incidents::IncidentLog;
 use crate::recorder::Counts;
 use crate::slices::SliceTrack;
 use crate::window::{Reading, Windows};
 
 const MAGIC: &[u8; 8] = b"SLOGUARD";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// The oldest version still read.
 const FIRST_VERSION: u32 = 1;
 
@@ -70,15 +71,15 @@ fn checksum(bytes: &[u8]) -> u64 {
 }
 
 /// Little-endian writer helpers.
-fn put_u64(out: &mut Vec<u8>, v: u64) {
+pub(super) fn put_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
 }
-fn put_u32(out: &mut Vec<u8>, v: u32) {
+pub(super) fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
 /// A bounds-checked reader: every read can fail, none can panic.
-struct Cursor<'a> {
+pub(super) struct Cursor<'a> {
     bytes: &'a [u8],
 }
 
@@ -86,7 +87,7 @@ impl<'a> Cursor<'a> {
     fn new(bytes: &'a [u8]) -> Self {
         Cursor { bytes }
     }
-    fn take(&mut self, n: usize) -> Result<&'a [u8], StateError> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], StateError> {
         if self.bytes.len() < n {
             return Err(StateError::Malformed("ends early"));
         }
@@ -94,13 +95,13 @@ impl<'a> Cursor<'a> {
         self.bytes = rest;
         Ok(head)
     }
-    fn u64(&mut self) -> Result<u64, StateError> {
+    pub(super) fn u64(&mut self) -> Result<u64, StateError> {
         let b = self.take(8)?;
         Ok(u64::from_le_bytes([
             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
         ]))
     }
-    fn u32(&mut self) -> Result<u32, StateError> {
+    pub(super) fn u32(&mut self) -> Result<u32, StateError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
@@ -110,7 +111,7 @@ impl<'a> Cursor<'a> {
             bad: self.u64()?,
         })
     }
-    fn string(&mut self, what: &'static str) -> Result<String, StateError> {
+    pub(super) fn string(&mut self, what: &'static str) -> Result<String, StateError> {
         let len = self.u32()? as usize;
         String::from_utf8(self.take(len)?.to_vec()).map_err(|_| StateError::Malformed(what))
     }
@@ -180,7 +181,11 @@ pub(crate) struct SavedSlo<W> {
 }
 
 /// The payload of a state file (framing aside) for these SLOs.
-pub(crate) fn encode(saved_at: u64, slos: &[SavedSlo<Windows>]) -> Vec<u8> {
+pub(crate) fn encode(
+    saved_at: u64,
+    slos: &[SavedSlo<Windows>],
+    incidents: &IncidentLog,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(slos.len() * (crate::window::WINDOW_BYTES + 256));
     put_u64(&mut out, saved_at);
     put_u32(&mut out, slos.len() as u32);
@@ -229,6 +234,7 @@ pub(crate) fn encode(saved_at: u64, slos: &[SavedSlo<Windows>]) -> Vec<u8> {
             }
         }
     }
+    super::incidents::encode(incidents, &mut out);
     out
 }
 
@@ -236,10 +242,11 @@ fn decode_calendar(c: &mut Cursor<'_>) -> Result<(String, CalendarTrack), StateE
     let key = c.string("a calendar key is not UTF-8")?;
     let (start, end, base) = (c.u64()?, c.u64()?, c.reading()?);
     let count = c.u32()? as usize;
-    if count > HISTORY {
+    let keep = HISTORY.max(DAILY_HISTORY);
+    if count > keep {
         return Err(StateError::Malformed("more past periods than are kept"));
     }
-    let mut past = std::collections::VecDeque::with_capacity(HISTORY);
+    let mut past = std::collections::VecDeque::with_capacity(count);
     for _ in 0..count {
         past.push_back(PastPeriod {
             start: Timestamp::from_unix_nanos(c.u64()?),
@@ -255,11 +262,13 @@ fn decode_calendar(c: &mut Cursor<'_>) -> Result<(String, CalendarTrack), StateE
     }
     Ok((
         key,
+        // The track it is restored into says how many it keeps.
         CalendarTrack {
             start,
             end,
             base,
             past,
+            keep,
         },
     ))
 }
@@ -290,7 +299,7 @@ fn decode_slices(c: &mut Cursor<'_>) -> Result<Option<SliceTrack>, StateError> {
 /// Reads a whole payload; windows are `None` where their shape does not fit the period.
 pub(crate) fn decode(
     (version, payload): (u32, &[u8]),
-) -> Result<Vec<SavedSlo<Option<Windows>>>, StateError> {
+) -> Result<(Vec<SavedSlo<Option<Windows>>>, IncidentLog), StateError> {
     let mut c = Cursor::new(payload);
     let _saved_at = c.u64()?;
     let count = c.u32()?;
@@ -320,10 +329,15 @@ pub(crate) fn decode(
             slices,
         });
     }
+    let incidents = if version >= 3 {
+        super::incidents::decode(&mut c)?
+    } else {
+        IncidentLog::default()
+    };
     if !c.is_empty() {
         return Err(StateError::Malformed("trailing bytes"));
     }
-    Ok(slos)
+    Ok((slos, incidents))
 }
 
 fn encode_windows(w: &Windows, out: &mut Vec<u8>) {
@@ -402,10 +416,14 @@ mod tests {
             calendars: Vec::new(),
             slices: None,
         };
-        let v2 = encode(0, std::slice::from_ref(&slo));
+        let v3 = encode(0, std::slice::from_ref(&slo), &IncidentLog::default());
+        // Version 2 had no incident log (next id and count: 12 bytes when empty).
+        let v2 = &v3[..v3.len() - 12];
+        let (decoded, log) = decode((2, v2)).expect("a version 2 payload");
+        assert_eq!((decoded.len(), log), (1, IncidentLog::default()));
         // Version 1 ended each SLO with its windows: no calendar count, no slice flag.
         let v1 = &v2[..v2.len() - 5];
-        let decoded = decode((1, v1)).expect("a version 1 payload");
+        let (decoded, _) = decode((1, v1)).expect("a version 1 payload");
         assert_eq!((decoded[0].counts.good, decoded[0].counts.bad), (7, 3));
         assert!(decoded[0].windows.is_some() && decoded[0].calendars.is_empty());
         assert!(decode((2, v1)).is_err(), "read as version 2 it ends early");

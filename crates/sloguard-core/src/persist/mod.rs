@@ -27,6 +27,7 @@
 //! ```
 
 mod format;
+mod incidents;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -71,12 +72,14 @@ impl Registry {
                         .iter()
                         .map(|c| c.key())
                         .zip(state.calendars.iter().cloned())
+                        .chain([(crate::compliance::utc_days().key(), state.days.clone())])
                         .collect(),
                     slices: state.slices,
                 }
             })
             .collect();
-        let payload = format::encode(self.clock().now().as_unix_nanos(), &slos);
+        let incidents = lock(&self.inner.incidents).clone();
+        let payload = format::encode(self.clock().now().as_unix_nanos(), &slos, &incidents);
         format::write_atomically(path, &format::frame(&payload))
     }
 
@@ -90,7 +93,7 @@ impl Registry {
             .map_err(StateError::Io)
             // Decode everything first: a file that fails half-way changes nothing.
             .and_then(|bytes| format::decode(format::unframe(&bytes)?));
-        let decoded = match decoded {
+        let (decoded, incidents) = match decoded {
             Ok(decoded) => decoded,
             Err(e) => {
                 let missing =
@@ -105,6 +108,20 @@ impl Registry {
             }
         };
         let mut report = LoadReport::default();
+        {
+            // The incidents before the restart, then those since (normally none).
+            let mut log = lock(&self.inner.incidents);
+            let since = std::mem::take(&mut *log);
+            *log = incidents;
+            for mut incident in since.incidents {
+                log.next_id += 1;
+                incident.id = log.next_id;
+                if log.incidents.len() >= crate::incidents::MAX_INCIDENTS {
+                    log.incidents.pop_front();
+                }
+                log.incidents.push_back(incident);
+            }
+        }
         let entries = self.entries();
         for saved in decoded {
             // Windows of a time-slice SLO count slices: they fit only an SLO that cuts the
@@ -133,10 +150,16 @@ impl Registry {
                     {
                         let key = calendar.key();
                         match saved.calendars.iter().find(|(k, _)| *k == key) {
-                            Some((_, saved)) => *track = saved.clone(),
+                            Some((_, saved)) => *track = saved.clone().kept(track.keep),
                             // A calendar added since the file was written.
                             None => track.rebase(calendar, &state.windows),
                         }
+                    }
+                    let days = crate::compliance::utc_days();
+                    match saved.calendars.iter().find(|(k, _)| *k == days.key()) {
+                        Some((_, saved)) => state.days = saved.clone().kept(state.days.keep),
+                        // A file written before daily bars were kept.
+                        None => state.days.rebase(days, &state.windows),
                     }
                     state.slices = saved.slices;
                     report.restored.push(saved.name);
