@@ -57,7 +57,12 @@ fn reading(counts: &Counts) -> Reading {
 
 /// What the windows of an SLO count, live at `now`: its events, or for a time-slice SLO the
 /// slices closed by `now` (judged on a copy, so a read between ticks changes nothing).
-fn judged(entry: &SloEntry, state: &EvalState, now: Timestamp, counts: &Counts) -> Reading {
+pub(crate) fn judged(
+    entry: &SloEntry,
+    state: &EvalState,
+    now: Timestamp,
+    counts: &Counts,
+) -> Reading {
     advance_slices(entry, &mut state.slices.clone(), now, counts)
 }
 
@@ -451,6 +456,11 @@ impl Registry {
             gauges,
             sink_panics,
             diagnostics,
+            incidents: lock(&self.inner.incidents)
+                .incidents
+                .iter()
+                .cloned()
+                .collect(),
         }
     }
 }

@@ -61,6 +61,7 @@ mod engine;
 mod evaluate;
 mod gauge;
 pub mod histogram;
+pub mod history;
 pub mod incidents;
 pub mod model;
 pub mod pending;

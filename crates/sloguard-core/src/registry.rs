@@ -406,6 +406,25 @@ impl Registry {
         }
     }
 
+    /// The recent past of an SLO, for charts (see [`crate::history`]); `None` for an unknown
+    /// name.
+    pub fn history(&self, name: &str) -> Option<crate::history::SloHistory> {
+        let entry = self
+            .entries()
+            .into_iter()
+            .find(|e| e.definition.name() == name)?;
+        let now = self.inner.clock.now().as_unix_nanos();
+        let counts = entry.recorder.counts();
+        let state = lock(&entry.state);
+        let live = crate::engine::judged(&entry, &state, Timestamp::from_unix_nanos(now), &counts);
+        Some(crate::history::history(
+            &entry.definition,
+            &state.windows,
+            now,
+            live,
+        ))
+    }
+
     /// The service's incidents, oldest first (see [`crate::incidents`]).
     pub fn incidents(&self) -> Vec<crate::incidents::Incident> {
         lock(&self.inner.incidents)

@@ -54,6 +54,8 @@ pub struct Snapshot {
     pub sink_panics: u64,
     /// Problems the engine detected, sorted by code then SLO (see [`crate::diagnostic`]).
     pub diagnostics: Vec<Diagnostic>,
+    /// The service's incidents, oldest first (see [`crate::incidents`]).
+    pub incidents: Vec<crate::incidents::Incident>,
 }
 
 impl Snapshot {

@@ -197,6 +197,20 @@ impl Windows {
         ring.at_or_before(at)
     }
 
+    /// The slot times ring `ring` holds samples for within `[from, to]`, oldest first.
+    pub(crate) fn slot_times(&self, ring: usize, from: u64, to: u64) -> Vec<u64> {
+        let r = &self.rings[ring];
+        let first = r.oldest_slot().max(from.div_ceil(r.resolution));
+        let last = r.newest_slot.min(to / r.resolution);
+        (first..=last).map(|slot| slot * r.resolution).collect()
+    }
+
+    /// The time of the oldest sample any ring holds: how far back history reaches.
+    pub(crate) fn oldest(&self) -> u64 {
+        let r = &self.rings[3];
+        r.oldest_slot() * r.resolution
+    }
+
     /// The counts within `window` before `now`, given the live reading at `now`.
     pub(crate) fn window(&self, now: u64, live: Reading, window: Duration) -> WindowCounts {
         let window = duration_nanos(window);

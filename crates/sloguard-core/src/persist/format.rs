@@ -301,9 +301,7 @@ fn decode_slices(c: &mut Cursor<'_>) -> Result<Option<SliceTrack>, StateError> {
 pub(crate) type Decoded = (Vec<SavedSlo<Option<Windows>>>, IncidentLog);
 
 /// Reads a whole payload; windows are `None` where their shape does not fit the period.
-pub(crate) fn decode(
-    (version, payload): (u32, &[u8]),
-) -> Result<Decoded, StateError> {
+pub(crate) fn decode((version, payload): (u32, &[u8])) -> Result<Decoded, StateError> {
     let mut c = Cursor::new(payload);
     let _saved_at = c.u64()?;
     let count = c.u32()?;
