@@ -88,15 +88,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = payments_registry()?;
     let _sampler = registry.start_sampler();
 
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/pay", get(|q| answer("pay", q)))
         .route("/refund", get(|q| answer("refund", q)))
         // The one line: every request to the routes above becomes an SLI event.
-        .layer(SliLayer::new(&registry))
-        // Added after the layer, so scrapes are not counted as payments.
-        .route_service("/metrics", expose::metrics(&registry))
-        .route_service("/slo.json", expose::slo_json(&registry))
-        .route_service("/slo", expose::slo_page(&registry));
+        .layer(SliLayer::new(&registry));
+    // Added after the layer, so scrapes are not counted as payments: /metrics, /slo.json,
+    // /slo, /slo/incidents.json, /slo/charts.json.
+    for (path, endpoint) in expose::endpoints(&registry) {
+        app = app.route_service(path, endpoint);
+    }
 
     let addr = sloguard_examples::listen_addr();
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -62,12 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut echo = echo.clone();
             let registry = registry.clone();
             async move {
-                let endpoint = match req.uri().path() {
-                    "/metrics" => Some(expose::metrics(&registry)),
-                    "/slo.json" => Some(expose::slo_json(&registry)),
-                    "/slo" => Some(expose::slo_page(&registry)),
-                    _ => None,
-                };
+                let endpoint = expose::endpoint(&registry, req.uri().path());
                 match endpoint {
                     Some(mut e) => Ok::<_, Infallible>(e.call(req).await?.map(Either::Left)),
                     None => Ok(echo.ready().await?.call(req).await?.map(Either::Right)),

@@ -26,12 +26,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .set_service_status("payments", tonic_health::ServingStatus::Serving)
         .await;
 
-    let app = Routes::new(health)
+    let mut app = Routes::new(health)
         .into_axum_router()
-        .layer(SliLayer::grpc(&registry))
-        .route_service("/metrics", expose::metrics(&registry))
-        .route_service("/slo.json", expose::slo_json(&registry))
-        .route_service("/slo", expose::slo_page(&registry));
+        .layer(SliLayer::grpc(&registry));
+    for (path, endpoint) in expose::endpoints(&registry) {
+        app = app.route_service(path, endpoint);
+    }
 
     let addr = sloguard_examples::listen_addr();
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -9,8 +9,8 @@
 //!   minus the reading at or before the window's start, from the finest ring that reaches
 //!   back that far. Points: every minute over the last 6 hours, every 10 minutes before. A
 //!   window without events is a gap (`None`), never a zero.
-//! - **SLI over time**: the good share per ring slot (a minute over the last 6 hours, 10
-//!   minutes before, up to 3 days), a gap where there were no events.
+//! - **SLI over time**: the good share per minute over the last 6 hours (the one-minute
+//!   ring), a gap where there were no events.
 //!
 //! Nothing is stored for this: it is computed on demand from state the evaluator keeps anyway.
 //!
@@ -160,7 +160,12 @@ pub(crate) fn history(
             })
             .collect();
     }
+    let fine_from = now.saturating_sub(FINE_SPAN).max(oldest);
     let sli = times
+        .iter()
+        .copied()
+        .filter(|t| *t >= fine_from)
+        .collect::<Vec<_>>()
         .windows(2)
         .map(|pair| {
             let (begin, end) = (at(pair[0]), at(pair[1]));

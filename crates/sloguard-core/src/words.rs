@@ -46,6 +46,13 @@ pub fn sli_problem(sli: Sli) -> String {
     }
 }
 
+/// A time for people, to the minute in UTC: `2026-11-24 14:02 UTC`.
+pub fn utc_minute(t: crate::clock::Timestamp) -> String {
+    jiff::Timestamp::from_nanosecond(i128::from(t.as_unix_nanos()))
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
 /// An achieved SLI for a report: three decimals, `99.953%`; `-` without events.
 pub fn achieved(sli: Option<f64>) -> String {
     sli.map_or("-".to_owned(), |r| format!("{:.3}%", r * 100.0))

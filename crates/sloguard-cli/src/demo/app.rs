@@ -105,11 +105,12 @@ async fn pay(incident: Incident) -> (StatusCode, &'static str) {
 /// The app: instrumented routes, then the exposition endpoints (not counted).
 pub(crate) fn router(registry: &Registry, incident: Incident) -> Router {
     let pay_incident = incident.clone();
-    Router::new()
+    let mut router = Router::new()
         .route("/pay", get(move || pay(pay_incident.clone())))
         .route("/refund", get(|| async { "refunded\n" }))
-        .layer(SliLayer::new(registry).latency_clock(Clock::system()))
-        .route_service("/metrics", expose::metrics(registry))
-        .route_service("/slo.json", expose::slo_json(registry))
-        .route_service("/slo", expose::slo_page(registry))
+        .layer(SliLayer::new(registry).latency_clock(Clock::system()));
+    for (path, endpoint) in expose::endpoints(registry) {
+        router = router.route_service(path, endpoint);
+    }
+    router
 }

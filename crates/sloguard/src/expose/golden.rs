@@ -136,7 +136,12 @@ fn empty_registry_renders_valid_empty_families() {
 
 #[test]
 fn status_page_escapes_and_shows_each_slo() {
-    let page = super::html::render(&hostile_registry().snapshot());
+    let registry = hostile_registry();
+    let snapshot = registry.snapshot();
+    let page = super::html::render(
+        &snapshot,
+        &super::charts::ChartsDocument::from_registry(&registry, &snapshot),
+    );
     assert!(page.contains("disponibilit\u{e9} &quot;99.9%&quot; \\ all"));
     assert!(!page.contains("\"99.9%\""));
     assert!(
@@ -179,7 +184,11 @@ fn status_page_shows_past_calendar_periods_and_their_sla() {
         };
         slo.record(outcome, Duration::from_millis(5));
     }
-    let page = super::html::render(&registry.snapshot());
+    let snapshot = registry.snapshot();
+    let page = super::html::render(
+        &snapshot,
+        &super::charts::ChartsDocument::from_registry(&registry, &snapshot),
+    );
     assert!(
         page.contains("<details data-window=\"month\"><summary>Past months (1)</summary>"),
         "{page}"

@@ -15,8 +15,10 @@ use sloguard_core::duration::{format_duration, human_duration};
 use sloguard_core::model::SloDefinition;
 use sloguard_core::snapshot::{BudgetLevel, Health, SloSnapshot, Snapshot};
 use sloguard_core::words::{
-    achieved, coverage_phrase, objective_percent, percent_1, sli_goal, Outlook,
+    achieved, coverage_phrase, objective_percent, percent_1, sli_goal, utc_minute, Outlook,
 };
+
+use super::charts::{ChartsDocument, SloCharts};
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}\
@@ -36,10 +38,14 @@ td.hot{color:#c62828;font-weight:700}.note{font-size:.85em;color:#5b6475;margin-
 .diagnostics ul{margin:6px 0 0;padding-left:20px}.diagnostics code{font-size:.85em}\
 h3{font-size:.95em;margin:16px 0 0}details{font-size:.85em;margin-top:6px}summary{cursor:pointer;color:#5b6475}\
 .quoted{font-size:.75em;color:#5b6475}td.met{color:#1f8b4c}td.at_risk{color:#c77700;font-weight:700}\
-td.breached{color:#c62828;font-weight:700}";
+td.breached{color:#c62828;font-weight:700}.charts{display:grid;gap:8px;margin-top:12px}\
+.chart{margin:0}.chart figcaption{font-size:.8em;color:#5b6475}.chart svg{width:100%;height:auto;display:block}\
+.incidents{margin:0 16px 16px;background:#fff;border-radius:10px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.12);overflow-x:auto}\
+.incidents h2{margin:0;font-size:1.1em}.incidents td.summary{text-align:left;min-width:16em}tr.open td{color:#c62828}";
 
-/// Renders a snapshot as the status page.
-pub fn render(snapshot: &Snapshot) -> String {
+/// Renders a snapshot as the status page, with the charts of `charts` (see
+/// [`ChartsDocument::from_registry`]).
+pub fn render(snapshot: &Snapshot, charts: &ChartsDocument) -> String {
     let mut out = String::with_capacity(4096 + snapshot.slos.len() * 2048);
     out.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
@@ -77,13 +83,16 @@ pub fn render(snapshot: &Snapshot) -> String {
         out.push_str("<p>No SLO is registered.</p>");
     }
     for slo in &snapshot.slos {
-        card(&mut out, slo);
+        let drawn = charts.slos.iter().find(|c| c.name == slo.definition.name());
+        card(&mut out, slo, drawn);
     }
-    out.push_str("</main></body></html>\n");
+    out.push_str("</main>");
+    incidents(&mut out, snapshot);
+    out.push_str("</body></html>\n");
     out
 }
 
-fn card(out: &mut String, slo: &SloSnapshot) {
+fn card(out: &mut String, slo: &SloSnapshot, charts: Option<&SloCharts>) {
     let def = &slo.definition;
     let health = slo.health();
     let badge = match health {
@@ -161,7 +170,44 @@ fn card(out: &mut String, slo: &SloSnapshot) {
     };
     let _ = write!(out, "<p class=\"note outlook\">{outlook}</p>");
     compliance(out, slo);
+    if let Some(charts) = charts {
+        let _ = write!(
+            out,
+            "<div class=\"charts\">{}</div>",
+            super::charts::svg(charts, &format_duration(def.period()))
+        );
+    }
     out.push_str("</section>");
+}
+
+/// The incident history, newest first.
+fn incidents(out: &mut String, snapshot: &Snapshot) {
+    out.push_str("<section class=\"incidents\"><h2>Incidents</h2>");
+    if snapshot.incidents.is_empty() {
+        out.push_str("<p class=\"note\">No incident since the history began.</p></section>");
+        return;
+    }
+    out.push_str("<table><thead><tr><th>#</th><th>Started</th><th>State</th><th>Lasted</th><th>First page after</th><th>Peak burn</th><th>What happened</th></tr></thead><tbody>");
+    for i in snapshot.incidents.iter().rev() {
+        let state = if i.resolved_at.is_some() {
+            "resolved"
+        } else {
+            "open"
+        };
+        let delay = i
+            .detection_delay()
+            .map_or("no page".to_owned(), human_duration);
+        let _ = write!(
+            out,
+            "<tr data-incident=\"{id}\" class=\"{state}\"><td>{id}</td><td>{started}</td><td>{state}</td><td>{lasted}</td><td>{delay}</td><td>{peak:.1}x</td><td class=\"summary\">{summary}</td></tr>",
+            id = i.id,
+            started = utc_minute(i.started_at),
+            lasted = human_duration(i.duration(snapshot.taken_at)),
+            peak = i.peak_burn_rate,
+            summary = Escaped(&i.summary(&snapshot.service, snapshot.taken_at)),
+        );
+    }
+    out.push_str("</tbody></table></section>");
 }
 
 /// The calendar compliance windows of an SLO: the current periods, then the past ones.

@@ -3,7 +3,9 @@
 //! - [`text`]: Prometheus text 0.0.4 and OpenMetrics 1.0, chosen by the `Accept` header.
 //! - [`json`]: the `/slo.json` document (objective, period, events, SLI, budget, burn rate per
 //!   window, alert state per tier, time to exhaustion).
-//! - [`html`]: the `/slo` status page.
+//! - [`html`]: the `/slo` status page, with [`charts`] drawn from the engine's rings and the
+//!   incident history.
+//! - [`incidents`]: the `/slo/incidents.json` document; [`charts`]: `/slo/charts.json`.
 //! - [`metrics()`], [`slo_json`], [`slo_page`]: each as a tower service for any router.
 //! - `serve` (feature `server`): all three on a listener of their own, 127.0.0.1:9464 by
 //!   default, for workers without an HTTP server.
@@ -24,7 +26,9 @@
 //! //     .route_service("/slo", expose::slo_page(&registry))
 //! ```
 
+pub mod charts;
 pub mod html;
+pub mod incidents;
 pub mod json;
 #[cfg(feature = "server")]
 mod server;
@@ -33,7 +37,9 @@ pub mod text;
 
 #[cfg(feature = "server")]
 pub use server::{serve, serve_on, ExpositionServer, DEFAULT_ADDR};
-pub use service::{metrics, slo_json, slo_page, Endpoint};
+pub use service::{
+    charts_json, endpoint, endpoints, incidents_json, metrics, slo_json, slo_page, Endpoint,
+};
 
 #[cfg(test)]
 mod golden;

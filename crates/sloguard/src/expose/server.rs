@@ -18,7 +18,7 @@ use hyper_util::service::TowerToHyperService;
 use sloguard_core::Registry;
 use tokio::sync::Notify;
 
-use super::service::{metrics, slo_json, slo_page};
+use super::service::{endpoint, slo_page};
 
 /// Where [`serve`] listens: loopback only, port 9464 (the port OpenTelemetry's Prometheus
 /// exporter uses by default).
@@ -93,10 +93,8 @@ async fn accept_loop(listener: TcpListener, registry: Registry, stop: Arc<Notify
         let registry = registry.clone();
         let service = tower::service_fn(move |req: Request<Incoming>| {
             let endpoint = match req.uri().path() {
-                "/metrics" => Some(metrics(&registry)),
-                "/slo.json" => Some(slo_json(&registry)),
-                "/slo" | "/" => Some(slo_page(&registry)),
-                _ => None,
+                "/" => Some(slo_page(&registry)),
+                path => endpoint(&registry, path),
             };
             let accept = req
                 .headers()

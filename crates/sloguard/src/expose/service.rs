@@ -17,6 +17,8 @@ enum Kind {
     Metrics,
     Json,
     Page,
+    Incidents,
+    Charts,
 }
 
 /// One exposition endpoint (`/metrics`, `/slo.json` or `/slo`) as a tower service. Answers
@@ -51,6 +53,54 @@ pub fn slo_page(registry: &Registry) -> Endpoint {
     }
 }
 
+/// The `/slo/incidents.json` document.
+pub fn incidents_json(registry: &Registry) -> Endpoint {
+    Endpoint {
+        registry: registry.clone(),
+        kind: Kind::Incidents,
+    }
+}
+
+/// The `/slo/charts.json` document: the data the page's charts draw.
+pub fn charts_json(registry: &Registry) -> Endpoint {
+    Endpoint {
+        registry: registry.clone(),
+        kind: Kind::Charts,
+    }
+}
+
+/// Every endpoint with the path it is served at: `/metrics`, `/slo.json`, `/slo`,
+/// `/slo/incidents.json`, `/slo/charts.json`. To mount them all:
+/// `for (path, e) in expose::endpoints(&registry) { router = router.route_service(path, e) }`.
+pub fn endpoints(registry: &Registry) -> Vec<(&'static str, Endpoint)> {
+    [
+        ("/metrics", Kind::Metrics),
+        ("/slo.json", Kind::Json),
+        ("/slo", Kind::Page),
+        ("/slo/incidents.json", Kind::Incidents),
+        ("/slo/charts.json", Kind::Charts),
+    ]
+    .into_iter()
+    .map(|(path, kind)| {
+        (
+            path,
+            Endpoint {
+                registry: registry.clone(),
+                kind,
+            },
+        )
+    })
+    .collect()
+}
+
+/// The endpoint served at `path`, if any (see [`endpoints`]).
+pub fn endpoint(registry: &Registry, path: &str) -> Option<Endpoint> {
+    endpoints(registry)
+        .into_iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, e)| e)
+}
+
 impl Endpoint {
     /// The response to a request with this method and `Accept` header.
     pub fn respond(&self, method: &Method, accept: Option<&str>) -> Response<Full<Bytes>> {
@@ -71,7 +121,19 @@ impl Endpoint {
                 )
             }
             Kind::Json => ("application/json", super::json::render(&snapshot)),
-            Kind::Page => ("text/html; charset=utf-8", super::html::render(&snapshot)),
+            Kind::Page => {
+                let charts =
+                    super::charts::ChartsDocument::from_registry(&self.registry, &snapshot);
+                (
+                    "text/html; charset=utf-8",
+                    super::html::render(&snapshot, &charts),
+                )
+            }
+            Kind::Incidents => ("application/json", super::incidents::render(&snapshot)),
+            Kind::Charts => (
+                "application/json",
+                super::charts::render(&self.registry, &snapshot),
+            ),
         };
         let body = if method == Method::HEAD {
             Bytes::new()
@@ -97,7 +159,7 @@ impl Endpoint {
 pub(crate) fn not_found() -> Response<Full<Bytes>> {
     plain(
         StatusCode::NOT_FOUND,
-        "not found: try /metrics, /slo.json or /slo\n",
+        "not found: try /metrics, /slo.json, /slo, /slo/incidents.json or /slo/charts.json\n",
         None,
     )
 }
