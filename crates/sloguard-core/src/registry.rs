@@ -84,6 +84,7 @@ impl RegistryBuilder {
                 next_observer: AtomicU64::new(0),
                 sink_panics: AtomicU64::new(0),
                 incidents: Mutex::default(),
+                status_page: RwLock::default(),
                 panic_reported: AtomicBool::new(false),
                 reported: Mutex::new(Vec::new()),
                 logged: Mutex::new(BTreeSet::new()),
@@ -152,6 +153,8 @@ pub(crate) struct Inner {
     pub(crate) sink_panics: AtomicU64,
     /// The service's incidents.
     pub(crate) incidents: Mutex<crate::incidents::IncidentLog>,
+    /// What the customer status page shows, if configured.
+    pub(crate) status_page: RwLock<Option<crate::model::StatusPage>>,
     /// Whether a caught panic was reported already (they are reported once).
     pub(crate) panic_reported: AtomicBool,
     /// Diagnostics reported by the parts that noticed them.
@@ -423,6 +426,17 @@ impl Registry {
             now,
             live,
         ))
+    }
+
+    /// Sets what the customer status page shows (components, words); without it, every SLO
+    /// is a component.
+    pub fn set_status_page(&self, page: crate::model::StatusPage) {
+        *crate::sync::write(&self.inner.status_page) = Some(page);
+    }
+
+    /// What the customer status page shows, if set.
+    pub fn status_page(&self) -> Option<crate::model::StatusPage> {
+        read(&self.inner.status_page).clone()
     }
 
     /// The service's incidents, oldest first (see [`crate::incidents`]).

@@ -46,6 +46,14 @@ pub fn sli_problem(sli: Sli) -> String {
     }
 }
 
+/// A time as RFC 3339 in UTC, to the millisecond: `2026-11-24T14:02:00Z`, for documents that
+/// other programs read.
+pub fn rfc3339(t: crate::clock::Timestamp) -> String {
+    jiff::Timestamp::from_nanosecond(i128::from(t.as_unix_nanos()))
+        .map(|t| t.round(jiff::Unit::Millisecond).unwrap_or(t).to_string())
+        .unwrap_or_default()
+}
+
 /// A time for people, to the minute in UTC: `2026-11-24 14:02 UTC`.
 pub fn utc_minute(t: crate::clock::Timestamp) -> String {
     jiff::Timestamp::from_nanosecond(i128::from(t.as_unix_nanos()))

@@ -111,6 +111,8 @@ pub struct Spec {
     pub slos: Vec<SloSpec>,
     /// The format it was written in.
     pub format: Format,
+    /// The customer status page (native format's `status_page`), if the spec has one.
+    pub status_page: Option<sloguard_core::model::StatusPage>,
 }
 
 /// One SLO of a spec: the engine's definition plus what rule generation needs.
@@ -280,7 +282,8 @@ impl Spec {
                 ),
             ));
         }
-        self.slos
+        let recorders = self
+            .slos
             .iter()
             .enumerate()
             .map(|(i, slo)| {
@@ -288,7 +291,11 @@ impl Spec {
                     .register(slo.definition.clone())
                     .map_err(|e| SpecError::new(format!("slos[{i}].name"), e.to_string()))
             })
-            .collect()
+            .collect();
+        if let Some(page) = &self.status_page {
+            registry.set_status_page(page.clone());
+        }
+        recorders
     }
 
     /// A registry for the spec's service with every SLO registered.

@@ -24,6 +24,11 @@
 //!       disable: [ticket-3d]               # tier ids, or `page` / `ticket`
 //!       labels: {team: payments}
 //!       annotations: {dashboard: https://grafana.example/d/payments}
+//! status_page:               # the customer page /status and /api/v2/*.json
+//!   title: Acme Payments
+//!   components: [{name: Card payments, slos: [latency], description: Paying by card}]
+//!   words: {degraded_performance: Slower than usual}   # per state; also operational,
+//!                              # partial_outage, major_outage, no_data
 //! ```
 //!
 //! The shortest forms: `{"service": "API de pagamentos", "availability": 99.9}` and
@@ -33,8 +38,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use sloguard_core::model::{
-    AlertPolicy, AlertTier, Calendar, CalendarUnit, CancelledPolicy, EmptySlices, Selector,
-    Severity, Sla, Slo, SloBuilder, TimeSlices, Weekday,
+    AlertPolicy, AlertTier, Calendar, CalendarUnit, CancelledPolicy, ComponentState, EmptySlices,
+    Selector, Severity, Sla, Slo, SloBuilder, StatusComponent, StatusPage, TimeSlices, Weekday,
 };
 
 use super::values::{DurationText, Either, ObjectiveOrMap, Percent};
@@ -54,6 +59,54 @@ pub(crate) struct NativeSpec {
     availability: Option<ObjectiveOrMap<AvailabilityShort>>,
     #[serde(default)]
     latency: Option<LatencyShort>,
+    #[serde(default)]
+    status_page: Option<StatusPageSpec>,
+}
+
+/// The customer status page: `{title, components: [{name, slos, description}], words}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusPageSpec {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    components: Vec<ComponentSpec>,
+    #[serde(default)]
+    words: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComponentSpec {
+    name: String,
+    slos: Vec<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// Every SLO a component names must be one of the spec's.
+pub(crate) fn check_status_page(page: &StatusPage, spec: &crate::Spec) -> Result<(), SpecError> {
+    for (i, c) in page.components.iter().enumerate() {
+        if c.slos.is_empty() {
+            return Err(SpecError::new(
+                format!("status_page.components[{i}].slos"),
+                "a component needs at least one SLO to be judged by",
+            ));
+        }
+        for (j, name) in c.slos.iter().enumerate() {
+            if !spec.slos.iter().any(|s| s.definition.name() == name) {
+                let known: Vec<&str> = spec.slos.iter().map(|s| s.definition.name()).collect();
+                return Err(SpecError::new(
+                    format!("status_page.components[{i}].slos[{j}]"),
+                    format!(
+                        "no SLO is named {name:?} (the spec has: {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -259,6 +312,30 @@ fn period(b: SloBuilder, p: Option<DurationText>) -> SloBuilder {
 }
 
 impl NativeSpec {
+    /// The status page, taken out of the spec: `(service, page)`.
+    pub(crate) fn status_page(&mut self) -> Option<Result<(String, StatusPage), SpecError>> {
+        let spec = self.status_page.take()?;
+        let mut page = StatusPage::new(spec.title.unwrap_or_else(|| self.service.clone()));
+        for c in spec.components {
+            let mut component = StatusComponent::new(c.name, c.slos);
+            if let Some(d) = c.description {
+                component = component.description(d);
+            }
+            page = page.component(component);
+        }
+        for (word, text) in spec.words {
+            let Some(state) = ComponentState::ALL.into_iter().find(|s| s.as_str() == word) else {
+                let known: Vec<&str> = ComponentState::ALL.iter().map(|s| s.as_str()).collect();
+                return Some(Err(SpecError::new(
+                    format!("status_page.words.{word}"),
+                    format!("not a state; the states are {}", known.join(", ")),
+                )));
+            };
+            page = page.words(state, text);
+        }
+        Some(Ok((self.service.clone(), page)))
+    }
+
     pub(crate) fn into_slos(self) -> Result<Parts, SpecError> {
         if let Some(v) = &self.version {
             if v != "sloguard/v1" {

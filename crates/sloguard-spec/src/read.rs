@@ -22,6 +22,8 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
     let documents = documents(text)?;
     let count = documents.len();
     let mut read = Vec::new();
+    // Status pages of native documents: (service, page).
+    let mut pages = Vec::new();
     #[cfg(feature = "tools")]
     let mut openslo = crate::openslo::Objects::default();
     for (index, value) in documents {
@@ -32,7 +34,13 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
         let format = detect(&value).map_err(in_document)?;
         let source = Source { text, index };
         let parts = match format {
-            Format::Native => Some(source.typed::<crate::native::NativeSpec>()?.into_slos()),
+            Format::Native => {
+                let mut native = source.typed::<crate::native::NativeSpec>()?;
+                if let Some(page) = native.status_page() {
+                    pages.push(page.map_err(in_document)?);
+                }
+                Some(native.into_slos())
+            }
             #[cfg(feature = "tools")]
             Format::Sloth => Some(
                 source
@@ -87,11 +95,18 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
             "the file defines no SLO (an OpenSLO file needs at least one `kind: SLO` object)",
         ));
     }
-    group(
+    let mut specs = group(
         read.into_iter()
             .map(|(_, format, parts)| (format, parts))
             .collect(),
-    )
+    )?;
+    for (service, page) in pages {
+        if let Some(spec) = specs.iter_mut().find(|s| s.service == service) {
+            crate::native::check_status_page(&page, spec)?;
+            spec.status_page = Some(page);
+        }
+    }
+    Ok(specs)
 }
 
 /// The documents of `text` that hold something (an empty document, as a trailing `---`
@@ -249,6 +264,7 @@ fn group(read: Vec<(Format, Parts)>) -> Result<Vec<Spec>, SpecError> {
                 labels,
                 slos,
                 format,
+                status_page: None,
             }),
         }
     }

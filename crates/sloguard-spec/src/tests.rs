@@ -1075,3 +1075,43 @@ fn openslo_timeslices_and_ratio_timeslices_are_time_slice_slos() {
         assert!(e.message.contains(message), "{e}");
     }
 }
+
+#[test]
+fn native_status_page() {
+    let text = "service: shop\nslos:\n  - {name: checkout, objective: 99.9, sli: availability}\nstatus_page:\n  title: Acme Shop\n  components: [{name: Checkout, slos: [checkout], description: Paying for orders}]\n  words: {degraded_performance: Slower than usual}\n";
+    let spec = ok(text);
+    let page = spec.status_page.clone().expect("a status page");
+    assert_eq!(page.title, "Acme Shop");
+    assert_eq!(page.components[0].slos, ["checkout"]);
+    assert_eq!(
+        page.words
+            .of(sloguard_core::model::ComponentState::DegradedPerformance),
+        "Slower than usual"
+    );
+    let registry = spec.registry().expect("registers");
+    assert_eq!(registry.status_page(), Some(page));
+    for (from, to, field, message) in [
+        (
+            "slos: [checkout]",
+            "slos: [cart]",
+            "status_page.components[0].slos[0]",
+            "no SLO is named \"cart\"",
+        ),
+        (
+            "degraded_performance:",
+            "degraded:",
+            "status_page.words.degraded",
+            "not a state",
+        ),
+        (
+            "slos: [checkout]",
+            "slos: []",
+            "status_page.components[0].slos",
+            "at least one",
+        ),
+    ] {
+        let e = refused(&text.replace(from, to));
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(message), "{e}");
+    }
+}

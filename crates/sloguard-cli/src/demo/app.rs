@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use sloguard::clock::Clock;
-use sloguard::model::{Selector, Slo};
+use sloguard::model::{Selector, Slo, StatusComponent, StatusPage};
 use sloguard::{expose, Registry, SliLayer};
 
 /// What the service is going through.
@@ -81,6 +81,15 @@ pub(crate) fn register(registry: &Registry) -> Result<(), sloguard::model::Defin
             .runbook_url("https://runbooks.example/payments/latency")
             .build()?,
     )?;
+    // What customers see at /status: one component per thing they use.
+    registry.set_status_page(
+        StatusPage::new("Acme Payments")
+            .component(
+                StatusComponent::new("Card payments", ["availability", "latency"])
+                    .description("Paying by card at checkout"),
+            )
+            .component(StatusComponent::new("Refunds", ["availability"])),
+    );
     Ok(())
 }
 

@@ -19,6 +19,7 @@ mod policy;
 mod selector;
 mod slices;
 mod slo;
+mod status_page;
 
 pub use calendar::{Calendar, CalendarUnit, Sla, Weekday};
 pub use error::{DefinitionError, DefinitionErrorKind};
@@ -28,3 +29,4 @@ pub use slices::{EmptySlices, SliceRule, TimeSlices, RATIO_SLICE_PARTS, SLICE_ST
 pub use slo::{
     CancelledPolicy, Objective, Sli, Slo, SloBuilder, SloDefinition, DEFAULT_PERIOD, MIN_PERIOD,
 };
+pub use status_page::{ComponentState, StatusComponent, StatusPage, StatusWords};

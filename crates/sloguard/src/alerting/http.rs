@@ -92,14 +92,10 @@ async fn post(url: &Uri, body: Vec<u8>) -> Result<StatusCode, String> {
     Ok(status)
 }
 
-/// RFC 3339 with milliseconds, in UTC.
-/// An engine timestamp as RFC 3339.
-pub(crate) fn rfc3339_at(t: sloguard_core::clock::Timestamp) -> String {
-    rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_nanos(t.as_unix_nanos()))
-}
+/// An engine timestamp as RFC 3339 in UTC.
+pub(crate) use sloguard_core::words::rfc3339 as rfc3339_at;
 
+/// A wall-clock time as RFC 3339 in UTC.
 pub(crate) fn rfc3339(t: std::time::SystemTime) -> String {
-    time::OffsetDateTime::from(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    rfc3339_at(sloguard_core::clock::Timestamp::from(t))
 }

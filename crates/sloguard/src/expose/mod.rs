@@ -6,6 +6,8 @@
 //! - [`html`]: the `/slo` status page, with [`charts`] drawn from the engine's rings and the
 //!   incident history.
 //! - [`incidents`]: the `/slo/incidents.json` document; [`charts`]: `/slo/charts.json`.
+//! - [`status`]: the customer status page `/status` and its Statuspage-shaped JSON
+//!   (`/api/v2/summary.json`, `status.json`, `components.json`, `incidents.json`).
 //! - [`metrics()`], [`slo_json`], [`slo_page`]: each as a tower service for any router.
 //! - `serve` (feature `server`): all three on a listener of their own, 127.0.0.1:9464 by
 //!   default, for workers without an HTTP server.
@@ -33,6 +35,7 @@ pub mod json;
 #[cfg(feature = "server")]
 mod server;
 mod service;
+pub mod status;
 pub mod text;
 
 #[cfg(feature = "server")]

@@ -19,6 +19,8 @@ enum Kind {
     Page,
     Incidents,
     Charts,
+    Status,
+    Statuspage(&'static str),
 }
 
 /// One exposition endpoint (`/metrics`, `/slo.json` or `/slo`) as a tower service. Answers
@@ -70,7 +72,9 @@ pub fn charts_json(registry: &Registry) -> Endpoint {
 }
 
 /// Every endpoint with the path it is served at: `/metrics`, `/slo.json`, `/slo`,
-/// `/slo/incidents.json`, `/slo/charts.json`. To mount them all:
+/// `/slo/incidents.json`, `/slo/charts.json`, the customer page `/status` and its
+/// Statuspage-shaped JSON `/api/v2/summary.json`, `status.json`, `components.json`,
+/// `incidents.json`. To mount them all:
 /// `for (path, e) in expose::endpoints(&registry) { router = router.route_service(path, e) }`.
 pub fn endpoints(registry: &Registry) -> Vec<(&'static str, Endpoint)> {
     [
@@ -79,6 +83,11 @@ pub fn endpoints(registry: &Registry) -> Vec<(&'static str, Endpoint)> {
         ("/slo", Kind::Page),
         ("/slo/incidents.json", Kind::Incidents),
         ("/slo/charts.json", Kind::Charts),
+        ("/status", Kind::Status),
+        ("/api/v2/summary.json", Kind::Statuspage("summary")),
+        ("/api/v2/status.json", Kind::Statuspage("status")),
+        ("/api/v2/components.json", Kind::Statuspage("components")),
+        ("/api/v2/incidents.json", Kind::Statuspage("incidents")),
     ]
     .into_iter()
     .map(|(path, kind)| {
@@ -134,6 +143,22 @@ impl Endpoint {
                 "application/json",
                 super::charts::render(&self.registry, &snapshot),
             ),
+            Kind::Status => (
+                "text/html; charset=utf-8",
+                super::status::render_page(&super::status::StatusView::of(
+                    &snapshot,
+                    self.registry.status_page(),
+                )),
+            ),
+            Kind::Statuspage(document) => {
+                let view = super::status::StatusView::of(&snapshot, self.registry.status_page());
+                (
+                    "application/json",
+                    super::status::statuspage_json(&view, document, "/status")
+                        .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
+                        .unwrap_or_default(),
+                )
+            }
         };
         let body = if method == Method::HEAD {
             Bytes::new()
@@ -159,7 +184,7 @@ impl Endpoint {
 pub(crate) fn not_found() -> Response<Full<Bytes>> {
     plain(
         StatusCode::NOT_FOUND,
-        "not found: try /metrics, /slo.json, /slo, /slo/incidents.json or /slo/charts.json\n",
+        "not found: try /metrics, /slo.json, /slo, /slo/incidents.json, /slo/charts.json, /status or /api/v2/summary.json\n",
         None,
     )
 }
