@@ -199,6 +199,15 @@ pub fn run(url: &str, t: &Thresholds, timeout: Duration) -> (State, String) {
 
 /// Fetches and reads a running service's `/slo.json`; the error names the URL and the reason.
 pub fn fetch_document(url: &str, timeout: Duration) -> Result<StatusDocument, String> {
+    fetch_json(url, timeout, "a sloguard /slo.json document")
+}
+
+/// Fetches and reads one of a running service's JSON documents (`what` names it in errors).
+pub fn fetch_json<T: serde::de::DeserializeOwned>(
+    url: &str,
+    timeout: Duration,
+    what: &str,
+) -> Result<T, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -209,8 +218,7 @@ pub fn fetch_document(url: &str, timeout: Duration) -> Result<StatusDocument, St
         Ok(Err(e)) => return Err(format!("{url}: {e}")),
         Err(_) => return Err(format!("{url}: no answer within {}s", timeout.as_secs())),
     };
-    serde_json::from_slice::<StatusDocument>(&body)
-        .map_err(|e| format!("{url}: not a sloguard /slo.json document ({e})"))
+    serde_json::from_slice::<T>(&body).map_err(|e| format!("{url}: not {what} ({e})"))
 }
 
 async fn fetch(url: &str) -> Result<Bytes, String> {

@@ -5,6 +5,7 @@
 //! - [`dashboard`]: a Grafana dashboard over those rules.
 //! - [`check`]: a Nagios-compatible check of a running service's `/slo.json`.
 //! - [`replay`]: the engine on virtual time over recorded traffic.
+//! - [`incident_review`]: a post-incident review draft in Markdown.
 //! - [`demo`]: an instrumented service, traffic, an incident, and its SLOs live.
 //!
 //! ```
@@ -15,6 +16,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod incident_review;
 pub mod replay;
 pub mod sla_report;
 

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sloguard::spec::Spec;
-use sloguard_cli::{check, dashboard, demo, lint, replay, rules, sla_report, sloth_windows};
+use sloguard_cli::{
+    check, dashboard, demo, incident_review, lint, replay, rules, sla_report, sloth_windows,
+};
 
 #[derive(Parser)]
 #[command(
@@ -117,6 +119,28 @@ enum Command {
         /// Only this SLO.
         #[arg(long)]
         slo: Option<String>,
+        /// Seconds to wait for an answer.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+    /// A post-incident review draft in Markdown, from a running service, a state file or a
+    /// replay.
+    IncidentReview {
+        /// The /slo/incidents.json URL of a running service.
+        #[arg(long, conflicts_with_all = ["spec", "state", "events"], required_unless_present = "spec")]
+        url: Option<String>,
+        /// The spec, with --state (a state file) or --events (a replay).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// A state file written by the service (`persist_to`).
+        #[arg(long, requires = "spec", conflicts_with = "events")]
+        state: Option<PathBuf>,
+        /// Events to replay (JSON Lines, as `sloguard replay` reads them).
+        #[arg(long, requires = "spec")]
+        events: Option<PathBuf>,
+        /// The incident number (default: the latest).
+        #[arg(long)]
+        id: Option<u64>,
         /// Seconds to wait for an answer.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
@@ -346,6 +370,52 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 },
             };
             replay_command(&parsed, &events, &output, &options)
+        }
+        Command::IncidentReview {
+            url,
+            spec,
+            state,
+            events,
+            id,
+            timeout,
+        } => {
+            let doc = match (url, spec, state, events) {
+                (Some(url), ..) => check::fetch_json(
+                    &url,
+                    Duration::from_secs(timeout),
+                    "a sloguard /slo/incidents.json document",
+                ),
+                (None, Some(spec), Some(state), None) => {
+                    let spec = read_spec(&spec)?;
+                    sla_report::registry_from_state(&spec, &state).map(|r| {
+                        sloguard::expose::incidents::IncidentsDocument::from_snapshot(&r.snapshot())
+                    })
+                }
+                (None, Some(spec), None, Some(events)) => {
+                    let spec = read_spec(&spec)?;
+                    std::fs::File::open(&events)
+                        .map_err(|e| format!("cannot read {}: {e}", events.display()))
+                        .and_then(|f| {
+                            replay::replay_incidents(
+                                &spec,
+                                std::io::BufReader::new(f),
+                                &replay::Options::default(),
+                            )
+                            .map_err(|e| e.to_string())
+                        })
+                }
+                _ => Err("give --url, or --spec with --state or --events".to_owned()),
+            };
+            match doc.and_then(|doc| incident_review::render(&doc, id)) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("sloguard incident-review: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::SlaReport {
             url,

@@ -337,9 +337,35 @@ fn next_boundary_after(t: Timestamp, step: u64) -> Timestamp {
 pub fn replay(
     spec: &Spec,
     input: impl BufRead,
-    mut output: impl Write,
+    output: impl Write,
     options: &Options,
 ) -> Result<Stats, ReplayError> {
+    run(spec, input, output, options).map(|(stats, _)| stats)
+}
+
+/// Replays `input` through the SLOs of `spec` and returns the incident history it made (for
+/// `sloguard incident-review --events`).
+pub fn replay_incidents(
+    spec: &Spec,
+    input: impl BufRead,
+    options: &Options,
+) -> Result<sloguard::expose::incidents::IncidentsDocument, ReplayError> {
+    let (_, engine) = run(spec, input, std::io::sink(), options)?;
+    let registry = engine
+        .map(|e| e.sim.registry().clone())
+        .ok_or_else(|| ReplayError {
+            line: 0,
+            message: "no events to replay".to_owned(),
+        })?;
+    Ok(sloguard::expose::incidents::IncidentsDocument::from_snapshot(&registry.snapshot()))
+}
+
+fn run(
+    spec: &Spec,
+    input: impl BufRead,
+    mut output: impl Write,
+    options: &Options,
+) -> Result<(Stats, Option<Engine>), ReplayError> {
     let io = |e: std::io::Error| ReplayError {
         line: 0,
         message: format!("cannot write the output: {e}"),
@@ -447,5 +473,5 @@ pub fn replay(
             .map_err(io)?;
     }
     output.flush().map_err(io)?;
-    Ok(stats)
+    Ok((stats, engine))
 }

@@ -90,6 +90,13 @@ fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceStatus) {
 /// The document a state file holds for a spec's SLOs, as of now: the spec's SLOs registered
 /// on a registry, the file loaded into it, and its `/slo.json` read without serving it.
 pub fn from_state(spec: &Spec, state: &Path) -> Result<StatusDocument, String> {
+    let registry = registry_from_state(spec, state)?;
+    Ok(StatusDocument::from_snapshot(&registry.snapshot()))
+}
+
+/// A registry with the spec's SLOs and the state file's counts, windows, periods and
+/// incidents, evaluated now.
+pub fn registry_from_state(spec: &Spec, state: &Path) -> Result<Registry, String> {
     let registry = Registry::builder(spec.service.clone())
         .clock(Clock::system())
         .build();
@@ -105,5 +112,5 @@ pub fn from_state(spec: &Spec, state: &Path) -> Result<StatusDocument, String> {
         ));
     }
     registry.tick();
-    Ok(StatusDocument::from_snapshot(&registry.snapshot()))
+    Ok(registry)
 }

@@ -1,6 +1,6 @@
 //! `sloguard demo`: an instrumented payments API on 127.0.0.1, traffic from a built-in load
 //! generator, an incident part-way (an error spike, then a latency regression), a live view of
-//! the SLOs, and a summary of what fired when.
+//! the SLOs, a summary of what fired when, and a post-incident review draft of each incident.
 //!
 //! Windows of 5 minutes to days do not fit in a one-minute demo, so the engine runs on
 //! accelerated virtual time (about two engine hours per run, said on screen); request
@@ -82,6 +82,10 @@ pub struct Summary {
     pub answered: u64,
     /// `(slo, tier, state)` of every transition, in order.
     pub transitions: Vec<(String, String, AlertState)>,
+    /// The incidents the engine recorded.
+    pub incidents: Vec<sloguard::incidents::Incident>,
+    /// The post-incident review drafts it printed last.
+    pub review: String,
 }
 
 fn phase_at(fraction: f64) -> Phase {
@@ -244,12 +248,37 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
         answered.load(Ordering::Relaxed),
         pages
     );
+    // The closing summary: what a person would write after the incident, drafted from the
+    // engine's own incident history (also at /slo/incidents.json and `sloguard incident-review`).
+    let review: String = snapshot
+        .incidents
+        .iter()
+        .map(|i| {
+            let json = sloguard::expose::incidents::IncidentJson::from_incident(
+                i,
+                &snapshot.service,
+                snapshot.taken_at,
+            );
+            crate::incident_review::review(&snapshot.service, &json)
+        })
+        .collect::<Vec<_>>()
+        .join("\n---\n\n");
+    if review.is_empty() {
+        println!("\nNo incident was recorded, so there is no review to draft.");
+    } else {
+        println!(
+            "\n{}\n\n{review}",
+            style.bold("Post-incident review draft(s):")
+        );
+    }
     Ok(Summary {
         answered: answered.load(Ordering::Relaxed),
         transitions: entries
             .iter()
             .map(|(_, _, t)| (t.slo.clone(), t.tier_id.clone(), t.state))
             .collect(),
+        incidents: snapshot.incidents.clone(),
+        review,
     })
 }
 

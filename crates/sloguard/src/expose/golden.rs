@@ -208,3 +208,71 @@ fn status_page_shows_past_calendar_periods_and_their_sla() {
         "alerts quote the rolling period"
     );
 }
+
+#[test]
+fn charts_draw_the_numbers_of_charts_json() {
+    let start = 1_800_000_000;
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(start));
+    let registry = Registry::builder("shop").clock(clock.clock()).build();
+    let slo = registry
+        .register(Slo::availability("checkout").build().expect("valid"))
+        .expect("ok");
+    for minute in 0..180 {
+        registry.advance_to(Timestamp::from_unix_secs(start + minute * 60));
+        for i in 0..20 {
+            let failing = (120..150).contains(&minute) && i % 5 == 0;
+            let outcome = if failing {
+                Outcome::Error
+            } else {
+                Outcome::Success
+            };
+            slo.record(outcome, Duration::from_millis(2 + i));
+        }
+    }
+    let snapshot = registry.snapshot();
+    let doc = super::charts::ChartsDocument::from_registry(&registry, &snapshot);
+    let page = super::html::render(&snapshot, &doc);
+    let charts = &doc.slos[0];
+    let last = |points: &[super::charts::JsonPoint]| {
+        points
+            .iter()
+            .rev()
+            .find_map(|p| p.1)
+            .map_or("none".to_owned(), |v| format!("{v:.6}"))
+    };
+    for series in &charts.burn_rates {
+        let drawn = format!(
+            "data-series=\"{}\" data-last=\"{}\"",
+            series.window,
+            last(&series.points)
+        );
+        assert!(page.contains(&drawn), "{drawn} not in the page");
+    }
+    assert!(page.contains(&format!(
+        "data-series=\"budget\" data-last=\"{}\"",
+        last(&charts.budget)
+    )));
+    assert!(page.contains(&format!(
+        "data-series=\"sli\" data-last=\"{}\"",
+        last(&charts.sli)
+    )));
+    // The burn-down ends at the budget the SLO reports; the 30 bad minutes show in the SLI.
+    let budget = charts.budget.last().and_then(|p| p.1).expect("a budget");
+    assert!((budget - snapshot.slos[0].budget_remaining()).abs() < 1e-9);
+    assert_eq!(charts.sli.iter().filter(|p| p.1 == Some(0.8)).count(), 30);
+    let five_minutes = charts
+        .burn_rates
+        .iter()
+        .find(|s| s.window == "5m")
+        .expect("a 5m series");
+    assert!(
+        five_minutes.points.iter().any(|p| p.1 > Some(100.0)),
+        "20% bad is a 200x burn"
+    );
+    // Each latency bucket is drawn with its count.
+    let events: u64 = charts.latency.iter().map(|b| b.count).sum();
+    assert_eq!(events, 180 * 20);
+    for b in &charts.latency {
+        assert!(page.contains(&format!("data-count=\"{}\"", b.count)));
+    }
+}
