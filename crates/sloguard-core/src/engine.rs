@@ -293,6 +293,14 @@ impl Registry {
                     .filter(|(_, s)| s.firing)
                     .filter_map(|(tier, _)| evaluation.window(tier.long_window)?.burn_rate)
                     .reduce(f64::max),
+                peak_error: tiers
+                    .iter()
+                    .zip(&state.tiers)
+                    .filter(|(_, s)| s.firing)
+                    .filter_map(|(tier, _)| evaluation.window(tier.short_window))
+                    .filter(|w| w.events > 0)
+                    .map(|w| w.bad_events as f64 / w.events as f64)
+                    .reduce(f64::max),
             });
             if let Some(index) = entry.definition.sla().and_then(|sla| {
                 entry

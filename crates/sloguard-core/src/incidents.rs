@@ -74,6 +74,9 @@ pub struct Incident {
     pub resolved_at: Option<Timestamp>,
     /// The highest long-window burn rate of a firing tier while it was open.
     pub peak_burn_rate: f64,
+    /// The highest share of bad events over a firing tier's short window while it was open:
+    /// how bad it was at its worst, for customers.
+    pub peak_error_ratio: f64,
     /// Each SLO involved, in the order they joined.
     pub slos: Vec<SloImpact>,
     /// The alert transitions, in order (at most [`MAX_TIMELINE`]).
@@ -197,6 +200,8 @@ pub(crate) struct SloFacts {
     pub(crate) firing: bool,
     /// The highest long-window burn rate of its firing tiers.
     pub(crate) peak: Option<f64>,
+    /// The highest bad share over its firing tiers' short windows.
+    pub(crate) peak_error: Option<f64>,
 }
 
 /// The service's incidents.
@@ -239,6 +244,7 @@ impl IncidentLog {
                     first_page_at: None,
                     resolved_at: None,
                     peak_burn_rate: 0.0,
+                    peak_error_ratio: 0.0,
                     slos: Vec::new(),
                     timeline: Vec::new(),
                     timeline_dropped: 0,
@@ -309,6 +315,9 @@ impl IncidentLog {
         for f in slos {
             if let Some(peak) = f.peak {
                 incident.peak_burn_rate = incident.peak_burn_rate.max(peak);
+            }
+            if let Some(peak) = f.peak_error {
+                incident.peak_error_ratio = incident.peak_error_ratio.max(peak);
             }
         }
         if !any_firing {

@@ -1,6 +1,7 @@
 //! The incident log in the state file (version 3), after the SLOs: the next incident number
 //! `u64`, the incident count `u32`, then per incident: id, started, detected, first page and
-//! resolved (`u64` Unix ns, 0 for none), peak burn rate (`f64` bits), timeline entries dropped,
+//! resolved (`u64` Unix ns, 0 for none), peak burn rate and peak error ratio (`f64` bits),
+//! timeline entries dropped,
 //! the SLO count `u32` and per SLO its name, first bad minute, events, bad events, budget spent
 //! (`f64` bits), base total and bad, tier count `u32` and tier ids; then the timeline count
 //! `u32` and per entry its time, SLO, tier, severity (`u8` 0 page, 1 ticket), state (`u8` 0
@@ -39,6 +40,7 @@ pub(super) fn encode(log: &IncidentLog, out: &mut Vec<u8>) {
             put_time(out, t);
         }
         put_u64(out, i.peak_burn_rate.to_bits());
+        put_u64(out, i.peak_error_ratio.to_bits());
         put_u64(out, i.timeline_dropped);
         put_u32(out, i.slos.len() as u32);
         for s in &i.slos {
@@ -93,6 +95,7 @@ pub(super) fn decode(c: &mut Cursor<'_>) -> Result<IncidentLog, StateError> {
         let detected_at = Timestamp::from_unix_nanos(c.u64()?);
         let (first_page_at, resolved_at) = (time(c)?, time(c)?);
         let peak_burn_rate = f64::from_bits(c.u64()?);
+        let peak_error_ratio = f64::from_bits(c.u64()?);
         let timeline_dropped = c.u64()?;
         // An incident involves SLOs of one service: a thousand is already absurd.
         let slo_count = bounded(c, 1_000, "an incident with too many SLOs")?;
@@ -150,6 +153,7 @@ pub(super) fn decode(c: &mut Cursor<'_>) -> Result<IncidentLog, StateError> {
             first_page_at,
             resolved_at,
             peak_burn_rate,
+            peak_error_ratio,
             slos,
             timeline,
             timeline_dropped,

@@ -50,6 +50,8 @@ pub struct IncidentJson {
     pub duration_seconds: f64,
     /// The highest long-window burn rate of a firing tier.
     pub peak_burn_rate: f64,
+    /// The highest bad share over a firing tier's short window.
+    pub peak_error_ratio: f64,
     /// Events over the SLOs involved.
     pub events: u64,
     /// Bad events over the SLOs involved.
@@ -124,6 +126,7 @@ impl IncidentJson {
             detection_delay_seconds: i.detection_delay().map(|d| d.as_secs_f64()),
             duration_seconds: i.duration(now).as_secs_f64(),
             peak_burn_rate: i.peak_burn_rate,
+            peak_error_ratio: i.peak_error_ratio,
             events,
             bad_events,
             summary: i.summary(service, now),

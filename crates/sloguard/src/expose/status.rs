@@ -9,7 +9,8 @@
 //! more). A component whose SLOs have no events is *not* operational: Statuspage has no
 //! unknown state, so its JSON says `degraded_performance` and the page says "Status unknown"
 //! (configurable). Each component has a bar per UTC day for 90 days, judged the same way on
-//! the day's counts against the SLO's objective. Incidents are the engine's, told in customer
+//! the day's counts against the SLO's objective, and at least as bad as the worst state of an
+//! incident that touched the day. Incidents are the engine's, told in customer
 //! words: what was affected, from when to when, what share of requests failed or were slow;
 //! never burn rates, tiers or runbooks.
 //!
@@ -34,6 +35,7 @@ use sloguard_core::words::{percent, rfc3339, utc_minute};
 
 /// Days of bars per component.
 pub const DAYS: usize = 90;
+const DAY_NANOS: u64 = 86_400_000_000_000;
 
 /// One component as shown.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +63,8 @@ pub struct CustomerIncident {
     pub name: String,
     /// `minor`, `major` or `critical`.
     pub impact: &'static str,
+    /// The state it put its components in, at its worst.
+    pub state: ComponentState,
     /// The components affected.
     pub components: Vec<String>,
     /// When customers were first affected.
@@ -151,7 +155,7 @@ impl StatusView {
                 })
                 .collect();
         }
-        let today = snapshot.taken_at.as_unix_nanos() / 86_400_000_000_000;
+        let today = snapshot.taken_at.as_unix_nanos() / DAY_NANOS;
         let components = page
             .components
             .iter()
@@ -177,7 +181,7 @@ impl StatusView {
                             .map(|s| {
                                 s.days
                                     .iter()
-                                    .find(|d| d.start.as_unix_nanos() / 86_400_000_000_000 == day)
+                                    .find(|d| d.start.as_unix_nanos() / DAY_NANOS == day)
                                     .map_or(ComponentState::NoData, |d| {
                                         day_state(s, d.events, d.bad_events)
                                     })
@@ -197,12 +201,27 @@ impl StatusView {
                 }
             })
             .collect::<Vec<_>>();
-        let incidents = snapshot
+        let incidents: Vec<CustomerIncident> = snapshot
             .incidents
             .iter()
             .rev()
             .filter_map(|i| customer_incident(snapshot, &components, i))
             .collect();
+        // A day an incident touched is at least as bad as the incident was at its worst,
+        // however quiet the rest of the day.
+        let mut components = components;
+        for c in &mut components {
+            for i in incidents.iter().filter(|i| i.components.contains(&c.id)) {
+                let first = i.started_at.as_unix_nanos() / DAY_NANOS;
+                let last = i.resolved_at.unwrap_or(snapshot.taken_at).as_unix_nanos() / DAY_NANOS;
+                for (k, (_, state)) in c.days.iter_mut().enumerate() {
+                    let day = (today + 1 + k as u64).saturating_sub(DAYS as u64);
+                    if (first..=last).contains(&day) {
+                        *state = (*state).max(i.state);
+                    }
+                }
+            }
+        }
         StatusView {
             page,
             components,
@@ -239,6 +258,7 @@ fn customer_incident(
     } else {
         0.0
     };
+    let worst = i.peak_error_ratio.max(share);
     let slow = i.slos.iter().all(|s| {
         snapshot
             .slo(&s.slo)
@@ -247,7 +267,7 @@ fn customer_incident(
     let state = if slow {
         ComponentState::DegradedPerformance
     } else {
-        ComponentState::of_failing_share(share)
+        ComponentState::of_failing_share(worst)
     };
     let names: Vec<String> = affected.iter().map(|c| c.name.clone()).collect();
     let list = names.join(", ");
@@ -263,10 +283,11 @@ fn customer_incident(
             end,
             "resolved",
             format!(
-                "This incident has been resolved. From {} to {}, {} of requests to {list} {what}.",
+                "This incident has been resolved. From {} to {}, {} of requests to {list} {what} ({} at worst).",
                 utc_minute(i.started_at),
                 utc_minute(end),
-                percent(share)
+                percent(share),
+                percent(worst)
             ),
         ));
     }
@@ -274,6 +295,7 @@ fn customer_incident(
     Some(CustomerIncident {
         id: format!("{}-{}", slug(&snapshot.service), i.id),
         name: format!("{}: {list}", snapshot_words(state)),
+        state,
         impact: match state {
             ComponentState::MajorOutage => "critical",
             ComponentState::PartialOutage => "major",
