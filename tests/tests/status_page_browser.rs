@@ -1,27 +1,19 @@
-//! The `/slo` page rendered by a real browser (Debian's headless Chromium, installed by
-//! `.ci/run`): each SLO's name and budget figure are in the DOM.
+//! The `/slo` and `/status` pages rendered by a real browser (Debian's headless Chromium,
+//! installed by `.ci/run`): each SLO's name, budget figure and charts are in the DOM, the
+//! customer page shows every component with 90 daily bars, and both pages are screenshot at a
+//! desktop and a phone width (the files are kept under the test's temporary directory for a
+//! person to look at).
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sloguard_e2e::{get, program, status, temp_dir, Daemon, Example};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_renders_every_slo_with_its_budget() {
-    let Some(chromium) = program("chromium") else {
-        return;
-    };
-    let example = Example::start("axum_service", &[]);
-    for path in ["/pay", "/pay?status=500", "/refund", "/pay?delay_ms=320"] {
-        get(example.addr, path).await;
-    }
-    let served = status(example.addr).await;
-
-    let profile = temp_dir("chromium");
-    let dom_file = profile.join("dom.html");
-    let out = std::fs::File::create(&dom_file).expect("dom file");
+/// Runs headless Chromium with `args` on `url`, standard output to `out`, within 90 s.
+async fn chromium(binary: &Path, profile: &Path, args: &[String], url: &str, out: Stdio) {
     let mut browser = Daemon(
-        Command::new(chromium)
+        Command::new(binary)
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -31,14 +23,15 @@ async fn chromium_renders_every_slo_with_its_budget() {
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                "--hide-scrollbars",
                 "--virtual-time-budget=2000",
             ])
             .arg(format!(
                 "--user-data-dir={}",
                 profile.join("profile").display()
             ))
-            .arg("--dump-dom")
-            .arg(format!("http://{}/slo", example.addr))
+            .args(args)
+            .arg(url)
             .stdout(out)
             .stderr(Stdio::null())
             .spawn()
@@ -52,8 +45,35 @@ async fn chromium_renders_every_slo_with_its_budget() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_renders_the_pages_with_charts_bars_and_budgets() {
+    let Some(binary) = program("chromium") else {
+        return;
+    };
+    let example = Example::start("axum_service", &[]);
+    for path in ["/pay", "/pay?status=500", "/refund", "/pay?delay_ms=320"] {
+        get(example.addr, path).await;
+    }
+    let served = status(example.addr).await;
+    let profile = temp_dir("chromium");
+
+    let dom_file = profile.join("dom.html");
+    let out = std::fs::File::create(&dom_file).expect("dom file");
+    let url = format!("http://{}/slo", example.addr);
+    chromium(
+        &binary,
+        &profile,
+        &["--dump-dom".to_owned()],
+        &url,
+        out.into(),
+    )
+    .await;
     let dom = std::fs::read_to_string(&dom_file).expect("dom");
     assert!(dom.contains("<main>"), "not the rendered page: {dom}");
+    let (_, charts) = get(example.addr, "/slo/charts.json").await;
+    let charts: serde_json::Value = serde_json::from_str(&charts).expect("charts JSON");
     for slo in &served.slos {
         let card = dom
             .split("<section class=\"slo\"")
@@ -65,6 +85,65 @@ async fn chromium_renders_every_slo_with_its_budget() {
             slo.budget_remaining * 100.0
         );
         assert!(card.contains(&figure), "{} should show {figure}", slo.name);
+        for chart in ["budget", "burn-rates", "sli", "latency"] {
+            assert!(
+                card.contains(&format!("data-chart=\"{chart}\"")),
+                "{}: no {chart} chart",
+                slo.name
+            );
+        }
+        // One drawn line per alerting window of the document, and the latency bars.
+        let doc = charts["slos"]
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["name"] == slo.name.as_str()))
+            .expect("charts of the SLO");
+        for series in doc["burn_rates"].as_array().expect("burn rates") {
+            let window = series["window"].as_str().unwrap_or_default();
+            assert!(
+                card.contains(&format!("data-series=\"{window}\"")),
+                "{window}"
+            );
+        }
+        let bars = card.matches("class=\"bucket\"").count();
+        assert_eq!(Some(bars), doc["latency"].as_array().map(Vec::len));
     }
-    let _ = std::fs::remove_dir_all(&profile);
+
+    let status_file = profile.join("status.html");
+    let out = std::fs::File::create(&status_file).expect("status file");
+    let url = format!("http://{}/status", example.addr);
+    chromium(
+        &binary,
+        &profile,
+        &["--dump-dom".to_owned()],
+        &url,
+        out.into(),
+    )
+    .await;
+    let page = std::fs::read_to_string(&status_file).expect("status dom");
+    let (_, components) = get(example.addr, "/api/v2/components.json").await;
+    let components: serde_json::Value = serde_json::from_str(&components).expect("JSON");
+    for c in components["components"].as_array().expect("components") {
+        let id = c["id"].as_str().expect("id");
+        let section = page
+            .split("<section class=\"component\"")
+            .find(|s| s.contains(&format!("data-component=\"{id}\"")))
+            .unwrap_or_else(|| panic!("no component {id} on /status"));
+        assert_eq!(section.matches("class=\"bar ").count(), 90, "{id}");
+    }
+
+    // Screenshots at a desktop and a phone width, for a person to look at.
+    for (page, path) in [("slo", "/slo"), ("status", "/status")] {
+        for (width, height) in [(1280, 1600), (390, 1600)] {
+            let shot = profile.join(format!("{page}-{width}.png"));
+            let args = [
+                format!("--screenshot={}", shot.display()),
+                format!("--window-size={width},{height}"),
+            ];
+            let url = format!("http://{}{path}", example.addr);
+            chromium(&binary, &profile, &args, &url, Stdio::null()).await;
+            let bytes = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+            assert!(bytes > 10_000, "{} is {bytes} bytes", shot.display());
+            eprintln!("screenshot: {}", shot.display());
+        }
+    }
 }
