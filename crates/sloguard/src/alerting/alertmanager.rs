@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use sloguard_core::alert::{AlertState, AlertTransition};
 use sloguard_core::duration::format_duration;
 
-use super::http::{rfc3339, rfc3339_at, Poster};
+use super::http::{endpoint, rfc3339, rfc3339_at, HttpClient, Poster};
 use super::queue::Deliver;
 use super::summary::{budget_name, summary};
 
@@ -31,19 +31,27 @@ pub struct Alertmanager {
 }
 
 impl Alertmanager {
-    /// An Alertmanager at `base` (`http://host:9093`); alerts re-sent every minute.
+    /// An Alertmanager at `base` (`http://host:9093`, or `https://` behind TLS); alerts
+    /// re-sent every minute; through the [shared client](HttpClient::shared).
     pub fn new(base: &str) -> Result<Self, String> {
-        let url: Uri = format!("{}/api/v2/alerts", base.trim_end_matches('/'))
-            .parse()
-            .map_err(|e| format!("invalid Alertmanager URL {base:?}: {e}"))?;
+        let url = endpoint(
+            &format!("{}/api/v2/alerts", base.trim_end_matches('/')),
+            "Alertmanager",
+        )?;
         Ok(Alertmanager {
             url,
-            poster: Poster::new(Duration::from_secs(10)),
+            poster: Poster::new(HttpClient::shared(), Duration::from_secs(10)),
             resend: Duration::from_secs(60),
             labels: BTreeMap::new(),
             firing: HashMap::new(),
             last_resend: Instant::now(),
         })
+    }
+
+    /// Posts through `client` (one that trusts a private CA, say) instead of the shared one.
+    pub fn client(mut self, client: HttpClient) -> Self {
+        self.poster = Poster::new(client, Duration::from_secs(10));
+        self
     }
 
     /// How often firing alerts are re-sent (default 1 minute).

@@ -1,12 +1,18 @@
-//! A small JSON POST over plain HTTP/1.1 for the webhook and Alertmanager sinks, run on the
-//! delivery thread's own single-threaded runtime.
+//! The HTTP(S) client every sink posts through: one TLS configuration (the public web roots,
+//! plus the CA certificates of a PEM file for private endpoints) and one runtime with a single
+//! I/O thread, shared by every sink. Each sink keeps its own queue thread, which waits on its
+//! own requests, so a slow endpoint still never delays the others.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Why a POST failed, and whether trying again may help.
 #[derive(Debug)]
@@ -15,32 +21,105 @@ pub(crate) struct PostError {
     pub(crate) retryable: bool,
 }
 
-pub(crate) struct Poster {
-    runtime: Option<tokio::runtime::Runtime>,
-    timeout: Duration,
+/// An HTTP and HTTPS client for the sinks: one TLS configuration and one runtime thread,
+/// shared by every sink built with it (cheap to clone). [`HttpClient::shared`] is the one the
+/// sinks use unless given another, e.g. one that trusts a private CA.
+///
+/// ```
+/// use sloguard::alerting::HttpClient;
+///
+/// let client = HttpClient::shared();
+/// assert!(HttpClient::with_ca_pem(b"not a certificate").is_err());
+/// # let _ = client;
+/// ```
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
 }
 
-impl Poster {
-    pub(crate) fn new(timeout: Duration) -> Self {
-        Poster {
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok(),
-            timeout,
+struct Inner {
+    runtime: Option<tokio::runtime::Runtime>,
+    tls: Option<tokio_rustls::TlsConnector>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HttpClient")
+    }
+}
+
+impl HttpClient {
+    /// The client every sink shares by default: the public web roots (as Mozilla ships
+    /// them), no private CA.
+    pub fn shared() -> HttpClient {
+        static SHARED: OnceLock<HttpClient> = OnceLock::new();
+        SHARED.get_or_init(|| HttpClient::build(&[])).clone()
+    }
+
+    /// A client that also trusts the CA certificates of `pem` (one or more `BEGIN
+    /// CERTIFICATE` blocks): for Alertmanagers and webhooks behind a private CA.
+    pub fn with_ca_pem(pem: &[u8]) -> Result<HttpClient, String> {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("the CA file is not PEM certificates: {e}"))?;
+        if certs.is_empty() {
+            return Err("the CA file holds no certificate (BEGIN CERTIFICATE)".to_owned());
+        }
+        Ok(HttpClient::build(&certs))
+    }
+
+    /// [`HttpClient::with_ca_pem`] with the PEM file at `path`.
+    pub fn with_ca_file(path: &std::path::Path) -> Result<HttpClient, String> {
+        let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        HttpClient::with_ca_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    fn build(extra: &[CertificateDer<'static>]) -> HttpClient {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for cert in extra {
+            // A certificate the store cannot use is left out; the handshake then fails with
+            // an unknown-issuer error that names the endpoint.
+            let _ = roots.add(cert.clone());
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        // The ring provider supports the default versions, so this is always `Some`; were it
+        // not, https:// posts would fail with a message and http:// would still work.
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .ok()
+            .map(|b| {
+                let mut config = b.with_root_certificates(roots).with_no_client_auth();
+                config.alpn_protocols = vec![b"http/1.1".to_vec()];
+                tokio_rustls::TlsConnector::from(Arc::new(config))
+            });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("sloguard-http")
+            .enable_all()
+            .build()
+            .ok();
+        HttpClient {
+            inner: Arc::new(Inner { runtime, tls }),
         }
     }
 
-    /// POSTs `body` as JSON to `url`; any 2xx is success.
-    pub(crate) fn post(&self, url: &Uri, body: Vec<u8>) -> Result<StatusCode, PostError> {
-        let Some(runtime) = &self.runtime else {
+    /// POSTs `body` as JSON to `url` within `timeout`; any 2xx is success.
+    pub(crate) fn post(
+        &self,
+        url: &Uri,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<StatusCode, PostError> {
+        let Some(runtime) = &self.inner.runtime else {
             return Err(PostError {
                 message: "no runtime".into(),
                 retryable: false,
             });
         };
-        let attempt =
-            runtime.block_on(async { tokio::time::timeout(self.timeout, post(url, body)).await });
+        let attempt = runtime.block_on(async {
+            tokio::time::timeout(timeout, post(self.inner.tls.as_ref(), url, body)).await
+        });
         match attempt {
             Ok(Ok(status)) if status.is_success() => Ok(status),
             Ok(Ok(status)) => Err(PostError {
@@ -53,22 +132,77 @@ impl Poster {
                 retryable: true,
             }),
             Err(_) => Err(PostError {
-                message: format!("no answer within {:?}", self.timeout),
+                message: format!("no answer within {timeout:?}"),
                 retryable: true,
             }),
         }
     }
 }
 
-async fn post(url: &Uri, body: Vec<u8>) -> Result<StatusCode, String> {
-    if url.scheme_str() != Some("http") {
-        return Err(format!("{url}: only http:// URLs are supported"));
+/// A sink's handle on a client, with its own timeout.
+pub(crate) struct Poster {
+    client: HttpClient,
+    timeout: Duration,
+}
+
+impl Poster {
+    pub(crate) fn new(client: HttpClient, timeout: Duration) -> Self {
+        Poster { client, timeout }
     }
+
+    pub(crate) fn post(&self, url: &Uri, body: Vec<u8>) -> Result<StatusCode, PostError> {
+        self.client.post(url, body, self.timeout)
+    }
+}
+
+/// Checks that `url` is an `http://` or `https://` URL with a host; `what` names it in errors.
+pub(crate) fn endpoint(url: &str, what: &str) -> Result<Uri, String> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| format!("invalid {what} URL {url:?}: {e}"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(_)) => Ok(uri),
+        _ => Err(format!(
+            "{what} URL {url} must be http:// or https:// with a host"
+        )),
+    }
+}
+
+async fn post(
+    tls: Option<&tokio_rustls::TlsConnector>,
+    url: &Uri,
+    body: Vec<u8>,
+) -> Result<StatusCode, String> {
     let host = url.host().ok_or("the URL has no host")?;
-    let port = url.port_u16().unwrap_or(80);
+    let https = url.scheme_str() == Some("https");
+    let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
     let stream = tokio::net::TcpStream::connect((host, port))
         .await
         .map_err(|e| e.to_string())?;
+    if https {
+        let tls = tls.ok_or("TLS is not available")?;
+        let name = ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
+            .map_err(|e| format!("{host} is not a TLS server name: {e}"))?;
+        let stream = tls
+            .connect(name, stream)
+            .await
+            .map_err(|e| format!("TLS with {host}: {e}"))?;
+        exchange(stream, url, host, port, body).await
+    } else {
+        exchange(stream, url, host, port, body).await
+    }
+}
+
+async fn exchange<S>(
+    stream: S,
+    url: &Uri,
+    host: &str,
+    port: u16,
+    body: Vec<u8>,
+) -> Result<StatusCode, String>
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;

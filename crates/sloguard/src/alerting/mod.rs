@@ -1,6 +1,12 @@
 //! Proactive alerting: alert transitions delivered to people and systems, without ever
 //! slowing the service.
 //!
+//! Sinks: [`webhook`] (sloguard's JSON), [`slack`] (Slack-compatible incoming webhooks),
+//! [`pagerduty`] (Events API v2), [`alertmanager`], [`tracing()`] and [`callback`]. The HTTP
+//! ones speak `http://` and `https://` through one [`HttpClient`] (one TLS configuration, one
+//! runtime thread) shared by every sink; give a sink [`HttpClient::with_ca_file`] to trust a
+//! private CA.
+//!
 //! Every sink here sits behind a bounded queue with a thread of its own ([`Queued`]): the
 //! evaluator only tries to enqueue, a full queue drops and counts, and a panicking sink is
 //! caught. Each notification carries the numbers, a plain-language [`summary`] a support or
@@ -20,6 +26,7 @@
 //! ```
 
 mod alertmanager;
+pub mod chat;
 mod http;
 mod queue;
 mod summary;
@@ -27,19 +34,33 @@ mod tracing_sink;
 mod webhook;
 
 pub use alertmanager::Alertmanager;
+pub use http::HttpClient;
 pub use queue::{Callback, Deliver, QueueStats, Queued, DEFAULT_CAPACITY};
 pub use summary::{default_alert_name, summary};
 pub use tracing_sink::TracingSink;
-pub use webhook::{payload, Webhook};
+pub use webhook::{payload, Webhook, PAGERDUTY_EVENTS_URL};
 
 /// A queued `tracing` sink.
 pub fn tracing() -> Queued {
     Queued::new(TracingSink, DEFAULT_CAPACITY)
 }
 
-/// A queued webhook sink posting to `url` (plain `http://`).
+/// A queued webhook sink posting sloguard's JSON to `url` (`http://` or `https://`).
 pub fn webhook(url: &str) -> Result<Queued, String> {
     Ok(Queued::new(Webhook::new(url)?, DEFAULT_CAPACITY))
+}
+
+/// A queued Slack-compatible incoming-webhook sink posting to `url`.
+pub fn slack(url: &str) -> Result<Queued, String> {
+    Ok(Queued::new(Webhook::slack(url)?, DEFAULT_CAPACITY))
+}
+
+/// A queued PagerDuty Events v2 sink for this integration's routing key.
+pub fn pagerduty(routing_key: &str) -> Result<Queued, String> {
+    Ok(Queued::new(
+        Webhook::pagerduty(routing_key)?,
+        DEFAULT_CAPACITY,
+    ))
 }
 
 /// A queued Alertmanager sink for the Alertmanager at `base` (`http://host:9093`).

@@ -1,4 +1,6 @@
-//! The webhook sink: each transition as a JSON POST, retried with exponential backoff.
+//! The webhook sink: each transition as a JSON POST over HTTP or HTTPS, retried with
+//! exponential backoff, in sloguard's own shape ([`payload`]), as a Slack-compatible message or
+//! as a PagerDuty Events v2 event (see [`chat`](super::chat)).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -9,36 +11,89 @@ use serde_json::json;
 use sloguard_core::alert::AlertTransition;
 use sloguard_core::duration::format_duration;
 
-use super::http::{rfc3339_at, Poster};
+use super::http::{endpoint, rfc3339_at, HttpClient, Poster};
 use super::queue::Deliver;
 use super::summary::summary;
 
-/// Posts transitions to a URL. Build it with [`Webhook::new`] and hand it to
-/// [`Queued`](super::Queued) (or use [`webhook`](super::webhook)).
+/// What a webhook posts.
+#[derive(Clone, Debug)]
+enum Format {
+    /// sloguard's own JSON ([`payload`]).
+    Generic,
+    /// A Slack-compatible incoming-webhook message.
+    Slack,
+    /// A PagerDuty Events v2 event for this routing key.
+    PagerDuty(String),
+}
+
+/// PagerDuty's Events API v2 endpoint.
+pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
+
+/// Posts transitions to a URL. Build it with [`Webhook::new`], [`Webhook::slack`] or
+/// [`Webhook::pagerduty`] and hand it to [`Queued`](super::Queued) (or use
+/// [`webhook`](super::webhook), [`slack`](super::slack), [`pagerduty`](super::pagerduty)).
 pub struct Webhook {
     url: Uri,
     poster: Poster,
     attempts: u32,
     first_backoff: Duration,
     failures: Arc<AtomicU64>,
+    format: Format,
 }
 
 impl Webhook {
-    /// A webhook to `url` (plain `http://`): 4 attempts, 250 ms backoff doubling, 5 s timeout.
+    /// A webhook to `url` (`http://` or `https://`): 4 attempts, 250 ms backoff doubling, 5 s
+    /// timeout, through the [shared client](HttpClient::shared).
     pub fn new(url: &str) -> Result<Self, String> {
-        let url: Uri = url
-            .parse()
-            .map_err(|e| format!("invalid webhook URL {url:?}: {e}"))?;
-        if url.scheme_str() != Some("http") {
-            return Err(format!("webhook URL {url} must be http://"));
-        }
         Ok(Webhook {
-            url,
-            poster: Poster::new(Duration::from_secs(5)),
+            url: endpoint(url, "webhook")?,
+            poster: Poster::new(HttpClient::shared(), Duration::from_secs(5)),
             attempts: 4,
             first_backoff: Duration::from_millis(250),
             failures: Arc::default(),
+            format: Format::Generic,
         })
+    }
+
+    /// A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat) at `url`.
+    pub fn slack(url: &str) -> Result<Self, String> {
+        Ok(Webhook {
+            format: Format::Slack,
+            ..Webhook::new(url)?
+        })
+    }
+
+    /// PagerDuty Events API v2 with this integration's routing key: a trigger per firing
+    /// tier, a resolve when it clears, one dedup key per service, SLO and tier.
+    pub fn pagerduty(routing_key: &str) -> Result<Self, String> {
+        if routing_key.trim().is_empty() {
+            return Err("the PagerDuty routing key is empty".to_owned());
+        }
+        Ok(Webhook {
+            format: Format::PagerDuty(routing_key.trim().to_owned()),
+            ..Webhook::new(PAGERDUTY_EVENTS_URL)?
+        })
+    }
+
+    /// Posts to `url` instead (a PagerDuty region's endpoint, a proxy).
+    pub fn url(mut self, url: &str) -> Result<Self, String> {
+        self.url = endpoint(url, "webhook")?;
+        Ok(self)
+    }
+
+    /// Posts through `client` (one that trusts a private CA, say) instead of the shared one.
+    pub fn client(mut self, client: HttpClient) -> Self {
+        self.poster = Poster::new(client, Duration::from_secs(5));
+        self
+    }
+
+    /// What is posted for `t`.
+    fn body(&self, t: &AlertTransition) -> serde_json::Value {
+        match &self.format {
+            Format::Generic => payload(t),
+            Format::Slack => super::chat::slack(t),
+            Format::PagerDuty(key) => super::chat::pagerduty(t, key),
+        }
     }
 
     /// How many times to try each notification, and the first wait between tries.
@@ -93,7 +148,12 @@ pub fn payload(t: &AlertTransition) -> serde_json::Value {
 
 impl Deliver for Webhook {
     fn target(&self) -> String {
-        format!("webhook {}", self.url)
+        let kind = match self.format {
+            Format::Generic => "webhook",
+            Format::Slack => "slack",
+            Format::PagerDuty(_) => "pagerduty",
+        };
+        format!("{kind} {}", self.url)
     }
 
     fn failures(&self) -> Option<Arc<AtomicU64>> {
@@ -101,7 +161,7 @@ impl Deliver for Webhook {
     }
 
     fn deliver(&mut self, t: &AlertTransition) {
-        let body = payload(t).to_string().into_bytes();
+        let body = self.body(t).to_string().into_bytes();
         let mut backoff = self.first_backoff;
         for attempt in 1..=self.attempts {
             match self.poster.post(&self.url, body.clone()) {

@@ -1,0 +1,240 @@
+//! The HTTP sinks over real TLS: local HTTPS servers with a certificate from a CA generated for
+//! the test receive the generic webhook, a Slack-compatible message, PagerDuty Events v2
+//! trigger and resolve (one dedup key per SLO and tier) and Alertmanager alerts, all through
+//! one shared client that trusts that CA. A client that does not trust it gets no delivery: the
+//! handshake fails and the notification is counted as given up on, never reported as sent.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use sloguard::alerting::{Alertmanager, HttpClient, Queued, Webhook};
+use sloguard::clock::{Timestamp, VirtualClock};
+use sloguard::model::Slo;
+use sloguard::{Outcome, Registry};
+
+/// A CA and a server certificate for 127.0.0.1 and localhost signed by it: the CA's PEM and
+/// the server's TLS configuration.
+fn certificates() -> (String, Arc<rustls::ServerConfig>) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA");
+    let key = KeyPair::generate().expect("server key");
+    let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("server params");
+    let cert = params.signed_by(&key, &ca).expect("server certificate");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .expect("server config");
+    (ca.pem(), Arc::new(config))
+}
+
+type Received = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// An HTTPS server on 127.0.0.1 that records each POST's path and JSON body and answers
+/// `status`.
+async fn https_server(
+    config: Arc<rustls::ServerConfig>,
+    status: u16,
+) -> (std::net::SocketAddr, Received) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let received: Received = Arc::default();
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let store = Arc::clone(&received);
+    tokio::spawn(async move {
+        for _ in 0..200 {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, store) = (acceptor.clone(), Arc::clone(&store));
+            tokio::spawn(async move {
+                // A client that does not trust the CA aborts here: nothing is recorded.
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                    let store = Arc::clone(&store);
+                    async move {
+                        let path = req.uri().path().to_owned();
+                        let body = req
+                            .into_body()
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        store.lock().expect("lock").push((path, json));
+                        let mut response = Response::new(Full::new(Bytes::from_static(b"{}")));
+                        *response.status_mut() =
+                            hyper::StatusCode::from_u16(status).expect("status");
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (addr, received)
+}
+
+async fn wait_for(received: &Received, count: usize) -> Vec<(String, Value)> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen = received.lock().expect("lock").clone();
+        if seen.len() >= count || Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_http_sink_delivers_over_tls_to_a_private_ca() {
+    let (ca_pem, server_config) = certificates();
+    let dir = sloguard_e2e::temp_dir("https-sinks");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, &ca_pem).expect("CA file");
+    let client = HttpClient::with_ca_file(&ca_file).expect("a client trusting the CA");
+    let (hooks, hooks_seen) = https_server(Arc::clone(&server_config), 200).await;
+    let (pager, pager_seen) = https_server(Arc::clone(&server_config), 202).await;
+    let (manager, manager_seen) = https_server(Arc::clone(&server_config), 200).await;
+    let (untrusted, untrusted_seen) = https_server(server_config, 200).await;
+
+    let webhook = Webhook::new(&format!("https://127.0.0.1:{}/hook", hooks.port()))
+        .expect("webhook")
+        .client(client.clone());
+    let slack = Webhook::slack(&format!("https://localhost:{}/slack", hooks.port()))
+        .expect("slack")
+        .client(client.clone());
+    let pagerduty = Webhook::pagerduty("R0UTINGKEY")
+        .expect("pagerduty")
+        .url(&format!("https://127.0.0.1:{}/v2/enqueue", pager.port()))
+        .expect("url")
+        .client(client.clone());
+    let alertmanager = Alertmanager::new(&format!("https://127.0.0.1:{}", manager.port()))
+        .expect("alertmanager")
+        .client(client.clone());
+    // The shared client trusts only the public roots: this server's CA is not one of them.
+    let refused = Webhook::new(&format!("https://127.0.0.1:{}/hook", untrusted.port()))
+        .expect("webhook")
+        .retries(1, Duration::from_millis(10));
+    let refused_failures = refused.failures();
+
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(1_800_000_000));
+    let registry = Registry::builder("checkout")
+        .clock(clock.clock())
+        .alert_sink(Queued::new(webhook, 16))
+        .alert_sink(Queued::new(slack, 16))
+        .alert_sink(Queued::new(pagerduty, 16))
+        .alert_sink(Queued::new(alertmanager, 16))
+        .alert_sink(Queued::new(refused, 16))
+        .build();
+    let slo = registry
+        .register(
+            Slo::availability("availability")
+                .runbook_url("https://runbooks.example/checkout")
+                .build()
+                .expect("valid"),
+        )
+        .expect("registers");
+    // Ten minutes of 30% errors fire the fast page; an hour and a quarter of calm resolves it.
+    for minute in 0..85u64 {
+        registry.advance_to(Timestamp::from_unix_secs(1_800_000_000 + minute * 60));
+        for i in 0..20 {
+            let bad = minute < 10 && i % 10 < 3;
+            slo.record(
+                if bad {
+                    Outcome::Error
+                } else {
+                    Outcome::Success
+                },
+                Duration::from_millis(3),
+            );
+        }
+    }
+
+    let hooks_seen = wait_for(&hooks_seen, 4).await;
+    let generic: Vec<&Value> = hooks_seen
+        .iter()
+        .filter(|(p, _)| p == "/hook")
+        .map(|(_, v)| v)
+        .collect();
+    let chat: Vec<&Value> = hooks_seen
+        .iter()
+        .filter(|(p, _)| p == "/slack")
+        .map(|(_, v)| v)
+        .collect();
+    assert!(
+        generic
+            .iter()
+            .any(|v| v["tier"] == "page-1h" && v["state"] == "firing"),
+        "{generic:#?}"
+    );
+    assert!(
+        chat.iter().any(|v| v["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("[FIRING] checkout availability (page page-1h)"))),
+        "{chat:#?}"
+    );
+    assert!(chat.iter().all(|v| v["blocks"].is_array()));
+
+    let pager_seen = wait_for(&pager_seen, 2).await;
+    let events: Vec<&Value> = pager_seen.iter().map(|(_, v)| v).collect();
+    let trigger = events
+        .iter()
+        .find(|e| {
+            e["event_action"] == "trigger" && e["dedup_key"] == "checkout/availability/page-1h"
+        })
+        .unwrap_or_else(|| panic!("no page-1h trigger in {events:#?}"));
+    assert_eq!(trigger["routing_key"], "R0UTINGKEY");
+    assert_eq!(trigger["payload"]["severity"], "critical");
+    assert_eq!(
+        trigger["links"][0]["href"],
+        "https://runbooks.example/checkout"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event_action"] == "resolve"
+                && e["dedup_key"] == "checkout/availability/page-1h"),
+        "the same dedup key resolves it: {events:#?}"
+    );
+
+    let manager_seen = wait_for(&manager_seen, 1).await;
+    assert!(manager_seen
+        .iter()
+        .all(|(path, _)| path == "/api/v2/alerts"));
+    assert!(manager_seen
+        .iter()
+        .any(|(_, alerts)| alerts[0]["labels"]["sloguard_tier"] == "page-1h"));
+
+    // The untrusted endpoint received nothing, and the sink says it gave up.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while refused_failures.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused_failures.load(Ordering::Relaxed) > 0);
+    assert!(untrusted_seen.lock().expect("lock").is_empty());
+}
