@@ -269,3 +269,59 @@ fn sla_report_reads_a_state_file_with_its_spec() {
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/state"), "{err}");
 }
+
+#[test]
+fn incident_review_drafts_from_a_replay() {
+    let dir = sloguard_e2e::temp_dir("incident-review");
+    let spec_file = dir.join("spec.yaml");
+    std::fs::write(
+        &spec_file,
+        "service: shop\nslos:\n  - {name: checkout, objective: 99.9, sli: availability}\n",
+    )
+    .expect("write");
+    // Eight hours, 10 requests a minute; from minute 60 to 90, one in four fails.
+    let start = 1_800_000_000u64;
+    let mut events = String::new();
+    for minute in 0..8 * 60u64 {
+        for i in 0..10u64 {
+            let ok = !((60..90).contains(&minute) && i % 4 == 0);
+            events.push_str(&format!(
+                "{{\"ts\": {}, \"ok\": {ok}, \"latency_ms\": 4}}\n",
+                start + minute * 60 + i * 6
+            ));
+        }
+    }
+    let events_file = dir.join("events.jsonl");
+    std::fs::write(&events_file, events).expect("write");
+    let spec = spec_file.to_str().expect("utf-8");
+    let (code, out, err) = run(&[
+        "incident-review",
+        "--spec",
+        spec,
+        "--events",
+        events_file.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "# Post-incident review (draft): shop, incident 1",
+        "- **2027-01-15 09:00 UTC**: first bad minute",
+        "## Impact on customers",
+        "| checkout | 2027-01-15 09:00 UTC |",
+        "| page-1h | page | firing |",
+        "## Cause",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    // Nothing to review is an error, not an empty draft.
+    let quiet = dir.join("quiet.jsonl");
+    std::fs::write(&quiet, format!("{{\"ts\": {start}, \"ok\": true}}\n")).expect("write");
+    let (code, _, err) = run(&[
+        "incident-review",
+        "--spec",
+        spec,
+        "--events",
+        quiet.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no incident"), "{err}");
+}
