@@ -85,6 +85,11 @@ async fn statuspage_json_fits_the_schema_and_survives_a_restart() {
 
     let summary = &docs[0];
     assert_eq!(summary["status"]["indicator"], "none", "{summary:#}");
+    assert_eq!(
+        summary["page"]["url"],
+        format!("http://{addr}/status"),
+        "from the Host header"
+    );
     assert_eq!(summary["components"][0]["status"], "operational");
     assert_eq!(
         summary["incidents"].as_array().map(Vec::len),

@@ -96,12 +96,8 @@ async fn accept_loop(listener: TcpListener, registry: Registry, stop: Arc<Notify
                 "/" => Some(slo_page(&registry)),
                 path => endpoint(&registry, path),
             };
-            let accept = req
-                .headers()
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok());
             let response = match endpoint {
-                Some(e) => e.respond(req.method(), accept),
+                Some(e) => e.respond_to(&req),
                 None => super::service::not_found(),
             };
             std::future::ready(Ok::<_, std::convert::Infallible>(response))

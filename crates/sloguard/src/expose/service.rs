@@ -111,8 +111,35 @@ pub fn endpoint(registry: &Registry, path: &str) -> Option<Endpoint> {
 }
 
 impl Endpoint {
-    /// The response to a request with this method and `Accept` header.
+    /// The response to `req`: its method, its `Accept` header, and for the Statuspage
+    /// documents the page's absolute URL from its `Host` (and `X-Forwarded-Proto` behind a
+    /// TLS proxy).
+    pub fn respond_to<B>(&self, req: &Request<B>) -> Response<Full<Bytes>> {
+        let header = |name: header::HeaderName| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let scheme = header(header::HeaderName::from_static("x-forwarded-proto"))
+            .filter(|p| p == "https" || p == "http")
+            .unwrap_or_else(|| "http".to_owned());
+        let page = header(header::HOST).map(|host| format!("{scheme}://{host}/status"));
+        self.respond_at(req.method(), header(header::ACCEPT).as_deref(), page)
+    }
+
+    /// The response to a request with this method and `Accept` header (the status page's
+    /// URL in its JSON is then the relative `/status`).
     pub fn respond(&self, method: &Method, accept: Option<&str>) -> Response<Full<Bytes>> {
+        self.respond_at(method, accept, None)
+    }
+
+    fn respond_at(
+        &self,
+        method: &Method,
+        accept: Option<&str>,
+        page: Option<String>,
+    ) -> Response<Full<Bytes>> {
         if method != Method::GET && method != Method::HEAD {
             return plain(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -154,9 +181,13 @@ impl Endpoint {
                 let view = super::status::StatusView::of(&snapshot, self.registry.status_page());
                 (
                     "application/json",
-                    super::status::statuspage_json(&view, document, "/status")
-                        .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
-                        .unwrap_or_default(),
+                    super::status::statuspage_json(
+                        &view,
+                        document,
+                        page.as_deref().unwrap_or("/status"),
+                    )
+                    .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
+                    .unwrap_or_default(),
                 )
             }
         };
@@ -217,10 +248,6 @@ impl<B> Service<Request<B>> for Endpoint {
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let accept = req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok());
-        ready(Ok(self.respond(req.method(), accept)))
+        ready(Ok(self.respond_to(&req)))
     }
 }
