@@ -9,8 +9,9 @@
 //! more). A component whose SLOs have no events is *not* operational: Statuspage has no
 //! unknown state, so its JSON says `degraded_performance` and the page says "Status unknown"
 //! (configurable). Each component has a bar per UTC day for 90 days, judged the same way on
-//! the day's counts against the SLO's objective, and at least as bad as the worst state of an
-//! incident that touched the day. Incidents are the engine's, told in customer
+//! the day's counts against the SLO's objective (a day over the objective with fewer bad
+//! events than the alert policy needs to fire is degraded, not an outage), and at least as bad
+//! as the worst state of an incident that touched the day. Incidents are the engine's, told in customer
 //! words: what was affected, from when to when, what share of requests failed or were slow;
 //! never burn rates, tiers or runbooks.
 //!
@@ -134,8 +135,12 @@ fn day_state(slo: &SloSnapshot, events: u64, bad: u64) -> ComponentState {
         return ComponentState::NoData;
     }
     let share = bad as f64 / events as f64;
+    let policy = slo.definition.alerting();
     if share <= slo.definition.objective().error_budget() * (1.0 + 1e-9) {
         ComponentState::Operational
+    } else if bad < policy.min_bad_events || events < policy.min_events {
+        // Too few events for the alert policy to call it an outage: not green either.
+        ComponentState::DegradedPerformance
     } else {
         judged(slo.definition.sli(), share)
     }
