@@ -464,11 +464,7 @@ impl Registry {
             gauges,
             sink_panics,
             diagnostics,
-            incidents: lock(&self.inner.incidents)
-                .incidents
-                .iter()
-                .cloned()
-                .collect(),
+            incidents: lock(&self.inner.incidents).shared(),
         }
     }
 }

@@ -209,9 +209,37 @@ pub(crate) struct SloFacts {
 pub(crate) struct IncidentLog {
     pub(crate) incidents: VecDeque<Incident>,
     pub(crate) next_id: u64,
+    /// What snapshots share, rebuilt only after a change: a snapshot taken every tick or
+    /// scrape copies a pointer, not the history.
+    shared: Option<std::sync::Arc<[Incident]>>,
 }
 
 impl IncidentLog {
+    /// The log as of now, shared.
+    pub(crate) fn shared(&mut self) -> std::sync::Arc<[Incident]> {
+        match &self.shared {
+            Some(shared) => std::sync::Arc::clone(shared),
+            None => {
+                let shared: std::sync::Arc<[Incident]> = self.incidents.iter().cloned().collect();
+                self.shared = Some(std::sync::Arc::clone(&shared));
+                shared
+            }
+        }
+    }
+
+    /// Forgets the shared copy after a change.
+    pub(crate) fn changed(&mut self) {
+        self.shared = None;
+    }
+
+    pub(crate) fn from_parts(incidents: VecDeque<Incident>, next_id: u64) -> Self {
+        IncidentLog {
+            incidents,
+            next_id,
+            shared: None,
+        }
+    }
+
     fn open(&mut self) -> Option<&mut Incident> {
         self.incidents
             .back_mut()
@@ -225,6 +253,9 @@ impl IncidentLog {
         transitions: &[AlertTransition],
         slos: &[SloFacts],
     ) {
+        if !transitions.is_empty() || self.open().is_some() {
+            self.changed();
+        }
         for t in transitions.iter().filter(|t| t.sla.is_none()) {
             let Some(facts) = slos.iter().find(|f| f.name == t.slo) else {
                 continue;

@@ -54,8 +54,9 @@ pub struct Snapshot {
     pub sink_panics: u64,
     /// Problems the engine detected, sorted by code then SLO (see [`crate::diagnostic`]).
     pub diagnostics: Vec<Diagnostic>,
-    /// The service's incidents, oldest first (see [`crate::incidents`]).
-    pub incidents: Vec<crate::incidents::Incident>,
+    /// The service's incidents, oldest first (see [`crate::incidents`]); shared between
+    /// snapshots until the history changes.
+    pub incidents: std::sync::Arc<[crate::incidents::Incident]>,
 }
 
 impl Snapshot {

@@ -342,6 +342,9 @@ fn a_restart_keeps_the_incident_history_and_the_daily_bars() {
     assert_eq!(incidents.len(), 1, "{incidents:#?}");
     assert!(incidents[0].resolved_at.is_some());
     assert_eq!(incidents[0].slos[0].bad_events, 60 * 5);
+    // Snapshots share the history until it changes: a scrape copies a pointer.
+    let (a, b) = (first.snapshot(), first.snapshot());
+    assert!(std::sync::Arc::ptr_eq(&a.incidents, &b.incidents));
     let days = first.snapshot().slos[0].days.clone();
     assert_eq!(days.len(), 2, "today and yesterday");
     assert_eq!(

@@ -277,7 +277,7 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
             .iter()
             .map(|(_, _, t)| (t.slo.clone(), t.tier_id.clone(), t.state))
             .collect(),
-        incidents: snapshot.incidents.clone(),
+        incidents: snapshot.incidents.to_vec(),
         review,
     })
 }

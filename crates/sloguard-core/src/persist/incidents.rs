@@ -159,5 +159,5 @@ pub(super) fn decode(c: &mut Cursor<'_>) -> Result<IncidentLog, StateError> {
             timeline_dropped,
         });
     }
-    Ok(IncidentLog { incidents, next_id })
+    Ok(IncidentLog::from_parts(incidents, next_id))
 }

@@ -121,6 +121,7 @@ impl Registry {
                 }
                 log.incidents.push_back(incident);
             }
+            log.changed();
         }
         let entries = self.entries();
         for saved in decoded {
