@@ -1,9 +1,18 @@
 //! `layer/*`: one request through a ready `service_fn` answering 200, driven through
 //! `Service::call`, the response future and the end of the body, bare and under each layer, so
 //! the differences are the layers' own overhead.
+//!
+//! `layer_threads/sloguard/N`: the same request on one thread while N − 1 other threads send
+//! requests through clones of the same layer (one configuration, the same SLOs and request
+//! series), the time per request of one of N threads at once; N = 1 and N =
+//! `SLOGUARD_BENCH_THREADS` (default 2), so larger machines can ask for more.
 #![allow(missing_docs)]
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sloguard::SliLayer;
 use sloguard_benches::request::{drive, ok};
 use tower::Layer;
@@ -31,6 +40,67 @@ fn layers(c: &mut Criterion) {
         b.iter(|| drive(&mut axum_prometheus))
     });
     group.finish();
+
+    let threads: usize = std::env::var("SLOGUARD_BENCH_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2)
+        .clamp(1, 256);
+    let mut group = c.benchmark_group("layer_threads");
+    group.throughput(Throughput::Elements(1));
+    for n in [1, threads] {
+        group.bench_with_input(BenchmarkId::new("sloguard", n), &n, |b, &n| {
+            b.iter_custom(|iters| together(&sloguard, n, iters))
+        });
+        if threads == 1 {
+            break;
+        }
+    }
+    group.finish();
+}
+
+/// Times `iters` requests through a clone of `service` on this thread while `n - 1` other
+/// threads send requests through their own clones all along.
+fn together<S, B>(service: &S, n: usize, iters: u64) -> Duration
+where
+    S: Clone + Send + 'static,
+    S: tower::Service<
+        http::Request<http_body_util::Full<bytes::Bytes>>,
+        Response = http::Response<B>,
+    >,
+    S::Error: std::fmt::Debug,
+    B: http_body::Body,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let barrier = Arc::new(Barrier::new(n));
+    let companions: Vec<_> = (1..n)
+        .map(|_| {
+            let (mut mine, stop, barrier) =
+                (service.clone(), Arc::clone(&stop), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                // Bounded: stops when the timed loop is done, and after a minute whatever happens.
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                    for _ in 0..1024 {
+                        drive(&mut mine);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut mine = service.clone();
+    barrier.wait();
+    let start = Instant::now();
+    for _ in 0..iters {
+        drive(&mut mine);
+    }
+    let elapsed = start.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for c in companions {
+        let _ = c.join();
+    }
+    elapsed
 }
 
 criterion_group!(benches, layers);
