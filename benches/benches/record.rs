@@ -4,7 +4,7 @@
 //! One event is what a request needs recorded: that it happened, whether it failed, and its
 //! latency in a histogram. metrics-exporter-prometheus: two pre-registered counters and a
 //! histogram through the installed recorder; the `prometheus` crate: two `IntCounter`s and a
-//! `Histogram`; `hdrhistogram`: one record, for scale. sloguard: `SloRecorder::record_nanos`,
+//! `Histogram`; `prometheus-client`: two `Counter`s and a `Histogram` on the same buckets; `hdrhistogram`: one record, for scale. sloguard: `SloRecorder::record_nanos`,
 //! which files the event once, as a count in its outcome's latency bucket plus its latency in
 //! that outcome's sum; the totals, the bad count and the exported histogram
 //! (`sloguard_slo_event_duration_seconds`) are all read from that, so it is the same work and
@@ -111,6 +111,35 @@ impl PrometheusSeries {
     }
 }
 
+/// prometheus-client: two `Counter`s and a `Histogram` with the default buckets of the
+/// `prometheus` crate, so both Prometheus clients do the same work.
+#[derive(Clone)]
+struct PrometheusClientSeries {
+    total: prometheus_client::metrics::counter::Counter,
+    bad: prometheus_client::metrics::counter::Counter,
+    latency: prometheus_client::metrics::histogram::Histogram,
+}
+
+impl PrometheusClientSeries {
+    fn new() -> Self {
+        PrometheusClientSeries {
+            total: Default::default(),
+            bad: Default::default(),
+            latency: prometheus_client::metrics::histogram::Histogram::new(
+                prometheus::DEFAULT_BUCKETS.iter().copied(),
+            ),
+        }
+    }
+    #[inline]
+    fn record(&self, ns: u64, outcome: Outcome) {
+        self.total.inc();
+        if outcome == Outcome::Error {
+            self.bad.inc();
+        }
+        self.latency.observe(ns as f64 * 1e-9);
+    }
+}
+
 /// Times `record` over the stream on the bench thread while a second thread records into the
 /// same series all along: the time per event of one of two threads at once. The timed loop is
 /// the one `record/*` runs on a single thread, so the two figures differ only by the second
@@ -166,6 +195,7 @@ fn benches(c: &mut Criterion) {
     let sloguard = SloguardSeries::new();
     let metrics_series = MetricsSeries::new();
     let prom = PrometheusSeries::new();
+    let prom_client = PrometheusClientSeries::new();
     let mut hdr = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3)
         .expect("histogram");
 
@@ -186,6 +216,7 @@ fn benches(c: &mut Criterion) {
     single!("sloguard", sloguard);
     single!("metrics_exporter_prometheus", metrics_series);
     single!("prometheus", prom);
+    single!("prometheus_client", prom_client);
     group.bench_function("hdrhistogram", |b| {
         let mut i = 0usize;
         b.iter(|| {
@@ -225,6 +256,16 @@ fn benches(c: &mut Criterion) {
         });
         let st = Arc::clone(&stream);
         group.bench_function("prometheus", move |b| {
+            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
+        });
+    }
+    {
+        let s = Arc::new({
+            let s = prom_client.clone();
+            move |ns, o| s.record(ns, o)
+        });
+        let st = Arc::clone(&stream);
+        group.bench_function("prometheus_client", move |b| {
             b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
         });
     }

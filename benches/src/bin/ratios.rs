@@ -95,6 +95,13 @@ fn main() -> ExitCode {
         "",
     );
     report(
+        "record: sloguard / prometheus_client",
+        get("record/sloguard")
+            .zip(get("record/prometheus_client"))
+            .map(|(s, p)| s / p),
+        "<= 0.2",
+    );
+    report(
         "record_2threads / record (sloguard, per thread)",
         get("record_2threads/sloguard")
             .zip(get("record/sloguard"))
@@ -114,11 +121,31 @@ fn main() -> ExitCode {
             .map(|(l, b)| (l - b).max(0.0))
     };
     report(
+        "layer overhead: sloguard over bare, ns",
+        overhead("layer/sloguard"),
+        "<= 50",
+    );
+    // The threaded group's ids end in the thread count: 1 and SLOGUARD_BENCH_THREADS.
+    let threaded: Vec<(&String, &f64)> = means
+        .iter()
+        .filter(|(id, _)| id.starts_with("layer_threads/sloguard/"))
+        .collect();
+    if let (Some(one), Some(most)) = (
+        get("layer_threads/sloguard/1"),
+        threaded.iter().map(|(_, ns)| **ns).reduce(f64::max),
+    ) {
+        report(
+            "layer: per-thread cost, most threads / one thread",
+            Some(most / one),
+            "<= 1.2",
+        );
+    }
+    report(
         "layer overhead: sloguard / axum_prometheus",
         overhead("layer/sloguard")
             .zip(overhead("layer/axum_prometheus"))
             .map(|(s, a)| s / a),
-        "<= 0.25",
+        "<= 0.05",
     );
     report(
         "render: sloguard 100 SLOs / metrics_exporter_prometheus 100 series",
