@@ -31,6 +31,12 @@ fn layers(c: &mut Criterion) {
     let _inside = runtime.enter();
     let (prometheus_layer, _handle) = axum_prometheus::PrometheusMetricLayer::pair();
     let mut axum_prometheus = prometheus_layer.layer(tower::service_fn(ok));
+    // OpenTelemetry's HTTP layer with its defaults: tracing and metrics on, through the global
+    // providers (none installed here, so its instruments are the API's no-ops).
+    let otel_layer = opentelemetry_instrumentation_tower::http::server::LayerBuilder::builder()
+        .build()
+        .expect("the OpenTelemetry layer builds");
+    let mut opentelemetry = otel_layer.layer(tower::service_fn(ok));
 
     let mut group = c.benchmark_group("layer");
     group.throughput(Throughput::Elements(1));
@@ -38,6 +44,9 @@ fn layers(c: &mut Criterion) {
     group.bench_function("sloguard", |b| b.iter(|| drive(&mut sloguard)));
     group.bench_function("axum_prometheus", |b| {
         b.iter(|| drive(&mut axum_prometheus))
+    });
+    group.bench_function("opentelemetry_instrumentation_tower", |b| {
+        b.iter(|| drive(&mut opentelemetry))
     });
     group.finish();
 

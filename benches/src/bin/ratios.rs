@@ -148,6 +148,13 @@ fn main() -> ExitCode {
         "<= 0.05",
     );
     report(
+        "layer overhead: sloguard / opentelemetry_instrumentation_tower",
+        overhead("layer/sloguard")
+            .zip(overhead("layer/opentelemetry_instrumentation_tower"))
+            .map(|(s, o)| s / o),
+        "<= 0.25",
+    );
+    report(
         "render: sloguard 100 SLOs / metrics_exporter_prometheus 100 series",
         get("render/sloguard/100slos")
             .zip(get("render/metrics_exporter_prometheus/100series"))
