@@ -4,7 +4,7 @@
 //! One event is what a request needs recorded: that it happened, whether it failed, and its
 //! latency in a histogram. metrics-exporter-prometheus: two pre-registered counters and a
 //! histogram through the installed recorder; the `prometheus` crate: two `IntCounter`s and a
-//! `Histogram`; `prometheus-client`: two `Counter`s and a `Histogram` on the same buckets; `hdrhistogram`: one record, for scale. sloguard: `SloRecorder::record_nanos`,
+//! `Histogram`; `prometheus-client` and `measured`: two `Counter`s and a `Histogram` on the same buckets; `hdrhistogram`: one record, for scale. sloguard: `SloRecorder::record_nanos`,
 //! which files the event once, as a count in its outcome's latency bucket plus its latency in
 //! that outcome's sum; the totals, the bad count and the exported histogram
 //! (`sloguard_slo_event_duration_seconds`) are all read from that, so it is the same work and
@@ -140,6 +140,38 @@ impl PrometheusClientSeries {
     }
 }
 
+/// measured: two `Counter`s and a `Histogram` on the same buckets.
+#[derive(Clone)]
+struct MeasuredSeries(
+    Arc<(
+        measured::Counter,
+        measured::Counter,
+        measured::Histogram<11>,
+    )>,
+);
+
+impl MeasuredSeries {
+    fn new() -> Self {
+        let le: [f64; 11] = *prometheus::DEFAULT_BUCKETS;
+        MeasuredSeries(Arc::new((
+            measured::Counter::new(),
+            measured::Counter::new(),
+            measured::Histogram::with_metadata(
+                measured::metric::histogram::Thresholds::with_buckets(le),
+            ),
+        )))
+    }
+    #[inline]
+    fn record(&self, ns: u64, outcome: Outcome) {
+        let (total, bad, latency) = &*self.0;
+        total.inc();
+        if outcome == Outcome::Error {
+            bad.inc();
+        }
+        latency.observe(ns as f64 * 1e-9);
+    }
+}
+
 /// Times `record` over the stream on the bench thread while a second thread records into the
 /// same series all along: the time per event of one of two threads at once. The timed loop is
 /// the one `record/*` runs on a single thread, so the two figures differ only by the second
@@ -196,6 +228,7 @@ fn benches(c: &mut Criterion) {
     let metrics_series = MetricsSeries::new();
     let prom = PrometheusSeries::new();
     let prom_client = PrometheusClientSeries::new();
+    let measured_series = MeasuredSeries::new();
     let mut hdr = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3)
         .expect("histogram");
 
@@ -217,6 +250,7 @@ fn benches(c: &mut Criterion) {
     single!("metrics_exporter_prometheus", metrics_series);
     single!("prometheus", prom);
     single!("prometheus_client", prom_client);
+    single!("measured", measured_series);
     group.bench_function("hdrhistogram", |b| {
         let mut i = 0usize;
         b.iter(|| {
@@ -266,6 +300,16 @@ fn benches(c: &mut Criterion) {
         });
         let st = Arc::clone(&stream);
         group.bench_function("prometheus_client", move |b| {
+            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
+        });
+    }
+    {
+        let s = Arc::new({
+            let s = measured_series.clone();
+            move |ns, o| s.record(ns, o)
+        });
+        let st = Arc::clone(&stream);
+        group.bench_function("measured", move |b| {
             b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
         });
     }
