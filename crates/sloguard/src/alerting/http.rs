@@ -42,6 +42,16 @@ struct Inner {
     tls: Option<tokio_rustls::TlsConnector>,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle may go away inside the host's async code, where dropping a runtime
+        // by waiting for it would panic: let its thread finish in the background instead.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 impl std::fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("HttpClient")
@@ -232,4 +242,17 @@ pub(crate) use sloguard_core::words::rfc3339 as rfc3339_at;
 /// A wall-clock time as RFC 3339 in UTC.
 pub(crate) fn rfc3339(t: std::time::SystemTime) -> String {
     rfc3339_at(sloguard_core::clock::Timestamp::from(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_client_dropped_inside_async_code_does_not_panic() {
+        let client = HttpClient::build(&[]);
+        let copy = client.clone();
+        drop(client);
+        drop(copy); // the runtime goes away here, inside a runtime
+    }
 }
