@@ -4,13 +4,15 @@
 //! One event is what a request needs recorded: that it happened, whether it failed, and its
 //! latency in a histogram. metrics-exporter-prometheus: two pre-registered counters and a
 //! histogram through the installed recorder; the `prometheus` crate: two `IntCounter`s and a
-//! `Histogram`; `prometheus-client` and `measured`: two `Counter`s and a `Histogram` on the same buckets; `hdrhistogram`: one record, for scale. sloguard: `SloRecorder::record_nanos`,
-//! which files the event once, as a count in its outcome's latency bucket plus its latency in
-//! that outcome's sum; the totals, the bad count and the exported histogram
-//! (`sloguard_slo_event_duration_seconds`) are all read from that, so it is the same work and
-//! the same information. `record` excludes clock reads; `request` adds the two a real request
-//! needs. `record_2threads` times the `record` loop on one thread while a second thread records
-//! into the same series.
+//! `Histogram`; `prometheus-client` and `measured`: two `Counter`s and a `Histogram` on the
+//! same buckets; `hdrhistogram`: one record, for scale; `thread_local_counter`: one
+//! thread-local increment, the floor for any per-thread write. sloguard:
+//! `SloRecorder::record_nanos`, which files the event once, as a count in its outcome's
+//! latency bucket plus its latency in that outcome's sum; the totals, the bad count and the
+//! exported histogram (`sloguard_slo_event_duration_seconds`) are all read from that, so it is
+//! the same work and the same information. `record` excludes clock reads; `request` adds the
+//! two a real request needs. `record_2threads` times the `record` loop on one thread while a
+//! second thread records into the same series.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -251,6 +253,18 @@ fn benches(c: &mut Criterion) {
     single!("prometheus", prom);
     single!("prometheus_client", prom_client);
     single!("measured", measured_series);
+    // The floor for any per-thread write: one thread-local counter increment.
+    group.bench_function("thread_local_counter", |b| {
+        thread_local! {
+            static COUNT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+        }
+        let mut i = 0usize;
+        b.iter(|| {
+            let k = i & (STREAM - 1);
+            i = i.wrapping_add(1);
+            COUNT.with(|c| c.set(c.get().wrapping_add(black_box(stream[k]) & 1)));
+        })
+    });
     group.bench_function("hdrhistogram", |b| {
         let mut i = 0usize;
         b.iter(|| {

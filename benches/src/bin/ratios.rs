@@ -102,6 +102,13 @@ fn main() -> ExitCode {
         "<= 0.2",
     );
     report(
+        "record: sloguard / thread-local counter increment",
+        get("record/sloguard")
+            .zip(get("record/thread_local_counter"))
+            .map(|(s, t)| s / t),
+        "<= 1.5",
+    );
+    report(
         "record_2threads / record (sloguard, per thread)",
         get("record_2threads/sloguard")
             .zip(get("record/sloguard"))
