@@ -21,19 +21,10 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sloguard::model::Slo;
-use sloguard::{Outcome, Registry, SloRecorder};
-use sloguard_benches::latency_stream;
+use sloguard::{Outcome, SloRecorder};
+use sloguard_benches::{latency_slo, latency_stream, outcome};
 
 const STREAM: usize = 1024;
-/// One event in 64 fails, so the bad-count branch is taken now and then.
-fn outcome(i: usize) -> Outcome {
-    if i % 64 == 63 {
-        Outcome::Error
-    } else {
-        Outcome::Success
-    }
-}
 
 #[derive(Clone)]
 struct SloguardSeries {
@@ -43,14 +34,7 @@ struct SloguardSeries {
 
 impl SloguardSeries {
     fn new() -> Self {
-        let registry = Registry::builder("bench").build();
-        let slo = registry
-            .register(
-                Slo::latency("latency", Duration::from_millis(300))
-                    .build()
-                    .expect("valid"),
-            )
-            .expect("registered");
+        let (registry, slo) = latency_slo();
         SloguardSeries {
             slo,
             clock: registry.clock().clone(),
@@ -277,56 +261,23 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("record_2threads");
     group.throughput(Throughput::Elements(1));
-    {
-        let s = Arc::new({
-            let s = sloguard.clone();
-            move |ns, o| s.record(ns, o)
-        });
-        let st = Arc::clone(&stream);
-        group.bench_function("sloguard", move |b| {
-            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
-        });
+    macro_rules! pair {
+        ($id:literal, $series:expr) => {{
+            let s = Arc::new({
+                let s = $series.clone();
+                move |ns, o| s.record(ns, o)
+            });
+            let st = Arc::clone(&stream);
+            group.bench_function($id, move |b| {
+                b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
+            });
+        }};
     }
-    {
-        let s = Arc::new({
-            let s = metrics_series.clone();
-            move |ns, o| s.record(ns, o)
-        });
-        let st = Arc::clone(&stream);
-        group.bench_function("metrics_exporter_prometheus", move |b| {
-            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
-        });
-    }
-    {
-        let s = Arc::new({
-            let s = prom.clone();
-            move |ns, o| s.record(ns, o)
-        });
-        let st = Arc::clone(&stream);
-        group.bench_function("prometheus", move |b| {
-            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
-        });
-    }
-    {
-        let s = Arc::new({
-            let s = prom_client.clone();
-            move |ns, o| s.record(ns, o)
-        });
-        let st = Arc::clone(&stream);
-        group.bench_function("prometheus_client", move |b| {
-            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
-        });
-    }
-    {
-        let s = Arc::new({
-            let s = measured_series.clone();
-            move |ns, o| s.record(ns, o)
-        });
-        let st = Arc::clone(&stream);
-        group.bench_function("measured", move |b| {
-            b.iter_custom(|iters| two_threads(iters, Arc::clone(&st), Arc::clone(&s)))
-        });
-    }
+    pair!("sloguard", sloguard);
+    pair!("metrics_exporter_prometheus", metrics_series);
+    pair!("prometheus", prom);
+    pair!("prometheus_client", prom_client);
+    pair!("measured", measured_series);
     {
         // hdrhistogram is single-writer: two threads share it behind a mutex, as they must.
         let h = Arc::new(std::sync::Mutex::new(

@@ -9,6 +9,32 @@
 
 pub mod request;
 
+use sloguard::{model::Slo, Outcome, Registry, SloRecorder};
+
+/// The outcome of the `i`-th event of a stream: one in 64 fails, so the bad-count branch is
+/// taken now and then.
+#[inline]
+pub fn outcome(i: usize) -> Outcome {
+    if i % 64 == 63 {
+        Outcome::Error
+    } else {
+        Outcome::Success
+    }
+}
+
+/// The registry and the 300 ms latency SLO every `record` measurement records into.
+pub fn latency_slo() -> (Registry, SloRecorder) {
+    let registry = Registry::builder("bench").build();
+    let slo = registry
+        .register(
+            Slo::latency("latency", std::time::Duration::from_millis(300))
+                .build()
+                .expect("valid"),
+        )
+        .expect("registered");
+    (registry, slo)
+}
+
 /// A fixed stream of varied latencies in nanoseconds (100 µs to about 2 s, log-spread), so
 /// every recorder sees the same work and the bucket index is not always the same.
 pub fn latency_stream(len: usize) -> Vec<u64> {

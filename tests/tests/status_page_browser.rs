@@ -47,6 +47,14 @@ async fn chromium(binary: &Path, profile: &Path, args: &[String], url: &str, out
     }
 }
 
+/// The DOM Chromium builds for `url`, through the file `name` in `profile`.
+async fn dump_dom(binary: &Path, profile: &Path, url: &str, name: &str) -> String {
+    let file = profile.join(name);
+    let out = std::fs::File::create(&file).expect("dom file");
+    chromium(binary, profile, &["--dump-dom".to_owned()], url, out.into()).await;
+    std::fs::read_to_string(&file).expect("dom")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_renders_the_pages_with_charts_bars_and_budgets() {
     let Some(binary) = program("chromium") else {
@@ -59,18 +67,8 @@ async fn chromium_renders_the_pages_with_charts_bars_and_budgets() {
     let served = status(example.addr).await;
     let profile = temp_dir("chromium");
 
-    let dom_file = profile.join("dom.html");
-    let out = std::fs::File::create(&dom_file).expect("dom file");
     let url = format!("http://{}/slo", example.addr);
-    chromium(
-        &binary,
-        &profile,
-        &["--dump-dom".to_owned()],
-        &url,
-        out.into(),
-    )
-    .await;
-    let dom = std::fs::read_to_string(&dom_file).expect("dom");
+    let dom = dump_dom(&binary, &profile, &url, "slo.html").await;
     assert!(dom.contains("<main>"), "not the rendered page: {dom}");
     let (_, charts) = get(example.addr, "/slo/charts.json").await;
     let charts: serde_json::Value = serde_json::from_str(&charts).expect("charts JSON");
@@ -108,18 +106,8 @@ async fn chromium_renders_the_pages_with_charts_bars_and_budgets() {
         assert_eq!(Some(bars), doc["latency"].as_array().map(Vec::len));
     }
 
-    let status_file = profile.join("status.html");
-    let out = std::fs::File::create(&status_file).expect("status file");
     let url = format!("http://{}/status", example.addr);
-    chromium(
-        &binary,
-        &profile,
-        &["--dump-dom".to_owned()],
-        &url,
-        out.into(),
-    )
-    .await;
-    let page = std::fs::read_to_string(&status_file).expect("status dom");
+    let page = dump_dom(&binary, &profile, &url, "status.html").await;
     let (_, components) = get(example.addr, "/api/v2/components.json").await;
     let components: serde_json::Value = serde_json::from_str(&components).expect("JSON");
     for c in components["components"].as_array().expect("components") {
