@@ -59,9 +59,9 @@ fn record(fixture: (SloRecorder, sloguard::clock::Clock, Vec<u64>)) {
 fn request(fixture: (SloRecorder, sloguard::clock::Clock, Vec<u64>)) {
     let (slo, clock, stream) = fixture;
     for (i, ns) in stream.iter().enumerate() {
-        let start = clock.now().as_unix_nanos();
-        let end = clock.now().as_unix_nanos();
-        slo.record_nanos(outcome(i), black_box(end - start + ns));
+        let start = clock.tick();
+        let elapsed = clock.nanos_since(start);
+        slo.record_nanos(outcome(i), black_box(elapsed + ns));
     }
 }
 

@@ -1,31 +1,49 @@
 //! Instructions per request through `SliLayer`, the same work as the `layer/sloguard` bench,
 //! for callgrind: instruction counts repeat exactly where wall-clock figures move with code
-//! layout. Run it for two request counts and take the difference:
+//! layout. Only the request loop is counted: the setup (the latency clock's calibration
+//! among it, whose loop count depends on timing) is not.
 //!
 //! ```sh
 //! cargo build --release -p sloguard-benches --example layer_insn
-//! for n in 1000 11000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-//!     target/release/examples/layer_insn $n 2>&1 | grep Collected; done
-//! # (second - first) / 10000 = instructions per request
+//! valgrind --tool=callgrind --callgrind-out-file=/tmp/layer.cg --collect-atstart=no \
+//!     --toggle-collect='layer_insn::requests' target/release/examples/layer_insn 10000
+//! callgrind_annotate /tmp/layer.cg | head -30   # total / 10000 = instructions per request
+//! # the same with `10000 bare` after the count: the service without the layer
 //! ```
 #![allow(missing_docs, clippy::print_stdout)]
 
+use bytes::Bytes;
+use http_body_util::Full;
 use sloguard::SliLayer;
 use sloguard_benches::request::{drive, ok};
-use tower::Layer;
+use tower::{Layer, Service};
 
-/// Sends the number of requests given as the first argument through the layer.
+/// Sends the number of requests given as the first argument through the layer, or through the
+/// bare service when the second argument is `bare` (the difference is the layer's cost).
 fn main() {
-    let registry = sloguard_benches::request::registry();
-    let mut sloguard = SliLayer::new(&registry)
-        .operation("/pay")
-        .layer(tower::service_fn(ok));
-    let n: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(0);
-    for _ in 0..n {
-        drive(&mut sloguard);
+    let mut args = std::env::args().skip(1);
+    let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
+    if args.next().as_deref() == Some("bare") {
+        requests(&mut tower::service_fn(ok), n);
+    } else {
+        let registry = sloguard_benches::request::registry();
+        let mut sloguard = SliLayer::new(&registry)
+            .operation("/pay")
+            .layer(tower::service_fn(ok));
+        requests(&mut sloguard, n);
     }
     println!("{n}");
+}
+
+/// The counted part: `n` requests.
+#[inline(never)]
+fn requests<S, B>(service: &mut S, n: u64)
+where
+    S: Service<http::Request<Full<Bytes>>, Response = http::Response<B>>,
+    S::Error: std::fmt::Debug,
+    B: http_body::Body,
+{
+    for _ in 0..n {
+        drive(service);
+    }
 }

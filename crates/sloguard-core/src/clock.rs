@@ -5,6 +5,14 @@
 //! monotonic clock, so a wall-clock jump (NTP step, manual change) cannot move a window
 //! backwards or stretch it.
 //!
+//! Durations on the hot path (a request's latency) are measured with [`Clock::tick`] instead:
+//! one read of the CPU's time-stamp counter where it is invariant (about 8 ns here, against
+//! about 18 ns for `Instant::now`), converted to nanoseconds only when the duration is known.
+//! The counter comes from the `quanta` crate, which calibrates it once per process against the
+//! monotonic clock (under a millisecond here, 200 ms at most) and falls back to the monotonic
+//! clock itself where the CPU has no invariant counter. A virtual clock ticks in its own time,
+//! so replays measure the latencies they replay.
+//!
 //! ```
 //! use sloguard_core::clock::{Clock, Timestamp, VirtualClock};
 //! use std::time::Duration;
@@ -109,9 +117,17 @@ enum Source {
     System {
         anchor_wall: Timestamp,
         anchor: Instant,
+        /// The latency counter: see the module docs.
+        counter: quanta::Clock,
     },
     Virtual(Arc<AtomicU64>),
 }
+
+/// A reading of a clock's latency counter, from [`Clock::tick`]. Its unit is the counter's,
+/// so it means something only to the clock that took it: turn two of them into nanoseconds
+/// with [`Clock::nanos_between`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tick(u64);
 
 impl Clock {
     /// The real clock: wall time at creation, advancing monotonically from there.
@@ -120,8 +136,35 @@ impl Clock {
             source: Source::System {
                 anchor_wall: Timestamp::from(SystemTime::now()),
                 anchor: Instant::now(),
+                counter: quanta::Clock::new(),
             },
         }
+    }
+
+    /// Reads the latency counter, for durations only (a request's latency): see the module
+    /// docs. Cheaper than [`Clock::now`], and never a point in time.
+    #[inline]
+    pub fn tick(&self) -> Tick {
+        match &self.source {
+            Source::System { counter, .. } => Tick(counter.raw()),
+            Source::Virtual(nanos) => Tick(nanos.load(Ordering::Acquire)),
+        }
+    }
+
+    /// Nanoseconds from `start` to `end`, two readings of this clock's [`Clock::tick`]; zero if
+    /// `end` is not later (a virtual clock set back, a counter read out of order).
+    #[inline]
+    pub fn nanos_between(&self, start: Tick, end: Tick) -> u64 {
+        match &self.source {
+            Source::System { counter, .. } => counter.delta_as_nanos(start.0, end.0),
+            Source::Virtual(_) => end.0.saturating_sub(start.0),
+        }
+    }
+
+    /// Nanoseconds from `start`, a reading of this clock's [`Clock::tick`], to now.
+    #[inline]
+    pub fn nanos_since(&self, start: Tick) -> u64 {
+        self.nanos_between(start, self.tick())
     }
 
     /// The current time.
@@ -131,6 +174,7 @@ impl Clock {
             Source::System {
                 anchor_wall,
                 anchor,
+                ..
             } => anchor_wall.saturating_add(anchor.elapsed()),
             Source::Virtual(nanos) => Timestamp(nanos.load(Ordering::Acquire)),
         }
@@ -211,6 +255,36 @@ mod tests {
         let skew = wall.as_unix_nanos().abs_diff(a.as_unix_nanos());
         assert!(skew < 1_000_000_000, "skew {skew} ns");
         assert!(!clock.is_virtual());
+    }
+
+    #[test]
+    fn ticks_measure_durations_on_both_clocks() {
+        let clock = Clock::system();
+        let start = clock.tick();
+        let wall = Instant::now();
+        std::thread::sleep(Duration::from_millis(20));
+        let measured = clock.nanos_since(start);
+        let reference = duration_nanos(wall.elapsed());
+        // The counter agrees with the monotonic clock to well within a millisecond over 20 ms
+        // (a wrong calibration would be off by its whole error, tens of percent).
+        assert!(measured >= 20_000_000, "{measured} ns");
+        assert!(
+            measured.abs_diff(reference) < 2_000_000,
+            "{measured} vs {reference} ns"
+        );
+        assert_eq!(
+            clock.nanos_between(clock.tick(), start),
+            0,
+            "backwards is zero"
+        );
+
+        let v = VirtualClock::new(Timestamp::from_unix_secs(100));
+        let c = v.clock();
+        let start = c.tick();
+        v.advance(Duration::from_millis(7));
+        assert_eq!(c.nanos_since(start), 7_000_000);
+        v.set(Timestamp::from_unix_secs(99));
+        assert_eq!(c.nanos_since(start), 0);
     }
 
     #[test]

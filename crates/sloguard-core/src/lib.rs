@@ -13,6 +13,7 @@
 //! | [`recorder`] | the hot path: [`SloRecorder::record`] counts one event by outcome and latency bucket in the calling thread's own cache-padded shard; no allocation, lock, hash or clock |
 //! | [`histogram`] | log-linear latency histograms with exact classic boundaries |
 //! | [`pending`] | an event in progress and the record-exactly-once rule (layer and attribute) |
+//! | [`per_thread`] | one value per thread on the per-thread slots, for hot-path state threads must not share |
 //! | `registry` | the tables of SLOs and series, and the builder ([`Registry`], [`RegistryBuilder`]) |
 //! | `engine` | tick and advance on real or virtual time, alert edges, fan-out to sinks and observers, reading a [`Snapshot`](snapshot::Snapshot) |
 //! | [`alert`] | transitions, sinks, the tier state machine |
@@ -65,6 +66,7 @@ pub mod history;
 pub mod incidents;
 pub mod model;
 pub mod pending;
+pub mod per_thread;
 mod persist;
 pub mod recorder;
 mod registry;

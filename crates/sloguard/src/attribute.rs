@@ -36,7 +36,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-use sloguard_core::clock::Clock;
+use sloguard_core::clock::{Clock, Tick};
 use sloguard_core::contract;
 use sloguard_core::diagnostic::{code, Diagnostic};
 use sloguard_core::histogram::Histogram;
@@ -249,14 +249,14 @@ impl CallSite {
 #[derive(Debug)]
 pub struct Call {
     resolved: Option<&'static Resolved>,
-    start: u64,
+    start: Tick,
 }
 
 impl Finish for Call {
     #[inline]
     fn finish(&mut self, outcome: Outcome) {
         if let Some(r) = self.resolved {
-            let latency = r.clock.now().as_unix_nanos().saturating_sub(self.start);
+            let latency = r.clock.nanos_since(self.start);
             if let Some(slo) = &r.slo {
                 slo.record_nanos(outcome, latency);
             }
@@ -280,7 +280,7 @@ impl Guard {
     #[doc(hidden)]
     #[inline]
     pub fn start(resolved: Option<&'static Resolved>) -> Self {
-        let start = resolved.map_or(0, |r| r.clock.now().as_unix_nanos());
+        let start = resolved.map_or(Tick::default(), |r| r.clock.tick());
         Guard(PendingEvent::new(Call { resolved, start }))
     }
 

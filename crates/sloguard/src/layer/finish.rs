@@ -6,33 +6,30 @@
 //! cancelled, or error while a panic unwinds) is the engine's [`PendingEvent`], shared with
 //! the `#[sli]` attribute; this module says what one request records.
 
-use std::sync::Arc;
-
 use http::StatusCode;
+use sloguard_core::clock::Tick;
 use sloguard_core::pending::{Finish, PendingEvent};
 use sloguard_core::Outcome;
 
-use super::config::{Config, LatencyEnd};
+use super::config::{Config, LatencyEnd, Lease};
 
 /// What a finished request records: its SLOs, its request series, the in-flight gauge.
 pub(crate) struct Request {
-    config: Arc<Config>,
+    config: Lease,
     operation: u32,
     method: u8,
     /// 0 until the response head is seen.
     status: u16,
-    start: u64,
-    /// When latency is measured to the response head: the time it was seen.
-    end: Option<u64>,
+    start: Tick,
+    /// When latency is measured to the response head: the tick it was seen at.
+    end: Option<Tick>,
 }
 
 impl Finish for Request {
     fn finish(&mut self, outcome: Outcome) {
-        let config = &*self.config;
-        let end = self
-            .end
-            .unwrap_or_else(|| config.clock.now().as_unix_nanos());
-        let latency = end.saturating_sub(self.start);
+        let config: &Config = &self.config;
+        let end = self.end.unwrap_or_else(|| config.clock.tick());
+        let latency = config.clock.nanos_between(self.start, end);
         let operation = config.table.get(&config.shared, self.operation);
         for slo in operation.slos.iter() {
             slo.record_nanos(outcome, latency);
@@ -48,9 +45,9 @@ impl Finish for Request {
 pub(crate) struct InFlight(PendingEvent<Request>);
 
 impl InFlight {
-    pub(crate) fn start(config: Arc<Config>, operation: u32, method: u8) -> Self {
+    pub(crate) fn start(config: Lease, operation: u32, method: u8) -> Self {
         config.shared.active(method).increment();
-        let start = config.clock.now().as_unix_nanos();
+        let start = config.clock.tick();
         InFlight(PendingEvent::new(Request {
             config,
             operation,
@@ -66,7 +63,7 @@ impl InFlight {
         let request = self.0.target_mut();
         request.status = status.as_u16();
         if request.config.latency_end == LatencyEnd::Head {
-            request.end = Some(request.config.clock.now().as_unix_nanos());
+            request.end = Some(request.config.clock.tick());
         }
     }
 

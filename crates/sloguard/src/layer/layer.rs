@@ -14,7 +14,7 @@ use tower_layer::Layer;
 
 use super::classify::{grpc_classifier, DefaultClassifier, StatusClassifier};
 pub use super::config::LatencyEnd;
-use super::config::{Config, Settings};
+use super::config::{Handle, Settings};
 use super::operation::{RequestInfo, Source, DEFAULT_MAX_OPERATIONS};
 use super::service::Sli;
 
@@ -36,7 +36,7 @@ pub struct SliLayer<M = DefaultClassifier> {
     make_classifier: M,
     /// Shared by clones, so every service made from this layer (axum clones it per route)
     /// uses one operation table, one cap and one set of counters.
-    config: Arc<OnceLock<Arc<Config>>>,
+    config: Arc<OnceLock<Arc<Handle>>>,
 }
 
 impl SliLayer {
@@ -156,9 +156,9 @@ impl<M> SliLayer<M> {
         }
     }
 
-    pub(crate) fn config(&self) -> Arc<Config> {
+    pub(crate) fn config(&self) -> Arc<Handle> {
         self.config
-            .get_or_init(|| Arc::new(Config::new(&self.settings)))
+            .get_or_init(|| Arc::new(Handle::new(&self.settings)))
             .latest()
     }
 

@@ -10,7 +10,7 @@ use tower_http::classify::MakeClassifier;
 use tower_service::Service;
 
 use super::classify::DefaultClassifier;
-use super::config::Config;
+use super::config::{Config, Handle};
 use super::finish::InFlight;
 use super::future::ResponseFuture;
 use super::operation::method_index;
@@ -21,11 +21,11 @@ use sloguard_core::Outcome;
 pub struct Sli<S, M = DefaultClassifier> {
     inner: S,
     make_classifier: M,
-    config: Arc<Config>,
+    config: Arc<Handle>,
 }
 
 impl<S, M> Sli<S, M> {
-    pub(crate) fn new(inner: S, make_classifier: M, config: Arc<Config>) -> Self {
+    pub(crate) fn new(inner: S, make_classifier: M, config: Arc<Handle>) -> Self {
         Sli {
             inner,
             make_classifier,
@@ -74,7 +74,7 @@ where
         if self.config.is_stale() {
             self.refresh();
         }
-        let config = &*self.config;
+        let config: &Config = &self.config;
         let method = method_index(req.method());
         let name = config.source.name(&req);
         let operation = match name.as_deref() {
@@ -83,7 +83,7 @@ where
         };
         drop(name);
         let classifier = self.make_classifier.make_classifier(&req);
-        let mut in_flight = InFlight::start(Arc::clone(&self.config), operation, method);
+        let mut in_flight = InFlight::start(self.config.lease(), operation, method);
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
             Ok(inner) => ResponseFuture::new(inner, in_flight, classifier),
             Err(panic) => {
