@@ -296,6 +296,18 @@ fn benches(c: &mut Criterion) {
     }
     group.finish();
 
+    // One read of each clock, turned into a duration as a request's end does.
+    let mut group = c.benchmark_group("clock");
+    let instant = Instant::now();
+    group.bench_function("instant_now", |b| {
+        b.iter(|| black_box(instant.elapsed().as_nanos() as u64))
+    });
+    group.bench_function("tick", |b| {
+        let start = sloguard.clock.tick();
+        b.iter(|| black_box(sloguard.clock.nanos_since(start)))
+    });
+    group.finish();
+
     let mut group = c.benchmark_group("request");
     group.throughput(Throughput::Elements(1));
     group.bench_function("sloguard", |b| {

@@ -2,8 +2,9 @@
 //!
 //! Data flows one way: **hot path → cumulative counters → sampler → window rings → evaluator
 //! → snapshot → exporters and alert sinks**. This crate has no async runtime and no HTTP; the
-//! `sloguard` crate adds the tower layer, the exporters and the rest. Its one dependency is
-//! `tracing`, through which it reports what it detects.
+//! `sloguard` crate adds the tower layer, the exporters and the rest. Its dependencies are
+//! `tracing`, through which it reports what it detects, `jiff` for calendar periods in time
+//! zones, and `quanta` for the latency clock.
 //!
 //! Where each concept lives (one home each):
 //!

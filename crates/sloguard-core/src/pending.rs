@@ -74,12 +74,16 @@ impl<T: Finish> PendingEvent<T> {
 }
 
 impl<T: Finish> Drop for PendingEvent<T> {
+    #[inline]
     fn drop(&mut self) {
-        let outcome = if std::thread::panicking() {
-            Outcome::Error
-        } else {
-            Outcome::Cancelled
-        };
-        self.finish(outcome);
+        // Ended events (nearly all) skip the panic check.
+        if !self.done {
+            let outcome = if std::thread::panicking() {
+                Outcome::Error
+            } else {
+                Outcome::Cancelled
+            };
+            self.finish(outcome);
+        }
     }
 }
