@@ -31,6 +31,7 @@ pin_project! {
 }
 
 impl<B: Body, E: ClassifyEos> ResponseBody<B, E> {
+    #[inline]
     pub(crate) fn new(inner: B, in_flight: InFlight, verdict: Verdict<E>) -> Self {
         let done_at_head = inner.is_end_stream()
             || (in_flight.latency_ends_at_head() && matches!(verdict, Verdict::Decided(_)));
@@ -52,6 +53,7 @@ impl<B, E> ResponseBody<B, E> {
     }
 }
 
+#[inline]
 fn finish<E: ClassifyEos>(
     state: &mut Option<(InFlight, Verdict<E>)>,
     trailers: Option<&HeaderMap>,
@@ -95,6 +97,7 @@ where
     type Data = B::Data;
     type Error = B::Error;
 
+    #[inline]
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

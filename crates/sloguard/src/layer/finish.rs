@@ -92,6 +92,40 @@ impl InFlight {
     }
 }
 
+/// Records the request as bad when dropped armed: armed around a poll of the inner service's
+/// future and disarmed when the poll returns, so only a panic unwinding through it finishes
+/// the request. Cheaper than `catch_unwind`, which would copy the poll's result through its
+/// frame on every poll.
+pub(crate) struct BadIfUnwound<'a, C> {
+    state: &'a mut Option<(InFlight, C)>,
+    armed: bool,
+}
+
+impl<'a, C> BadIfUnwound<'a, C> {
+    #[inline]
+    pub(crate) fn arm(state: &'a mut Option<(InFlight, C)>) -> Self {
+        BadIfUnwound { state, armed: true }
+    }
+
+    /// The poll returned: from here on the state is the caller's to finish.
+    #[inline]
+    pub(crate) fn disarm(&mut self) -> &mut Option<(InFlight, C)> {
+        self.armed = false;
+        self.state
+    }
+}
+
+impl<C> Drop for BadIfUnwound<'_, C> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.armed {
+            if let Some((in_flight, _)) = self.state.as_mut() {
+                in_flight.finish(Outcome::Error);
+            }
+        }
+    }
+}
+
 /// Runs a user's classifier, so that a panic in it never reaches the host: it is counted,
 /// reported once, and `None` is returned for the caller to fall back on.
 pub(crate) fn guarded<R>(config: &Config, classify: impl FnOnce() -> R) -> Option<R> {

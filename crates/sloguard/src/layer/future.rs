@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -12,7 +11,7 @@ use sloguard_core::Outcome;
 use tower_http::classify::{ClassifiedResponse, ClassifyResponse};
 
 use super::body::{ResponseBody, Verdict};
-use super::finish::{guarded, InFlight};
+use super::finish::{guarded, BadIfUnwound, InFlight};
 
 pin_project! {
     /// The response future of [`Sli`](super::Sli). Dropped before it completes, it records the
@@ -48,19 +47,16 @@ where
 {
     type Output = Result<Response<ResponseBody<B, C::ClassifyEos>>, E>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        let inner = this.inner.as_mut();
-        let result = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(poll) => ready!(poll),
-            Err(panic) => {
-                if let Some((in_flight, _)) = this.state.as_mut() {
-                    in_flight.finish(Outcome::Error);
-                }
-                resume_unwind(panic)
-            }
-        };
-        let Some((mut in_flight, classifier)) = this.state.take() else {
+        let this = self.project();
+        // A panic in the inner future is bad: whoever catches it drops this future later, when
+        // no panic is unwinding any more, which would read as cancelled.
+        let mut unwinding = BadIfUnwound::arm(this.state);
+        let poll = this.inner.poll(cx);
+        let state = unwinding.disarm();
+        let result = ready!(poll);
+        let Some((mut in_flight, classifier)) = state.take() else {
             // Polled again after completing: a contract violation by the caller; pass the
             // result on untracked rather than panic in the host.
             return Poll::Ready(result.map(|res| res.map(ResponseBody::untracked)));

@@ -118,12 +118,20 @@ const SERIES_SLOTS: usize = 32;
 /// One operation: its name, the SLOs that select it, and its request series.
 pub(crate) struct Operation {
     pub(crate) name: Box<str>,
+    /// The name's key, compared before the name itself (see [`NameKey`]).
+    key: NameKey,
     pub(crate) slos: Box<[SloRecorder]>,
     series: Box<[OnceLock<(u32, Histogram)>]>,
     overflow: OnceLock<Histogram>,
 }
 
 impl Operation {
+    /// Whether this is the operation called `name`, whose key is `key`.
+    #[inline]
+    fn is(&self, name: &str, key: &NameKey) -> bool {
+        self.key == *key && (key.is_whole() || *self.name == *name)
+    }
+
     /// The request histogram of `(method, status)`; a status of 0 means no response.
     #[inline]
     pub(crate) fn series(&self, shared: &Shared, method: u8, status: u16) -> &Histogram {
@@ -218,6 +226,7 @@ impl Shared {
             .collect();
         Operation {
             name: name.into(),
+            key: NameKey::of(name),
             slos,
             series: (0..SERIES_SLOTS).map(|_| OnceLock::new()).collect(),
             overflow: OnceLock::new(),
@@ -230,6 +239,7 @@ impl Shared {
     fn unselected(&self, name: &str) -> Operation {
         Operation {
             name: name.into(),
+            key: NameKey::of(name),
             slos: Box::default(),
             series: (0..SERIES_SLOTS).map(|_| OnceLock::new()).collect(),
             overflow: OnceLock::new(),
@@ -298,16 +308,18 @@ impl Table {
     }
 
     /// The index of the operation called `name`, adding it if there is room.
+    #[inline]
     pub(crate) fn resolve(&self, shared: &Shared, name: Option<&str>) -> u32 {
         let Some(name) = name else {
             return OTHER_INDEX;
         };
+        let key = NameKey::of(name);
+        let start = key.hash() as usize;
         let mask = self.slots.len() - 1;
-        let start = quick_hash(name) as usize;
         for i in 0..self.slots.len() {
             let index = (start + i) & mask;
             match self.slots[index].get() {
-                Some(op) if &*op.name == name => return index as u32,
+                Some(op) if op.is(name, &key) => return index as u32,
                 Some(_) => continue,
                 None => return self.insert(shared, name, start),
             }
@@ -325,7 +337,7 @@ impl Table {
         for i in 0..self.slots.len() {
             let index = (start + i) & mask;
             match self.slots[index].get() {
-                Some(op) if &*op.name == name => return index as u32,
+                Some(op) if op.is(name, &NameKey::of(name)) => return index as u32,
                 Some(_) => continue,
                 None => {
                     if self.count.load(Ordering::Relaxed) >= self.cap {
@@ -342,32 +354,55 @@ impl Table {
     }
 }
 
-/// A hash of the length and the first and last eight bytes: O(1) whatever the name's length.
-/// Route templates differ early (`/users`, `/orders`) or late (`/{id}`, `/{id}/items`), so
-/// this spreads them well; a collision only costs one more probe. Fixed-size loads (two
-/// overlapping ones for short names) rather than a copy of a variable length, which would be
-/// a call to `memcpy` on every request.
-fn quick_hash(name: &str) -> u64 {
-    let b = name.as_bytes();
-    let n = b.len();
-    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
-    let half = |at: usize| {
-        u64::from(u32::from_le_bytes(
-            b[at..at + 4].try_into().unwrap_or([0; 4]),
-        ))
-    };
-    let (head, tail) = match n {
-        8.. => (word(0), word(n - 8)),
-        4..=7 => (half(0), half(n - 4)),
-        1..=3 => (
-            u64::from(b[0]) | u64::from(b[n / 2]) << 8,
-            u64::from(b[n - 1]),
-        ),
-        0 => (0, 0),
-    };
-    let mut h = (n as u64) ^ head.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    h = (h ^ tail).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-    h ^ (h >> 32)
+/// A name's length and its first and last eight bytes, read with fixed-size loads (two
+/// overlapping ones for short names) rather than a copy of a variable length, which would be a
+/// call to `memcpy` on every request. It hashes in O(1) whatever the name's length: route
+/// templates differ early (`/users`, `/orders`) or late (`/{id}`, `/{id}/items`), so this
+/// spreads them well, and a collision only costs one more probe. Up to 16 bytes it holds every
+/// byte of the name, so equal keys are equal names and the lookup compares no string.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct NameKey {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl NameKey {
+    #[inline]
+    fn of(name: &str) -> Self {
+        let b = name.as_bytes();
+        let n = b.len();
+        let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+        let half = |at: usize| {
+            u64::from(u32::from_le_bytes(
+                b[at..at + 4].try_into().unwrap_or([0; 4]),
+            ))
+        };
+        let (head, tail) = match n {
+            8.. => (word(0), word(n - 8)),
+            4..=7 => (half(0), half(n - 4)),
+            // Bytes 0, n/2 and n-1: every byte of a name of up to three.
+            1..=3 => (
+                u64::from(b[0]) | u64::from(b[n / 2]) << 8,
+                u64::from(b[n - 1]),
+            ),
+            0 => (0, 0),
+        };
+        NameKey { len: n, head, tail }
+    }
+
+    /// Whether the key holds the whole name.
+    #[inline]
+    fn is_whole(&self) -> bool {
+        self.len <= 16
+    }
+
+    #[inline]
+    fn hash(&self) -> u64 {
+        let mut h = (self.len as u64) ^ self.head.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h = (h ^ self.tail).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        h ^ (h >> 32)
+    }
 }
 
 #[cfg(test)]
@@ -409,8 +444,8 @@ mod tests {
     fn names_of_every_length_resolve_apart() {
         let s = shared(Vec::new());
         let table = Table::new(64, false);
-        // Lengths 0 to 24 cover every branch of the hash; names differing only in the middle
-        // share a hash and must still be told apart by the comparison.
+        // Lengths 0 to 24 cover every branch of the key; names differing only in the middle
+        // must still be told apart.
         let names: Vec<String> = (0..=24)
             .map(|n| "/abcdefghijklmnopqrstuvwxyz"[..n].to_owned())
             .chain([
@@ -418,6 +453,9 @@ mod tests {
                 "/a{ix}b/x".into(),
                 "/aXb".into(),
                 "/aYb".into(),
+                // Past 16 bytes the key leaves the middle out: these two share a key.
+                "/0123456789abcdefghi".into(),
+                "/01234567X9abcdefghi".into(),
             ])
             .collect();
         let indices: Vec<u32> = names.iter().map(|n| table.resolve(&s, Some(n))).collect();

@@ -1,7 +1,6 @@
 //! [`Sli`]: the service that starts the clock and hands the request on.
 
 use std::fmt;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -14,7 +13,6 @@ use super::config::{Config, Handle};
 use super::finish::InFlight;
 use super::future::ResponseFuture;
 use super::operation::method_index;
-use sloguard_core::Outcome;
 
 /// A service whose every request is recorded as an SLI event. Made by [`SliLayer`](super::SliLayer).
 #[derive(Clone)]
@@ -70,6 +68,7 @@ where
         self.inner.poll_ready(cx)
     }
 
+    #[inline]
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         if self.config.is_stale() {
             self.refresh();
@@ -83,13 +82,10 @@ where
         };
         drop(name);
         let classifier = self.make_classifier.make_classifier(&req);
-        let mut in_flight = InFlight::start(self.config.lease(), operation, method);
-        match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
-            Ok(inner) => ResponseFuture::new(inner, in_flight, classifier),
-            Err(panic) => {
-                in_flight.finish(Outcome::Error);
-                resume_unwind(panic)
-            }
-        }
+        let in_flight = InFlight::start(self.config.lease(), operation, method);
+        // A panic in the inner service unwinds through `in_flight`, whose drop records the
+        // request as bad (the engine's `PendingEvent` rule). No `catch_unwind` here: it would
+        // copy the request and the future through its frame on every call.
+        ResponseFuture::new(self.inner.call(req), in_flight, classifier)
     }
 }
