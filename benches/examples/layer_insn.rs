@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo build --release -p sloguard-benches --example layer_insn
 //! valgrind --tool=callgrind --callgrind-out-file=/tmp/layer.cg --collect-atstart=no \
-//!     --toggle-collect='layer_insn::requests' target/release/examples/layer_insn 10000
+//!     --toggle-collect='layer_insn::requests*' target/release/examples/layer_insn 10000
 //! callgrind_annotate /tmp/layer.cg | head -30   # total / 10000 = instructions per request
 //! # the same with `10000 bare` after the count: the service without the layer
 //! ```

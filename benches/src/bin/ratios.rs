@@ -116,6 +116,18 @@ fn main() -> ExitCode {
         "<= 1.5",
     );
     report(
+        "request: sloguard, ns (two clock reads and record)",
+        get("request/sloguard"),
+        "<= 25",
+    );
+    report(
+        "attribute: sli over bare, ns",
+        get("attribute/sli")
+            .zip(get("attribute/bare"))
+            .map(|(s, b)| (s - b).max(0.0)),
+        "<= 25",
+    );
+    report(
         "request: sloguard / metrics_exporter_prometheus",
         get("request/sloguard")
             .zip(get("request/metrics_exporter_prometheus"))
