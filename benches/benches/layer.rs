@@ -6,6 +6,8 @@
 //! requests through clones of the same layer (one configuration, the same SLOs and request
 //! series), the time per request of one of N threads at once; N = 1 and N =
 //! `SLOGUARD_BENCH_THREADS` (default 2), so larger machines can ask for more.
+//! `layer_threads/sloguard_cloned/N`: the same with a clone of the service per request, as
+//! axum's router makes.
 #![allow(missing_docs)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,7 +61,11 @@ fn layers(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     for n in [1, threads] {
         group.bench_with_input(BenchmarkId::new("sloguard", n), &n, |b, &n| {
-            b.iter_custom(|iters| together(&sloguard, n, iters))
+            b.iter_custom(|iters| together(&sloguard, n, iters, false))
+        });
+        // As axum's router does: a clone of the service per request.
+        group.bench_with_input(BenchmarkId::new("sloguard_cloned", n), &n, |b, &n| {
+            b.iter_custom(|iters| together(&sloguard, n, iters, true))
         });
         if threads == 1 {
             break;
@@ -69,8 +75,9 @@ fn layers(c: &mut Criterion) {
 }
 
 /// Times `iters` requests through a clone of `service` on this thread while `n - 1` other
-/// threads send requests through their own clones all along.
-fn together<S, B>(service: &S, n: usize, iters: u64) -> Duration
+/// threads send requests through their own clones all along; with `clone_each`, every request
+/// goes through a fresh clone, as axum's router sends them.
+fn together<S, B>(service: &S, n: usize, iters: u64, clone_each: bool) -> Duration
 where
     S: Clone + Send + 'static,
     S: tower::Service<
@@ -92,7 +99,7 @@ where
                 let deadline = Instant::now() + Duration::from_secs(60);
                 while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
                     for _ in 0..1024 {
-                        drive(&mut mine);
+                        one(&mut mine, clone_each);
                     }
                 }
             })
@@ -102,7 +109,7 @@ where
     barrier.wait();
     let start = Instant::now();
     for _ in 0..iters {
-        drive(&mut mine);
+        one(&mut mine, clone_each);
     }
     let elapsed = start.elapsed();
     stop.store(true, Ordering::Relaxed);
@@ -110,6 +117,24 @@ where
         let _ = c.join();
     }
     elapsed
+}
+
+/// One request through `service`, or through a clone of it made for the request.
+fn one<S, B>(service: &mut S, clone_each: bool)
+where
+    S: Clone
+        + tower::Service<
+            http::Request<http_body_util::Full<bytes::Bytes>>,
+            Response = http::Response<B>,
+        >,
+    S::Error: std::fmt::Debug,
+    B: http_body::Body,
+{
+    if clone_each {
+        drive(&mut service.clone());
+    } else {
+        drive(service);
+    }
 }
 
 criterion_group!(benches, layers);

@@ -159,6 +159,18 @@ fn main() -> ExitCode {
             "<= 1.2",
         );
     }
+    let cloned_most = means
+        .iter()
+        .filter(|(id, _)| id.starts_with("layer_threads/sloguard_cloned/"))
+        .map(|(_, ns)| *ns)
+        .reduce(f64::max);
+    if let (Some(one), Some(most)) = (get("layer_threads/sloguard_cloned/1"), cloned_most) {
+        report(
+            "layer, a service clone per request (as axum): most threads / one",
+            Some(most / one),
+            "<= 1.2",
+        );
+    }
     report(
         "layer overhead: sloguard / axum_prometheus",
         overhead("layer/sloguard")
