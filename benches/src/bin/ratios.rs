@@ -144,33 +144,29 @@ fn main() -> ExitCode {
         overhead("layer/sloguard"),
         "<= 50",
     );
-    // The threaded group's ids end in the thread count: 1 and SLOGUARD_BENCH_THREADS.
-    let threaded: Vec<(&String, &f64)> = means
-        .iter()
-        .filter(|(id, _)| id.starts_with("layer_threads/sloguard/"))
-        .collect();
-    if let (Some(one), Some(most)) = (
-        get("layer_threads/sloguard/1"),
-        threaded.iter().map(|(_, ns)| **ns).reduce(f64::max),
-    ) {
-        report(
-            "layer: per-thread cost, most threads / one thread",
-            Some(most / one),
-            "<= 1.2",
-        );
-    }
-    let cloned_most = means
-        .iter()
-        .filter(|(id, _)| id.starts_with("layer_threads/sloguard_cloned/"))
-        .map(|(_, ns)| *ns)
-        .reduce(f64::max);
-    if let (Some(one), Some(most)) = (get("layer_threads/sloguard_cloned/1"), cloned_most) {
-        report(
-            "layer, a service clone per request (as axum): most threads / one",
-            Some(most / one),
-            "<= 1.2",
-        );
-    }
+    // The threaded group's ids end in the thread count: 1 and SLOGUARD_BENCH_THREADS. The
+    // per-thread cost on the most threads, over one thread's.
+    let most_over_one = |bench: &str| {
+        let prefix = format!("layer_threads/{bench}/");
+        let most = means
+            .iter()
+            .filter(|(id, _)| id.starts_with(&prefix))
+            .map(|(_, ns)| *ns)
+            .reduce(f64::max);
+        get(&format!("{prefix}1"))
+            .zip(most)
+            .map(|(one, most)| most / one)
+    };
+    report(
+        "layer: per-thread cost, most threads / one thread",
+        most_over_one("sloguard"),
+        "<= 1.2",
+    );
+    report(
+        "layer, a service clone per request (as axum): most threads / one",
+        most_over_one("sloguard_cloned"),
+        "<= 1.2",
+    );
     report(
         "layer overhead: sloguard / axum_prometheus",
         overhead("layer/sloguard")

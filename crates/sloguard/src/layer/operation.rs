@@ -321,23 +321,24 @@ impl Table {
             match self.slots[index].get() {
                 Some(op) if op.is(name, &key) => return index as u32,
                 Some(_) => continue,
-                None => return self.insert(shared, name, start),
+                None => return self.insert(shared, name, &key),
             }
         }
         OTHER_INDEX
     }
 
     #[cold]
-    fn insert(&self, shared: &Shared, name: &str, start: usize) -> u32 {
+    fn insert(&self, shared: &Shared, name: &str, key: &NameKey) -> u32 {
         if self.full.load(Ordering::Relaxed) || name == OTHER {
             return OTHER_INDEX;
         }
         let _guard = self.insert.lock().unwrap_or_else(PoisonError::into_inner);
+        let start = key.hash() as usize;
         let mask = self.slots.len() - 1;
         for i in 0..self.slots.len() {
             let index = (start + i) & mask;
             match self.slots[index].get() {
-                Some(op) if op.is(name, &NameKey::of(name)) => return index as u32,
+                Some(op) if op.is(name, key) => return index as u32,
                 Some(_) => continue,
                 None => {
                     if self.count.load(Ordering::Relaxed) >= self.cap {
