@@ -3,15 +3,15 @@
 //! the differences are the layers' own overhead.
 //!
 //! `layer_threads/sloguard/N`: the same request on one thread while N − 1 other threads send
-//! requests through clones of the same layer (one configuration, the same SLOs and request
+//! requests through their own clones of the same service (one configuration, the same SLOs and request
 //! series), the time per request of one of N threads at once; N = 1 and N =
 //! `SLOGUARD_BENCH_THREADS` (default 2), so larger machines can ask for more.
-//! `layer_threads/sloguard_cloned/N`: the same with a clone of the service per request, as
-//! axum's router makes.
+//! `layer_threads/sloguard_cloned/N`: the same with a clone of the one shared service per
+//! request, as axum's router makes.
 #![allow(missing_docs)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -74,12 +74,13 @@ fn layers(c: &mut Criterion) {
     group.finish();
 }
 
-/// Times `iters` requests through a clone of `service` on this thread while `n - 1` other
-/// threads send requests through their own clones all along; with `clone_each`, every request
-/// goes through a fresh clone, as axum's router sends them.
+/// Times `iters` requests on this thread while `n - 1` other threads send requests all along,
+/// every thread through its own clone of `service`, made on that thread; with `clone_each`,
+/// every request goes through a fresh clone of `service` itself, made on the thread that
+/// sends it, as axum's router clones the one service of a route per request.
 fn together<S, B>(service: &S, n: usize, iters: u64, clone_each: bool) -> Duration
 where
-    S: Clone + Send + 'static,
+    S: Clone + Send + Sync,
     S: tower::Service<
         http::Request<http_body_util::Full<bytes::Bytes>>,
         Response = http::Response<B>,
@@ -87,40 +88,37 @@ where
     S::Error: std::fmt::Debug,
     B: http_body::Body,
 {
-    let stop = Arc::new(AtomicBool::new(false));
-    let barrier = Arc::new(Barrier::new(n));
-    let companions: Vec<_> = (1..n)
-        .map(|_| {
-            let (mut mine, stop, barrier) =
-                (service.clone(), Arc::clone(&stop), Arc::clone(&barrier));
-            std::thread::spawn(move || {
+    let stop = AtomicBool::new(false);
+    let barrier = Barrier::new(n);
+    std::thread::scope(|s| {
+        for _ in 1..n {
+            s.spawn(|| {
+                let mut mine = service.clone();
                 barrier.wait();
                 // Bounded: stops when the timed loop is done, and after a minute whatever happens.
                 let deadline = Instant::now() + Duration::from_secs(60);
                 while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
                     for _ in 0..1024 {
-                        one(&mut mine, clone_each);
+                        one(service, &mut mine, clone_each);
                     }
                 }
-            })
-        })
-        .collect();
-    let mut mine = service.clone();
-    barrier.wait();
-    let start = Instant::now();
-    for _ in 0..iters {
-        one(&mut mine, clone_each);
-    }
-    let elapsed = start.elapsed();
-    stop.store(true, Ordering::Relaxed);
-    for c in companions {
-        let _ = c.join();
-    }
-    elapsed
+            });
+        }
+        let mut mine = service.clone();
+        barrier.wait();
+        let start = Instant::now();
+        for _ in 0..iters {
+            one(service, &mut mine, clone_each);
+        }
+        let elapsed = start.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        elapsed
+    })
 }
 
-/// One request through `service`, or through a clone of it made for the request.
-fn one<S, B>(service: &mut S, clone_each: bool)
+/// One request through the thread's own clone `mine`, or through a clone of `shared` made
+/// for the request.
+fn one<S, B>(shared: &S, mine: &mut S, clone_each: bool)
 where
     S: Clone
         + tower::Service<
@@ -131,9 +129,9 @@ where
     B: http_body::Body,
 {
     if clone_each {
-        drive(&mut service.clone());
+        drive(&mut shared.clone());
     } else {
-        drive(service);
+        drive(mine);
     }
 }
 

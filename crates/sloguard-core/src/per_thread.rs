@@ -6,7 +6,7 @@
 //! the slot limit share one overflow copy (so `T` must be safe to share, and is).
 //!
 //! ```
-//! use sloguard_core::per_thread::PerThread;
+//! use sloguard_core::per_thread::{PerThread, ThreadSlot};
 //! use std::sync::OnceLock;
 //!
 //! let names: PerThread<OnceLock<String>> = PerThread::new();
@@ -15,9 +15,15 @@
 //!     s.spawn(|| assert!(names.with(|n| n.get().is_none()), "another thread, another copy"));
 //! });
 //! assert_eq!(mine, "main");
+//! // The main thread has a slot now; no other thread shares it.
+//! let here = ThreadSlot::current();
+//! assert_eq!(here, ThreadSlot::current());
+//! std::thread::scope(|s| {
+//!     s.spawn(|| assert_ne!(ThreadSlot::current(), here));
+//! });
 //! ```
 
-use crate::shard::Sharded;
+use crate::shard::{current_slot, Sharded};
 
 /// A `T` per thread. See the module docs.
 #[derive(Debug)]
@@ -43,5 +49,21 @@ impl<T: Default> PerThread<T> {
 impl<T: Default> Default for PerThread<T> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Which copy of every [`PerThread`] the calling thread gets: two threads with equal slots
+/// get the same copies (a thread that exited gave its slot to a later one, and threads past
+/// the slot limit share the overflow copy). A value made in [`PerThread::with`]'s closure can
+/// keep it, to tell later whether the thread holding the value is the one it was made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadSlot(usize);
+
+impl ThreadSlot {
+    /// The calling thread's slot. Before the thread's first [`PerThread::with`] it has none,
+    /// and this equals no slot a value made in `with` recorded.
+    #[inline(always)]
+    pub fn current() -> Self {
+        ThreadSlot(current_slot())
     }
 }

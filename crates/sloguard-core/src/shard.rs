@@ -82,6 +82,12 @@ impl Drop for SlotRelease {
     }
 }
 
+/// The calling thread's slot, or a value no slot has when it has none yet.
+#[inline(always)]
+pub(crate) fn current_slot() -> usize {
+    SLOT.with(Cell::get)
+}
+
 #[cold]
 fn assign_slot() -> usize {
     // Registering the release guard fails while the thread is being torn down; such a thread

@@ -7,11 +7,18 @@
 //! a cache line they fight over (a second thread through the same layer cost 1.8 times the
 //! first). Each thread's lease is its own 128-byte aligned allocation, so a request writes only
 //! to a line its thread owns, unless it ends on another thread.
+//!
+//! Services are held the same way ([`Holder`]): the service the layer made holds the handle,
+//! and a clone of it holds the lease of the thread it was cloned on, because axum clones a
+//! route's service for every request (two threads cloning through one shared count cost 2.3
+//! times one). The handle owns its leases and a lease points back at it only weakly, so
+//! nothing is a cycle: when the layer and the services it made are gone, the clones and
+//! requests still running keep the configuration, and the last of them frees it.
 
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
-use sloguard_core::per_thread::PerThread;
+use sloguard_core::per_thread::{PerThread, ThreadSlot};
 
 use sloguard_core::clock::Clock;
 use sloguard_core::diagnostic::{code, Diagnostic};
@@ -45,6 +52,9 @@ pub(crate) struct Settings {
 /// Everything the services of one layer share; built on the layer's first use, and again
 /// (chained after this one, see [`Handle`]) when SLOs are registered later.
 pub(crate) struct Config {
+    settings: Settings,
+    /// The version built after this one when SLOs were registered since.
+    next: Mutex<Option<Arc<Handle>>>,
     /// The registry's SLO count when this was built.
     slo_count: usize,
     pub(crate) shared: Shared,
@@ -85,6 +95,8 @@ impl Config {
             .unwrap_or_else(|_| settings.boundaries.clone());
         let shared = Shared::new(registry.clone(), slos, boundaries);
         Config {
+            settings: settings.clone(),
+            next: Mutex::new(None),
             slo_count,
             table: Table::new(settings.max_operations, settings.count_unmatched),
             shared,
@@ -143,21 +155,17 @@ impl Config {
     }
 }
 
-/// One version of a layer's configuration as its services hold it: the configuration, the
-/// version built after it when SLOs were registered since, and each thread's lease on it.
+/// One version of a layer's configuration as the layer and the services it made hold it:
+/// the configuration and each thread's lease on it.
 pub(crate) struct Handle {
-    settings: Settings,
     config: Arc<Config>,
-    next: Mutex<Option<Arc<Handle>>>,
     leases: PerThread<OnceLock<Lease>>,
 }
 
 impl Handle {
     pub(crate) fn new(settings: &Settings) -> Self {
         Handle {
-            settings: settings.clone(),
             config: Arc::new(Config::new(settings)),
-            next: Mutex::new(None),
             leases: PerThread::new(),
         }
     }
@@ -166,24 +174,28 @@ impl Handle {
     /// Requests already in flight finish with the version they started with.
     #[cold]
     pub(crate) fn latest(self: &Arc<Self>) -> Arc<Handle> {
-        if !self.is_stale() {
-            return Arc::clone(self);
+        match self.config.newer() {
+            Some(newer) => newer.latest(),
+            None => Arc::clone(self),
         }
-        let newer = {
-            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
-            Arc::clone(next.get_or_insert_with(|| Arc::new(Handle::new(&self.settings))))
-        };
-        newer.latest()
     }
 
-    /// The calling thread's lease, for a request that starts now.
+    /// The calling thread's lease, for a request that starts now or a service cloned now.
     #[inline]
-    pub(crate) fn lease(&self) -> Lease {
-        self.leases.with(|lease| {
-            lease
-                .get_or_init(|| Lease(Arc::new(Leased(Arc::clone(&self.config)))))
-                .clone()
-        })
+    pub(crate) fn lease(self: &Arc<Self>) -> Lease {
+        self.leases
+            .with(|lease| lease.get_or_init(|| self.new_lease()).clone())
+    }
+
+    /// The thread's first lease on this version. Out of line: once per thread.
+    #[cold]
+    #[inline(never)]
+    fn new_lease(self: &Arc<Self>) -> Lease {
+        Lease(Arc::new(Leased {
+            config: Arc::clone(&self.config),
+            handle: Arc::downgrade(self),
+            thread: ThreadSlot::current(),
+        }))
     }
 }
 
@@ -195,21 +207,130 @@ impl Deref for Handle {
     }
 }
 
-/// A thread's hold on a configuration, shared by that thread's requests in flight (see the
-/// module docs). Cloning and dropping it writes only to the thread's own line.
+impl Config {
+    /// The version built after this one if SLOs were registered since (built now if none
+    /// was yet); `None` while this one knows them all.
+    fn newer(&self) -> Option<Arc<Handle>> {
+        if !self.is_stale() {
+            return None;
+        }
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(Arc::clone(next.get_or_insert_with(|| {
+            Arc::new(Handle::new(&self.settings))
+        })))
+    }
+}
+
+/// A thread's hold on a configuration, shared by that thread's requests in flight and the
+/// services cloned on it (see the module docs). Cloning and dropping it writes only to the
+/// thread's own line.
 #[derive(Clone)]
 pub(crate) struct Lease(Arc<Leased>);
 
 /// Aligned to 128 bytes (two lines: x86 prefetches lines in pairs), so that no two threads'
 /// leases, and their reference counts, share a line.
 #[repr(align(128))]
-struct Leased(Arc<Config>);
+struct Leased {
+    config: Arc<Config>,
+    /// Weak: the handle holds its leases, so a strong count back would be a cycle. Upgraded
+    /// only when a lease is used on another thread than its own, to take that thread's.
+    handle: Weak<Handle>,
+    thread: ThreadSlot,
+}
+
+impl Lease {
+    /// This lease if it is the calling thread's; else the calling thread's lease on the same
+    /// version, while the layer or a service it made still holds the handle (else this one:
+    /// right, only not on a line of this thread's own).
+    #[inline]
+    fn for_this_thread(&self) -> Lease {
+        if self.0.thread == ThreadSlot::current() {
+            return self.clone();
+        }
+        self.rehome()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn rehome(&self) -> Lease {
+        match self.0.handle.upgrade() {
+            Some(handle) => handle.lease(),
+            None => self.clone(),
+        }
+    }
+
+    /// The version that knows every registered SLO, as a lease of the calling thread's.
+    #[cold]
+    fn latest(&self) -> Lease {
+        match self.0.config.newer() {
+            Some(newer) => newer.latest().lease(),
+            None => self.clone(),
+        }
+    }
+}
 
 impl Deref for Lease {
     type Target = Config;
     #[inline]
     fn deref(&self) -> &Config {
-        &self.0 .0
+        &self.0.config
+    }
+}
+
+/// How a service holds its layer's configuration. A service the layer made holds the handle;
+/// a clone of it holds the lease of the thread it was cloned on. axum clones a route's
+/// service for every request, on the worker thread that serves it, so holding the handle in
+/// every clone would write its shared count twice per request from every worker; a lease is
+/// written only by its own thread.
+pub(crate) enum Holder {
+    Layer(Arc<Handle>),
+    Thread(Lease),
+}
+
+impl Holder {
+    /// A lease for a request starting now on the calling thread. A clone used on another
+    /// thread than the one it was cloned on moves to this thread's lease, once.
+    #[inline]
+    pub(crate) fn lease(&mut self) -> Lease {
+        match self {
+            Holder::Layer(handle) => handle.lease(),
+            Holder::Thread(lease) => {
+                if lease.0.thread != ThreadSlot::current() {
+                    *lease = lease.rehome();
+                }
+                lease.clone()
+            }
+        }
+    }
+
+    /// Moves to the version that knows the SLOs registered since this one was built.
+    #[cold]
+    pub(crate) fn refresh(&mut self) {
+        *self = match self {
+            Holder::Layer(handle) => Holder::Layer(handle.latest()),
+            Holder::Thread(lease) => Holder::Thread(lease.latest()),
+        }
+    }
+}
+
+impl Clone for Holder {
+    #[inline]
+    fn clone(&self) -> Self {
+        Holder::Thread(match self {
+            Holder::Layer(handle) => handle.lease(),
+            Holder::Thread(lease) => lease.for_this_thread(),
+        })
+    }
+}
+
+impl Deref for Holder {
+    type Target = Config;
+    #[inline]
+    fn deref(&self) -> &Config {
+        match self {
+            Holder::Layer(handle) => &handle.config,
+            Holder::Thread(lease) => lease,
+        }
     }
 }
 
@@ -217,6 +338,13 @@ impl Deref for Lease {
 mod tests {
     use super::*;
     use crate::SliLayer;
+
+    fn lease_of(holder: &Holder) -> &Arc<Leased> {
+        match holder {
+            Holder::Thread(lease) => &lease.0,
+            Holder::Layer(_) => panic!("a clone holds a lease, not the handle"),
+        }
+    }
 
     #[test]
     fn each_thread_has_its_own_lease_and_a_lease_outlives_the_layer() {
@@ -231,5 +359,76 @@ mod tests {
         assert!(config.upgrade().is_some(), "a request in flight keeps it");
         drop(a);
         assert!(config.upgrade().is_none(), "and nothing else does");
+    }
+
+    #[test]
+    fn a_clone_holds_the_lease_of_the_thread_it_was_cloned_on_and_writes_no_shared_count() {
+        let registry = Registry::builder("t").build();
+        let handle = SliLayer::new(&registry).config();
+        let made = Holder::Layer(Arc::clone(&handle));
+        let count = Arc::strong_count(&handle);
+        let here = made.clone();
+        let again = here.clone();
+        assert_eq!(
+            Arc::strong_count(&handle),
+            count,
+            "the handle's count untouched"
+        );
+        assert!(Arc::ptr_eq(lease_of(&here), &handle.lease().0));
+        assert!(Arc::ptr_eq(lease_of(&again), lease_of(&here)));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mine = handle.lease();
+                assert!(!Arc::ptr_eq(&mine.0, lease_of(&here)));
+                assert!(Arc::ptr_eq(lease_of(&made.clone()), &mine.0));
+                assert!(
+                    Arc::ptr_eq(lease_of(&here.clone()), &mine.0),
+                    "a clone of a clone made elsewhere takes this thread's lease"
+                );
+            })
+            .join()
+            .expect("thread");
+        });
+        // A clone moved to another thread moves to that thread's lease when it is used there.
+        let mut moved = here.clone();
+        let (theirs, held) = std::thread::scope(|s| {
+            s.spawn(move || {
+                let theirs = moved.lease();
+                (theirs, moved)
+            })
+            .join()
+            .expect("thread")
+        });
+        assert!(!Arc::ptr_eq(&theirs.0, lease_of(&here)));
+        assert!(Arc::ptr_eq(&theirs.0, lease_of(&held)));
+    }
+
+    #[test]
+    fn a_clone_outlives_the_layer_and_its_handle() {
+        let registry = Registry::builder("t").build();
+        let layer = SliLayer::new(&registry);
+        let handle = layer.config();
+        let clone = Holder::Layer(Arc::clone(&handle)).clone();
+        let config = Arc::downgrade(&handle.config);
+        drop((layer, handle));
+        let mut elsewhere = std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut c = clone.clone();
+                let _ = c.lease();
+                c
+            })
+            .join()
+            .expect("thread")
+        });
+        assert!(
+            Arc::ptr_eq(lease_of(&elsewhere), lease_of(&clone)),
+            "with the handle gone, a clone elsewhere shares the lease it was cloned from"
+        );
+        assert_eq!(elsewhere.lease().table.len(), 0);
+        drop((clone, elsewhere));
+        assert!(
+            config.upgrade().is_none(),
+            "nothing keeps the configuration"
+        );
     }
 }

@@ -14,7 +14,7 @@ use tower_layer::Layer;
 
 use super::classify::{grpc_classifier, DefaultClassifier, StatusClassifier};
 pub use super::config::LatencyEnd;
-use super::config::{Handle, Settings};
+use super::config::{Handle, Holder, Settings};
 use super::operation::{RequestInfo, Source, DEFAULT_MAX_OPERATIONS};
 use super::service::Sli;
 
@@ -189,6 +189,10 @@ impl<S, M: Clone> Layer<S> for SliLayer<M> {
     type Service = Sli<S, M>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Sli::new(inner, self.make_classifier.clone(), self.config())
+        Sli::new(
+            inner,
+            self.make_classifier.clone(),
+            Holder::Layer(self.config()),
+        )
     }
 }

@@ -1,7 +1,6 @@
 //! [`Sli`]: the service that starts the clock and hands the request on.
 
 use std::fmt;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
@@ -9,7 +8,7 @@ use tower_http::classify::MakeClassifier;
 use tower_service::Service;
 
 use super::classify::DefaultClassifier;
-use super::config::{Config, Handle};
+use super::config::{Config, Holder};
 use super::finish::InFlight;
 use super::future::ResponseFuture;
 use super::operation::method_index;
@@ -19,11 +18,11 @@ use super::operation::method_index;
 pub struct Sli<S, M = DefaultClassifier> {
     inner: S,
     make_classifier: M,
-    config: Arc<Handle>,
+    config: Holder,
 }
 
 impl<S, M> Sli<S, M> {
-    pub(crate) fn new(inner: S, make_classifier: M, config: Arc<Handle>) -> Self {
+    pub(crate) fn new(inner: S, make_classifier: M, config: Holder) -> Self {
         Sli {
             inner,
             make_classifier,
@@ -41,7 +40,7 @@ impl<S, M> Sli<S, M> {
     #[cold]
     #[inline(never)]
     fn refresh(&mut self) {
-        self.config = self.config.latest();
+        self.config.refresh();
     }
 }
 
@@ -73,7 +72,8 @@ where
         if self.config.is_stale() {
             self.refresh();
         }
-        let config: &Config = &self.config;
+        let lease = self.config.lease();
+        let config: &Config = &lease;
         let method = method_index(req.method());
         let name = config.source.name(&req);
         let operation = match name.as_deref() {
@@ -82,7 +82,7 @@ where
         };
         drop(name);
         let classifier = self.make_classifier.make_classifier(&req);
-        let in_flight = InFlight::start(self.config.lease(), operation, method);
+        let in_flight = InFlight::start(lease, operation, method);
         // A panic in the inner service unwinds through `in_flight`, whose drop records the
         // request as bad (the engine's `PendingEvent` rule). No `catch_unwind` here: it would
         // copy the request and the future through its frame on every call.

@@ -505,3 +505,30 @@ async fn a_panicking_classifier_never_reaches_the_host() {
     assert_eq!(f.counts(), counts(3, 0, 0));
     assert_eq!(layer.classifier_panics(), 2);
 }
+
+#[tokio::test]
+async fn an_slo_registered_after_the_layer_receives_the_requests_of_its_clones() {
+    let f = Fixture::new();
+    let (service, mut handle): (Mock, Handle) = mock::pair();
+    let made = SliLayer::new(&f.registry).operation("/t").layer(service);
+    for late in ["late", "later"] {
+        let mut clone = made.clone();
+        let mut clone_of_clone = clone.clone();
+        f.registry
+            .register(Slo::availability(late).build().expect("valid"))
+            .expect("ok");
+        for service in [&mut clone, &mut clone_of_clone] {
+            let future = service.ready().await.expect("ready").call(Request::new(()));
+            let (_, send) = handle.next_request().await.expect("request");
+            send.send_response(Response::new(TestBody::data(0)));
+            drain(future.await.expect("ok").into_body())
+                .await
+                .expect("body");
+        }
+    }
+    assert_eq!(f.counts(), counts(4, 0, 0));
+    let late = f.registry.slo("late").expect("late").counts();
+    assert_eq!(late, counts(4, 0, 0), "both clones, both rounds");
+    let later = f.registry.slo("later").expect("later").counts();
+    assert_eq!(later, counts(2, 0, 0), "the second round");
+}
