@@ -8,7 +8,7 @@ use tower_http::classify::MakeClassifier;
 use tower_service::Service;
 
 use super::classify::DefaultClassifier;
-use super::config::{Config, Holder};
+use super::config::{Config, Holder, Lease};
 use super::finish::InFlight;
 use super::future::ResponseFuture;
 use super::operation::method_index;
@@ -35,12 +35,14 @@ impl<S, M> Sli<S, M> {
         &self.inner
     }
 
-    /// Takes the configuration that knows the SLOs registered since this one was built. Out
-    /// of line: it runs once per registration, and keeping it out of `call` keeps `call` small.
+    /// Takes the configuration that knows the SLOs registered since this one was built, and
+    /// returns this thread's lease on it. Out of line: it runs once per registration, and
+    /// keeping it out of `call` keeps `call` small.
     #[cold]
     #[inline(never)]
-    fn refresh(&mut self) {
+    fn refresh(&mut self) -> Lease {
         self.config.refresh();
+        self.config.lease()
     }
 }
 
@@ -69,10 +71,10 @@ where
 
     #[inline]
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        if self.config.is_stale() {
-            self.refresh();
+        let mut lease = self.config.lease();
+        if lease.is_stale() {
+            lease = self.refresh();
         }
-        let lease = self.config.lease();
         let config: &Config = &lease;
         let method = method_index(req.method());
         let name = config.source.name(&req);
