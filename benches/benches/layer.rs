@@ -7,7 +7,9 @@
 //! series), the time per request of one of N threads at once; N = 1 and N =
 //! `SLOGUARD_BENCH_THREADS` (default 2), so larger machines can ask for more.
 //! `layer_threads/sloguard_cloned/N`: the same with a clone of the one shared service per
-//! request, as axum's router makes.
+//! request, as axum's router makes. `layer_threads/sloguard_cloned_elsewhere/N`: with a clone
+//! per request of the thread's own clone made on another thread, as a per-connection clone
+//! moved into its connection's task is cloned per request.
 #![allow(missing_docs)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,13 +62,15 @@ fn layers(c: &mut Criterion) {
     let mut group = c.benchmark_group("layer_threads");
     group.throughput(Throughput::Elements(1));
     for n in [1, threads] {
-        group.bench_with_input(BenchmarkId::new("sloguard", n), &n, |b, &n| {
-            b.iter_custom(|iters| together(&sloguard, n, iters, false))
-        });
-        // As axum's router does: a clone of the service per request.
-        group.bench_with_input(BenchmarkId::new("sloguard_cloned", n), &n, |b, &n| {
-            b.iter_custom(|iters| together(&sloguard, n, iters, true))
-        });
+        for (name, clones) in [
+            ("sloguard", Clones::None),
+            ("sloguard_cloned", Clones::OfTheShared),
+            ("sloguard_cloned_elsewhere", Clones::OfOneMadeElsewhere),
+        ] {
+            group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
+                b.iter_custom(|iters| together(&sloguard, n, iters, clones))
+            });
+        }
         if threads == 1 {
             break;
         }
@@ -74,11 +78,23 @@ fn layers(c: &mut Criterion) {
     group.finish();
 }
 
+/// Which service a thread sends each request through.
+#[derive(Clone, Copy)]
+enum Clones {
+    /// Its own clone of the shared service, made on the thread.
+    None,
+    /// A fresh clone of the shared service, made on the thread for the request: axum's router
+    /// clones the one service of a route so.
+    OfTheShared,
+    /// A fresh clone of its own clone, which was made on the spawning thread: a per-connection
+    /// clone moved into the connection's task, cloned per request (hyper-util's
+    /// `TowerToHyperService` does so).
+    OfOneMadeElsewhere,
+}
+
 /// Times `iters` requests on this thread while `n - 1` other threads send requests all along,
-/// every thread through its own clone of `service`, made on that thread; with `clone_each`,
-/// every request goes through a fresh clone of `service` itself, made on the thread that
-/// sends it, as axum's router clones the one service of a route per request.
-fn together<S, B>(service: &S, n: usize, iters: u64, clone_each: bool) -> Duration
+/// each as `clones` says.
+fn together<S, B>(service: &S, n: usize, iters: u64, clones: Clones) -> Duration
 where
     S: Clone + Send + Sync,
     S: tower::Service<
@@ -92,23 +108,35 @@ where
     let barrier = Barrier::new(n);
     std::thread::scope(|s| {
         for _ in 1..n {
-            s.spawn(|| {
-                let mut mine = service.clone();
+            let made_here = service.clone();
+            let (stop, barrier) = (&stop, &barrier);
+            s.spawn(move || {
+                let mut mine = match clones {
+                    Clones::OfOneMadeElsewhere => made_here,
+                    Clones::None | Clones::OfTheShared => service.clone(),
+                };
                 barrier.wait();
                 // Bounded: stops when the timed loop is done, and after a minute whatever happens.
                 let deadline = Instant::now() + Duration::from_secs(60);
                 while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
                     for _ in 0..1024 {
-                        one(service, &mut mine, clone_each);
+                        one(service, &mut mine, clones);
                     }
                 }
             });
         }
-        let mut mine = service.clone();
+        // This thread's own clone, for `OfOneMadeElsewhere` made on another thread.
+        let mut mine = match clones {
+            Clones::OfOneMadeElsewhere => s
+                .spawn(|| service.clone())
+                .join()
+                .expect("a clone made on another thread"),
+            Clones::None | Clones::OfTheShared => service.clone(),
+        };
         barrier.wait();
         let start = Instant::now();
         for _ in 0..iters {
-            one(service, &mut mine, clone_each);
+            one(service, &mut mine, clones);
         }
         let elapsed = start.elapsed();
         stop.store(true, Ordering::Relaxed);
@@ -116,9 +144,8 @@ where
     })
 }
 
-/// One request through the thread's own clone `mine`, or through a clone of `shared` made
-/// for the request.
-fn one<S, B>(shared: &S, mine: &mut S, clone_each: bool)
+/// One request as `clones` says, through the thread's own clone `mine` or the shared service.
+fn one<S, B>(shared: &S, mine: &mut S, clones: Clones)
 where
     S: Clone
         + tower::Service<
@@ -128,10 +155,10 @@ where
     S::Error: std::fmt::Debug,
     B: http_body::Body,
 {
-    if clone_each {
-        drive(&mut shared.clone());
-    } else {
-        drive(mine);
+    match clones {
+        Clones::None => drive(mine),
+        Clones::OfTheShared => drive(&mut shared.clone()),
+        Clones::OfOneMadeElsewhere => drive(&mut mine.clone()),
     }
 }
 

@@ -168,6 +168,11 @@ fn main() -> ExitCode {
         "<= 1.2",
     );
     report(
+        "layer, clones of a clone made on another thread: most threads / one",
+        most_over_one("sloguard_cloned_elsewhere"),
+        "<= 1.2",
+    );
+    report(
         "layer overhead: sloguard / axum_prometheus",
         overhead("layer/sloguard")
             .zip(overhead("layer/axum_prometheus"))

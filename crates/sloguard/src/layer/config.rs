@@ -11,9 +11,11 @@
 //! Services are held the same way ([`Holder`]): the service the layer made holds the handle,
 //! and a clone of it holds the lease of the thread it was cloned on, because axum clones a
 //! route's service for every request (two threads cloning through one shared count cost 2.3
-//! times one). The handle owns its leases and a lease points back at it only weakly, so
-//! nothing is a cycle: when the layer and the services it made are gone, the clones and
-//! requests still running keep the configuration, and the last of them frees it.
+//! times one). The handle owns its leases; the configuration and each lease point back at
+//! them only weakly, so nothing is a cycle: when the layer and the services it made are gone,
+//! the clones and requests still running keep the configuration, and the last of them frees
+//! it. A clone used on another thread than the one it was made on finds that thread's lease
+//! through the configuration's weak per-thread pointers, writing only that lease's count.
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
@@ -53,6 +55,9 @@ pub(crate) struct Settings {
 /// (chained after this one, see [`Handle`]) when SLOs are registered later.
 pub(crate) struct Config {
     settings: Settings,
+    /// Each thread's lease on this version, weakly (its handle holds them): how a lease used on
+    /// another thread than its own finds that thread's without writing the handle's count.
+    leases: PerThread<OnceLock<Weak<Leased>>>,
     /// The version built after this one when SLOs were registered since.
     next: Mutex<Option<Arc<Handle>>>,
     /// The registry's SLO count when this was built.
@@ -96,6 +101,7 @@ impl Config {
         let shared = Shared::new(registry.clone(), slos, boundaries);
         Config {
             settings: settings.clone(),
+            leases: PerThread::new(),
             next: Mutex::new(None),
             slo_count,
             table: Table::new(settings.max_operations, settings.count_unmatched),
@@ -191,11 +197,15 @@ impl Handle {
     #[cold]
     #[inline(never)]
     fn new_lease(self: &Arc<Self>) -> Lease {
-        Lease(Arc::new(Leased {
+        let lease = Arc::new(Leased {
             config: Arc::clone(&self.config),
             handle: Arc::downgrade(self),
             thread: ThreadSlot::current(),
-        }))
+        });
+        self.config.leases.with(|weak| {
+            let _ = weak.set(Arc::downgrade(&lease));
+        });
+        Lease(lease)
     }
 }
 
@@ -240,8 +250,8 @@ struct Leased {
 
 impl Lease {
     /// This lease if it is the calling thread's; else the calling thread's lease on the same
-    /// version, while the layer or a service it made still holds the handle (else this one:
-    /// right, only not on a line of this thread's own).
+    /// version, if it has one or the handle is still held to make one (else this one: right,
+    /// only not on a line of this thread's own).
     #[inline]
     fn for_this_thread(&self) -> Lease {
         if self.0.thread == ThreadSlot::current() {
@@ -253,6 +263,15 @@ impl Lease {
     #[cold]
     #[inline(never)]
     fn rehome(&self) -> Lease {
+        let here = self
+            .0
+            .config
+            .leases
+            .with(|weak| weak.get().and_then(Weak::upgrade));
+        if let Some(here) = here {
+            return Lease(here);
+        }
+        // The thread's first lease on this version: through the handle's count, once.
         match self.0.handle.upgrade() {
             Some(handle) => handle.lease(),
             None => self.clone(),
@@ -346,6 +365,14 @@ mod tests {
         }
     }
 
+    /// A layer (over a registry of its own), its handle, and a clone of a service it made.
+    fn layer_handle_and_clone() -> (SliLayer, Arc<Handle>, Holder) {
+        let layer = SliLayer::new(&Registry::builder("t").build());
+        let handle = layer.config();
+        let clone = Holder::Layer(Arc::clone(&handle)).clone();
+        (layer, handle, clone)
+    }
+
     #[test]
     fn each_thread_has_its_own_lease_and_a_lease_outlives_the_layer() {
         let registry = Registry::builder("t").build();
@@ -404,11 +431,35 @@ mod tests {
     }
 
     #[test]
+    fn a_lease_used_elsewhere_finds_that_threads_lease_without_the_handle() {
+        let (layer, handle, here) = layer_handle_and_clone();
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            let elsewhere = Arc::clone(&handle);
+            let (here, barrier) = (&here, &barrier);
+            let other = s.spawn(move || {
+                let theirs = elsewhere.lease();
+                drop(elsewhere);
+                barrier.wait();
+                barrier.wait();
+                // The handle is gone: only the thread's own lease, kept by `theirs`, is left
+                // to find, and it is found without the handle.
+                let clone = here.clone();
+                assert!(Arc::ptr_eq(lease_of(&clone), &theirs.0));
+                assert!(!Arc::ptr_eq(lease_of(&clone), lease_of(here)));
+            });
+            barrier.wait();
+            let gone = Arc::downgrade(&handle);
+            drop((handle, layer));
+            assert!(gone.upgrade().is_none(), "nothing else holds the handle");
+            barrier.wait();
+            other.join().expect("thread");
+        });
+    }
+
+    #[test]
     fn a_clone_outlives_the_layer_and_its_handle() {
-        let registry = Registry::builder("t").build();
-        let layer = SliLayer::new(&registry);
-        let handle = layer.config();
-        let clone = Holder::Layer(Arc::clone(&handle)).clone();
+        let (layer, handle, clone) = layer_handle_and_clone();
         let config = Arc::downgrade(&handle.config);
         drop((layer, handle));
         let mut elsewhere = std::thread::scope(|s| {
