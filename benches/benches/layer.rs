@@ -3,8 +3,8 @@
 //! the differences are the layers' own overhead.
 //!
 //! `layer_threads/sloguard/N`: the same request on one thread while N − 1 other threads send
-//! requests through their own clones of the same service (one configuration, the same SLOs and request
-//! series), the time per request of one of N threads at once; N = 1 and N =
+//! requests through their own clones of the same service (one configuration, the same SLOs
+//! and request series), the time per request of one of N threads at once; N = 1 and N =
 //! `SLOGUARD_BENCH_THREADS` (default 2), so larger machines can ask for more.
 //! `layer_threads/sloguard_cloned/N`: the same with a clone of the one shared service per
 //! request, as axum's router makes. `layer_threads/sloguard_cloned_elsewhere/N`: with a clone
@@ -108,13 +108,10 @@ where
     let barrier = Barrier::new(n);
     std::thread::scope(|s| {
         for _ in 1..n {
-            let made_here = service.clone();
+            let made_here = matches!(clones, Clones::OfOneMadeElsewhere).then(|| service.clone());
             let (stop, barrier) = (&stop, &barrier);
             s.spawn(move || {
-                let mut mine = match clones {
-                    Clones::OfOneMadeElsewhere => made_here,
-                    Clones::None | Clones::OfTheShared => service.clone(),
-                };
+                let mut mine = made_here.unwrap_or_else(|| service.clone());
                 barrier.wait();
                 // Bounded: stops when the timed loop is done, and after a minute whatever happens.
                 let deadline = Instant::now() + Duration::from_secs(60);

@@ -128,7 +128,7 @@ impl<T: Default> Sharded<T> {
     /// owns the shard (use plain stores, see [`add`]) and false on the shared overflow shard.
     #[inline(always)]
     pub(crate) fn with_local<R>(&self, f: impl FnOnce(&T, bool) -> R) -> R {
-        let slot = SLOT.with(Cell::get);
+        let slot = current_slot();
         match self.slots.get(slot).and_then(OnceLock::get) {
             Some(shard) => f(&shard.0, slot != OVERFLOW),
             None => {
@@ -143,7 +143,7 @@ impl<T: Default> Sharded<T> {
     #[cold]
     #[inline(never)]
     fn first_use(&self) -> (&T, usize) {
-        let mut slot = SLOT.with(Cell::get);
+        let mut slot = current_slot();
         if slot >= UNASSIGNED {
             slot = assign_slot();
         }

@@ -254,10 +254,15 @@ impl Lease {
     /// only not on a line of this thread's own).
     #[inline]
     fn for_this_thread(&self) -> Lease {
-        if self.0.thread == ThreadSlot::current() {
+        if self.is_this_threads() {
             return self.clone();
         }
         self.rehome()
+    }
+
+    #[inline]
+    fn is_this_threads(&self) -> bool {
+        self.0.thread == ThreadSlot::current()
     }
 
     #[cold]
@@ -314,7 +319,7 @@ impl Holder {
         match self {
             Holder::Layer(handle) => handle.lease(),
             Holder::Thread(lease) => {
-                if lease.0.thread != ThreadSlot::current() {
+                if !lease.is_this_threads() {
                     *lease = lease.rehome();
                 }
                 lease.clone()
@@ -339,17 +344,6 @@ impl Clone for Holder {
             Holder::Layer(handle) => handle.lease(),
             Holder::Thread(lease) => lease.for_this_thread(),
         })
-    }
-}
-
-impl Deref for Holder {
-    type Target = Config;
-    #[inline]
-    fn deref(&self) -> &Config {
-        match self {
-            Holder::Layer(handle) => &handle.config,
-            Holder::Thread(lease) => lease,
-        }
     }
 }
 
