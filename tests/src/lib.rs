@@ -295,3 +295,57 @@ where
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// How long a test waits for something a program does promptly (a delivery, a count, a
+/// transition): generous, because CI builds and tests on the same two loaded cores, and a
+/// deadline only costs time when a test is failing anyway.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Polls `observe` every 50 ms until what it returns satisfies `done`, for at most `limit`,
+/// and returns that observation. At the deadline it panics with `what` and the last
+/// observation, so a failure shows what did arrive instead of only that something did not.
+pub async fn wait_until<T, F, Fut>(
+    limit: Duration,
+    what: &str,
+    mut observe: F,
+    done: impl Fn(&T) -> bool,
+) -> T
+where
+    T: std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let seen = observe().await;
+        if done(&seen) {
+            return seen;
+        }
+        assert!(
+            std::time::Instant::now() <= deadline,
+            "waited {limit:?} for {what}; the last observation was:\n{seen:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The blocking form of [`wait_until`], for tests without a runtime: polls every 20 ms.
+pub fn wait_until_blocking<T: std::fmt::Debug>(
+    limit: Duration,
+    what: &str,
+    mut observe: impl FnMut() -> T,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let seen = observe();
+        if done(&seen) {
+            return seen;
+        }
+        assert!(
+            std::time::Instant::now() <= deadline,
+            "waited {limit:?} for {what}; the last observation was:\n{seen:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

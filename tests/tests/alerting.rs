@@ -19,7 +19,9 @@ use sloguard::alerting::{self, Deliver, Queued};
 use sloguard::clock::{Timestamp, VirtualClock};
 use sloguard::model::Slo;
 use sloguard::{Outcome, Registry};
-use sloguard_e2e::{eventually, free_port, program, temp_dir, try_get, Daemon};
+use sloguard_e2e::{
+    eventually, free_port, program, temp_dir, try_get, wait_until_blocking, Daemon, PATIENCE,
+};
 
 /// A registry on virtual time (starting now) with a 99.9% SLO and the given sink.
 fn outage_registry(
@@ -130,7 +132,7 @@ async fn the_webhook_retries_and_carries_a_plain_language_summary() {
         .await
         .expect("traffic");
 
-    let got = eventually(Duration::from_secs(20), || {
+    let got = eventually(PATIENCE, || {
         let bodies = Arc::clone(&bodies);
         async move {
             let b = bodies.lock().expect("lock").clone();
@@ -187,9 +189,7 @@ async fn alertmanager_receives_keeps_and_resolves_the_alert() {
     );
     let api = SocketAddr::from(([127, 0, 0, 1], port));
     assert!(
-        eventually(Duration::from_secs(30), || active_alerts(api))
-            .await
-            .is_some(),
+        eventually(PATIENCE, || active_alerts(api)).await.is_some(),
         "Alertmanager did not start"
     );
 
@@ -203,7 +203,7 @@ async fn alertmanager_receives_keeps_and_resolves_the_alert() {
         .await
         .expect("outage");
 
-    let page = eventually(Duration::from_secs(20), || async {
+    let page = eventually(PATIENCE, || async {
         active_alerts(api)
             .await?
             .into_iter()
@@ -226,7 +226,7 @@ async fn alertmanager_receives_keeps_and_resolves_the_alert() {
     let first_ends = page["endsAt"].as_str().expect("endsAt").to_owned();
 
     // Still firing: re-sent with a later endsAt.
-    let resent = eventually(Duration::from_secs(10), || {
+    let resent = eventually(PATIENCE, || {
         let first_ends = first_ends.clone();
         async move {
             active_alerts(api).await?.into_iter().find(|a| {
@@ -244,7 +244,7 @@ async fn alertmanager_receives_keeps_and_resolves_the_alert() {
     tokio::task::spawn_blocking(move || traffic(&registry, &clock, &slo, 600, false))
         .await
         .expect("recovery");
-    let gone = eventually(Duration::from_secs(20), || async {
+    let gone = eventually(PATIENCE, || async {
         let alerts = active_alerts(api).await?;
         (!alerts
             .iter()
@@ -276,14 +276,18 @@ fn a_full_queue_drops_and_counts_instead_of_blocking() {
     let stats = queued.stats();
     let (registry, clock, slo) = outage_registry(queued);
     // Four tiers fire, then resolve: eight transitions into a queue of two behind a stuck sink.
-    let started = std::time::Instant::now();
-    traffic(&registry, &clock, &slo, 600, true);
-    traffic(&registry, &clock, &slo, 7 * 3_600, false);
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "the evaluator was held up by the sink"
-    );
+    // The traffic runs on its own thread while this one holds the gate: if the evaluator
+    // waited for the sink, it would never finish, so the wait is for it to finish at all.
+    let (finished, done) = std::sync::mpsc::channel();
+    let evaluator = std::thread::spawn(move || {
+        traffic(&registry, &clock, &slo, 600, true);
+        traffic(&registry, &clock, &slo, 7 * 3_600, false);
+        let _ = finished.send(());
+    });
+    let held_up = done.recv_timeout(PATIENCE).is_err();
     drop(held);
+    assert!(!held_up, "the evaluator was held up by the sink");
+    evaluator.join().expect("the traffic thread");
     assert!(
         stats.dropped.load(Ordering::Relaxed) >= 5,
         "dropped {}",
@@ -313,14 +317,18 @@ fn a_panicking_queued_sink_harms_nothing_else() {
         .register(Slo::availability("availability").build().expect("valid"))
         .expect("ok");
     traffic(&registry, &clock, &slo, 120, true);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while seen.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_blocking(
+        PATIENCE,
+        "the counting sink to see a transition and the panicking one to panic",
+        || {
+            (
+                seen.load(Ordering::SeqCst),
+                panics.panics.load(Ordering::Relaxed),
+            )
+        },
+        |(seen, panicked)| *seen >= 1 && *panicked >= 1,
+    );
     assert!(seen.load(Ordering::SeqCst) >= 1);
-    while panics.panics.load(Ordering::Relaxed) == 0 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
     assert!(panics.panics.load(Ordering::Relaxed) >= 1);
     // The registry goes on evaluating.
     traffic(&registry, &clock, &slo, 10, false);

@@ -2,9 +2,7 @@
 //! client mid-body. The SLO must count exactly 987 events with 37 bad (cancelled requests are
 //! left out), and the request histogram must hold all 1,000 requests.
 
-use std::time::{Duration, Instant};
-
-use sloguard_e2e::{get, get_and_hang_up, status, sum_samples, Example};
+use sloguard_e2e::{get, get_and_hang_up, status, sum_samples, wait_until, Example, PATIENCE};
 
 const TOTAL: usize = 1_000;
 const ERRORS: usize = 37;
@@ -61,15 +59,19 @@ async fn counts_are_exact_over_real_tcp() {
     assert_eq!(statuses.iter().filter(|s| **s == 500).count(), ERRORS);
 
     // The server learns of a hang-up on its next write; wait (bounded) until all are counted.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let availability = loop {
-        let doc = status(addr).await;
-        let a = doc.slo("availability").expect("availability SLO").clone();
-        if a.events + a.cancelled_events >= TOTAL as u64 || Instant::now() > deadline {
-            break a;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let availability = wait_until(
+        PATIENCE,
+        &format!("all {TOTAL} requests to be counted"),
+        || async {
+            status(addr)
+                .await
+                .slo("availability")
+                .expect("availability SLO")
+                .clone()
+        },
+        |a| a.events + a.cancelled_events >= TOTAL as u64,
+    )
+    .await;
     assert_eq!(availability.events, (TOTAL - CANCELLED) as u64);
     assert_eq!(availability.bad_events, ERRORS as u64);
     assert_eq!(availability.cancelled_events, CANCELLED as u64);

@@ -6,7 +6,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -17,6 +17,7 @@ use sloguard::alerting::{Alertmanager, HttpClient, Queued, Webhook};
 use sloguard::clock::{Timestamp, VirtualClock};
 use sloguard::model::Slo;
 use sloguard::{Outcome, Registry};
+use sloguard_e2e::{wait_until, PATIENCE};
 
 /// A CA and a server certificate for 127.0.0.1 and localhost signed by it: the CA's PEM and
 /// the server's TLS configuration.
@@ -99,15 +100,42 @@ async fn https_server(
     (addr, received)
 }
 
-async fn wait_for(received: &Received, count: usize) -> Vec<(String, Value)> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let seen = received.lock().expect("lock").clone();
-        if seen.len() >= count || Instant::now() > deadline {
-            return seen;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// Waits until what `received` holds satisfies `done`, and returns it (panics with what did
+/// arrive at the deadline).
+async fn wait_for(
+    received: &Received,
+    what: &str,
+    done: impl Fn(&[(String, Value)]) -> bool,
+) -> Vec<(String, Value)> {
+    wait_until(
+        PATIENCE,
+        what,
+        || async { received.lock().expect("lock").clone() },
+        |seen| done(seen),
+    )
+    .await
+}
+
+/// The bodies among `seen` that were posted to `path`.
+fn posted_to<'a>(seen: &'a [(String, Value)], path: &str) -> Vec<&'a Value> {
+    seen.iter()
+        .filter(|(p, _)| p == path)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+fn is_page_1h_firing(v: &Value) -> bool {
+    v["tier"] == "page-1h" && v["state"] == "firing"
+}
+
+fn is_page_1h_chat(v: &Value) -> bool {
+    v["text"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("[FIRING] checkout availability (page page-1h)"))
+}
+
+fn is_pager_event(e: &Value, action: &str) -> bool {
+    e["event_action"] == action && e["dedup_key"] == "checkout/availability/page-1h"
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,38 +203,32 @@ async fn every_http_sink_delivers_over_tls_to_a_private_ca() {
         }
     }
 
-    let hooks_seen = wait_for(&hooks_seen, 4).await;
-    let generic: Vec<&Value> = hooks_seen
-        .iter()
-        .filter(|(p, _)| p == "/hook")
-        .map(|(_, v)| v)
-        .collect();
-    let chat: Vec<&Value> = hooks_seen
-        .iter()
-        .filter(|(p, _)| p == "/slack")
-        .map(|(_, v)| v)
-        .collect();
-    assert!(
-        generic
-            .iter()
-            .any(|v| v["tier"] == "page-1h" && v["state"] == "firing"),
-        "{generic:#?}"
-    );
-    assert!(
-        chat.iter().any(|v| v["text"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("[FIRING] checkout availability (page page-1h)"))),
-        "{chat:#?}"
-    );
-    assert!(chat.iter().all(|v| v["blocks"].is_array()));
+    // Every tier is delivered on its own, in an order the queues do not promise: each wait is
+    // for the very message its assertion is about.
+    let hooks_seen = wait_for(
+        &hooks_seen,
+        "the page-1h webhook and Slack messages",
+        |seen| {
+            posted_to(seen, "/hook").into_iter().any(is_page_1h_firing)
+                && posted_to(seen, "/slack").into_iter().any(is_page_1h_chat)
+        },
+    )
+    .await;
+    let generic = posted_to(&hooks_seen, "/hook");
+    let chat = posted_to(&hooks_seen, "/slack");
+    assert!(generic.iter().any(|v| is_page_1h_firing(v)), "{generic:#?}");
+    assert!(chat.iter().any(|v| is_page_1h_chat(v)), "{chat:#?}");
+    assert!(chat.iter().all(|v| v["blocks"].is_array()), "{chat:#?}");
 
-    let pager_seen = wait_for(&pager_seen, 2).await;
+    let pager_seen = wait_for(&pager_seen, "a page-1h trigger and its resolve", |seen| {
+        seen.iter().any(|(_, e)| is_pager_event(e, "trigger"))
+            && seen.iter().any(|(_, e)| is_pager_event(e, "resolve"))
+    })
+    .await;
     let events: Vec<&Value> = pager_seen.iter().map(|(_, v)| v).collect();
     let trigger = events
         .iter()
-        .find(|e| {
-            e["event_action"] == "trigger" && e["dedup_key"] == "checkout/availability/page-1h"
-        })
+        .find(|e| is_pager_event(e, "trigger"))
         .unwrap_or_else(|| panic!("no page-1h trigger in {events:#?}"));
     assert_eq!(trigger["routing_key"], "R0UTINGKEY");
     assert_eq!(trigger["payload"]["severity"], "critical");
@@ -215,14 +237,15 @@ async fn every_http_sink_delivers_over_tls_to_a_private_ca() {
         "https://runbooks.example/checkout"
     );
     assert!(
-        events
-            .iter()
-            .any(|e| e["event_action"] == "resolve"
-                && e["dedup_key"] == "checkout/availability/page-1h"),
+        events.iter().any(|e| is_pager_event(e, "resolve")),
         "the same dedup key resolves it: {events:#?}"
     );
 
-    let manager_seen = wait_for(&manager_seen, 1).await;
+    let manager_seen = wait_for(&manager_seen, "the page-1h alert in Alertmanager", |seen| {
+        seen.iter()
+            .any(|(_, alerts)| alerts[0]["labels"]["sloguard_tier"] == "page-1h")
+    })
+    .await;
     assert!(manager_seen
         .iter()
         .all(|(path, _)| path == "/api/v2/alerts"));
@@ -231,10 +254,13 @@ async fn every_http_sink_delivers_over_tls_to_a_private_ca() {
         .any(|(_, alerts)| alerts[0]["labels"]["sloguard_tier"] == "page-1h"));
 
     // The untrusted endpoint received nothing, and the sink says it gave up.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while refused_failures.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until(
+        PATIENCE,
+        "the untrusted sink to give up",
+        || async { refused_failures.load(Ordering::Relaxed) },
+        |failures| *failures > 0,
+    )
+    .await;
     assert!(refused_failures.load(Ordering::Relaxed) > 0);
     assert!(untrusted_seen.lock().expect("lock").is_empty());
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sloguard_e2e::{get, program, status, sum_samples, Example};
+use sloguard_e2e::{get, program, status, sum_samples, wait_until, Example, PATIENCE};
 
 const CLIENTS: usize = 8;
 const PER_CLIENT: usize = 200;
@@ -31,6 +31,14 @@ async fn counts_are_exact_with_concurrent_clients_and_a_scraper() {
             }
         })
     };
+    // The clients start once the scraper is reading, so the two surely overlap.
+    wait_until(
+        PATIENCE,
+        "the scraper's first round",
+        || async { scrapes.load(Ordering::Relaxed) },
+        |n| *n > 0,
+    )
+    .await;
     let clients: Vec<_> = (0..CLIENTS)
         .map(|c| {
             tokio::spawn(async move {
@@ -94,22 +102,24 @@ fn wrk(wrk: &std::path::Path, args: &[&str], url: &str) -> (u64, String) {
     (completed, report)
 }
 
-/// Events sloguard has counted once the server has seen every connection close.
+/// Events sloguard has counted once the server has seen every connection close: each request
+/// ends as one event or one cancelled event, so the wait is for their sum to reach what the
+/// client sent.
 async fn settled_events(addr: std::net::SocketAddr, at_least: u64) -> u64 {
-    let mut events = 0;
-    for _ in 0..50 {
-        let a = status(addr)
-            .await
-            .slo("availability")
-            .cloned()
-            .expect("availability");
-        events = a.events;
-        if a.events + a.cancelled_events >= at_least {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    events
+    let availability = wait_until(
+        PATIENCE,
+        &format!("{at_least} requests to be counted"),
+        || async {
+            status(addr)
+                .await
+                .slo("availability")
+                .cloned()
+                .expect("availability")
+        },
+        |a| a.events + a.cancelled_events >= at_least,
+    )
+    .await;
+    availability.events
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

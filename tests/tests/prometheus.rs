@@ -5,11 +5,10 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use sloguard_e2e::{
-    encode, eventually, free_port, get, get_with, program, status, temp_dir, try_get, Daemon,
-    Example,
+    encode, eventually, free_port, get, get_with, program, status, temp_dir, try_get, wait_until,
+    Daemon, Example, PATIENCE,
 };
 
 async fn traffic(example: &Example) {
@@ -117,7 +116,7 @@ async fn a_real_prometheus_scrapes_the_values_we_serve() {
     let api = std::net::SocketAddr::from(([127, 0, 0, 1], port));
 
     // Two scrapes at least.
-    let scrapes = eventually(Duration::from_secs(60), || async {
+    let scrapes = eventually(PATIENCE, || async {
         query(api, "count_over_time(up{job=\"payments\"}[5m])")
             .await
             .filter(|n| *n >= 2.0)
@@ -125,31 +124,53 @@ async fn a_real_prometheus_scrapes_the_values_we_serve() {
     .await;
     assert!(
         scrapes.is_some(),
-        "Prometheus did not scrape the example twice within 60 s"
+        "Prometheus did not scrape the example twice within {PATIENCE:?}"
     );
     assert_eq!(query(api, "up{job=\"payments\"}").await, Some(1.0));
 
-    let served = status(example.addr).await;
-    let availability = served.slo("availability").expect("availability");
-    let events = query(
-        api,
-        "sloguard_slo_events_total{slo=\"availability\",service=\"payments\"}",
+    // The example evaluates its windows every 10 s and Prometheus scrapes every second, so the
+    // wait is for a scrape after the first evaluation that holds what the example serves.
+    let (served, scraped) = wait_until(
+        PATIENCE,
+        "Prometheus to hold the counts and the 5m burn rate the example serves",
+        || async {
+            let served = status(example.addr).await;
+            let availability = served.slo("availability").expect("availability").clone();
+            let served = (
+                Some(availability.events as f64),
+                Some(availability.bad_events as f64),
+                availability.burn_rate.get("5m").flatten(),
+            );
+            let scraped = (
+                query(
+                    api,
+                    "sloguard_slo_events_total{slo=\"availability\",service=\"payments\"}",
+                )
+                .await,
+                query(api, "sloguard_slo_bad_events_total{slo=\"availability\"}").await,
+                query(
+                    api,
+                    "sloguard_slo_burn_rate{slo=\"availability\",window=\"5m\"}",
+                )
+                .await,
+            );
+            (served, scraped)
+        },
+        |(served, scraped)| {
+            served.2.is_some() && served.0 == scraped.0 && served.1 == scraped.1 && {
+                let (a, b) = (served.2.unwrap_or(f64::NAN), scraped.2.unwrap_or(f64::NAN));
+                (a - b).abs() <= 1e-9 * a
+            }
+        },
     )
     .await;
-    assert_eq!(events, Some(availability.events as f64));
-    let bad = query(api, "sloguard_slo_bad_events_total{slo=\"availability\"}").await;
-    assert_eq!(bad, Some(availability.bad_events as f64));
-    let burn_served = availability
-        .burn_rate
-        .get("5m")
-        .flatten()
-        .expect("traffic in 5m");
-    let burn_scraped = query(
-        api,
-        "sloguard_slo_burn_rate{slo=\"availability\",window=\"5m\"}",
-    )
-    .await
-    .expect("scraped");
+    assert_eq!(served.0, Some(7.0), "every request of the traffic");
+    assert_eq!(scraped.0, served.0);
+    assert_eq!(scraped.1, served.1);
+    let (burn_served, burn_scraped) = (
+        served.2.expect("traffic in 5m"),
+        scraped.2.expect("scraped"),
+    );
     assert!(
         (burn_scraped - burn_served).abs() <= 1e-9 * burn_served,
         "{burn_scraped} vs {burn_served}"

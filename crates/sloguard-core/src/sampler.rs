@@ -12,7 +12,11 @@
 //! let registry = Registry::builder("worker").tick(Duration::from_millis(5)).build();
 //! registry.register(Slo::availability("jobs").build().unwrap()).unwrap();
 //! let sampler = registry.start_sampler();
-//! std::thread::sleep(Duration::from_millis(50));
+//! // Evaluated within a tick or two; the bound is for a heavily loaded machine.
+//! let deadline = std::time::Instant::now() + Duration::from_secs(30);
+//! while registry.snapshot().slos[0].evaluated_at.is_none() && std::time::Instant::now() < deadline {
+//!     std::thread::sleep(Duration::from_millis(5));
+//! }
 //! drop(sampler); // stops the thread
 //! assert!(registry.snapshot().slos[0].evaluated_at.is_some());
 //! ```
