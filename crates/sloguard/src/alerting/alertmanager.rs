@@ -8,33 +8,35 @@
 //! `description` (the numbers) and `runbook_url`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use hyper::Uri;
 use serde_json::{json, Value};
 use sloguard_core::alert::{AlertState, AlertTransition};
 use sloguard_core::duration::format_duration;
 
-use super::http::{endpoint, rfc3339, rfc3339_at, HttpClient, Poster};
+use super::http::{rfc3339, rfc3339_at, Endpoint, HttpClient, Poster};
 use super::queue::Deliver;
 use super::summary::{budget_name, summary};
 
 /// Sends alerts to an Alertmanager. Hand it to [`Queued`](super::Queued) or use
 /// [`alertmanager`](super::alertmanager).
 pub struct Alertmanager {
-    url: Uri,
+    url: Endpoint,
     poster: Poster,
     resend: Duration,
     labels: BTreeMap<String, String>,
     firing: HashMap<(String, String), (Value, SystemTime)>,
     last_resend: Instant,
+    failures: Arc<AtomicU64>,
 }
 
 impl Alertmanager {
     /// An Alertmanager at `base` (`http://host:9093`, or `https://` behind TLS); alerts
     /// re-sent every minute; through the [shared client](HttpClient::shared).
     pub fn new(base: &str) -> Result<Self, String> {
-        let url = endpoint(
+        let url = Endpoint::parse(
             &format!("{}/api/v2/alerts", base.trim_end_matches('/')),
             "Alertmanager",
         )?;
@@ -45,6 +47,7 @@ impl Alertmanager {
             labels: BTreeMap::new(),
             firing: HashMap::new(),
             last_resend: Instant::now(),
+            failures: Arc::default(),
         })
     }
 
@@ -119,7 +122,9 @@ impl Alertmanager {
                     backoff *= 2;
                 }
                 Err(e) => {
-                    // Firing alerts are re-sent at the next interval anyway.
+                    // Firing alerts are re-sent at the next interval anyway, but until one
+                    // gets through nobody is told: counted, so it shows as `sink_failing`.
+                    self.failures.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(
                         target: "sloguard",
                         "Alertmanager {} did not take the alerts: {}",
@@ -133,9 +138,23 @@ impl Alertmanager {
     }
 }
 
+impl std::fmt::Debug for Alertmanager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alertmanager")
+            .field("url", &self.url)
+            .field("resend", &self.resend)
+            .field("labels", &self.labels)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Deliver for Alertmanager {
     fn target(&self) -> String {
         format!("Alertmanager {}", self.url)
+    }
+
+    fn failures(&self) -> Option<Arc<AtomicU64>> {
+        Some(Arc::clone(&self.failures))
     }
 
     fn deliver(&mut self, t: &AlertTransition) {

@@ -3,6 +3,7 @@
 //! I/O thread, shared by every sink. Each sink keeps its own queue thread, which waits on its
 //! own requests, so a slow endpoint still never delays the others.
 
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -160,21 +161,68 @@ impl Poster {
         Poster { client, timeout }
     }
 
-    pub(crate) fn post(&self, url: &Uri, body: Vec<u8>) -> Result<StatusCode, PostError> {
-        self.client.post(url, body, self.timeout)
+    pub(crate) fn post(&self, to: &Endpoint, body: Vec<u8>) -> Result<StatusCode, PostError> {
+        self.client.post(to.uri(), body, self.timeout)
     }
 }
 
-/// Checks that `url` is an `http://` or `https://` URL with a host; `what` names it in errors.
-pub(crate) fn endpoint(url: &str, what: &str) -> Result<Uri, String> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e| format!("invalid {what} URL {url:?}: {e}"))?;
-    match (uri.scheme_str(), uri.host()) {
-        (Some("http" | "https"), Some(_)) => Ok(uri),
-        _ => Err(format!(
-            "{what} URL {url} must be http:// or https:// with a host"
-        )),
+/// Where a sink posts: the whole URL, which may carry a secret in its path or query (a Slack
+/// webhook's token, a `?token=`), and the name it is shown by everywhere else (diagnostics,
+/// logs, errors, `Debug`): its scheme, host and port only.
+///
+/// ```
+/// # use sloguard::alerting::Webhook;
+/// let hook = Webhook::slack("https://hooks.slack.com/services/T000/B000/SECRET").unwrap();
+/// assert!(!format!("{hook:?}").contains("SECRET"));
+/// assert!(Webhook::new("https://user:pass@example.com/hook").is_err());
+/// ```
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    uri: Uri,
+    shown: String,
+}
+
+impl Endpoint {
+    /// Checks that `url` is an `http://` or `https://` URL with a host and no credentials;
+    /// `what` names it in errors, which never repeat the URL itself.
+    pub(crate) fn parse(url: &str, what: &str) -> Result<Endpoint, String> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| format!("the {what} URL is not a valid URL ({e})"))?;
+        let (Some(scheme @ ("http" | "https")), Some(authority)) =
+            (uri.scheme_str(), uri.authority())
+        else {
+            return Err(format!(
+                "the {what} URL must be http:// or https:// with a host"
+            ));
+        };
+        // Credentials in the authority would not be sent (the client does not turn them into
+        // an Authorization header), so refusing them is the only honest answer.
+        if authority.as_str().contains('@') {
+            return Err(format!(
+                "the {what} URL carries credentials (user:password@), which sloguard does not send; \
+                 put the secret in the path or query the service expects, or a proxy in front"
+            ));
+        }
+        let shown = format!("{scheme}://{}", authority.as_str());
+        Ok(Endpoint { uri, shown })
+    }
+
+    /// The whole URL, to post to.
+    pub(crate) fn uri(&self) -> &Uri {
+        &self.uri
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
     }
 }
 

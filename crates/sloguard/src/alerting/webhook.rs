@@ -6,17 +6,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::Uri;
 use serde_json::json;
 use sloguard_core::alert::AlertTransition;
 use sloguard_core::duration::format_duration;
 
-use super::http::{endpoint, rfc3339_at, HttpClient, Poster};
+use super::http::{rfc3339_at, Endpoint, HttpClient, Poster};
 use super::queue::Deliver;
 use super::summary::summary;
 
 /// What a webhook posts.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 enum Format {
     /// sloguard's own JSON ([`payload`]).
     Generic,
@@ -33,7 +32,7 @@ pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue"
 /// [`Webhook::pagerduty`] and hand it to [`Queued`](super::Queued) (or use
 /// [`webhook`](super::webhook), [`slack`](super::slack), [`pagerduty`](super::pagerduty)).
 pub struct Webhook {
-    url: Uri,
+    url: Endpoint,
     poster: Poster,
     attempts: u32,
     first_backoff: Duration,
@@ -46,7 +45,7 @@ impl Webhook {
     /// timeout, through the [shared client](HttpClient::shared).
     pub fn new(url: &str) -> Result<Self, String> {
         Ok(Webhook {
-            url: endpoint(url, "webhook")?,
+            url: Endpoint::parse(url, "webhook")?,
             poster: Poster::new(HttpClient::shared(), Duration::from_secs(5)),
             attempts: 4,
             first_backoff: Duration::from_millis(250),
@@ -77,7 +76,7 @@ impl Webhook {
 
     /// Posts to `url` instead (a PagerDuty region's endpoint, a proxy).
     pub fn url(mut self, url: &str) -> Result<Self, String> {
-        self.url = endpoint(url, "webhook")?;
+        self.url = Endpoint::parse(url, "webhook")?;
         Ok(self)
     }
 
@@ -146,14 +145,28 @@ pub fn payload(t: &AlertTransition) -> serde_json::Value {
     })
 }
 
-impl Deliver for Webhook {
-    fn target(&self) -> String {
+impl Webhook {
+    /// What it is called in diagnostics and logs: its kind and its endpoint's scheme and host,
+    /// never the path, query or routing key, which may be secrets.
+    fn shown(&self) -> String {
         let kind = match self.format {
             Format::Generic => "webhook",
             Format::Slack => "slack",
             Format::PagerDuty(_) => "pagerduty",
         };
         format!("{kind} {}", self.url)
+    }
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Webhook").field(&self.shown()).finish()
+    }
+}
+
+impl Deliver for Webhook {
+    fn target(&self) -> String {
+        self.shown()
     }
 
     fn failures(&self) -> Option<Arc<AtomicU64>> {
@@ -174,8 +187,8 @@ impl Deliver for Webhook {
                     self.failures.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(
                         target: "sloguard",
-                        "webhook {} gave up on {} {} of {}: {}",
-                        self.url,
+                        "{} gave up on {} {} of {}: {}",
+                        self.shown(),
                         t.tier_id,
                         t.state,
                         t.slo,
