@@ -8,7 +8,8 @@
 //! - `GET /metrics`, `GET /slo.json`, `GET /slo`: exposition, not counted in the SLOs.
 //!
 //! SLOs of service `payments`: `availability` (every route, 99.9%) and `latency` (`/pay`
-//! within 300 ms, 99%).
+//! within 300 ms, 99%). Alert notifications go to the sinks that `SLOGUARD_WEBHOOK_URL`,
+//! `SLOGUARD_SLACK_WEBHOOK_URL` and `SLOGUARD_PAGERDUTY_ROUTING_KEY` name, when set.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -65,8 +66,10 @@ async fn answer(what: &'static str, Query(b): Query<Behaviour>) -> Response {
     response
 }
 
-fn payments_registry() -> Result<Registry, sloguard::model::DefinitionError> {
-    let registry = Registry::builder("payments").build();
+fn payments_registry() -> Result<Registry, Box<dyn std::error::Error>> {
+    // Notifications go wherever SLOGUARD_WEBHOOK_URL, SLOGUARD_SLACK_WEBHOOK_URL and
+    // SLOGUARD_PAGERDUTY_ROUTING_KEY say, when they are set.
+    let registry = sloguard_examples::notify_from_env(Registry::builder("payments"))?.build();
     registry.register(
         Slo::availability("availability")
             .objective_percent(99.9)

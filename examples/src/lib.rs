@@ -35,6 +35,59 @@ pub fn announce(addr: SocketAddr) {
     let _ = out.flush();
 }
 
+/// The environment variables that name where an example sends its alert notifications.
+pub const NOTIFY_VARIABLES: [&str; 4] = [
+    "SLOGUARD_WEBHOOK_URL",
+    "SLOGUARD_SLACK_WEBHOOK_URL",
+    "SLOGUARD_PAGERDUTY_ROUTING_KEY",
+    "SLOGUARD_PAGERDUTY_URL",
+];
+
+/// Adds a sink for each of these that is set, so notifications can be tried without code:
+/// `SLOGUARD_WEBHOOK_URL` (sloguard's JSON), `SLOGUARD_SLACK_WEBHOOK_URL` (a Slack-compatible
+/// incoming webhook), `SLOGUARD_PAGERDUTY_ROUTING_KEY` (PagerDuty Events v2, posted to
+/// `SLOGUARD_PAGERDUTY_URL` when that is set, a regional endpoint or a test server). A value
+/// that is set but unusable is an error that names the variable and never repeats the value,
+/// which may be a secret.
+///
+/// ```
+/// for name in sloguard_examples::NOTIFY_VARIABLES {
+///     std::env::remove_var(name);
+/// }
+/// let builder = sloguard_examples::notify_from_env(sloguard::Registry::builder("x")).unwrap();
+/// # let _ = builder.build();
+/// std::env::set_var("SLOGUARD_WEBHOOK_URL", "ftp://secret@example.com");
+/// let error = sloguard_examples::notify_from_env(sloguard::Registry::builder("x")).unwrap_err();
+/// assert!(error.starts_with("SLOGUARD_WEBHOOK_URL: ") && !error.contains("secret"), "{error}");
+/// std::env::remove_var("SLOGUARD_WEBHOOK_URL");
+/// ```
+pub fn notify_from_env(
+    mut builder: sloguard::RegistryBuilder,
+) -> Result<sloguard::RegistryBuilder, String> {
+    use sloguard::alerting;
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let named = |name: &'static str| move |e: String| format!("{name}: {e}");
+    if let Some(url) = set("SLOGUARD_WEBHOOK_URL") {
+        builder =
+            builder.alert_sink(alerting::webhook(&url).map_err(named("SLOGUARD_WEBHOOK_URL"))?);
+    }
+    if let Some(url) = set("SLOGUARD_SLACK_WEBHOOK_URL") {
+        builder =
+            builder.alert_sink(alerting::slack(&url).map_err(named("SLOGUARD_SLACK_WEBHOOK_URL"))?);
+    }
+    if let Some(key) = set("SLOGUARD_PAGERDUTY_ROUTING_KEY") {
+        let mut pagerduty =
+            alerting::Webhook::pagerduty(&key).map_err(named("SLOGUARD_PAGERDUTY_ROUTING_KEY"))?;
+        if let Some(url) = set("SLOGUARD_PAGERDUTY_URL") {
+            pagerduty = pagerduty
+                .url(&url)
+                .map_err(named("SLOGUARD_PAGERDUTY_URL"))?;
+        }
+        builder = builder.alert_sink(alerting::Queued::new(pagerduty, alerting::DEFAULT_CAPACITY));
+    }
+    Ok(builder)
+}
+
 /// Resolves when the process is asked to stop (Ctrl-C).
 pub async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;

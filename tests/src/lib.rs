@@ -106,9 +106,15 @@ impl Example {
     /// Builds and starts an example on a free loopback port, and waits (at most 60 s) for the
     /// `listening on http://ADDR` line it prints first.
     pub fn start(name: &str, extra_args: &[&str]) -> Example {
+        Example::start_with_env(name, extra_args, &[])
+    }
+
+    /// [`Example::start`] with these environment variables set.
+    pub fn start_with_env(name: &str, extra_args: &[&str], env: &[(&str, &str)]) -> Example {
         let exe = build_example(name);
         let mut child = Command::new(exe)
             .args(extra_args)
+            .envs(env.iter().copied())
             .env("SLOGUARD_ADDR", "127.0.0.1:0")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -12,7 +12,7 @@ use sloguard::clock::{Timestamp, VirtualClock};
 use sloguard::diagnostic::code;
 use sloguard::model::Slo;
 use sloguard::{Outcome, Registry};
-use sloguard_e2e::{free_port, get, wait_until_blocking, PATIENCE};
+use sloguard_e2e::{free_port, get, status, wait_until, wait_until_blocking, Example, PATIENCE};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -177,4 +177,58 @@ async fn no_output_names_a_sinks_path_query_credentials_or_routing_key() {
         "the failed deliveries were logged:\n{logged}"
     );
     assert_no_secret("the logs", &logged);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_notifies_the_sinks_its_environment_names_without_showing_them() {
+    let closed = free_port();
+    let hook = format!("http://127.0.0.1:{closed}/hooks/{SECRET}?token={SECRET}");
+    let example = Example::start_with_env(
+        "axum_service",
+        &[],
+        &[
+            ("SLOGUARD_WEBHOOK_URL", hook.as_str()),
+            ("SLOGUARD_PAGERDUTY_ROUTING_KEY", "S3CRET-key"),
+            ("SLOGUARD_PAGERDUTY_URL", hook.as_str()),
+        ],
+    );
+    // 10 failures in 100 requests page the 99.9% SLO at its next evaluation (every 10 s).
+    for i in 0..100 {
+        let path = if i % 10 == 0 {
+            "/pay?status=500"
+        } else {
+            "/pay"
+        };
+        get(example.addr, path).await;
+    }
+    let doc = wait_until(
+        PATIENCE,
+        "both sinks of the environment to report that they are failing",
+        || status(example.addr),
+        |doc| {
+            doc.diagnostics
+                .iter()
+                .filter(|d| d.code == code::SINK_FAILING)
+                .count()
+                == 2
+        },
+    )
+    .await;
+    let failing: Vec<&str> = doc
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code::SINK_FAILING)
+        .map(|d| d.message.as_str())
+        .collect();
+    for kind in ["webhook", "pagerduty"] {
+        let named = format!("alert sink {kind} http://127.0.0.1:{closed}:");
+        assert!(
+            failing.iter().any(|m| m.starts_with(&named)),
+            "{named} in {failing:#?}"
+        );
+    }
+    for path in ["/slo.json", "/slo", "/metrics"] {
+        let (_, body) = get(example.addr, path).await;
+        assert_no_secret(path, &body);
+    }
 }
