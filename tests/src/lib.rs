@@ -73,7 +73,25 @@ pub fn build_cli() -> PathBuf {
 
 fn build(package: &str, kind: &str, name: &str) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // A test runs with the variables cargo sets for this package (CARGO_PKG_NAME,
+    // CARGO_MANIFEST_DIR, ...). Build scripts that watch them (ring's does) would see another
+    // value than in a build started from a shell and rebuild, and then again at the next
+    // build from the shell: every test that starts an example would recompile TLS.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_MANIFEST_")
+            || key.starts_with("CARGO_BIN_")
+            || matches!(
+                &*key,
+                "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "OUT_DIR"
+            )
+        {
+            command.env_remove(&*key);
+        }
+    }
+    let output = command
         .args([
             "build",
             "--quiet",

@@ -124,7 +124,7 @@ impl<'de> Deserialize<'de> for Ts {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ts, E> {
                 Timestamp::from_unix_secs_f64(v)
                     .map(Ts)
-                    .ok_or_else(|| E::custom(format!("ts {v} is not a time after 1970")))
+                    .ok_or_else(|| E::custom(format!("ts {v} is not a time between 1970 and 2500")))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ts, E> {
                 self.visit_f64(v as f64)
@@ -136,9 +136,14 @@ impl<'de> Deserialize<'de> for Ts {
                 let t =
                     time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
                         .map_err(|e| E::custom(format!("ts {v:?} is not RFC 3339: {e}")))?;
-                let nanos = u64::try_from(t.unix_timestamp_nanos())
-                    .map_err(|_| E::custom(format!("ts {v:?} is before 1970")))?;
-                Ok(Ts(Timestamp::from_unix_nanos(nanos)))
+                u64::try_from(t.unix_timestamp_nanos())
+                    .ok()
+                    .map(Timestamp::from_unix_nanos)
+                    .filter(|t| *t <= Timestamp::LATEST)
+                    .map(Ts)
+                    .ok_or_else(|| {
+                        E::custom(format!("ts {v:?} is not a time between 1970 and 2500"))
+                    })
             }
         }
         d.deserialize_any(V)
@@ -200,6 +205,8 @@ struct Engine {
     firing: BTreeMap<(String, Severity), usize>,
     /// Per SLO and calendar window, the start of the newest period already reported closed.
     closed: BTreeMap<(String, String), f64>,
+    /// How long after an event the engine's state can still change.
+    horizon: Duration,
 }
 
 impl Engine {
@@ -216,11 +223,13 @@ impl Engine {
                 recorder,
             })
             .collect();
+        let horizon = sim.registry().horizon();
         Ok(Engine {
             sim,
             targets,
             firing: BTreeMap::new(),
             closed: BTreeMap::new(),
+            horizon,
         })
     }
 
@@ -413,6 +422,7 @@ fn run(
                 ),
             });
         }
+        let previous = last;
         last = ts;
         let engine = match &mut engine {
             Some(e) => e,
@@ -421,14 +431,26 @@ fn run(
                 engine.insert(Engine::new(spec, ts)?)
             }
         };
+        // Status lines a horizon after the previous event would repeat one state until this
+        // one: a longer gap is reported up to the horizon, then from its last boundary on, so
+        // the output is bounded by the input whatever the gap.
+        let quiet_after = previous.saturating_add(engine.horizon);
+        let last_boundary = Timestamp::from_unix_nanos(ts.as_unix_nanos() / step * step);
         while next_status <= ts {
+            if next_status > quiet_after && next_status < last_boundary {
+                eprintln!(
+                    "sloguard replay: line {line_no}: no events from {previous} to {ts}; status lines from {next_status} to {last_boundary} left out (they repeat the state of the first)"
+                );
+                next_status = last_boundary;
+            }
             engine
                 .advance(next_status, &mut output, &mut stats)
                 .map_err(io)?;
             engine
                 .status(next_status, &mut output, &mut stats)
                 .map_err(io)?;
-            next_status = Timestamp::from_unix_nanos(next_status.as_unix_nanos() + step);
+            next_status =
+                Timestamp::from_unix_nanos(next_status.as_unix_nanos().saturating_add(step));
         }
         engine.advance(ts, &mut output, &mut stats).map_err(io)?;
         let outcome = if event.ok {

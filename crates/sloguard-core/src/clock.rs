@@ -46,12 +46,23 @@ impl Timestamp {
         Timestamp(secs.saturating_mul(1_000_000_000))
     }
 
-    /// From fractional seconds since the Unix epoch; `None` if negative, not finite or past
-    /// the year 2554 (where nanoseconds no longer fit in a `u64`).
+    /// The latest time read from outside (2500-01-01T00:00:00Z). Nanoseconds fit in a `u64`
+    /// until 2554; the half century between leaves room for every window, period and tick
+    /// added to a time, so engine arithmetic on an accepted time cannot wrap.
+    pub const LATEST: Timestamp = Timestamp(16_725_225_600 * 1_000_000_000);
+
+    /// From fractional seconds since the Unix epoch; `None` if negative, not finite or later
+    /// than [`Timestamp::LATEST`].
+    ///
+    /// ```
+    /// use sloguard_core::clock::Timestamp;
+    /// assert_eq!(Timestamp::from_unix_secs_f64(1.5), Some(Timestamp::from_unix_nanos(1_500_000_000)));
+    /// assert_eq!(Timestamp::from_unix_secs_f64(18_446_744_073.7), None); // would wrap near 2554
+    /// ```
     pub fn from_unix_secs_f64(secs: f64) -> Option<Self> {
         // Whole seconds and the fraction apart: `secs * 1e9` would exceed f64's 53-bit
         // mantissa for present-day times and lose the sub-microsecond digits.
-        if !(secs.is_finite() && secs >= 0.0 && secs < u64::MAX as f64 / 1e9) {
+        if !(secs.is_finite() && secs >= 0.0 && secs <= Timestamp::LATEST.as_unix_secs_f64()) {
             return None;
         }
         let whole = secs.trunc() as u64;

@@ -34,7 +34,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::alert::{sla_transition, transition, AlertState, AlertTransition, SLA_TIERS};
-use crate::clock::Timestamp;
+use crate::clock::{duration_nanos, Timestamp};
 use crate::compliance::utc_days;
 use crate::contract;
 use crate::diagnostic::{code, nearest, Diagnostic};
@@ -355,13 +355,34 @@ impl Registry {
         // already evaluated, which could only report the past again.
         let last = inner.last_tick.load(Ordering::Relaxed);
         if last > 0 {
-            *next = (*next).max((last / inner.tick + 1) * inner.tick);
+            *next = (*next).max(
+                (last / inner.tick)
+                    .saturating_add(1)
+                    .saturating_mul(inner.tick),
+            );
         }
+        // Past the horizon after where this advance starts, every window and period has left
+        // the events recorded so far behind, and further ticks would repeat one state: a
+        // longer gap jumps to its last grid point (windows and calendars interpolate a gap, as
+        // they do for a suspended process), so its cost is bounded whatever its length.
+        // (The horizon is at least three days: shorter advances, the usual ones, skip it.)
+        let through = if t.saturating_sub(*next) > 3 * 86_400 * 1_000_000_000 {
+            next.saturating_add(duration_nanos(self.horizon()))
+        } else {
+            u64::MAX
+        };
+        let last_grid_point = t / inner.tick * inner.tick;
         while *next <= t {
+            if *next > through && *next < last_grid_point {
+                *next = last_grid_point;
+            }
             let at = Timestamp::from_unix_nanos(*next);
             inner.clock.set_if_virtual(at);
             self.tick_at(at);
-            *next += inner.tick;
+            match next.checked_add(inner.tick) {
+                Some(following) => *next = following,
+                None => break,
+            }
         }
         inner.clock.set_if_virtual(Timestamp::from_unix_nanos(t));
     }

@@ -232,6 +232,25 @@ impl Registry {
         Duration::from_nanos(self.inner.tick)
     }
 
+    /// The longest span the evaluator looks back over: the longest period or alerting window
+    /// of any SLO (at least 3 days, the longest default window), plus a tick. Once this much
+    /// time has passed without events, further evaluations repeat one state, so a longer gap
+    /// in virtual time is not evaluated tick by tick ([`Registry::advance_to`]).
+    pub fn horizon(&self) -> Duration {
+        let longest = self
+            .entries()
+            .iter()
+            .flat_map(|e| {
+                let d = &e.definition;
+                std::iter::once(d.period())
+                    .chain(d.alerting().enabled_tiers().map(|t| t.long_window))
+            })
+            .max()
+            .unwrap_or_default()
+            .max(Duration::from_secs(3 * 86_400));
+        longest.saturating_add(self.tick_interval())
+    }
+
     pub(crate) fn downgrade(&self) -> WeakRegistry {
         WeakRegistry(Arc::downgrade(&self.inner))
     }

@@ -136,3 +136,37 @@ fn a_suspended_process_and_a_jump_of_a_year_do_not_break_anything() {
     traffic(&registry, &clock, 300, 0);
     sane(&registry.snapshot());
 }
+
+/// Advances a registry's virtual time by decades in one call, and to the very end of
+/// representable time: each call returns after a bounded number of evaluations (the horizon's
+/// worth, not the gap's), time never wraps, and the SLO's alerts resolve on the way.
+#[test]
+fn a_jump_of_decades_is_evaluated_in_bounded_time_and_never_wraps() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+        let registry = Registry::builder("jumps").clock(clock.clock()).build();
+        registry
+            .register(Slo::availability("availability").build().expect("valid"))
+            .expect("registered");
+        traffic(&registry, &clock, 600, 1);
+        assert!(registry.snapshot().slos[0].alerts.iter().any(|a| a.firing));
+        let decades = Timestamp::from_unix_secs(T0 + 56 * 365 * 86_400);
+        registry.advance_to(decades);
+        let snapshot = registry.snapshot();
+        sane(&snapshot);
+        assert_eq!(snapshot.slos[0].evaluated_at, Some(decades));
+        assert!(
+            snapshot.slos[0].alerts.iter().all(|a| !a.firing),
+            "resolved on the way"
+        );
+        assert_eq!(clock.now(), decades);
+        registry.advance_to(Timestamp::from_unix_nanos(u64::MAX));
+        sane(&registry.snapshot());
+        assert_eq!(clock.now(), Timestamp::from_unix_nanos(u64::MAX));
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(300))
+        .expect("advancing through decades ends");
+}
