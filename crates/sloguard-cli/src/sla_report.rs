@@ -102,7 +102,7 @@ pub fn registry_from_state(spec: &Spec, state: &Path) -> Result<Registry, String
         .build();
     spec.register(&registry).map_err(|e| e.to_string())?;
     let report = registry
-        .load_state(state)
+        .load_state_read_only(state)
         .map_err(|e| format!("{}: {e}", state.display()))?;
     if report.restored.is_empty() {
         return Err(format!(

@@ -40,6 +40,9 @@ pub mod code {
     pub const SLO_FED_TWICE: &str = "slo_fed_twice";
     /// An alert sink dropped or could not deliver notifications.
     pub const SINK_FAILING: &str = "sink_failing";
+    /// An evaluation panicked (a bug): caught and counted, and the next one runs; the figures
+    /// of that tick are missing.
+    pub const EVALUATION_PANICKED: &str = "evaluation_panicked";
 }
 
 /// One problem the engine detected.

@@ -224,7 +224,21 @@ impl Registry {
 
     /// Runs the evaluator as of `now`: samples every SLO into its windows, evaluates, updates
     /// alert state, delivers transitions to the sinks and the snapshot to the observers.
+    ///
+    /// A panic inside (a bug, or state no check foresaw) is caught, counted and reported as an
+    /// `evaluation_panicked` diagnostic: the caller (the sampler thread, a virtual-time loop)
+    /// goes on, and so does the next evaluation, instead of silently stopping for good.
     pub fn tick_at(&self, now: Timestamp) {
+        if catch_unwind(AssertUnwindSafe(|| self.evaluate_at(now))).is_err() {
+            let count = self.inner.evaluation_panics.fetch_add(1, Ordering::Relaxed) + 1;
+            self.report(Diagnostic::service(
+                code::EVALUATION_PANICKED,
+                format!("{count} evaluation(s) panicked and were caught; the figures of those ticks are missing (please report this bug)"),
+            ));
+        }
+    }
+
+    fn evaluate_at(&self, now: Timestamp) {
         self.inner
             .last_tick
             .fetch_max(now.as_unix_nanos(), Ordering::Relaxed);
@@ -539,5 +553,44 @@ mod tests {
         assert!(!registry.remove_observer(id));
         registry.tick();
         assert_eq!(seen.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn a_panicking_evaluation_is_caught_reported_and_the_next_one_runs() {
+        let clock = crate::clock::VirtualClock::new(Timestamp::from_unix_secs(1_800_000_000));
+        let registry = Registry::builder("payments").clock(clock.clock()).build();
+        registry
+            .register(Slo::availability("availability").build().expect("valid"))
+            .expect("registered");
+        registry.tick();
+        // Break the rings' invariant (no loaded file can, since loading checks them): an
+        // evaluation at the same time reads them as they are, and panics.
+        let entry = Arc::clone(&registry.entries()[0]);
+        let lengths: Vec<u64> = lock(&entry.state)
+            .windows
+            .rings
+            .iter_mut()
+            .map(|ring| std::mem::replace(&mut ring.len, 0))
+            .collect();
+        registry.tick();
+        // (The snapshot reads the rings too: they are made sound again before it is taken.)
+        for (ring, len) in lock(&entry.state).windows.rings.iter_mut().zip(lengths) {
+            ring.len = len;
+        }
+        let snapshot = registry.snapshot();
+        let caught = snapshot
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code::EVALUATION_PANICKED)
+            .expect("the panic is a diagnostic");
+        assert!(
+            caught.message.starts_with("1 evaluation(s) panicked"),
+            "{}",
+            caught.message
+        );
+        // Evaluation goes on.
+        clock.advance(std::time::Duration::from_secs(10));
+        registry.tick();
+        assert_eq!(registry.snapshot().slos[0].evaluated_at, Some(clock.now()));
     }
 }

@@ -81,7 +81,7 @@ mod window;
 pub mod words;
 
 pub use gauge::Gauge;
-pub use persist::{LoadReport, Persistence, StateError};
+pub use persist::{LoadReport, Persistence, StateError, MAX_STATE_BYTES};
 pub use recorder::{Counts, Feed, Outcome, SloRecorder};
 pub use registry::{ObserverId, Registry, RegistryBuilder, DEFAULT_TICK};
 pub use sampler::Sampler;

@@ -83,6 +83,7 @@ impl RegistryBuilder {
                 observers: RwLock::new(Vec::new()),
                 next_observer: AtomicU64::new(0),
                 sink_panics: AtomicU64::new(0),
+                evaluation_panics: AtomicU64::new(0),
                 incidents: Mutex::default(),
                 status_page: RwLock::default(),
                 panic_reported: AtomicBool::new(false),
@@ -151,6 +152,8 @@ pub(crate) struct Inner {
     pub(crate) observers: RwLock<Vec<(ObserverId, Box<Observer>)>>,
     pub(crate) next_observer: AtomicU64,
     pub(crate) sink_panics: AtomicU64,
+    /// Evaluations that panicked (caught in `tick_at`).
+    pub(crate) evaluation_panics: AtomicU64,
     /// The service's incidents.
     pub(crate) incidents: Mutex<crate::incidents::IncidentLog>,
     /// What the customer status page shows, if configured.

@@ -130,6 +130,184 @@ fn torn_truncated_and_corrupt_files_are_ignored_with_a_clear_error() {
         .expect_err("missing");
     assert!(matches!(missing, StateError::Io(_)));
     let _ = std::fs::remove_file(&file);
+    remove_set_aside(&file);
+}
+
+/// `bytes` (a whole state file) with its last eight bytes replaced by the format's checksum
+/// (FNV-1a, 64 bits) of everything before them: what a program that writes a file with valid
+/// framing but wrong contents would produce.
+fn with_checksum(mut bytes: Vec<u8>) -> Vec<u8> {
+    let end = bytes.len() - 8;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in &bytes[..end] {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    bytes[end..].copy_from_slice(&h.to_le_bytes());
+    bytes
+}
+
+/// The copies of `file` that loading set aside (`NAME.not-loaded-SECONDS`).
+fn set_aside(file: &std::path::Path) -> Vec<PathBuf> {
+    let name = file
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    std::fs::read_dir(file.parent().expect("dir"))
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                n.to_string_lossy()
+                    .starts_with(&format!("{name}.not-loaded-"))
+            })
+        })
+        .collect()
+}
+
+fn remove_set_aside(file: &std::path::Path) {
+    for copy in set_aside(file) {
+        let _ = std::fs::remove_file(copy);
+    }
+}
+
+/// Where the first SLO's (`availability`'s) finest ring keeps its newest slot and its length
+/// in a file `saved` wrote: magic and version (12), saved-at (8), SLO count (4), name (4 + 12),
+/// period (8), counts (24), last observation (24), then the ring's resolution and capacity.
+const NEWEST_SLOT_AT: usize = 12 + 8 + 4 + 4 + 12 + 8 + 24 + 24 + 16;
+const LENGTH_AT: usize = NEWEST_SLOT_AT + 8;
+
+fn put_u64(bytes: &mut [u8], at: usize, value: u64) {
+    bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+}
+
+#[test]
+fn a_valid_checksum_over_broken_invariants_is_refused_and_set_aside() {
+    let file = path("invariants");
+    let (clock, _) = saved(&file);
+    let good = std::fs::read(&file).expect("read");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("a newest slot and a length that disagree", {
+            let mut b = good.clone();
+            put_u64(&mut b, NEWEST_SLOT_AT, 3);
+            put_u64(&mut b, LENGTH_AT, 10);
+            with_checksum(b)
+        }),
+        ("a length of zero", {
+            let mut b = good.clone();
+            put_u64(&mut b, LENGTH_AT, 0);
+            with_checksum(b)
+        }),
+        ("counts that go backwards", {
+            // The newest sample of the finest ring, which follows the length.
+            let mut b = good.clone();
+            let newest =
+                u64::from_le_bytes(b[NEWEST_SLOT_AT..NEWEST_SLOT_AT + 8].try_into().expect("8"));
+            let capacity =
+                u64::from_le_bytes(b[NEWEST_SLOT_AT - 8..NEWEST_SLOT_AT].try_into().expect("8"));
+            let sample = LENGTH_AT + 8 + (newest % capacity) as usize * 16;
+            put_u64(&mut b, sample, 0);
+            with_checksum(b)
+        }),
+    ];
+    for (what, bytes) in cases {
+        std::fs::write(&file, &bytes).expect("write");
+        let fresh = registry(&clock);
+        let err = fresh.load_state(&file).expect_err(what);
+        assert!(matches!(err, StateError::Malformed(_)), "{what}: {err}");
+        assert_eq!(
+            fresh.slo("availability").expect("a").counts().events(),
+            0,
+            "{what}"
+        );
+        let diagnostic = fresh
+            .snapshot()
+            .diagnostics
+            .into_iter()
+            .find(|d| d.code == sloguard_core::diagnostic::code::STATE_NOT_LOADED)
+            .unwrap_or_else(|| panic!("{what}: no state_not_loaded diagnostic"));
+        assert!(
+            diagnostic.message.contains("was kept as"),
+            "{}",
+            diagnostic.message
+        );
+        // Kept aside, byte for byte, before any save could replace it.
+        assert!(!file.exists(), "{what}: moved away");
+        let copies = set_aside(&file);
+        assert!(
+            copies
+                .iter()
+                .any(|c| std::fs::read(c).ok().as_deref() == Some(&bytes[..])),
+            "{what}: {copies:?}"
+        );
+        // The service goes on evaluating, and its next save does not touch the copy.
+        fresh.advance_to(clock.now().saturating_add(Duration::from_secs(60)));
+        fresh.save_state(&file).expect("saves");
+        assert!(!set_aside(&file).is_empty());
+        remove_set_aside(&file);
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn a_file_saved_in_the_future_is_refused() {
+    let file = path("future");
+    let (_, saved_registry) = saved(&file);
+    drop(saved_registry);
+    // The file's clock ran a day ahead of this one.
+    let behind = VirtualClock::new(Timestamp::from_unix_secs(T0 + 7_200 - 86_400));
+    let err = registry(&behind)
+        .load_state(&file)
+        .expect_err("from the future");
+    assert!(matches!(err, StateError::FromTheFuture { .. }), "{err}");
+    assert!(err.to_string().contains("after now"), "{err}");
+    // A minute ahead is a synchronised clock on another machine: loaded.
+    std::fs::rename(set_aside(&file).pop().expect("set aside"), &file).expect("back");
+    let close = VirtualClock::new(Timestamp::from_unix_secs(T0 + 7_200 - 30));
+    registry(&close)
+        .load_state(&file)
+        .expect("half a minute ahead loads");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn an_oversized_file_is_refused_without_being_read() {
+    let file = path("oversized");
+    let f = std::fs::File::create(&file).expect("create");
+    // Sparse: no disk is spent, but a reader without a limit would allocate all of it.
+    f.set_len(sloguard_core::MAX_STATE_BYTES * 4).expect("size");
+    drop(f);
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+    let err = registry(&clock).load_state(&file).expect_err("too large");
+    assert!(
+        matches!(err, StateError::TooLarge(n) if n == sloguard_core::MAX_STATE_BYTES * 4),
+        "{err}"
+    );
+    remove_set_aside(&file);
+    let _ = std::fs::remove_file(&file);
+}
+
+#[cfg(unix)]
+#[test]
+fn saving_never_writes_through_a_planted_link() {
+    let file = path("planted");
+    let victim = path("victim");
+    std::fs::write(&victim, b"precious").expect("victim");
+    // The name the old code wrote its temporary file to.
+    let mut planted = file.as_os_str().to_owned();
+    planted.push(".tmp");
+    let _ = std::fs::remove_file(&planted);
+    std::os::unix::fs::symlink(&victim, &planted).expect("symlink");
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+    registry(&clock).save_state(&file).expect("saves");
+    assert_eq!(std::fs::read(&victim).expect("victim"), b"precious");
+    registry(&clock)
+        .load_state(&file)
+        .expect("the saved file loads");
+    for p in [file, victim, PathBuf::from(planted)] {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 #[test]
@@ -162,6 +340,11 @@ fn periodic_saving_writes_the_file_and_saves_at_shutdown() {
         r.advance_to(Timestamp::from_unix_secs(T0 + s));
         a.record(Outcome::Success, Duration::from_millis(1));
     }
+    // Saves happen on a thread of their own, soon after the evaluation that asked.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !file.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert!(file.exists(), "saved during evaluation");
     a.record(Outcome::Error, Duration::from_millis(1));
     drop(guard);
@@ -184,13 +367,8 @@ proptest! {
             let mut out = b"SLOGUARD".to_vec();
             out.extend_from_slice(&1u32.to_le_bytes());
             out.extend_from_slice(&bytes);
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for b in &out {
-                h ^= u64::from(*b);
-                h = h.wrapping_mul(0x0000_0100_0000_01b3);
-            }
-            out.extend_from_slice(&h.to_le_bytes());
-            out
+            out.extend_from_slice(&[0; 8]);
+            with_checksum(out)
         } else {
             bytes
         };
@@ -198,6 +376,7 @@ proptest! {
         let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
         let _ = registry(&clock).load_state(&file);
         let _ = std::fs::remove_file(&file);
+        remove_set_aside(&file);
     }
 }
 

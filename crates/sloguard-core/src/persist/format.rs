@@ -39,7 +39,25 @@ pub enum StateError {
     Corrupt,
     /// It ends early or holds a value that cannot be right.
     Malformed(&'static str),
+    /// It was saved at a time later than now (while the clock ran fast, or on a machine whose
+    /// clock is ahead): its windows would stand still until then.
+    FromTheFuture {
+        /// When it says it was saved.
+        saved_at: Timestamp,
+        /// The time it was loaded at.
+        now: Timestamp,
+    },
+    /// It is larger than any state file sloguard writes ([`MAX_STATE_BYTES`]).
+    TooLarge(u64),
 }
+
+/// The largest state file read: far more than the SLOs and incidents of any service need
+/// (a window ring set is under 64 KiB per SLO), small enough to read without harm.
+pub const MAX_STATE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How far ahead of the loading clock a save may be: clocks of two machines that share a
+/// state file disagree by that much at most when they are synchronised.
+const CLOCK_TOLERANCE_NANOS: u64 = 60 * 1_000_000_000;
 
 impl fmt::Display for StateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -54,6 +72,14 @@ impl fmt::Display for StateError {
             StateError::Malformed(what) => {
                 write!(f, "the state file is malformed ({what}); it was ignored")
             }
+            StateError::FromTheFuture { saved_at, now } => write!(
+                f,
+                "the state file was saved at {saved_at}, after now ({now}): written while a clock ran fast; it was ignored"
+            ),
+            StateError::TooLarge(bytes) => write!(
+                f,
+                "the state file holds {bytes} bytes, more than a state file can ({MAX_STATE_BYTES}); it was ignored"
+            ),
         }
     }
 }
@@ -151,15 +177,13 @@ pub(crate) fn unframe(bytes: &[u8]) -> Result<(u32, &[u8]), StateError> {
 
 /// Writes `bytes` to `path` atomically and durably.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
+    let (tmp, mut file) = create_temporary(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, path)?;
     // The rename itself is made durable by syncing the directory that holds it.
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if let Ok(d) = std::fs::File::open(dir) {
@@ -167,6 +191,36 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
         }
     }
     Ok(())
+}
+
+/// A new temporary file beside `path`, created exclusively: a name no one can guess ahead
+/// (process, time and a counter) and `create_new`, which fails on anything already there,
+/// a symbolic link planted by another user included, instead of writing through it.
+fn create_temporary(path: &Path) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut attempt = 0;
+    loop {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(
+            ".{}-{nanos:09}-{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let tmp = std::path::PathBuf::from(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// One SLO as saved: what [`encode`] writes and [`decode`] reads back.
@@ -301,9 +355,19 @@ fn decode_slices(c: &mut Cursor<'_>) -> Result<Option<SliceTrack>, StateError> {
 pub(crate) type Decoded = (Vec<SavedSlo<Option<Windows>>>, IncidentLog);
 
 /// Reads a whole payload; windows are `None` where their shape does not fit the period.
-pub(crate) fn decode((version, payload): (u32, &[u8])) -> Result<Decoded, StateError> {
+/// Reads a payload saved no later than `now` (within the clocks' tolerance).
+pub(crate) fn decode(
+    (version, payload): (u32, &[u8]),
+    now: Timestamp,
+) -> Result<Decoded, StateError> {
     let mut c = Cursor::new(payload);
-    let _saved_at = c.u64()?;
+    let saved_at = c.u64()?;
+    if saved_at > now.as_unix_nanos().saturating_add(CLOCK_TOLERANCE_NANOS) {
+        return Err(StateError::FromTheFuture {
+            saved_at: Timestamp::from_unix_nanos(saved_at),
+            now,
+        });
+    }
     let count = c.u32()?;
     let mut slos = Vec::new();
     for _ in 0..count {
@@ -315,6 +379,11 @@ pub(crate) fn decode((version, payload): (u32, &[u8])) -> Result<Decoded, StateE
             cancelled: c.u64()?,
         };
         let windows = decode_windows(period, &mut c)?;
+        if windows.as_ref().is_some_and(|w| w.last.0 > saved_at) {
+            return Err(StateError::Malformed(
+                "an observation is later than the save",
+            ));
+        }
         let (mut calendars, mut slices) = (Vec::new(), None);
         if version >= 2 {
             for _ in 0..c.u32()? {
@@ -384,19 +453,48 @@ fn decode_windows(period: Duration, c: &mut Cursor<'_>) -> Result<Option<Windows
                 bad: c.u64()?,
             });
         }
-        if resolution != ring.resolution
-            || capacity != ring.capacity()
-            || len == 0
-            || len > capacity
-        {
+        if resolution != ring.resolution || capacity != ring.capacity() {
             fits = false;
             continue;
         }
         ring.samples = samples.into_boxed_slice();
         ring.newest_slot = newest_slot;
         ring.len = len;
+        check_ring(ring, last)?;
     }
     Ok(fits.then_some(Windows { rings, last }))
+}
+
+/// The invariants the evaluator relies on, which a file with a valid checksum can still break
+/// (written by a buggy or hostile program): the newest sample is the last observation's slot,
+/// the samples held fit the slots before it, and counts never go backwards or have more bad
+/// events than events.
+fn check_ring(ring: &crate::window::Ring, last: (u64, Reading)) -> Result<(), StateError> {
+    if ring.newest_slot != last.0 / ring.resolution {
+        return Err(StateError::Malformed(
+            "a ring's newest sample is not at the last observation",
+        ));
+    }
+    if ring.len == 0 || ring.len > ring.capacity() || ring.len > ring.newest_slot + 1 {
+        return Err(StateError::Malformed(
+            "a ring's length does not fit its slots",
+        ));
+    }
+    let oldest = ring.newest_slot + 1 - ring.len;
+    let mut before = Reading::default();
+    for slot in oldest..=ring.newest_slot {
+        let r = ring.samples[(slot % ring.capacity()) as usize];
+        if r.bad > r.total || r.total < before.total || r.bad < before.bad {
+            return Err(StateError::Malformed("a ring's counts go backwards"));
+        }
+        before = r;
+    }
+    if last.1.total < before.total || last.1.bad < before.bad || last.1.bad > last.1.total {
+        return Err(StateError::Malformed(
+            "the last observation is behind the ring's newest sample",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -421,14 +519,17 @@ mod tests {
         let v3 = encode(0, std::slice::from_ref(&slo), &IncidentLog::default());
         // Version 2 had no incident log (next id and count: 12 bytes when empty).
         let v2 = &v3[..v3.len() - 12];
-        let (decoded, log) = decode((2, v2)).expect("a version 2 payload");
+        let (decoded, log) = decode((2, v2), Timestamp::LATEST).expect("a version 2 payload");
         assert_eq!((decoded.len(), log), (1, IncidentLog::default()));
         // Version 1 ended each SLO with its windows: no calendar count, no slice flag.
         let v1 = &v2[..v2.len() - 5];
-        let (decoded, _) = decode((1, v1)).expect("a version 1 payload");
+        let (decoded, _) = decode((1, v1), Timestamp::LATEST).expect("a version 1 payload");
         assert_eq!((decoded[0].counts.good, decoded[0].counts.bad), (7, 3));
         assert!(decoded[0].windows.is_some() && decoded[0].calendars.is_empty());
-        assert!(decode((2, v1)).is_err(), "read as version 2 it ends early");
+        assert!(
+            decode((2, v1), Timestamp::LATEST).is_err(),
+            "read as version 2 it ends early"
+        );
         let mut framed = frame(v1);
         framed[8..12].copy_from_slice(&1u32.to_le_bytes());
         let len = framed.len();

@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use format::StateError;
+pub use format::{StateError, MAX_STATE_BYTES};
 
 use crate::clock::duration_nanos;
 use crate::diagnostic::{code, Diagnostic};
@@ -88,20 +88,44 @@ impl Registry {
     /// and before recording. A missing, torn or corrupt file is an error and changes nothing.
     /// A file that cannot be used is also reported as a diagnostic (except a missing one, the
     /// normal first start).
+    ///
+    /// A file that exists but cannot be used is renamed to `NAME.not-loaded-SECONDS` before
+    /// anything can save over it (it may be another version's good file, or the evidence of
+    /// what went wrong), and the diagnostic says so.
     pub fn load_state(&self, path: &Path) -> Result<LoadReport, StateError> {
-        let decoded = std::fs::read(path)
-            .map_err(StateError::Io)
+        self.load_state_from(path, true)
+    }
+
+    /// [`Registry::load_state`] for tools that read a service's file without owning it (a
+    /// report): a file that cannot be used is left where it is.
+    pub fn load_state_read_only(&self, path: &Path) -> Result<LoadReport, StateError> {
+        self.load_state_from(path, false)
+    }
+
+    fn load_state_from(&self, path: &Path, owned: bool) -> Result<LoadReport, StateError> {
+        let now = self.clock().now();
+        let decoded = read_bounded(path)
             // Decode everything first: a file that fails half-way changes nothing.
-            .and_then(|bytes| format::decode(format::unframe(&bytes)?));
+            .and_then(|bytes| format::decode(format::unframe(&bytes)?, now));
         let (decoded, incidents) = match decoded {
             Ok(decoded) => decoded,
             Err(e) => {
                 let missing =
                     matches!(&e, StateError::Io(io) if io.kind() == std::io::ErrorKind::NotFound);
                 if !missing {
+                    // Kept, not overwritten by the next save: it may be another version's
+                    // good file, or the evidence of what went wrong.
+                    let kept = if owned {
+                        set_aside(path)
+                    } else {
+                        "the file was left as it is".to_owned()
+                    };
                     self.report(Diagnostic::service(
                         code::STATE_NOT_LOADED,
-                        format!("the saved state {} could not be used ({e}); budgets and windows start from nothing", path.display()),
+                        format!(
+                            "the saved state {} could not be used ({e}); budgets and windows start from nothing; {kept}",
+                            path.display()
+                        ),
                     ));
                 }
                 return Err(e);
@@ -179,6 +203,38 @@ impl Registry {
     }
 }
 
+/// Renames a state file that could not be loaded to `NAME.not-loaded-SECONDS`, and says
+/// where it went (or why it stayed).
+fn set_aside(path: &Path) -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".not-loaded-{seconds}"));
+    let aside = PathBuf::from(aside);
+    match std::fs::rename(path, &aside) {
+        Ok(()) => format!("the file was kept as {}", aside.display()),
+        Err(e) => format!("the file could not be set aside ({e}) and the next save replaces it"),
+    }
+}
+
+/// The bytes of the file at `path`, refusing one larger than [`MAX_STATE_BYTES`] before
+/// reading it.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, StateError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(StateError::Io)?;
+    let mut bytes = Vec::new();
+    // One byte more than allowed tells a file that is too large (even one that grows).
+    file.take(MAX_STATE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(StateError::Io)?;
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(StateError::TooLarge(size));
+    }
+    Ok(bytes)
+}
+
 /// Periodic saving; see [`Registry::persist_to`]. Dropping it saves one last time.
 #[derive(Debug)]
 pub struct Persistence {
@@ -186,6 +242,7 @@ pub struct Persistence {
     path: PathBuf,
     observer: ObserverId,
     active: Arc<AtomicBool>,
+    saver: Option<std::thread::JoinHandle<()>>,
 }
 
 fn report_failure(path: &Path, e: &std::io::Error) {
@@ -197,8 +254,30 @@ impl Persistence {
         let active = Arc::new(AtomicBool::new(true));
         let last = AtomicU64::new(0);
         let every = duration_nanos(every);
-        // The observer is owned by the registry, so it holds it weakly: no reference cycle.
-        let (flag, target, saver) = (Arc::clone(&active), path.clone(), registry.downgrade());
+        // Saves happen on a thread of their own: a slow or stuck disk must not hold up the
+        // evaluator, which delivers the alerts. The evaluator only asks; a request made while
+        // one is pending is the same request.
+        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        let saver = {
+            let (target, registry) = (path.clone(), registry.downgrade());
+            std::thread::Builder::new()
+                .name("sloguard-persist".into())
+                .spawn(move || {
+                    while asked.recv().is_ok() {
+                        let Some(registry) = registry.upgrade() else {
+                            return;
+                        };
+                        if let Err(e) = registry.save_state(&target) {
+                            report_failure(&target, &e);
+                        }
+                    }
+                })
+                .map_err(|e| {
+                    tracing::error!(target: "sloguard", "could not start the state-saving thread ({e}); the state is saved only at shutdown");
+                })
+                .ok()
+        };
+        let flag = Arc::clone(&active);
         let observer = registry.on_tick(move |snapshot| {
             let now = snapshot.taken_at.as_unix_nanos();
             if !flag.load(Ordering::Relaxed)
@@ -207,17 +286,14 @@ impl Persistence {
                 return;
             }
             last.store(now, Ordering::Relaxed);
-            if let Some(registry) = saver.upgrade() {
-                if let Err(e) = registry.save_state(&target) {
-                    report_failure(&target, &e);
-                }
-            }
+            let _ = ask.try_send(());
         });
         Persistence {
             registry: registry.clone(),
             path,
             observer,
             active,
+            saver,
         }
     }
 }
@@ -225,7 +301,12 @@ impl Persistence {
 impl Drop for Persistence {
     fn drop(&mut self) {
         self.active.store(false, Ordering::Relaxed);
+        // Removing the observer drops the only sender: the saving thread ends after the save
+        // it may be doing.
         self.registry.remove_observer(self.observer);
+        if let Some(saver) = self.saver.take() {
+            let _ = saver.join();
+        }
         if let Err(e) = self.registry.save_state(&self.path) {
             report_failure(&self.path, &e);
         }
