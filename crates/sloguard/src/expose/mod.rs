@@ -39,7 +39,10 @@ pub mod status;
 pub mod text;
 
 #[cfg(feature = "server")]
-pub use server::{serve, serve_on, ExpositionServer, DEFAULT_ADDR};
+pub use server::{
+    serve, serve_on, ExpositionServer, ACCEPT_BACKOFF, CONNECTION_LIFETIME, DEFAULT_ADDR,
+    HEADER_TIMEOUT, MAX_CONNECTIONS,
+};
 pub use service::{
     charts_json, endpoint, endpoints, incidents_json, metrics, slo_json, slo_page, Endpoint,
 };

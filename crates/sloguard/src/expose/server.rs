@@ -4,19 +4,25 @@
 //! The socket is bound before the call returns, so a taken port is an error the caller sees.
 //! Requests are served on one background thread with its own small runtime; dropping the
 //! returned [`ExpositionServer`] stops it.
+//!
+//! Clients cannot hold it: a request's head must arrive within [`HEADER_TIMEOUT`], a
+//! connection lives at most [`CONNECTION_LIFETIME`], at most [`MAX_CONNECTIONS`] are served
+//! at once (more wait in the kernel's queue), and an accept error (out of file descriptors)
+//! pauses accepting for [`ACCEPT_BACKOFF`] instead of spinning.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::Request;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use sloguard_core::Registry;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use super::service::{endpoint, slo_page};
 
@@ -24,6 +30,16 @@ use super::service::{endpoint, slo_page};
 /// exporter uses by default).
 pub const DEFAULT_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
+
+/// How long a client has to send a request's head (a scraper sends it at once).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one connection is served, however busy: a scraper that keeps its connection
+/// alive simply opens another.
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 64;
+/// The pause after a failed accept.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// A running exposition listener; dropping it stops the listener.
 #[derive(Debug)]
@@ -61,6 +77,7 @@ pub fn serve_on(registry: &Registry, addr: SocketAddr) -> io::Result<ExpositionS
     let addr = listener.local_addr()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
+        .enable_time()
         .build()?;
     let stop = Arc::new(Notify::new());
     let registry = registry.clone();
@@ -81,12 +98,25 @@ async fn accept_loop(listener: TcpListener, registry: Registry, stop: Arc<Notify
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
+        // A free slot first: past the cap, connections wait in the kernel's queue.
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return,
+            },
+            _ = stop.notified() => return,
+        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
-                // Out of file descriptors and the like: keep serving the next ones.
-                Err(_) => continue,
+                // Out of file descriptors and the like: the listener stays readable, so
+                // retrying at once would spin. Pause, then serve the next ones.
+                Err(_) => {
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
             },
             _ = stop.notified() => return,
         };
@@ -103,9 +133,12 @@ async fn accept_loop(listener: TcpListener, registry: Registry, stop: Arc<Notify
             std::future::ready(Ok::<_, std::convert::Infallible>(response))
         });
         tokio::spawn(async move {
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-                .await;
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            let _ = tokio::time::timeout(CONNECTION_LIFETIME, connection).await;
+            drop(slot);
         });
     }
 }
