@@ -113,9 +113,26 @@ fn judge(slo: &SloStatus, t: &Thresholds) -> (State, String) {
     (State::Ok, format!("{}: {pct:.1}% budget left", slo.name))
 }
 
-/// Perfdata labels are quoted; a quote inside is doubled, as the guidelines ask.
+/// Perfdata labels are quoted; a quote inside is doubled, as the guidelines ask, and the
+/// characters that end a label or the perfdata (`=`, `|`, a line break) become `_`.
 fn label(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    let safe: String = s
+        .chars()
+        .map(|c| if matches!(c, '=' | '|' | '\n' | '\r') { '_' } else { c })
+        .collect();
+    format!("'{}'", safe.replace('\'', "''"))
+}
+
+/// Names in the status text: `|` would start the perfdata and a line break a second line of
+/// output, so they become `/` and a space.
+fn text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '|' => '/',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// The status line and state of a document.
@@ -134,7 +151,7 @@ pub fn evaluate(doc: &StatusDocument, t: &Thresholds) -> (State, String) {
             });
         return (
             State::Unknown,
-            format!("SLO UNKNOWN - {}: {what}", doc.service),
+            format!("SLO UNKNOWN - {}: {}", text(&doc.service), text(&what)),
         );
     }
     let mut judged: Vec<(State, String)> = slos.iter().map(|s| judge(s, t)).collect();
@@ -164,8 +181,8 @@ pub fn evaluate(doc: &StatusDocument, t: &Thresholds) -> (State, String) {
     let mut line = format!(
         "SLO {} - {}: {} |",
         state.word(),
-        doc.service,
-        summary.join("; ")
+        text(&doc.service),
+        text(&summary.join("; "))
     );
     for slo in slos {
         let warn = t.warning_budget.map(|w| w.to_string()).unwrap_or_default();
@@ -249,13 +266,22 @@ async fn fetch(url: &str) -> Result<Bytes, String> {
     if !response.status().is_success() {
         return Err(format!("HTTP {}", response.status()));
     }
-    let body = response
-        .into_body()
+    let body = http_body_util::Limited::new(response.into_body(), MAX_FETCHED_BYTES)
         .collect()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                format!("the answer is larger than {MAX_FETCHED_BYTES} bytes")
+            } else {
+                e.to_string()
+            }
+        })?;
     Ok(body.to_bytes())
 }
+
+/// The largest document read from a service: far above any `/slo.json` or incident history
+/// (both are bounded), small enough that a wrong URL cannot exhaust memory.
+pub const MAX_FETCHED_BYTES: usize = 16 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -383,5 +409,16 @@ mod tests {
             ..Thresholds::default()
         };
         assert_eq!(evaluate(&doc, &only).0, State::Unknown);
+    }
+
+    #[test]
+    fn names_cannot_add_perfdata_or_lines() {
+        let doc = document("a|b=c", 10, 0, AlertPolicy::none(), false);
+        let (_, line) = evaluate(&doc, &Thresholds::default());
+        let (status, perfdata) = line.split_once(" |").expect("one separator");
+        assert!(!perfdata.contains('|'), "{line}");
+        assert!(status.contains("a/b=c: "), "{status}");
+        assert!(perfdata.contains(" 'a_b_c_budget'=1.0000"), "{perfdata}");
+        assert_eq!(text("x\ny\rz"), "x y z");
     }
 }

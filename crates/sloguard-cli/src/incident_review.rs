@@ -11,11 +11,76 @@ use sloguard::expose::incidents::{IncidentJson, IncidentsDocument};
 use sloguard::words::{percent, utc_minute};
 
 fn at(secs: f64) -> String {
-    utc_minute(Timestamp::from_unix_nanos((secs.max(0.0) * 1e9) as u64))
+    utc_minute(Timestamp::from_unix_secs_f64(secs).unwrap_or(Timestamp::EPOCH))
 }
 
 fn after(from: f64, to: f64) -> String {
-    human_duration(std::time::Duration::from_secs_f64((to - from).max(0.0)))
+    human_duration(seconds(to - from))
+}
+
+/// A span in seconds as a duration: zero when negative or not a number, and never a panic
+/// (values are checked by [`check_times`] first; this is the floor under it).
+fn seconds(span: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(span.max(0.0)).unwrap_or(std::time::Duration::ZERO)
+}
+
+/// Refuses an incident whose times cannot be right (from a document fetched from anywhere),
+/// naming the incident and the field.
+fn check_times(i: &IncidentJson) -> Result<(), String> {
+    let latest = Timestamp::LATEST.as_unix_secs_f64();
+    let time = |field: &str, v: f64| {
+        if v.is_finite() && (0.0..=latest).contains(&v) {
+            Ok(())
+        } else {
+            Err(format!(
+                "incident {}: {field} {v:?} is not a time between 1970 and 2500",
+                i.id
+            ))
+        }
+    };
+    let span = |field: &str, v: f64| {
+        if v.is_finite() && (0.0..=latest).contains(&v) {
+            Ok(())
+        } else {
+            Err(format!(
+                "incident {}: {field} {v:?} is not a duration in seconds (0 or more)",
+                i.id
+            ))
+        }
+    };
+    time("started_at", i.started_at)?;
+    time("detected_at", i.detected_at)?;
+    i.first_page_at
+        .map_or(Ok(()), |v| time("first_page_at", v))?;
+    i.resolved_at.map_or(Ok(()), |v| time("resolved_at", v))?;
+    span("duration_seconds", i.duration_seconds)?;
+    i.detection_delay_seconds
+        .map_or(Ok(()), |v| span("detection_delay_seconds", v))?;
+    for (n, s) in i.slos.iter().enumerate() {
+        time(&format!("slos[{n}].first_bad_at"), s.first_bad_at)?;
+    }
+    for (n, e) in i.timeline.iter().enumerate() {
+        time(&format!("timeline[{n}].at"), e.at)?;
+    }
+    Ok(())
+}
+
+/// Text from the service (names, the summary) as Markdown shows it literally: the characters
+/// that would make emphasis, links, code, HTML, headings or table cells are escaped, and a
+/// line break is a space.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '&' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The draft for incident `id` (the latest when `None`) of `doc`.
@@ -31,6 +96,7 @@ pub fn render(doc: &IncidentsDocument, id: Option<u64>) -> Result<String, String
             .last()
             .ok_or_else(|| format!("{} has no incident in its history", doc.service))?,
     };
+    check_times(incident)?;
     Ok(review(&doc.service, incident))
 }
 
@@ -39,7 +105,8 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# Post-incident review (draft): {service}, incident {}\n",
+        "# Post-incident review (draft): {}, incident {}\n",
+        md(service),
         i.id
     );
     let state = if i.resolved_at.is_some() {
@@ -51,7 +118,7 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
         out,
         "_Drafted by sloguard from its own measurements; the incident is {state}. Check the figures, then write the sections that only people can._\n"
     );
-    let _ = writeln!(out, "## Summary\n\n{}\n", i.summary);
+    let _ = writeln!(out, "## Summary\n\n{}\n", md(&i.summary));
     let _ = writeln!(out, "## Timeline (UTC)\n");
     let _ = writeln!(
         out,
@@ -90,7 +157,7 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
             let _ = writeln!(
                 out,
                 "- Not resolved yet ({} so far).\n",
-                human_duration(std::time::Duration::from_secs_f64(i.duration_seconds))
+                human_duration(seconds(i.duration_seconds))
             );
         }
     }
@@ -115,12 +182,12 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
-            s.slo,
+            md(&s.slo),
             at(s.first_bad_at),
             s.events,
             s.bad_events,
             percent(s.budget_spent),
-            s.tiers.join(", ")
+            md(&s.tiers.join(", "))
         );
     }
     let _ = writeln!(out, "\n## What fired when\n");
@@ -138,10 +205,10 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
             "| {} | +{} | {} | {} | {} | {} | {burn} |",
             at(e.at),
             after(i.started_at, e.at),
-            e.slo,
-            e.tier,
-            e.severity,
-            e.state
+            md(&e.slo),
+            md(&e.tier),
+            md(&e.severity),
+            md(&e.state)
         );
     }
     if i.timeline_dropped > 0 {
@@ -160,4 +227,72 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
         let _ = writeln!(out, "\n## {heading}\n\n_To be written._");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document as a service (or anything answering at its URL) might send it.
+    fn document(
+        service: &str,
+        slo: &str,
+        started_at: f64,
+        duration_seconds: f64,
+    ) -> IncidentsDocument {
+        serde_json::from_value(serde_json::json!({
+            "service": service,
+            "taken_at": 1_800_000_600.0,
+            "incidents": [{
+                "id": 1, "state": "resolved", "severity": "page",
+                "started_at": started_at, "detected_at": 1_800_000_060.0,
+                "first_page_at": 1_800_000_060.0, "resolved_at": 1_800_000_600.0,
+                "detection_delay_seconds": 60.0, "duration_seconds": duration_seconds,
+                "peak_burn_rate": 20.0, "peak_error_ratio": 0.02, "events": 100, "bad_events": 2,
+                "summary": format!("2% of {service} requests failed"),
+                "slos": [{"slo": slo, "first_bad_at": 1_800_000_000.0, "events": 100,
+                          "bad_events": 2, "budget_spent": 0.1, "tiers": ["page-1h"]}],
+                "timeline": [{"at": 1_800_000_060.0, "slo": slo, "tier": "page-1h",
+                              "severity": "page", "state": "firing", "long_burn_rate": 20.0}],
+                "timeline_dropped": 0
+            }]
+        }))
+        .expect("a document")
+    }
+
+    #[test]
+    fn impossible_times_are_refused_by_field_not_a_panic() {
+        let good = document("payments", "availability", 1_800_000_000.0, 600.0);
+        assert!(render(&good, None).is_ok());
+        for (started_at, duration, field) in [
+            (-5.0, 600.0, "started_at -5"),
+            (1e300, 600.0, "started_at 1e300"),
+            (1_800_000_000.0, -600.0, "duration_seconds -600"),
+            (1_800_000_000.0, 1e300, "duration_seconds 1e300"),
+        ] {
+            let doc = document("payments", "availability", started_at, duration);
+            let error = render(&doc, None).expect_err(field);
+            assert!(
+                error.starts_with(&format!("incident 1: {field}")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_cannot_change_the_markdown() {
+        let doc = document("pay|ments <b>", "a*b_[x](http://e)", 1_800_000_000.0, 600.0);
+        let draft = render(&doc, None).expect("a draft");
+        assert!(
+            draft.starts_with("# Post-incident review (draft): pay\\|ments \\<b\\>, incident 1\n")
+        );
+        assert!(draft.contains("| a\\*b\\_\\[x\\](http://e) |"), "{draft}");
+        assert!(!draft.contains("<b>"));
+        // Every row of the impact table has its six cells, whatever the names hold.
+        let row = draft
+            .lines()
+            .find(|l| l.contains("a\\*b"))
+            .expect("the SLO's row");
+        assert_eq!(row.matches(" | ").count(), 5, "{row}");
+    }
 }

@@ -466,6 +466,10 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
 
 /// The latency bound of a threshold objective (`op: lte`, `value: 0.5`, in the metric's unit),
 /// `None` for a ratio objective.
+/// The largest latency bound read (in seconds, a year): anything above is a mistake, and
+/// bounds far above cannot be a duration at all.
+const MAX_LATENCY_BOUND: f64 = 365.0 * 86_400.0;
+
 fn latency_threshold(objective: &ObjectiveSpec) -> Result<Option<f64>, SpecError> {
     let field = "spec.objectives[0]";
     let (op, value) = match (&objective.op, &objective.value) {
@@ -488,10 +492,10 @@ fn latency_threshold(objective: &ObjectiveSpec) -> Result<Option<f64>, SpecError
         }
     }
     match value.as_f64() {
-        Some(v) if v.is_finite() && v > 0.0 => Ok(Some(v)),
+        Some(v) if v.is_finite() && v > 0.0 && v <= MAX_LATENCY_BOUND => Ok(Some(v)),
         _ => refuse(
             format!("{field}.value"),
-            format!("value {value:?} must be a positive number (the latency bound, in the histogram's unit)"),
+            format!("value {value:?} must be a positive number no larger than {MAX_LATENCY_BOUND} (the latency bound, in the histogram's unit)"),
         ),
     }
 }

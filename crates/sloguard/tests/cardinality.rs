@@ -65,3 +65,58 @@ fn a_million_distinct_paths_stay_within_the_cap() {
         (REQUESTS - DEFAULT_MAX_OPERATIONS) as u64
     );
 }
+
+#[test]
+fn the_overflow_series_of_an_operation_claims_no_method_it_did_not_see() {
+    let registry = Registry::builder("attacked").build();
+    registry
+        .register(Slo::availability("availability").build().expect("valid"))
+        .expect("ok");
+    let layer = SliLayer::new(&registry).operation_fn(|_| Some(Cow::Borrowed("/pay")));
+    // Every request answers with the status its path names: more statuses than an operation
+    // keeps series for.
+    let mut service = layer.layer(tower::service_fn(|req: Request<()>| {
+        let status: u16 = req.uri().path()[1..].parse().expect("a status");
+        let mut response = Response::new(Full::new(Bytes::new()));
+        *response.status_mut() = http::StatusCode::from_u16(status).expect("status");
+        ready(Ok::<_, Infallible>(response))
+    }));
+    let mut cx = Context::from_waker(Waker::noop());
+    for status in 200..260u16 {
+        let req = Request::builder()
+            .method("PUT")
+            .uri(format!("/{status}"))
+            .body(())
+            .expect("request");
+        let mut future = pin!(service.call(req));
+        let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
+            panic!("ready at once");
+        };
+        let mut body = pin!(response.into_body());
+        while let Poll::Ready(Some(_)) = body.as_mut().poll_frame(&mut cx) {}
+    }
+    let histograms: Vec<_> = registry
+        .snapshot()
+        .histograms
+        .into_iter()
+        .filter(|h| h.name == sloguard::layer::REQUEST_DURATION)
+        .collect();
+    let label = |labels: &[(String, String)], key: &str| {
+        labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let overflow = histograms
+        .iter()
+        .find(|h| label(&h.labels, "http_response_status_code") == "other")
+        .expect("an overflow series");
+    assert_eq!(label(&overflow.labels, "http_request_method"), "_OTHER");
+    let seen: u64 = histograms.iter().map(|h| h.histogram.count()).sum();
+    assert_eq!(seen, 60, "every request in one series or the overflow");
+    assert!(histograms
+        .iter()
+        .filter(|h| label(&h.labels, "http_response_status_code") != "other")
+        .all(|h| label(&h.labels, "http_request_method") == "PUT"));
+}

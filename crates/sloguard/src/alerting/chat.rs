@@ -48,16 +48,53 @@ fn headline(t: &AlertTransition) -> String {
     )
 }
 
+/// Text for Slack's mrkdwn, shown as written: `&`, `<` and `>` escaped as Slack documents, so
+/// a name cannot become a mention (`<!channel>`), a link or a user.
+fn mrkdwn(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A URL inside Slack's `<url|label>`: the characters that would end it are percent-encoded.
+fn mrkdwn_link(url: &str) -> String {
+    url.replace('|', "%7C")
+        .replace('>', "%3E")
+        .replace('<', "%3C")
+        .replace(' ', "%20")
+}
+
 /// A Slack-compatible incoming-webhook message: `text` (shown in notifications and by
 /// clients without blocks) and `blocks` with the summary and the runbook link.
+///
+/// ```
+/// # use sloguard::alert::{AlertState, AlertTransition};
+/// # use sloguard::clock::Timestamp;
+/// # use sloguard::model::{Severity, Sli};
+/// # use std::time::Duration;
+/// # let t = AlertTransition {
+/// #     service: "checkout <!channel>".into(), slo: "a&b".into(), alert_name: "X".into(), sli: Sli::Availability,
+/// #     runbook_url: Some("https://runbooks.example/a|b>".into()), tier_id: "page-1h".into(), severity: Severity::Page,
+/// #     state: AlertState::Firing, at: Timestamp::EPOCH, firing_since: Timestamp::EPOCH,
+/// #     threshold: 14.4, long_window: Duration::from_secs(3600), short_window: Duration::from_secs(300),
+/// #     long_burn_rate: Some(21.0), short_burn_rate: Some(21.0), short_error_ratio: Some(0.021),
+/// #     objective: 0.999, period: Duration::from_secs(30 * 86_400), budget_remaining: 0.8,
+/// #     time_to_exhaustion: None, budget_window: None, sla: None,
+/// # };
+/// let message = sloguard::alerting::chat::slack(&t);
+/// let text = message["text"].as_str().unwrap();
+/// assert!(text.starts_with("[FIRING] checkout &lt;!channel&gt; a&amp;b (page page-1h)"), "{text}");
+/// let detail = message["blocks"][0]["text"]["text"].as_str().unwrap();
+/// assert!(!detail.contains("<!channel>") && detail.ends_with("<https://runbooks.example/a%7Cb%3E|Runbook>"));
+/// ```
 pub fn slack(t: &AlertTransition) -> Value {
-    let summary = summary(t);
-    let mut detail = format!("*{}*\n{summary}", headline(t));
+    let (summary, headline) = (mrkdwn(&summary(t)), mrkdwn(&headline(t)));
+    let mut detail = format!("*{headline}*\n{summary}");
     if let Some(url) = &t.runbook_url {
-        detail.push_str(&format!("\n<{url}|Runbook>"));
+        detail.push_str(&format!("\n<{}|Runbook>", mrkdwn_link(url)));
     }
     json!({
-        "text": format!("{}: {summary}", headline(t)),
+        "text": format!("{headline}: {summary}"),
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": detail}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": format!(

@@ -97,6 +97,9 @@ pub(crate) const METHODS: [&str; 10] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
 ];
 
+/// The index of `_OTHER` in [`METHODS`].
+const OTHER_METHOD: u8 = METHODS.len() as u8 - 1;
+
 pub(crate) fn method_index(m: &Method) -> u8 {
     const KNOWN: [Method; 9] = [
         Method::GET,
@@ -109,7 +112,10 @@ pub(crate) fn method_index(m: &Method) -> u8 {
         Method::TRACE,
         Method::PATCH,
     ];
-    KNOWN.iter().position(|k| k == m).unwrap_or(9) as u8
+    KNOWN
+        .iter()
+        .position(|k| k == m)
+        .map_or(OTHER_METHOD, |i| i as u8)
 }
 
 /// Request series per method and status of one operation: a small write-once table.
@@ -157,8 +163,11 @@ impl Operation {
                 return h;
             }
         }
+        // The overflow series holds every method and status past the table: it claims no
+        // method it did not see (`_OTHER`, as the semantic conventions name the rest).
+        let _ = method;
         self.overflow
-            .get_or_init(|| shared.histogram(&self.name, method, u16::MAX))
+            .get_or_init(|| shared.histogram(&self.name, OTHER_METHOD, u16::MAX))
     }
 }
 
