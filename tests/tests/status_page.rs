@@ -27,6 +27,7 @@ fn service(clock: &VirtualClock) -> (Registry, SloRecorder) {
         .expect("registers");
     registry.set_status_page(
         StatusPage::new("Acme Payments")
+            .url("https://status.acme.example")
             .component(StatusComponent::new("Card payments", ["availability"])),
     );
     (registry, slo)
@@ -86,10 +87,23 @@ async fn statuspage_json_fits_the_schema_and_survives_a_restart() {
     let summary = &docs[0];
     assert_eq!(summary["status"]["indicator"], "none", "{summary:#}");
     assert_eq!(
-        summary["page"]["url"],
-        format!("http://{addr}/status"),
-        "from the Host header"
+        summary["page"]["url"], "https://status.acme.example",
+        "from the configuration"
     );
+    // A client's Host header chooses nothing: not the link other clients are given.
+    let forged = {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+        stream
+            .write_all(b"GET /api/v2/summary.json HTTP/1.1\r\nHost: evil.example\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n")
+            .expect("writes");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("reads");
+        response
+    };
+    assert!(forged.starts_with("HTTP/1.1 200"), "{forged}");
+    assert!(!forged.contains("evil.example"), "{forged}");
+    assert!(forged.contains("https://status.acme.example"), "{forged}");
     assert_eq!(summary["components"][0]["status"], "operational");
     assert_eq!(
         summary["incidents"].as_array().map(Vec::len),

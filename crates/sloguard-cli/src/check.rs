@@ -118,7 +118,13 @@ fn judge(slo: &SloStatus, t: &Thresholds) -> (State, String) {
 fn label(s: &str) -> String {
     let safe: String = s
         .chars()
-        .map(|c| if matches!(c, '=' | '|' | '\n' | '\r') { '_' } else { c })
+        .map(|c| {
+            if matches!(c, '=' | '|' | '\n' | '\r') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     format!("'{}'", safe.replace('\'', "''"))
 }

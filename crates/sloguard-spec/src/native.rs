@@ -26,6 +26,7 @@
 //!       annotations: {dashboard: https://grafana.example/d/payments}
 //! status_page:               # the customer page /status and /api/v2/*.json
 //!   title: Acme Payments
+//!   url: https://status.acme.example   # page.url in /api/v2/*.json (default /status)
 //!   components: [{name: Card payments, slos: [latency], description: Paying by card}]
 //!   words: {degraded_performance: Slower than usual}   # per state; also operational,
 //!                              # partial_outage, major_outage, no_data
@@ -69,6 +70,8 @@ pub(crate) struct NativeSpec {
 struct StatusPageSpec {
     #[serde(default)]
     title: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
     #[serde(default)]
     components: Vec<ComponentSpec>,
     #[serde(default)]
@@ -316,6 +319,16 @@ impl NativeSpec {
     pub(crate) fn status_page(&mut self) -> Option<Result<(String, StatusPage), SpecError>> {
         let spec = self.status_page.take()?;
         let mut page = StatusPage::new(spec.title.unwrap_or_else(|| self.service.clone()));
+        if let Some(url) = spec.url {
+            let absolute = url.starts_with("https://") || url.starts_with("http://");
+            if !absolute || url.contains(char::is_whitespace) {
+                return Some(Err(SpecError::new(
+                    "status_page.url",
+                    format!("{url:?} is not an absolute http:// or https:// URL"),
+                )));
+            }
+            page = page.url(url);
+        }
         for c in spec.components {
             let mut component = StatusComponent::new(c.name, c.slos);
             if let Some(d) = c.description {

@@ -160,6 +160,10 @@ pub struct StatusPage {
     pub components: Vec<StatusComponent>,
     /// The words for each state.
     pub words: StatusWords,
+    /// Where customers reach the page (`https://status.example.com`), for the Statuspage
+    /// documents' `page.url`; without it they say `/status`. Configured, never taken from a
+    /// request: a client's `Host` header must not choose the link other clients are given.
+    pub url: Option<String>,
 }
 
 impl StatusPage {
@@ -169,12 +173,19 @@ impl StatusPage {
             title: title.into(),
             components: Vec::new(),
             words: StatusWords::default(),
+            url: None,
         }
     }
 
     /// Adds a component.
     pub fn component(mut self, component: StatusComponent) -> Self {
         self.components.push(component);
+        self
+    }
+
+    /// Sets the page's public URL (see [`StatusPage::url`](StatusPage#structfield.url)).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
         self
     }
 

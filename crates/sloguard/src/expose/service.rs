@@ -111,35 +111,20 @@ pub fn endpoint(registry: &Registry, path: &str) -> Option<Endpoint> {
 }
 
 impl Endpoint {
-    /// The response to `req`: its method, its `Accept` header, and for the Statuspage
-    /// documents the page's absolute URL from its `Host` (and `X-Forwarded-Proto` behind a
-    /// TLS proxy).
+    /// The response to `req`, from its method and its `Accept` header. Nothing else of the
+    /// request is read: the Statuspage documents' page URL comes from the configuration
+    /// ([`StatusPage::url`](sloguard_core::model::StatusPage#structfield.url)), never from a
+    /// client's `Host` header.
     pub fn respond_to<B>(&self, req: &Request<B>) -> Response<Full<Bytes>> {
-        let header = |name: header::HeaderName| {
-            req.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let scheme = header(header::HeaderName::from_static("x-forwarded-proto"))
-            .filter(|p| p == "https" || p == "http")
-            .unwrap_or_else(|| "http".to_owned());
-        let page = header(header::HOST).map(|host| format!("{scheme}://{host}/status"));
-        self.respond_at(req.method(), header(header::ACCEPT).as_deref(), page)
+        let accept = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok());
+        self.respond(req.method(), accept)
     }
 
-    /// The response to a request with this method and `Accept` header (the status page's
-    /// URL in its JSON is then the relative `/status`).
+    /// The response to a request with this method and `Accept` header.
     pub fn respond(&self, method: &Method, accept: Option<&str>) -> Response<Full<Bytes>> {
-        self.respond_at(method, accept, None)
-    }
-
-    fn respond_at(
-        &self,
-        method: &Method,
-        accept: Option<&str>,
-        page: Option<String>,
-    ) -> Response<Full<Bytes>> {
         if method != Method::GET && method != Method::HEAD {
             return plain(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -181,13 +166,9 @@ impl Endpoint {
                 let view = super::status::StatusView::of(&snapshot, self.registry.status_page());
                 (
                     "application/json",
-                    super::status::statuspage_json(
-                        &view,
-                        document,
-                        page.as_deref().unwrap_or("/status"),
-                    )
-                    .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
-                    .unwrap_or_default(),
+                    super::status::statuspage_json(&view, document)
+                        .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
+                        .unwrap_or_default(),
                 )
             }
         };

@@ -324,7 +324,14 @@ fn snapshot_words(state: ComponentState) -> &'static str {
 }
 
 /// The Statuspage page object.
-fn page_json(view: &StatusView, url: &str) -> Value {
+/// The page's URL in the Statuspage documents: the configured one, or `/status`.
+fn page_url<'a>(view: &'a StatusView) -> &'a str {
+    view.page.url.as_deref().unwrap_or("/status")
+}
+
+/// The Statuspage page object.
+fn page_json(view: &StatusView) -> Value {
+    let url = page_url(view);
     json!({
         "id": slug(&view.page.title),
         "name": view.page.title,
@@ -408,8 +415,9 @@ fn incident_json(view: &StatusView, i: &CustomerIncident, url: &str) -> Value {
 }
 
 /// One of the Statuspage documents: `summary`, `status`, `components` or `incidents`.
-pub fn statuspage_json(view: &StatusView, document: &str, url: &str) -> Option<Value> {
-    let page = page_json(view, url);
+pub fn statuspage_json(view: &StatusView, document: &str) -> Option<Value> {
+    let page = page_json(view);
+    let url = page_url(view);
     let incidents = |open_only: bool| -> Vec<Value> {
         view.incidents
             .iter()
