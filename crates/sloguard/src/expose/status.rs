@@ -325,7 +325,7 @@ fn snapshot_words(state: ComponentState) -> &'static str {
 
 /// The Statuspage page object.
 /// The page's URL in the Statuspage documents: the configured one, or `/status`.
-fn page_url<'a>(view: &'a StatusView) -> &'a str {
+fn page_url(view: &StatusView) -> &str {
     view.page.url.as_deref().unwrap_or("/status")
 }
 
