@@ -66,6 +66,39 @@ fn lint_reports_errors_with_position_and_warns_about_low_traffic() {
 }
 
 #[test]
+fn lint_and_rules_refuse_what_promtool_would_refuse() {
+    let dir = sloguard_e2e::temp_dir("promtool-refusals");
+    for (name, text, field) in [
+        (
+            "label.yaml",
+            "service: x\nlabels: {bad-label: y}\nslos:\n  - {name: a, objective: 99, sli: availability}\n",
+            "labels.bad-label",
+        ),
+        (
+            "annotation.yaml",
+            "service: x\nslos:\n  - name: a\n    objective: 99\n    sli: availability\n    alerting: {annotations: {a.b: c}}\n",
+            "slos[0].alerting.annotations.a.b",
+        ),
+        (
+            "period.yaml",
+            "service: x\nslos:\n  - {name: a, objective: 99, sli: availability, period: 500y}\n",
+            "period",
+        ),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, text).expect("write");
+        let path = file.to_str().expect("utf-8 path");
+        for command in ["lint", "rules"] {
+            let (code, out, err) = run(&[command, path]);
+            assert_eq!(code, 1, "{command} {name}: {out}{err}");
+            assert!(err.contains(field), "{command} {name}: {err}");
+            assert!(out.is_empty(), "{command} {name} wrote rules: {out}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn dashboard_is_grafana_json_over_the_recording_rules() {
     let (code, out, err) = run(&["dashboard", &spec_path("payments.yaml")]);
     assert_eq!(code, 0, "{err}");

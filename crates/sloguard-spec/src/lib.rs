@@ -43,6 +43,7 @@ pub mod dashboard;
 mod error;
 #[cfg(feature = "tools")]
 pub mod lint;
+mod names;
 pub mod native;
 #[cfg(feature = "tools")]
 pub mod openslo;

@@ -75,16 +75,20 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
             other => return Err(in_document(crate::without_tools(other))),
         };
         if let Some(parts) = parts {
-            let parts = parts.map_err(|e| in_document(e.with_format(format)))?;
+            let parts = parts
+                .and_then(|p| crate::names::check_parts(&p).map(|()| p))
+                .map_err(|e| in_document(e.with_format(format)))?;
             read.push((index, format, parts));
         }
     }
     #[cfg(feature = "tools")]
     for (document, parts) in openslo.resolve()? {
-        let parts = parts.map_err(|e| SpecError {
-            document: (count > 1).then_some(document + 1),
-            ..e.with_format(Format::OpenSlo)
-        })?;
+        let parts = parts
+            .and_then(|p| crate::names::check_parts(&p).map(|()| p))
+            .map_err(|e| SpecError {
+                document: (count > 1).then_some(document + 1),
+                ..e.with_format(Format::OpenSlo)
+            })?;
         read.push((document, Format::OpenSlo, parts));
     }
     // OpenSLO objects are resolved once all are read: back to the order of the file.

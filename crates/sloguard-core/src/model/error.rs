@@ -60,6 +60,19 @@ pub enum DefinitionErrorKind {
         /// The period given.
         period: Duration,
     },
+    /// The period is longer than the longest supported period ([`MAX_PERIOD`]).
+    ///
+    /// [`MAX_PERIOD`]: crate::model::MAX_PERIOD
+    PeriodTooLong {
+        /// The period given.
+        period: Duration,
+    },
+    /// A window or period that is not a whole number of seconds: Prometheus' range
+    /// selectors, where the generated rules use it, cannot say it.
+    NotWholeSeconds {
+        /// The duration given.
+        duration: Duration,
+    },
     /// A burn-rate threshold that is zero, negative or not a number.
     InvalidBurnRate {
         /// The threshold given.
@@ -167,6 +180,17 @@ impl fmt::Display for DefinitionErrorKind {
                 f,
                 "period {} is too short; it must be at least 1h",
                 format_duration(*period)
+            ),
+            Self::PeriodTooLong { period } => write!(
+                f,
+                "period {} is too long; it must be at most {}",
+                format_duration(*period),
+                format_duration(crate::model::MAX_PERIOD)
+            ),
+            Self::NotWholeSeconds { duration } => write!(
+                f,
+                "{} is not a whole number of seconds, which Prometheus needs for a window",
+                format_duration(*duration)
             ),
             Self::InvalidBurnRate { burn_rate } => write!(
                 f,

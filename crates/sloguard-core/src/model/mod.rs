@@ -27,6 +27,7 @@ pub use policy::{AlertPolicy, AlertTier, Severity, DEFAULT_MIN_BAD_EVENTS, STAND
 pub use selector::{Selector, OTHER_OPERATION};
 pub use slices::{EmptySlices, SliceRule, TimeSlices, RATIO_SLICE_PARTS, SLICE_STEP};
 pub use slo::{
-    CancelledPolicy, Objective, Sli, Slo, SloBuilder, SloDefinition, DEFAULT_PERIOD, MIN_PERIOD,
+    CancelledPolicy, Objective, Sli, Slo, SloBuilder, SloDefinition, DEFAULT_PERIOD, MAX_PERIOD,
+    MIN_PERIOD,
 };
 pub use status_page::{ComponentState, StatusComponent, StatusPage, StatusWords};

@@ -286,6 +286,10 @@ pub const DEFAULT_PERIOD: Duration = Duration::from_secs(30 * 86_400);
 /// The shortest period accepted: 1 hour.
 pub const MIN_PERIOD: Duration = Duration::from_secs(3_600);
 
+/// The longest SLO period: ten years of 366 days. Far past any promise people make, and well
+/// inside what Prometheus' durations and the engine's arithmetic hold.
+pub const MAX_PERIOD: Duration = Duration::from_secs(3_660 * 86_400);
+
 impl SloBuilder {
     fn new(name: String, sli: Sli) -> Self {
         SloBuilder {
@@ -463,6 +467,22 @@ impl SloBuilder {
                 },
             ));
         }
+        if self.period > MAX_PERIOD {
+            return Err(fail(
+                "period".into(),
+                DefinitionErrorKind::PeriodTooLong {
+                    period: self.period,
+                },
+            ));
+        }
+        if self.period.subsec_nanos() != 0 {
+            return Err(fail(
+                "period".into(),
+                DefinitionErrorKind::NotWholeSeconds {
+                    duration: self.period,
+                },
+            ));
+        }
         for (i, tier) in self.alerting.tiers.iter().enumerate() {
             // A disabled tier never runs, so it may hold values that would not work.
             if !tier.enabled {
@@ -492,6 +512,12 @@ impl SloBuilder {
             ] {
                 if window.is_zero() {
                     return Err(fail(field(name), DefinitionErrorKind::ZeroDuration));
+                }
+                if window.subsec_nanos() != 0 {
+                    return Err(fail(
+                        field(name),
+                        DefinitionErrorKind::NotWholeSeconds { duration: window },
+                    ));
                 }
                 if window > self.period {
                     return Err(fail(
@@ -592,6 +618,38 @@ mod tests {
         let e = b.build().expect_err("must be refused");
         assert!(!e.to_string().is_empty());
         (e.field, e.kind)
+    }
+
+    #[test]
+    fn periods_and_windows_are_what_prometheus_can_say() {
+        let (field, kind) =
+            kind_of(Slo::availability("a").period(Duration::from_secs(500 * 365 * 86_400)));
+        assert_eq!(field, "period");
+        assert!(
+            matches!(kind, DefinitionErrorKind::PeriodTooLong { .. }),
+            "{kind}"
+        );
+        assert!(Slo::availability("a").period(MAX_PERIOD).build().is_ok());
+        let (field, kind) =
+            kind_of(Slo::availability("a").period(Duration::from_millis(7_200_500)));
+        assert_eq!(field, "period");
+        assert!(
+            matches!(kind, DefinitionErrorKind::NotWholeSeconds { .. }),
+            "{kind}"
+        );
+        let tier = AlertTier::new(
+            Severity::Page,
+            14.4,
+            Duration::from_secs(3_600),
+            Duration::from_millis(400),
+        );
+        let (field, kind) =
+            kind_of(Slo::availability("a").alerting(AlertPolicy::none().tier(tier)));
+        assert_eq!(field, "alerting.tiers[0].short_window");
+        assert!(
+            kind.to_string().contains("not a whole number of seconds"),
+            "{kind}"
+        );
     }
 
     #[test]
