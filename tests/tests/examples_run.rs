@@ -3,7 +3,7 @@
 use sloguard_e2e::{get, status, Example};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_calls_are_classified_by_grpc_status() {
@@ -42,6 +42,56 @@ async fn grpc_calls_are_classified_by_grpc_status() {
         metrics.contains("http_route=\"/grpc.health.v1.Health/Check\""),
         "{metrics}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn methods_the_server_does_not_have_are_not_its_events() {
+    let example = Example::start("tonic_service", &[]);
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", example.addr))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connects");
+    let mut client = HealthClient::new(channel.clone());
+    let mut raw = tonic::client::Grpc::new(channel);
+    for i in 0..30 {
+        let reply = client
+            .check(HealthCheckRequest {
+                service: "payments".into(),
+            })
+            .await
+            .expect("payments is known");
+        assert_eq!(reply.into_inner().status(), ServingStatus::Serving);
+        if i % 2 == 0 {
+            // A method no service of the server has: tonic answers UNIMPLEMENTED.
+            raw.ready().await.expect("ready");
+            let path = format!("/no.Such{i}/Method");
+            let missing: Result<tonic::Response<HealthCheckResponse>, _> = raw
+                .unary(
+                    tonic::Request::new(HealthCheckRequest::default()),
+                    path.parse().expect("path"),
+                    tonic_prost::ProstCodec::default(),
+                )
+                .await;
+            assert_eq!(
+                missing.expect_err("no such method").code(),
+                tonic::Code::Unimplemented
+            );
+        }
+    }
+    let doc = status(example.addr).await;
+    let slo = doc.slo("availability").expect("registered");
+    assert_eq!(
+        (slo.events, slo.bad_events),
+        (30, 0),
+        "15 calls to missing methods are not the service's events"
+    );
+    let (_, metrics) = get(example.addr, "/metrics").await;
+    assert!(
+        !metrics.contains("no.Such"),
+        "no invented method is a series"
+    );
+    assert!(metrics.contains("http_route=\"other\""), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,6 +43,10 @@ pub mod code {
     /// An evaluation panicked (a bug): caught and counted, and the next one runs; the figures
     /// of that tick are missing.
     pub const EVALUATION_PANICKED: &str = "evaluation_panicked";
+    /// A layer counted operation names as `other`: it reached its cap of distinct operations,
+    /// or a name was longer than an operation name may be. SLOs that select those names see
+    /// none of their events.
+    pub const OPERATIONS_CAPPED: &str = "operations_capped";
 }
 
 /// One problem the engine detected.

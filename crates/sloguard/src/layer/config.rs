@@ -65,6 +65,9 @@ pub(crate) struct Config {
     pub(crate) shared: Shared,
     pub(crate) table: Table,
     pub(crate) source: Source,
+    /// Whether a name becomes an operation only once a response shows the service has it:
+    /// for the URI path (gRPC methods), which any client can invent.
+    pub(crate) admit_on_response: bool,
     pub(crate) clock: Clock,
     pub(crate) latency_end: LatencyEnd,
     pub(crate) classifier_panics: std::sync::atomic::AtomicU64,
@@ -107,6 +110,7 @@ impl Config {
             table: Table::new(settings.max_operations, settings.count_unmatched),
             shared,
             source: settings.source.clone(),
+            admit_on_response: matches!(settings.source, Source::UriPath),
             clock: settings
                 .latency_clock
                 .clone()

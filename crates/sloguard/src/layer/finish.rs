@@ -12,6 +12,7 @@ use sloguard_core::pending::{Finish, PendingEvent};
 use sloguard_core::Outcome;
 
 use super::config::{Config, LatencyEnd, Lease};
+use super::operation::UNMATCHED_INDEX;
 
 /// What a finished request records: its SLOs, its request series, the in-flight gauge.
 pub(crate) struct Request {
@@ -23,6 +24,8 @@ pub(crate) struct Request {
     start: Tick,
     /// When latency is measured to the response head: the tick it was seen at.
     end: Option<Tick>,
+    /// The name of a request whose operation is pending (see [`InFlight::admit`]).
+    pending: Option<Box<str>>,
 }
 
 impl Finish for Request {
@@ -41,6 +44,23 @@ impl Finish for Request {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn admit(request: &mut Request, name: &str, headers: &http::HeaderMap) {
+    let unimplemented = headers
+        .get("grpc-status")
+        .is_some_and(|code| code.as_bytes() == GRPC_UNIMPLEMENTED);
+    let config: &Config = &request.config;
+    request.operation = if unimplemented {
+        UNMATCHED_INDEX
+    } else {
+        config.table.admit(&config.shared, name)
+    };
+}
+
+/// The `grpc-status` of a method the server does not have.
+const GRPC_UNIMPLEMENTED: &[u8] = b"12";
+
 /// A request between `call` and its end.
 pub(crate) struct InFlight(PendingEvent<Request>);
 
@@ -55,7 +75,26 @@ impl InFlight {
             status: 0,
             start,
             end: None,
+            pending: None,
         }))
+    }
+
+    /// The request's name is not an operation yet: it becomes one at [`InFlight::admit`].
+    #[cold]
+    pub(crate) fn pending(&mut self, name: Box<str>) {
+        self.0.target_mut().pending = Some(name);
+    }
+
+    /// The response head of a request whose operation is pending: a gRPC `UNIMPLEMENTED` in
+    /// the head (a trailers-only answer, as servers give for a method they do not have) makes
+    /// it no operation of the service, like a request no route matched; any other answer
+    /// makes its name an operation, if the table has room.
+    #[inline]
+    pub(crate) fn admit(&mut self, headers: &http::HeaderMap) {
+        let request = self.0.target_mut();
+        if let Some(name) = request.pending.take() {
+            admit(request, &name, headers);
+        }
     }
 
     /// The response head arrived.

@@ -54,7 +54,8 @@ pub use classify::{grpc_classifier, DefaultClassifier, StatusClassifier, GRPC_NO
 pub use future::ResponseFuture;
 pub use layer::{LatencyEnd, SliLayer};
 pub use operation::{
-    RequestInfo, ACTIVE_REQUESTS, DEFAULT_MAX_OPERATIONS, OTHER, REQUEST_DURATION,
+    RequestInfo, ACTIVE_REQUESTS, DEFAULT_MAX_OPERATIONS, MAX_OPERATION_NAME, OTHER,
+    REQUEST_DURATION,
 };
 pub use service::Sli;
 

@@ -20,6 +20,9 @@ use sloguard_core::{Feed, Gauge, Registry, SloRecorder};
 pub use sloguard_core::model::OTHER_OPERATION as OTHER;
 /// The default cap on distinct operations.
 pub const DEFAULT_MAX_OPERATIONS: usize = 256;
+/// The longest operation name, in bytes: a longer one is counted as `other` (route templates
+/// and gRPC method names are far shorter; a client's invented names may not be).
+pub const MAX_OPERATION_NAME: usize = 200;
 
 /// The request histogram of the OpenTelemetry HTTP semantic conventions (see the
 /// [contract](sloguard_core::contract::HTTP_REQUEST_DURATION)).
@@ -271,6 +274,8 @@ pub(crate) struct Table {
     cap: usize,
     count: AtomicUsize,
     full: AtomicBool,
+    /// Whether a name too long to be an operation was seen (reported once).
+    long_seen: AtomicBool,
     insert: Mutex<()>,
 }
 
@@ -278,6 +283,10 @@ pub(crate) struct Table {
 pub(crate) const OTHER_INDEX: u32 = u32::MAX;
 /// Index of the requests no route matched (also labelled `other` in the request series).
 pub(crate) const UNMATCHED_INDEX: u32 = u32::MAX - 1;
+/// Index of a request whose name is not an operation yet, and becomes one only when the
+/// response shows the service has it (gRPC: any status but `UNIMPLEMENTED`); until then, and
+/// if it never answers, it reads as `other`.
+pub(crate) const PENDING_INDEX: u32 = u32::MAX - 2;
 
 impl Table {
     pub(crate) fn new(cap: usize, count_unmatched: bool) -> Self {
@@ -290,6 +299,7 @@ impl Table {
             cap,
             count: AtomicUsize::new(0),
             full: AtomicBool::new(cap == 0),
+            long_seen: AtomicBool::new(false),
             insert: Mutex::new(()),
         }
     }
@@ -323,22 +333,59 @@ impl Table {
             return OTHER_INDEX;
         };
         let key = NameKey::of(name);
+        match self.find(name, &key) {
+            Ok(index) => index,
+            Err(true) => self.insert(shared, name, &key),
+            Err(false) => OTHER_INDEX,
+        }
+    }
+
+    /// The index of the operation called `name` if it is one already; [`PENDING_INDEX`] if it
+    /// could become one (see [`Table::admit`]); `other` past the cap.
+    #[inline]
+    pub(crate) fn lookup(&self, name: &str) -> u32 {
+        match self.find(name, &NameKey::of(name)) {
+            Ok(index) => index,
+            Err(_) if self.full.load(Ordering::Relaxed) => OTHER_INDEX,
+            Err(_) => PENDING_INDEX,
+        }
+    }
+
+    /// A pending name the response showed to be an operation: added if there is room.
+    #[cold]
+    pub(crate) fn admit(&self, shared: &Shared, name: &str) -> u32 {
+        self.resolve(shared, Some(name))
+    }
+
+    /// The slot holding `name`, or whether there is a free slot to put it in.
+    #[inline]
+    fn find(&self, name: &str, key: &NameKey) -> Result<u32, bool> {
         let start = key.hash() as usize;
         let mask = self.slots.len() - 1;
         for i in 0..self.slots.len() {
             let index = (start + i) & mask;
             match self.slots[index].get() {
-                Some(op) if op.is(name, &key) => return index as u32,
+                Some(op) if op.is(name, key) => return Ok(index as u32),
                 Some(_) => continue,
-                None => return self.insert(shared, name, &key),
+                None => return Err(true),
             }
         }
-        OTHER_INDEX
+        Err(false)
     }
 
     #[cold]
     fn insert(&self, shared: &Shared, name: &str, key: &NameKey) -> u32 {
         if self.full.load(Ordering::Relaxed) || name == OTHER {
+            return OTHER_INDEX;
+        }
+        if name.len() > MAX_OPERATION_NAME {
+            if self.long_seen.swap(true, Ordering::Relaxed) {
+                return OTHER_INDEX;
+            }
+            self.capped(
+                shared,
+                format!("an operation name of {} bytes (more than {MAX_OPERATION_NAME}) was counted as `other`; SLOs selecting it see none of its events", name.len()),
+            );
             return OTHER_INDEX;
         }
         let _guard = self.insert.lock().unwrap_or_else(PoisonError::into_inner);
@@ -352,6 +399,10 @@ impl Table {
                 None => {
                     if self.count.load(Ordering::Relaxed) >= self.cap {
                         self.full.store(true, Ordering::Relaxed);
+                        self.capped(
+                            shared,
+                            format!("the layer reached its cap of {} distinct operations; every new name since is counted as `other`, so SLOs selecting one see none of its events (raise SliLayer::max_operations, or name operations by template)", self.cap),
+                        );
                         return OTHER_INDEX;
                     }
                     let _ = self.slots[index].set(shared.operation(name));
@@ -361,6 +412,19 @@ impl Table {
             }
         }
         OTHER_INDEX
+    }
+}
+
+impl Table {
+    /// Reports that names went to `other` (once per reason: the diagnostic keeps the latest).
+    #[cold]
+    fn capped(&self, shared: &Shared, message: String) {
+        shared
+            .registry
+            .report(sloguard_core::diagnostic::Diagnostic::service(
+                sloguard_core::diagnostic::code::OPERATIONS_CAPPED,
+                message,
+            ));
     }
 }
 

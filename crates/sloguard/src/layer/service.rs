@@ -11,7 +11,7 @@ use super::classify::DefaultClassifier;
 use super::config::{Config, Holder, Lease};
 use super::finish::InFlight;
 use super::future::ResponseFuture;
-use super::operation::method_index;
+use super::operation::{method_index, PENDING_INDEX};
 
 /// A service whose every request is recorded as an SLI event. Made by [`SliLayer`](super::SliLayer).
 #[derive(Clone)]
@@ -79,12 +79,21 @@ where
         let method = method_index(req.method());
         let name = config.source.name(&req);
         let operation = match name.as_deref() {
+            // A gRPC method is any path a client sends: it becomes an operation once the
+            // service answers it with anything but UNIMPLEMENTED (see `InFlight::admit`).
+            Some(name) if config.admit_on_response => config.table.lookup(name),
             Some(name) => config.table.resolve(&config.shared, Some(name)),
             None => config.unnamed(),
         };
+        let pending = (operation == PENDING_INDEX)
+            .then(|| name.as_deref().map(Box::from))
+            .flatten();
         drop(name);
         let classifier = self.make_classifier.make_classifier(&req);
-        let in_flight = InFlight::start(lease, operation, method);
+        let mut in_flight = InFlight::start(lease, operation, method);
+        if let Some(name) = pending {
+            in_flight.pending(name);
+        }
         // A panic in the inner service unwinds through `in_flight`, whose drop records the
         // request as bad (the engine's `PendingEvent` rule). No `catch_unwind` here: it would
         // copy the request and the future through its frame on every call.

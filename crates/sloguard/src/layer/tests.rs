@@ -121,9 +121,24 @@ where
     L::Service: Service<Request<()>, Response = Response<<L as BodyOf>::Body>, Error = BoxError>,
     L: BodyOf,
 {
+    respond_at(layer, "/", response).await
+}
+
+/// [`respond`] to a request for `path`.
+async fn respond_at<L>(
+    layer: L,
+    path: &str,
+    response: Result<Response<TestBody>, &'static str>,
+) -> Result<Response<L::Body>, BoxError>
+where
+    L: Layer<Mock>,
+    L::Service: Service<Request<()>, Response = Response<<L as BodyOf>::Body>, Error = BoxError>,
+    L: BodyOf,
+{
     let (service, mut handle): (Mock, Handle) = mock::pair();
     let mut service = layer.layer(service);
-    let future = service.ready().await.expect("ready").call(Request::new(()));
+    let request = Request::builder().uri(path).body(()).expect("request");
+    let future = service.ready().await.expect("ready").call(request);
     let (_, send) = handle.next_request().await.expect("request");
     match response {
         Ok(r) => send.send_response(r),
@@ -247,6 +262,101 @@ async fn grpc_status_in_headers_or_trailers_is_classified() {
     .expect("ok");
     drain(res.into_body()).await.expect("body");
     assert_eq!(f.counts(), counts(6, 5, 0));
+}
+
+/// A trailers-only gRPC answer with this status.
+fn grpc_answer(code: &str) -> Response<TestBody> {
+    let mut r = Response::new(TestBody::data(0));
+    *r.headers_mut() = grpc_headers(code);
+    r
+}
+
+fn operations_capped(f: &Fixture) -> Option<String> {
+    f.registry
+        .snapshot()
+        .diagnostics
+        .into_iter()
+        .find(|d| d.code == sloguard_core::diagnostic::code::OPERATIONS_CAPPED)
+        .map(|d| d.message)
+}
+
+#[tokio::test]
+async fn grpc_methods_the_server_does_not_have_are_no_operation_and_no_event() {
+    let f = Fixture::new();
+    let layer = SliLayer::grpc(&f.registry);
+    // A client invents 300 methods, more than the operation cap; the server has none of them.
+    for i in 0..300 {
+        let res = respond_at(
+            layer.clone(),
+            &format!("/junk.Service/M{i}"),
+            Ok(grpc_answer("12")),
+        )
+        .await
+        .expect("ok");
+        drain(res.into_body()).await.expect("body");
+    }
+    assert_eq!(
+        layer.operation_count(),
+        0,
+        "no invented method became an operation"
+    );
+    assert_eq!(
+        f.counts(),
+        counts(0, 0, 0),
+        "UNIMPLEMENTED is not the service's event"
+    );
+    assert_eq!(
+        f.histogram_count(),
+        300,
+        "still in the request series, as other"
+    );
+    // The real method is still an operation of its own, and its calls are the SLO's events.
+    for code in ["0", "0", "13"] {
+        let res = respond_at(layer.clone(), "/pay.Payments/Charge", Ok(grpc_answer(code)))
+            .await
+            .expect("ok");
+        drain(res.into_body()).await.expect("body");
+    }
+    assert_eq!(layer.operation_count(), 1);
+    assert_eq!(f.counts(), counts(2, 1, 0));
+    assert!(f.registry.snapshot().histograms.iter().any(|h| h
+        .labels
+        .iter()
+        .any(|(k, v)| k == "http_route" && v == "/pay.Payments/Charge")));
+    assert_eq!(operations_capped(&f), None);
+}
+
+#[tokio::test]
+async fn names_past_the_cap_or_too_long_are_other_and_say_so() {
+    let f = Fixture::new();
+    let long = format!("/{}", "x".repeat(MAX_OPERATION_NAME));
+    let layer = SliLayer::new(&f.registry)
+        .max_operations(2)
+        .operation_fn(|req| Some(std::borrow::Cow::Owned(req.uri.path().to_owned())));
+    let res = respond_at(layer.clone(), &long, Ok(status(200)))
+        .await
+        .expect("ok");
+    drain(res.into_body()).await.expect("body");
+    assert_eq!(layer.operation_count(), 0);
+    let message = operations_capped(&f).expect("a too-long name is reported");
+    assert!(message.contains("more than 200"), "{message}");
+    for path in ["/a", "/b", "/c"] {
+        let res = respond_at(layer.clone(), path, Ok(status(200)))
+            .await
+            .expect("ok");
+        drain(res.into_body()).await.expect("body");
+    }
+    assert_eq!(layer.operation_count(), 2);
+    let message = operations_capped(&f).expect("the cap is reported");
+    assert!(
+        message.contains("cap of 2 distinct operations"),
+        "{message}"
+    );
+    assert_eq!(
+        f.counts(),
+        counts(4, 0, 0),
+        "every request still counted once"
+    );
 }
 
 #[tokio::test]
