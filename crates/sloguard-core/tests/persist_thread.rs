@@ -29,7 +29,10 @@ impl Subscriber for Threads {
         if event.metadata().fields().field("path").is_none() {
             return;
         }
-        let name = std::thread::current().name().unwrap_or("unnamed").to_owned();
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_owned();
         if let Ok(mut names) = self.0.lock() {
             names.push(name);
         }
