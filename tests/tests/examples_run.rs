@@ -1,27 +1,37 @@
 //! The tonic and plain hyper examples, each started as a process and called over loopback.
 
 use sloguard_e2e::{get, status, Example};
+use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn grpc_calls_are_classified_by_grpc_status() {
-    let example = Example::start("tonic_service", &[]);
-    let channel = tonic::transport::Channel::from_shared(format!("http://{}", example.addr))
+/// A connection to the gRPC server of a running example.
+async fn channel(example: &Example) -> Channel {
+    Channel::from_shared(format!("http://{}", example.addr))
         .expect("uri")
         .connect()
         .await
-        .expect("connects");
-    let mut client = HealthClient::new(channel);
+        .expect("connects")
+}
+
+/// Asks the health service about `service`, which the example knows.
+async fn serving(client: &mut HealthClient<Channel>, service: &str) {
+    let reply = client
+        .check(HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .expect("a known service");
+    assert_eq!(reply.into_inner().status(), ServingStatus::Serving);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_calls_are_classified_by_grpc_status() {
+    let example = Example::start("tonic_service", &[]);
+    let mut client = HealthClient::new(channel(&example).await);
     for _ in 0..5 {
-        let reply = client
-            .check(HealthCheckRequest {
-                service: "payments".into(),
-            })
-            .await
-            .expect("payments is known");
-        assert_eq!(reply.into_inner().status(), ServingStatus::Serving);
+        serving(&mut client, "payments").await;
     }
     // An unknown service is NotFound: the client's mistake, not a server fault.
     let missing = client
@@ -47,21 +57,11 @@ async fn grpc_calls_are_classified_by_grpc_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn methods_the_server_does_not_have_are_not_its_events() {
     let example = Example::start("tonic_service", &[]);
-    let channel = tonic::transport::Channel::from_shared(format!("http://{}", example.addr))
-        .expect("uri")
-        .connect()
-        .await
-        .expect("connects");
+    let channel = channel(&example).await;
     let mut client = HealthClient::new(channel.clone());
     let mut raw = tonic::client::Grpc::new(channel);
     for i in 0..30 {
-        let reply = client
-            .check(HealthCheckRequest {
-                service: "payments".into(),
-            })
-            .await
-            .expect("payments is known");
-        assert_eq!(reply.into_inner().status(), ServingStatus::Serving);
+        serving(&mut client, "payments").await;
         if i % 2 == 0 {
             // A method no service of the server has: tonic answers UNIMPLEMENTED.
             raw.ready().await.expect("ready");

@@ -19,6 +19,22 @@ use tower::{Layer, Service};
 
 const REQUESTS: usize = 1_000_000;
 
+/// Sends `req` through `service`, whose inner service answers at once, to the body's end.
+fn call<S, B>(service: &mut S, req: Request<()>)
+where
+    S: Service<Request<()>, Response = Response<B>>,
+    S::Error: std::fmt::Debug,
+    B: Body,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut future = pin!(service.call(req));
+    let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
+        panic!("ready at once");
+    };
+    let mut body = pin!(response.into_body());
+    while let Poll::Ready(Some(_)) = body.as_mut().poll_frame(&mut cx) {}
+}
+
 #[test]
 fn a_million_distinct_paths_stay_within_the_cap() {
     let registry = Registry::builder("attacked").build();
@@ -30,18 +46,12 @@ fn a_million_distinct_paths_stay_within_the_cap() {
     let mut service = layer.layer(tower::service_fn(|_: Request<()>| {
         ready(Ok::<_, Infallible>(Response::new(Full::new(Bytes::new()))))
     }));
-    let mut cx = Context::from_waker(Waker::noop());
     for i in 0..REQUESTS {
         let req = Request::builder()
             .uri(format!("/probe/{i}"))
             .body(())
             .expect("request");
-        let mut future = pin!(service.call(req));
-        let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
-            panic!("ready at once");
-        };
-        let mut body = pin!(response.into_body());
-        while let Poll::Ready(Some(_)) = body.as_mut().poll_frame(&mut cx) {}
+        call(&mut service, req);
     }
     assert_eq!(layer.operation_count(), DEFAULT_MAX_OPERATIONS);
     // One request series per operation (one method, one status), `other` included.
@@ -81,19 +91,13 @@ fn the_overflow_series_of_an_operation_claims_no_method_it_did_not_see() {
         *response.status_mut() = http::StatusCode::from_u16(status).expect("status");
         ready(Ok::<_, Infallible>(response))
     }));
-    let mut cx = Context::from_waker(Waker::noop());
     for status in 200..260u16 {
         let req = Request::builder()
             .method("PUT")
             .uri(format!("/{status}"))
             .body(())
             .expect("request");
-        let mut future = pin!(service.call(req));
-        let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
-            panic!("ready at once");
-        };
-        let mut body = pin!(response.into_body());
-        while let Poll::Ready(Some(_)) = body.as_mut().poll_frame(&mut cx) {}
+        call(&mut service, req);
     }
     let histograms: Vec<_> = registry
         .snapshot()
