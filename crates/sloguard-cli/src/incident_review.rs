@@ -28,26 +28,18 @@ fn seconds(span: f64) -> std::time::Duration {
 /// naming the incident and the field.
 fn check_times(i: &IncidentJson) -> Result<(), String> {
     let latest = Timestamp::LATEST.as_unix_secs_f64();
-    let time = |field: &str, v: f64| {
-        if v.is_finite() && (0.0..=latest).contains(&v) {
-            Ok(())
-        } else {
-            Err(format!(
-                "incident {}: {field} {v:?} is not a time between 1970 and 2500",
-                i.id
-            ))
+    // Times and spans share one range (0 to 2500 in seconds) and differ in what they are.
+    let within = |what: &'static str| {
+        move |field: &str, v: f64| {
+            if v.is_finite() && (0.0..=latest).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("incident {}: {field} {v:?} is not {what}", i.id))
+            }
         }
     };
-    let span = |field: &str, v: f64| {
-        if v.is_finite() && (0.0..=latest).contains(&v) {
-            Ok(())
-        } else {
-            Err(format!(
-                "incident {}: {field} {v:?} is not a duration in seconds (0 or more)",
-                i.id
-            ))
-        }
-    };
+    let time = within("a time between 1970 and 2500");
+    let span = within("a duration in seconds (0 or more)");
     time("started_at", i.started_at)?;
     time("detected_at", i.detected_at)?;
     i.first_page_at
