@@ -15,7 +15,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use sloguard::expose::json::{SloStatus, StatusDocument};
-use sloguard::snapshot::Health;
+use sloguard::snapshot::{Health, NoDataReason};
 
 /// Nagios states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,8 +81,10 @@ fn judge(slo: &SloStatus, t: &Thresholds) -> (State, String) {
         return (
             State::Unknown,
             format!(
-                "{}: no data (status {:?}): nothing to judge in its longest alerting window",
-                slo.name, slo.status
+                "{}: no data (status {:?}): {}",
+                slo.name,
+                slo.status,
+                NoDataReason::of_document(slo.evaluated_at.is_some()).phrase()
             ),
         );
     }
@@ -376,12 +378,14 @@ mod tests {
     #[test]
     fn no_data_is_unknown_and_diagnostics_warn() {
         let t = Thresholds::default();
-        // Before the first evaluation the status is judged from the same reading.
-        let fresh = document("api", 10, 0, AlertPolicy::workbook(), false);
-        assert_eq!(fresh.slos[0].status, "ok");
-        let failing = document("api", 0, 10, AlertPolicy::workbook(), false);
-        assert_eq!(failing.slos[0].status, "page");
-        assert_eq!(evaluate(&failing, &t).0, State::Critical);
+        // Before the first evaluation nothing is judged, whatever the reading: never a colour.
+        for (good, bad) in [(10, 0), (0, 10)] {
+            let fresh = document("api", good, bad, AlertPolicy::workbook(), false);
+            assert_eq!(fresh.slos[0].status, "no_data");
+            let (state, line) = evaluate(&fresh, &t);
+            assert_eq!(state, State::Unknown);
+            assert!(line.contains("not evaluated yet"), "{line}");
+        }
         // An SLO without events: nothing to judge.
         let quiet = document("api", 0, 0, AlertPolicy::workbook(), true);
         let (state, line) = evaluate(&quiet, &t);

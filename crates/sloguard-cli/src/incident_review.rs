@@ -189,9 +189,7 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
     );
     let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | ---: |");
     for e in &i.timeline {
-        let burn = e
-            .long_burn_rate
-            .map_or("no traffic".to_owned(), |b| format!("{b:.1}x"));
+        let burn = sloguard::words::burn(e.long_burn_rate);
         let _ = writeln!(
             out,
             "| {} | +{} | {} | {} | {} | {} | {burn} |",

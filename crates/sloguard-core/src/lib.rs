@@ -21,6 +21,7 @@
 //! | [`snapshot`] | one consistent view, and the one health decision per SLO |
 //! | [`diagnostic`] | what the engine detects and reports, so it is never blind while it says healthy |
 //! | [`contract`] | every metric family: name, kind, unit, help, labels |
+//! | [`series`] | where each SLO series' samples come from in a snapshot: the one mapping the exposition and both bridges walk |
 //! | [`words`] | the plain-language phrases people read |
 //! | `persist` | the whole state-file format ([`Registry::save_state`], [`Persistence`]) |
 //! | `sampler` | the background evaluator thread ([`Sampler`]) |
@@ -72,6 +73,7 @@ mod persist;
 pub mod recorder;
 mod registry;
 mod sampler;
+pub mod series;
 mod shard;
 pub mod sim;
 mod slices;

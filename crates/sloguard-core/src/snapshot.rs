@@ -5,7 +5,7 @@
 //! evaluation (`evaluated_at`), because alert transitions happen only when the evaluator runs.
 //!
 //! ```
-//! use sloguard_core::{Outcome, Registry, model::{Slo, Severity}, snapshot::Health};
+//! use sloguard_core::{Outcome, Registry, model::{Slo, Severity}, snapshot::{Health, NoDataReason}};
 //! use std::time::Duration;
 //!
 //! let registry = Registry::builder("payments").build();
@@ -16,11 +16,9 @@
 //! assert_eq!((s.counts.events(), s.counts.bad), (1, 1));
 //! assert_eq!(s.burn_rate(Duration::from_secs(300)).map(f64::round), Some(1000.0));
 //! assert!(!s.firing(Severity::Page)); // nothing evaluated yet
-//! // One failure is too few to alert on (`min_bad_events`, 10 by default).
-//! assert_eq!(s.health(), Health::Ok);
-//! for _ in 0..9 { slo.record(Outcome::Error, Duration::from_millis(3)); }
-//! // Not evaluated yet, so no alert fired; the status is judged from this very reading.
-//! assert_eq!(registry.snapshot().slo("availability").unwrap().health(), Health::Page);
+//! // Not evaluated yet: nothing is judged before the first evaluation, never green.
+//! assert_eq!(s.health(), Health::NoData);
+//! assert_eq!(s.no_data_reason(), Some(NoDataReason::NotEvaluatedYet));
 //! ```
 //!
 //! [`SloSnapshot::health`] is the one place that decides whether an SLO is healthy, needs a
@@ -128,23 +126,30 @@ impl SloSnapshot {
             .any(|a| a.firing && a.tier.severity == severity)
     }
 
-    /// Page, ticket, ok, or no data: see [`Health`]. Judged from the alert tiers' state once
-    /// the evaluator has run; before its first run, from the tiers' conditions on this
-    /// snapshot's own reading, so a fresh service is judged from its first request.
+    /// Page, ticket, ok, or no data: see [`Health`]. Judged from the alert tiers' state, so
+    /// before the evaluator's first run there is nothing to judge yet: [`Health::NoData`],
+    /// never a colour (see [`SloSnapshot::no_data_reason`]).
     pub fn health(&self) -> Health {
-        let fires = |severity: Severity| match self.evaluated_at {
-            Some(_) => self.firing(severity),
-            None => self
-                .alerts
-                .iter()
-                .zip(&self.evaluation.conditions)
-                .any(|(a, holds)| *holds && a.tier.severity == severity),
-        };
-        Health::judge(
-            self.has_data(),
-            fires(Severity::Page),
-            fires(Severity::Ticket),
-        )
+        match self.no_data_reason() {
+            Some(NoDataReason::NotEvaluatedYet) => Health::NoData,
+            _ => Health::judge(
+                self.has_data(),
+                self.firing(Severity::Page),
+                self.firing(Severity::Ticket),
+            ),
+        }
+    }
+
+    /// Why the SLO cannot be judged, `None` when it can. Not evaluated yet wins: the tiers'
+    /// state does not exist before the first evaluation.
+    pub fn no_data_reason(&self) -> Option<NoDataReason> {
+        if self.evaluated_at.is_none() {
+            Some(NoDataReason::NotEvaluatedYet)
+        } else if !self.has_data() && !self.alerts.iter().any(|a| a.firing) {
+            Some(NoDataReason::NoEvents)
+        } else {
+            None
+        }
     }
 
     /// Whether the longest alerting window (the longest enabled tier's long window, or the
@@ -232,6 +237,36 @@ impl Health {
         [Health::NoData, Health::Ok, Health::Ticket, Health::Page]
             .into_iter()
             .find(|h| h.as_str() == status)
+    }
+}
+
+/// Why an SLO's status is `no_data`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NoDataReason {
+    /// The evaluator has not run yet (the first run is one tick after start).
+    NotEvaluatedYet,
+    /// Its longest alerting window holds no event.
+    NoEvents,
+}
+
+impl NoDataReason {
+    /// The reason in words, for `sloguard check`, the pages and logs: the one home of them.
+    pub const fn phrase(self) -> &'static str {
+        match self {
+            NoDataReason::NotEvaluatedYet => {
+                "not evaluated yet (the first evaluation runs one tick after start)"
+            }
+            NoDataReason::NoEvents => "nothing to judge in its longest alerting window",
+        }
+    }
+
+    /// The reason of a `/slo.json` entry: not evaluated while its `evaluated_at` is null.
+    pub const fn of_document(evaluated: bool) -> NoDataReason {
+        if evaluated {
+            NoDataReason::NoEvents
+        } else {
+            NoDataReason::NotEvaluatedYet
+        }
     }
 }
 

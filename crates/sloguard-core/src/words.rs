@@ -78,6 +78,11 @@ pub fn percent(ratio: f64) -> String {
     }
 }
 
+/// A burn rate for people: `14.4x`, or `no traffic` for a window without events.
+pub fn burn(rate: Option<f64>) -> String {
+    rate.map_or("no traffic".to_owned(), |b| format!("{b:.1}x"))
+}
+
 /// A share with one decimal, for figures shown side by side: `42.0%`.
 pub fn percent_1(ratio: f64) -> String {
     format!("{:.1}%", ratio * 100.0)

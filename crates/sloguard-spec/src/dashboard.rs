@@ -7,6 +7,10 @@
 use crate::Spec;
 use serde_json::{json, Value};
 use sloguard_core::contract;
+use sloguard_core::contract::recording::label::TIER;
+use sloguard_core::contract::recording::{
+    ERROR_BUDGET, OBJECTIVE, PERIOD_BUDGET_REMAINING, SLI_ERROR_PREFIX,
+};
 use sloguard_core::duration::format_duration;
 
 use crate::rules::{promql_string, sloth_id};
@@ -62,7 +66,7 @@ pub fn render(spec: &Spec) -> String {
             "stat",
             (0, y, 6, 8),
             vec![target(
-                format!("slo:period_error_budget_remaining:ratio{sel}"),
+                format!("{PERIOD_BUDGET_REMAINING}{sel}"),
                 "remaining",
             )],
             "percentunit",
@@ -73,7 +77,9 @@ pub fn render(spec: &Spec) -> String {
             .map(|w| {
                 let w = crate::rules::prometheus_duration(w);
                 target(
-                    format!("slo:sli_error:ratio_rate{w}{sel} / on (sloth_id) group_left slo:error_budget:ratio{sel}"),
+                    format!(
+                        "{SLI_ERROR_PREFIX}{w}{sel} / on (sloth_id) group_left {ERROR_BUDGET}{sel}"
+                    ),
                     &format!("burn {w}"),
                 )
             })
@@ -93,10 +99,8 @@ pub fn render(spec: &Spec) -> String {
             "timeseries",
             (16, y, 8, 8),
             vec![target(
-                format!(
-                    "count by (sloguard_tier) (ALERTS{{sloth_id={sid},alertstate=\"firing\"}})"
-                ),
-                "{{sloguard_tier}}",
+                format!("count by ({TIER}) (ALERTS{{sloth_id={sid},alertstate=\"firing\"}})"),
+                &format!("{{{{{TIER}}}}}"),
             )],
             "short",
         ));
@@ -108,8 +112,8 @@ pub fn render(spec: &Spec) -> String {
             "timeseries",
             (0, y, 12, 8),
             vec![
-                target(format!("1 - slo:sli_error:ratio_rate5m{sel}"), "SLI"),
-                target(format!("slo:objective:ratio{sel}"), "objective"),
+                target(format!("1 - {SLI_ERROR_PREFIX}5m{sel}"), "SLI"),
+                target(format!("{OBJECTIVE}{sel}"), "objective"),
             ],
             "percentunit",
         ));

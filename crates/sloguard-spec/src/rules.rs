@@ -26,6 +26,10 @@
 //! Rules read sloguard's counters (`sloguard_slo_events_total`, `sloguard_slo_bad_events_total`)
 //! or, for imported Sloth and OpenSLO specs, the spec's own queries.
 
+use sloguard_core::contract::recording::{
+    self, CURRENT_BURN_RATE, ERROR_BUDGET, OBJECTIVE, PERIOD_BUDGET_REMAINING, PERIOD_BURN_RATE,
+    SLI_ERROR_PREFIX, TIME_PERIOD_DAYS,
+};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -337,7 +341,7 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
     for window in windows(slo) {
         let w = prometheus_duration(window);
         sli.push(ctx.record(
-            &format!("slo:sli_error:ratio_rate{w}"),
+            &format!("{SLI_ERROR_PREFIX}{w}"),
             ctx.sli_ratio(&window),
             &[("sloth_window", &w)],
         ));
@@ -355,12 +359,12 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
         }
         // A raw ratio has no event counts to weigh by: average the 5m ratios, as Sloth does.
         _ => format!(
-            "(sum_over_time(slo:sli_error:ratio_rate5m{ids}[{period}]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate5m{ids}[{period}]))",
+            "(sum_over_time({SLI_ERROR_PREFIX}5m{ids}[{period}]) / ignoring (sloth_window) count_over_time({SLI_ERROR_PREFIX}5m{ids}[{period}]))",
             ids = ctx.ids
         ),
     };
     sli.push(ctx.record(
-        &format!("slo:sli_error:ratio_rate{period}"),
+        &format!("{SLI_ERROR_PREFIX}{period}"),
         period_ratio,
         &[("sloth_window", &period)],
     ));
@@ -369,39 +373,35 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
     let on = "on (sloth_id, sloth_slo, sloth_service) group_left";
     let mut meta = vec![
         ctx.record(
-            "slo:objective:ratio",
+            OBJECTIVE,
             format!("vector({})", num(def.objective().ratio())),
             &[],
         ),
+        ctx.record(ERROR_BUDGET, format!("vector({})", num(budget)), &[]),
         ctx.record(
-            "slo:error_budget:ratio",
-            format!("vector({})", num(budget)),
-            &[],
-        ),
-        ctx.record(
-            "slo:time_period:days",
+            TIME_PERIOD_DAYS,
             format!("vector({})", num(def.period().as_secs_f64() / 86_400.0)),
             &[],
         ),
         ctx.record(
-            "slo:current_burn_rate:ratio",
+            CURRENT_BURN_RATE,
             format!(
-                "slo:sli_error:ratio_rate5m{ids} / {on} slo:error_budget:ratio{ids}",
+                "{SLI_ERROR_PREFIX}5m{ids} / {on} {ERROR_BUDGET}{ids}",
                 ids = ctx.ids
             ),
             &[],
         ),
         ctx.record(
-            "slo:period_burn_rate:ratio",
+            PERIOD_BURN_RATE,
             format!(
-                "slo:sli_error:ratio_rate{period}{ids} / {on} slo:error_budget:ratio{ids}",
+                "{SLI_ERROR_PREFIX}{period}{ids} / {on} {ERROR_BUDGET}{ids}",
                 ids = ctx.ids
             ),
             &[],
         ),
         ctx.record(
-            "slo:period_error_budget_remaining:ratio",
-            format!("1 - slo:period_burn_rate:ratio{}", ctx.ids),
+            PERIOD_BUDGET_REMAINING,
+            format!("1 - {PERIOD_BURN_RATE}{}", ctx.ids),
             &[],
         ),
     ];
@@ -468,7 +468,7 @@ fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
     );
     let condition = |w: &str| {
         format!(
-            "max(slo:sli_error:ratio_rate{w}{ids} >= {threshold}) without (sloth_window)",
+            "max({SLI_ERROR_PREFIX}{w}{ids} >= {threshold}) without (sloth_window)",
             ids = ctx.ids
         )
     };
@@ -489,8 +489,11 @@ fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
         Severity::Page => (&meta.page_labels, &meta.page_annotations),
         Severity::Ticket => (&meta.ticket_labels, &meta.ticket_annotations),
     };
-    labels.insert("sloth_severity".into(), tier.severity.as_str().into());
-    labels.insert("sloguard_tier".into(), tier.id());
+    labels.insert(
+        recording::label::SEVERITY.into(),
+        tier.severity.as_str().into(),
+    );
+    labels.insert(recording::label::TIER.into(), tier.id());
     labels.extend(severity_labels.clone());
     let mut annotations = BTreeMap::new();
     let slo_name = ctx.slo.definition.name();

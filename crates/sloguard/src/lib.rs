@@ -28,7 +28,7 @@
 
 pub use sloguard_core::{
     alert, clock, compliance, contract, diagnostic, duration, histogram, history, incidents, model,
-    pending, recorder, sim, snapshot, words,
+    pending, recorder, series, sim, snapshot, words,
 };
 pub use sloguard_core::{
     Counts, Gauge, LoadReport, ObserverId, Outcome, Persistence, Registry, RegistryBuilder,

@@ -68,7 +68,10 @@ pub(crate) fn table(snapshot: &Snapshot, style: &Style) -> String {
         };
         let _ = write!(out, "{:<14}{budget} ", slo.definition.name());
         for w in slo.windows() {
-            let cell = w.burn_rate.map_or("-".to_owned(), |b| format!("{b:.1}x"));
+            // A dash, not "no traffic", keeps the table's columns.
+            let cell = w
+                .burn_rate
+                .map_or("-".to_owned(), |b| sloguard::words::burn(Some(b)));
             let cell = format!("{cell:>8}");
             out.push_str(&if slo.past_threshold(w) {
                 style.red(&cell)

@@ -21,6 +21,9 @@
 //! into fleet slices, and the alternative is the month-long range query this design avoids;
 //! the spec says so in a note.
 
+use sloguard_core::contract::recording::{
+    CALENDAR_BUDGET_REMAINING, SLA_BUDGET_REMAINING, SLI_ERROR_CALENDAR,
+};
 use std::time::Duration;
 
 use sloguard_core::contract;
@@ -144,7 +147,7 @@ impl Ctx<'_> {
                 &at,
             ));
             rules.push(self.record(
-                "slo:sli_error:ratio_calendar",
+                SLI_ERROR_CALENDAR,
                 format!("(sloguard:slo_period_bad_events:sum{ids} / (sloguard:slo_period_events:sum{ids} > 0))"),
                 &at,
             ));
@@ -152,21 +155,15 @@ impl Ctx<'_> {
             // period gone (the traffic it is on pace for); 1 at the period's start.
             let elapsed =
                 format!("clamp_max((time() - max({start})) / (max({end}) - max({start})), 1)");
-            let mut remaining = vec![(
-                "slo:calendar_error_budget_remaining:ratio",
-                def.objective().error_budget(),
-            )];
+            let mut remaining = vec![(CALENDAR_BUDGET_REMAINING, def.objective().error_budget())];
             if let Some(sla) = def.sla().filter(|s| s.calendar() == calendar) {
-                remaining.push((
-                    "slo:sla_error_budget_remaining:ratio",
-                    sla.objective().error_budget(),
-                ));
+                remaining.push((SLA_BUDGET_REMAINING, sla.objective().error_budget()));
             }
             for (name, budget) in remaining {
                 rules.push(self.record(
                     name,
                     format!(
-                        "1 - slo:sli_error:ratio_calendar{ids} / {} * on () group_left () {elapsed}",
+                        "1 - {SLI_ERROR_CALENDAR}{ids} / {} * on () group_left () {elapsed}",
                         num(budget)
                     ),
                     &at,

@@ -8,6 +8,10 @@
 //! behind the ratios they read. The annotations are worded by sloguard, and `sloth_version`
 //! names sloguard.
 
+use sloguard_core::contract::recording::{
+    self, CURRENT_BURN_RATE, ERROR_BUDGET, OBJECTIVE, PERIOD_BUDGET_REMAINING, PERIOD_BURN_RATE,
+    SLI_ERROR_PREFIX, TIME_PERIOD_DAYS,
+};
 use std::collections::BTreeMap;
 
 use sloguard_core::contract;
@@ -79,7 +83,7 @@ impl Ctx<'_> {
             let factor = go_float(tier.burn_rate);
             let cond = |w| {
                 format!(
-                    "(slo:sli_error:ratio_rate{}{ids} > ({factor} * {budget}))",
+                    "({SLI_ERROR_PREFIX}{}{ids} > ({factor} * {budget}))",
                     prometheus_duration(w)
                 )
             };
@@ -102,7 +106,7 @@ impl Ctx<'_> {
         };
         let mut labels = meta.labels.clone();
         labels.extend(severity_labels.clone());
-        labels.insert("sloth_severity".into(), severity.as_str().into());
+        labels.insert(recording::label::SEVERITY.into(), severity.as_str().into());
         let mut annotations = BTreeMap::new();
         annotations.insert(
             "title".into(),
@@ -142,7 +146,7 @@ pub(super) fn groups(ctx: &Ctx<'_>) -> Vec<Group> {
         .map(|w| {
             let w = prometheus_duration(w);
             ctx.record(
-                &format!("slo:sli_error:ratio_rate{w}"),
+                &format!("{SLI_ERROR_PREFIX}{w}"),
                 ctx.sloth_ratio(&w),
                 &[("sloth_window", &w)],
             )
@@ -150,10 +154,10 @@ pub(super) fn groups(ctx: &Ctx<'_>) -> Vec<Group> {
         .collect();
     // Sloth labels the period ratio with its window only: the rest comes with the 5m series.
     sli.push(Rule {
-        record: Some(format!("slo:sli_error:ratio_rate{period}")),
+        record: Some(format!("{SLI_ERROR_PREFIX}{period}")),
         alert: None,
         expr: format!(
-            "sum_over_time(slo:sli_error:ratio_rate5m{ids}[{period}])\n/ ignoring (sloth_window)\ncount_over_time(slo:sli_error:ratio_rate5m{ids}[{period}])\n"
+            "sum_over_time({SLI_ERROR_PREFIX}5m{ids}[{period}])\n/ ignoring (sloth_window)\ncount_over_time({SLI_ERROR_PREFIX}5m{ids}[{period}])\n"
         ),
         labels: BTreeMap::from([("sloth_window".to_owned(), period.clone())]),
         annotations: BTreeMap::new(),
@@ -163,29 +167,25 @@ pub(super) fn groups(ctx: &Ctx<'_>) -> Vec<Group> {
     let objective = go_float(percent / 100.0);
     let burn = |window: &str| {
         format!(
-            "slo:sli_error:ratio_rate{window}{ids}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\nslo:error_budget:ratio{ids}\n"
+            "{SLI_ERROR_PREFIX}{window}{ids}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\n{ERROR_BUDGET}{ids}\n"
         )
     };
     let mut meta = vec![
-        ctx.record("slo:objective:ratio", format!("vector({objective})"), &[]),
+        ctx.record(OBJECTIVE, format!("vector({objective})"), &[]),
+        ctx.record(ERROR_BUDGET, format!("vector(1-{objective})"), &[]),
         ctx.record(
-            "slo:error_budget:ratio",
-            format!("vector(1-{objective})"),
-            &[],
-        ),
-        ctx.record(
-            "slo:time_period:days",
+            TIME_PERIOD_DAYS,
             format!(
                 "vector({})",
                 go_float(def.period().as_secs_f64() / 86_400.0)
             ),
             &[],
         ),
-        ctx.record("slo:current_burn_rate:ratio", burn("5m"), &[]),
-        ctx.record("slo:period_burn_rate:ratio", burn(&period), &[]),
+        ctx.record(CURRENT_BURN_RATE, burn("5m"), &[]),
+        ctx.record(PERIOD_BURN_RATE, burn(&period), &[]),
         ctx.record(
-            "slo:period_error_budget_remaining:ratio",
-            format!("1 - slo:period_burn_rate:ratio{ids}"),
+            PERIOD_BUDGET_REMAINING,
+            format!("1 - {PERIOD_BURN_RATE}{ids}"),
             &[],
         ),
     ];

@@ -7,6 +7,7 @@
 //! `sloguard_tier`, plus any configured; annotations: `summary` (plain language),
 //! `description` (the numbers) and `runbook_url`.
 
+use sloguard_core::contract::recording;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -75,8 +76,8 @@ impl Alertmanager {
         labels.insert("service".into(), t.service.clone());
         labels.insert("slo".into(), t.slo.clone());
         labels.insert("severity".into(), t.severity.as_str().into());
-        labels.insert("sloguard_tier".into(), t.tier_id.clone());
-        let burn = |b: Option<f64>| b.map_or("no traffic".to_owned(), |b| format!("{b:.1}x"));
+        labels.insert(recording::label::TIER.into(), t.tier_id.clone());
+        let burn = sloguard_core::words::burn;
         let mut annotations = BTreeMap::new();
         annotations.insert("summary".to_owned(), summary(t));
         let description = match &t.sla {

@@ -99,7 +99,7 @@ pub fn slack(t: &AlertTransition) -> Value {
             {"type": "section", "text": {"type": "mrkdwn", "text": detail}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": format!(
                 "{} burn over {} · {} of the error budget left · {}",
-                t.long_burn_rate.map_or("no traffic".to_owned(), |b| format!("{b:.1}x")),
+                sloguard_core::words::burn(t.long_burn_rate),
                 format_duration(t.long_window),
                 sloguard_core::words::percent(t.budget_remaining.max(0.0)),
                 rfc3339_at(t.at)

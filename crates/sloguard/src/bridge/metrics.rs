@@ -1,11 +1,15 @@
 //! The SLO series through the `metrics` facade.
 //!
-//! [`publish`] registers a tick observer: after every evaluation the registry's SLO series are
-//! written to whatever recorder the application installed (`metrics-exporter-prometheus`,
-//! say), under the same names and labels as sloguard's own `/metrics`. Counters are set with
-//! `absolute` (they are sloguard's cumulative counts), gauges with `set`. A burn-rate window
-//! that had events and then has none is set to NaN ("no data"), since the facade cannot
-//! remove a series; one that never had events is never created.
+//! [`publish`] registers a tick observer: after every evaluation the registry's SLO series
+//! ([`series::SLO_SERIES`], the mapping sloguard's own `/metrics` walks) are written to
+//! whatever recorder the application installed (`metrics-exporter-prometheus`, say), under the
+//! same names, labels and values. Counters are set with `absolute` (they are sloguard's
+//! cumulative counts), gauges with `set`.
+//!
+//! One difference is forced by the facade, which cannot remove a series: a series that had a
+//! sample and now has none (a burn-rate window whose events aged out, a diagnostic that
+//! cleared) is set to NaN, "no data", where `/metrics` writes no sample. One that never had a
+//! sample is never created.
 //!
 //! Request histograms stay in sloguard's exposition: the facade's histograms take single
 //! values, not bucket counts.
@@ -22,65 +26,61 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use metrics::{counter, gauge, Label};
-use sloguard_core::contract::{self, label};
-use sloguard_core::duration::format_duration;
-use sloguard_core::model::Severity;
-use sloguard_core::snapshot::{Health, Snapshot};
+use sloguard_core::contract::Kind;
+use sloguard_core::series::{self, Value};
+use sloguard_core::snapshot::Snapshot;
 use sloguard_core::Registry;
 
 /// Publishes the registry's SLO series to the installed `metrics` recorder after every tick.
 pub fn publish(registry: &Registry) {
-    let published_windows = Mutex::new(HashSet::<(String, String)>::new());
+    let published = Mutex::new(Published::default());
     registry.on_tick(move |snapshot| {
-        let mut seen = published_windows
+        published
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        write(snapshot, &mut seen);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .write(snapshot);
     });
 }
 
-fn write(snapshot: &Snapshot, windows_with_data: &mut HashSet<(String, String)>) {
-    for slo in &snapshot.slos {
-        let name = slo.definition.name().to_owned();
-        let ids = || {
-            vec![
-                Label::new(label::SERVICE, snapshot.service.clone()),
-                Label::new(label::SLO, name.clone()),
-            ]
-        };
-        counter!(contract::SLO_EVENTS.name, ids()).absolute(slo.counts.events());
-        counter!(contract::SLO_BAD_EVENTS.name, ids()).absolute(slo.counts.bad);
-        gauge!(contract::SLO_OBJECTIVE.name, ids()).set(slo.definition.objective().ratio());
-        for (window, remaining) in slo.budgets() {
-            let mut labels = ids();
-            labels.push(Label::new(label::WINDOW, window));
-            gauge!(contract::SLO_BUDGET_REMAINING.name, labels).set(remaining);
-        }
-        for w in slo.windows() {
-            let window = format_duration(w.window);
-            let key = (name.clone(), window.clone());
-            let value = match w.burn_rate {
-                Some(rate) => {
-                    windows_with_data.insert(key);
-                    rate
+/// A series: its family's name and its labels.
+type SeriesKey = (&'static str, Vec<(&'static str, String)>);
+
+/// The gauges written so far, to set NaN on those without a sample now.
+#[derive(Default)]
+pub(crate) struct Published {
+    gauges: HashSet<SeriesKey>,
+}
+
+impl Published {
+    /// Writes one snapshot's SLO series to the installed recorder.
+    pub(crate) fn write(&mut self, snapshot: &Snapshot) {
+        let mut now = HashSet::new();
+        for published in &series::SLO_SERIES {
+            let family = published.family;
+            published.for_each(snapshot, |labels, value| {
+                let owned: Vec<Label> = labels
+                    .iter()
+                    .map(|(k, v)| Label::new(*k, (*v).to_owned()))
+                    .collect();
+                match (family.kind, value) {
+                    (Kind::Counter, Value::Int(count)) => {
+                        counter!(family.name, owned).absolute(count);
+                    }
+                    _ => {
+                        gauge!(family.name, owned).set(value.as_f64());
+                        let key = labels.iter().map(|(k, v)| (*k, (*v).to_owned()));
+                        now.insert((family.name, key.collect()));
+                    }
                 }
-                None if windows_with_data.contains(&key) => f64::NAN,
-                None => continue,
-            };
-            let mut labels = ids();
-            labels.push(Label::new(label::WINDOW, window));
-            gauge!(contract::SLO_BURN_RATE.name, labels).set(value);
-        }
-        let no_data = slo.health() == Health::NoData;
-        gauge!(contract::SLO_NO_DATA.name, ids()).set(if no_data { 1.0 } else { 0.0 });
-        for severity in Severity::ALL {
-            let mut labels = ids();
-            labels.push(Label::new(label::SEVERITY, severity.as_str()));
-            gauge!(contract::SLO_ALERT_FIRING.name, labels).set(if slo.firing(severity) {
-                1.0
-            } else {
-                0.0
             });
         }
+        for (name, labels) in self.gauges.difference(&now) {
+            let owned: Vec<Label> = labels
+                .iter()
+                .map(|(k, v)| Label::new(*k, v.clone()))
+                .collect();
+            gauge!(*name, owned).set(f64::NAN);
+        }
+        self.gauges.extend(now);
     }
 }

@@ -1,12 +1,13 @@
 //! The SLO series as OpenTelemetry observable instruments.
 //!
-//! [`register`] adds instruments to a meter whose callbacks read a registry snapshot at each
-//! collection, so OTLP users get the SLOs with no other moving part. The seven callbacks of one
-//! collection read one shared snapshot, so the instruments agree with each other (events and
-//! bad events from the same reading). Names follow the
-//! OpenTelemetry conventions and map back to sloguard's Prometheus names under the
-//! OpenTelemetry-to-Prometheus rules (dots to underscores, `_total` for monotonic sums, `_ratio`
-//! for unit `1`):
+//! [`register`] adds one instrument per family of [`series::SLO_SERIES`] (the mapping sloguard's
+//! own `/metrics` walks) to a meter, whose callbacks read a registry snapshot at each
+//! collection, so OTLP users get the same SLO series with no other moving part. The callbacks
+//! of one collection read one shared snapshot, so the instruments agree with each other
+//! (events and bad events from the same reading). Names follow the OpenTelemetry conventions
+//! and map back to sloguard's Prometheus names under the OpenTelemetry-to-Prometheus rules
+//! (dots to underscores, `_total` for monotonic sums, `_ratio` for unit `1`, `_seconds` for
+//! unit `s`):
 //!
 //! | OpenTelemetry instrument | kind, unit | Prometheus name |
 //! | --- | --- | --- |
@@ -17,9 +18,15 @@
 //! | `sloguard.slo.error_budget_remaining` | gauge, `1` | `sloguard_slo_error_budget_remaining_ratio` |
 //! | `sloguard.slo.alert_firing` | gauge, no unit | `sloguard_slo_alert_firing` |
 //! | `sloguard.slo.no_data` | gauge, no unit | `sloguard_slo_no_data` |
+//! | `sloguard.slo.period.events` | gauge, `{event}` | `sloguard_slo_period_events` |
+//! | `sloguard.slo.period.bad_events` | gauge, `{event}` | `sloguard_slo_period_bad_events` |
+//! | `sloguard.slo.period.start` | gauge, `s` | `sloguard_slo_period_start_seconds` |
+//! | `sloguard.slo.period.end` | gauge, `s` | `sloguard_slo_period_end_seconds` |
+//! | `sloguard.slo.sla_status` | gauge, no unit | `sloguard_slo_sla_status` |
+//! | `sloguard.diagnostics` | gauge, no unit | `sloguard_diagnostics` |
 //!
-//! Attributes are the Prometheus labels: `service`, `slo`, and `window` or `severity`. A
-//! burn-rate window without events reports no data point, as in sloguard's own exposition.
+//! Attributes are the Prometheus labels. A series without a sample in `/metrics` (a burn-rate
+//! window without events) reports no data point here either.
 //!
 //! ```
 //! use sloguard::{Registry, bridge, model::Slo};
@@ -33,35 +40,38 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use opentelemetry::metrics::{AsyncInstrumentBuilder, Meter, ObservableCounter, ObservableGauge};
+use opentelemetry::metrics::{
+    AsyncInstrument, AsyncInstrumentBuilder, Meter, ObservableCounter, ObservableGauge,
+};
 use opentelemetry::KeyValue;
-use sloguard_core::contract::{self, label, Family};
-use sloguard_core::duration::format_duration;
-use sloguard_core::model::Severity;
-use sloguard_core::snapshot::{Health, SloSnapshot, Snapshot};
+use sloguard_core::contract::{Family, Kind};
+use sloguard_core::series::{self, SeriesFamily};
+use sloguard_core::snapshot::Snapshot;
 use sloguard_core::Registry;
 
 /// The registered instruments. Keep it as long as the SLOs should be reported.
 #[derive(Debug)]
 pub struct Instruments {
-    _events: ObservableCounter<u64>,
-    _bad_events: ObservableCounter<u64>,
-    _objective: ObservableGauge<f64>,
-    _burn_rate: ObservableGauge<f64>,
-    _budget: ObservableGauge<f64>,
-    _firing: ObservableGauge<u64>,
-    _no_data: ObservableGauge<u64>,
+    _held: Vec<Held>,
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // held only to keep the instruments alive
+enum Held {
+    Counter(ObservableCounter<u64>),
+    Count(ObservableGauge<u64>),
+    Measure(ObservableGauge<f64>),
 }
 
 /// How many callbacks one collection runs: one per instrument.
-const CALLBACKS: u8 = 7;
+const CALLBACKS: usize = series::SLO_SERIES.len();
 
 /// The snapshot the callbacks of one collection share. A collection runs every callback
-/// once, so a snapshot is taken by the first callback and served to the next five; one older
+/// once, so a snapshot is taken by the first callback and served to the others; one older
 /// than a second is never served (a collection whose callbacks did not all run).
 struct Shared {
     registry: Registry,
-    current: Mutex<Option<(Instant, u8, Arc<Snapshot>)>>,
+    current: Mutex<Option<(Instant, usize, Arc<Snapshot>)>>,
 }
 
 impl Shared {
@@ -77,16 +87,26 @@ impl Shared {
         *current = Some((Instant::now(), 1, Arc::clone(&snapshot)));
         snapshot
     }
+
+    /// Observes the samples of `published` in the collection's snapshot.
+    fn observe<T>(
+        &self,
+        published: &SeriesFamily,
+        o: &dyn AsyncInstrument<T>,
+        value: fn(series::Value) -> T,
+    ) {
+        let snapshot = self.snapshot();
+        published.for_each(&snapshot, |labels, v| {
+            let attributes: Vec<KeyValue> = labels
+                .iter()
+                .map(|(k, v)| KeyValue::new(*k, (*v).to_owned()))
+                .collect();
+            o.observe(value(v), &attributes);
+        });
+    }
 }
 
-fn ids(snapshot: &Snapshot, slo: &SloSnapshot) -> Vec<KeyValue> {
-    vec![
-        KeyValue::new(label::SERVICE, snapshot.service.clone()),
-        KeyValue::new(label::SLO, slo.definition.name().to_owned()),
-    ]
-}
-
-/// An instrument builder named, described and with the unit the contract gives `family`.
+/// An instrument builder described and with the unit the contract gives `family`.
 fn described<'a, I, M>(
     builder: AsyncInstrumentBuilder<'a, I, M>,
     family: &Family,
@@ -105,104 +125,42 @@ fn name(family: &Family) -> &'static str {
     family.instrument.map_or(family.name, |i| i.name)
 }
 
+fn count(v: series::Value) -> u64 {
+    match v {
+        series::Value::Int(v) => v,
+        series::Value::Float(v) => v as u64,
+    }
+}
+
 /// Registers the SLO instruments of `registry` on `meter`.
 pub fn register(registry: &Registry, meter: &Meter) -> Instruments {
     let shared = Arc::new(Shared {
         registry: registry.clone(),
         current: Mutex::new(None),
     });
-    let s = Arc::clone(&shared);
-    let f = &contract::SLO_EVENTS;
-    let events = described(meter.u64_observable_counter(name(f)), f)
-        .with_callback(move |o| {
-            let snap = s.snapshot();
-            for slo in &snap.slos {
-                o.observe(slo.counts.events(), &ids(&snap, slo));
+    let held = series::SLO_SERIES
+        .iter()
+        .map(|published| {
+            let s = Arc::clone(&shared);
+            let f = published.family;
+            match (f.kind, published.integer) {
+                (Kind::Counter, _) => Held::Counter(
+                    described(meter.u64_observable_counter(name(f)), f)
+                        .with_callback(move |o| s.observe(published, o, count))
+                        .build(),
+                ),
+                (_, true) => Held::Count(
+                    described(meter.u64_observable_gauge(name(f)), f)
+                        .with_callback(move |o| s.observe(published, o, count))
+                        .build(),
+                ),
+                (_, false) => Held::Measure(
+                    described(meter.f64_observable_gauge(name(f)), f)
+                        .with_callback(move |o| s.observe(published, o, series::Value::as_f64))
+                        .build(),
+                ),
             }
         })
-        .build();
-    let s = Arc::clone(&shared);
-    let f = &contract::SLO_BAD_EVENTS;
-    let bad_events = described(meter.u64_observable_counter(name(f)), f)
-        .with_callback(move |o| {
-            let snap = s.snapshot();
-            for slo in &snap.slos {
-                o.observe(slo.counts.bad, &ids(&snap, slo));
-            }
-        })
-        .build();
-    let s = Arc::clone(&shared);
-    let f = &contract::SLO_OBJECTIVE;
-    let objective = described(meter.f64_observable_gauge(name(f)), f)
-        .with_callback(move |o| {
-            let snap = s.snapshot();
-            for slo in &snap.slos {
-                o.observe(slo.definition.objective().ratio(), &ids(&snap, slo));
-            }
-        })
-        .build();
-    let s = Arc::clone(&shared);
-    let f = &contract::SLO_BURN_RATE;
-    let burn_rate = described(meter.f64_observable_gauge(name(f)), f)
-        .with_callback(move |o| {
-            let snap = s.snapshot();
-            for slo in &snap.slos {
-                for w in slo.windows() {
-                    if let Some(rate) = w.burn_rate {
-                        let mut attrs = ids(&snap, slo);
-                        attrs.push(KeyValue::new(label::WINDOW, format_duration(w.window)));
-                        o.observe(rate, &attrs);
-                    }
-                }
-            }
-        })
-        .build();
-    let s = Arc::clone(&shared);
-    let f = &contract::SLO_BUDGET_REMAINING;
-    let budget = described(meter.f64_observable_gauge(name(f)), f)
-        .with_callback(move |o| {
-            let snap = s.snapshot();
-            for slo in &snap.slos {
-                for (window, remaining) in slo.budgets() {
-                    let mut attrs = ids(&snap, slo);
-                    attrs.push(KeyValue::new(label::WINDOW, window));
-                    o.observe(remaining, &attrs);
-                }
-            }
-        })
-        .build();
-    let s = Arc::clone(&shared);
-    let f = &contract::SLO_ALERT_FIRING;
-    let firing = described(meter.u64_observable_gauge(name(f)), f)
-        .with_callback(move |o| {
-            let snap = s.snapshot();
-            for slo in &snap.slos {
-                for severity in Severity::ALL {
-                    let mut attrs = ids(&snap, slo);
-                    attrs.push(KeyValue::new(label::SEVERITY, severity.as_str()));
-                    o.observe(u64::from(slo.firing(severity)), &attrs);
-                }
-            }
-        })
-        .build();
-    let s = shared;
-    let f = &contract::SLO_NO_DATA;
-    let no_data = described(meter.u64_observable_gauge(name(f)), f)
-        .with_callback(move |o| {
-            let snap = s.snapshot();
-            for slo in &snap.slos {
-                let no_data = slo.health() == Health::NoData;
-                o.observe(u64::from(no_data), &ids(&snap, slo));
-            }
-        })
-        .build();
-    Instruments {
-        _events: events,
-        _bad_events: bad_events,
-        _objective: objective,
-        _burn_rate: burn_rate,
-        _budget: budget,
-        _firing: firing,
-        _no_data: no_data,
-    }
+        .collect();
+    Instruments { _held: held }
 }

@@ -95,9 +95,12 @@ pub fn render(snapshot: &Snapshot, charts: &ChartsDocument) -> String {
 fn card(out: &mut String, slo: &SloSnapshot, charts: Option<&SloCharts>) {
     let def = &slo.definition;
     let health = slo.health();
+    let no_data = slo
+        .no_data_reason()
+        .map(|r| format!("NO DATA: {}", r.phrase()));
     let badge = match health {
         // Nothing to judge (or alerts not evaluated yet): never claim health.
-        Health::NoData => "NO DATA: nothing to judge yet",
+        Health::NoData => no_data.as_deref().unwrap_or("NO DATA"),
         Health::Page => "PAGE: act now",
         Health::Ticket => "TICKET: look soon",
         Health::Ok => "healthy",
@@ -296,8 +299,8 @@ fn sla_words(status: SlaStatus) -> &'static str {
     }
 }
 
-/// Writes text with `& < > " '` escaped.
-struct Escaped<'a>(&'a str);
+/// Writes text with `& < > " '` escaped: the one HTML escaping of the pages.
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
 
 impl std::fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

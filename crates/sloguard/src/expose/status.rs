@@ -25,6 +25,7 @@
 //! assert_eq!(view.components[0].state.as_str(), "no_data"); // nothing seen yet: never green
 //! ```
 
+use super::html::Escaped;
 use std::fmt::Write;
 
 use serde_json::{json, Value};
@@ -459,11 +460,7 @@ main{max-width:860px;margin:0 auto;padding:16px}h1{font-size:1.5em;margin:8px 0 
 .update{font-size:.9em;margin:6px 0}.update b{text-transform:capitalize}.when{color:#6b7280;font-size:.85em}";
 
 fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    Escaped(text).to_string()
 }
 
 /// The `/status` page.

@@ -1,17 +1,15 @@
 //! Prometheus text format 0.0.4 and OpenMetrics 1.0.
 //!
-//! The SLO series follow the metric-name contract; histograms and gauges of the registry (the
+//! The SLO series are [`series::SLO_SERIES`], the mapping both bridges walk too; histograms and gauges of the registry (the
 //! layer's request series, for one) follow them. A burn-rate window without events has no
 //! sample at all: absent means "no data", which is what `None` means in the engine, and keeps
 //! NaN out of dashboards and rules.
 
 use std::fmt::Write;
 
-use sloguard_core::compliance::SlaStatus;
 use sloguard_core::contract::{self, Family, Kind};
-use sloguard_core::duration::format_duration;
-use sloguard_core::model::Severity;
-use sloguard_core::snapshot::{Health, SloSnapshot, Snapshot};
+use sloguard_core::series::{self, Value};
+use sloguard_core::snapshot::Snapshot;
 
 /// The two text formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,12 +132,6 @@ impl Writer<'_> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Value {
-    Int(u64),
-    Float(f64),
-}
-
 fn write_float(out: &mut String, v: f64) {
     if v.is_nan() {
         out.push_str("NaN");
@@ -184,133 +176,13 @@ fn label_refs(labels: &[(String, String)]) -> Vec<(&str, &str)> {
 /// Renders a snapshot into `out`.
 pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
     let mut w = Writer { out, format };
-    let service = snapshot.service.as_str();
-    fn ids<'a>(service: &'a str, slo: &'a SloSnapshot) -> [(&'static str, &'a str); 2] {
-        [
-            (contract::label::SERVICE, service),
-            (contract::label::SLO, slo.definition.name()),
-        ]
-    }
-    let ids = |slo| ids(service, slo);
-
-    let f = &contract::SLO_EVENTS;
-    w.family(f.name, f);
-    for slo in &snapshot.slos {
-        w.sample(f.name, &ids(slo), Value::Int(slo.counts.events()));
-    }
-    let f = &contract::SLO_BAD_EVENTS;
-    w.family(f.name, f);
-    for slo in &snapshot.slos {
-        w.sample(f.name, &ids(slo), Value::Int(slo.counts.bad));
-    }
-    let f = &contract::SLO_OBJECTIVE;
-    w.family(f.name, f);
-    for slo in &snapshot.slos {
-        let objective = slo.definition.objective().ratio();
-        w.sample(f.name, &ids(slo), Value::Float(objective));
-    }
-    let f = &contract::SLO_BURN_RATE;
-    w.family(f.name, f);
-    for slo in &snapshot.slos {
-        for burn in slo.windows() {
-            if let Some(rate) = burn.burn_rate {
-                let window = format_duration(burn.window);
-                let [service, slo_name] = ids(slo);
-                let labels = [service, slo_name, (contract::label::WINDOW, &window)];
-                w.sample(f.name, &labels, Value::Float(rate));
-            }
+    for published in &series::SLO_SERIES {
+        if !(published.applies)(snapshot) {
+            continue;
         }
-    }
-    let f = &contract::SLO_BUDGET_REMAINING;
-    w.family(f.name, f);
-    for slo in &snapshot.slos {
-        for (window, remaining) in slo.budgets() {
-            let [service, slo_name] = ids(slo);
-            let labels = [service, slo_name, (contract::label::WINDOW, &window)];
-            w.sample(f.name, &labels, Value::Float(remaining));
-        }
-    }
-    let f = &contract::SLO_ALERT_FIRING;
-    w.family(f.name, f);
-    for slo in &snapshot.slos {
-        for severity in Severity::ALL {
-            let [service, slo_name] = ids(slo);
-            let labels = [
-                service,
-                slo_name,
-                (contract::label::SEVERITY, severity.as_str()),
-            ];
-            w.sample(f.name, &labels, Value::Int(u64::from(slo.firing(severity))));
-        }
-    }
-
-    let f = &contract::SLO_NO_DATA;
-    w.family(f.name, f);
-    for slo in &snapshot.slos {
-        let no_data = u64::from(slo.health() == Health::NoData);
-        w.sample(f.name, &ids(slo), Value::Int(no_data));
-    }
-    // The current calendar period of each SLO with calendar windows, per replica: what the
-    // fleet rules sum.
-    type PeriodValue = fn(&sloguard_core::compliance::ComplianceWindow) -> Value;
-    let periods: [(&contract::Family, PeriodValue); 4] = [
-        (&contract::SLO_PERIOD_EVENTS, |c| Value::Int(c.events)),
-        (&contract::SLO_PERIOD_BAD_EVENTS, |c| {
-            Value::Int(c.bad_events)
-        }),
-        (&contract::SLO_PERIOD_START, |c| {
-            Value::Float(c.start.as_unix_secs_f64())
-        }),
-        (&contract::SLO_PERIOD_END, |c| {
-            Value::Float(c.end.as_unix_secs_f64())
-        }),
-    ];
-    let calendars = snapshot.slos.iter().any(|s| !s.compliance.is_empty());
-    for (f, value) in periods.into_iter().filter(|_| calendars) {
+        let f = published.family;
         w.family(f.name, f);
-        for slo in &snapshot.slos {
-            for c in &slo.compliance {
-                let [service, slo_name] = ids(slo);
-                let labels = [service, slo_name, (contract::label::WINDOW, c.name)];
-                w.sample(f.name, &labels, value(c));
-            }
-        }
-    }
-    let f = &contract::SLO_SLA_STATUS;
-    if snapshot
-        .slos
-        .iter()
-        .any(|s| s.compliance.iter().any(|c| c.sla.is_some()))
-    {
-        w.family(f.name, f);
-        for slo in &snapshot.slos {
-            for c in &slo.compliance {
-                let Some(sla) = &c.sla else { continue };
-                for status in SlaStatus::ALL {
-                    let [service, slo_name] = ids(slo);
-                    let labels = [
-                        service,
-                        slo_name,
-                        (contract::label::WINDOW, c.name),
-                        (contract::label::STATUS, status.as_str()),
-                    ];
-                    w.sample(f.name, &labels, Value::Int(u64::from(sla.status == status)));
-                }
-            }
-        }
-    }
-    let f = &contract::DIAGNOSTICS;
-    w.family(f.name, f);
-    let mut codes: Vec<&str> = snapshot.diagnostics.iter().map(|d| d.code).collect();
-    codes.dedup();
-    for code in codes {
-        let count = snapshot
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == code)
-            .count();
-        let labels = [(contract::label::SERVICE, service), (f.labels[1], code)];
-        w.sample(f.name, &labels, Value::Int(count as u64));
+        published.for_each(snapshot, |labels, value| w.sample(f.name, labels, value));
     }
 
     let mut last_family = "";

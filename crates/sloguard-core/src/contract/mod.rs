@@ -21,6 +21,8 @@
 //! assert_eq!(contract::alert_name_loses("disponibilité"), ['é']);
 //! ```
 
+pub mod recording;
+
 /// What kind of metric a family is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -87,9 +89,11 @@ pub mod label {
     pub const SEVERITY: &str = "severity";
     /// An event's outcome: `success`, `error` or `cancelled`.
     pub const OUTCOME: &str = "outcome";
+    /// A diagnostic's code (see [`crate::diagnostic`]).
+    pub const CODE: &str = "code";
 }
 
-use label::{OUTCOME, SERVICE, SEVERITY, SLO, STATUS, WINDOW};
+use label::{CODE, OUTCOME, SERVICE, SEVERITY, SLO, STATUS, WINDOW};
 
 /// `sloguard_slo_events_total`: events judged by the SLI.
 pub const SLO_EVENTS: Family = Family {
@@ -199,7 +203,11 @@ pub const SLO_PERIOD_EVENTS: Family = Family {
     unit: None,
     help: "Events this replica judged in the current calendar period (slices, for a time-slice SLO); back to 0 when a period starts; kept across restarts with the state file.",
     labels: &[SERVICE, SLO, WINDOW],
-    instrument: None,
+    instrument: Some(Instrument {
+        name: "sloguard.slo.period.events",
+        unit: Some("{event}"),
+        description: "Events this replica judged in the current calendar period.",
+    }),
 };
 
 /// `sloguard_slo_period_bad_events`: bad events in the current calendar period on this replica.
@@ -209,7 +217,11 @@ pub const SLO_PERIOD_BAD_EVENTS: Family = Family {
     unit: None,
     help: "Bad events this replica judged in the current calendar period (bad slices, for a time-slice SLO).",
     labels: &[SERVICE, SLO, WINDOW],
-    instrument: None,
+    instrument: Some(Instrument {
+        name: "sloguard.slo.period.bad_events",
+        unit: Some("{event}"),
+        description: "Bad events this replica judged in the current calendar period.",
+    }),
 };
 
 /// `sloguard_slo_period_start_seconds`: when this replica's current calendar period started,
@@ -220,7 +232,11 @@ pub const SLO_PERIOD_START: Family = Family {
     unit: Some("seconds"),
     help: "Start of the current calendar period, Unix seconds.",
     labels: &[SERVICE, SLO, WINDOW],
-    instrument: None,
+    instrument: Some(Instrument {
+        name: "sloguard.slo.period.start",
+        unit: Some("s"),
+        description: "Start of the current calendar period, Unix seconds.",
+    }),
 };
 
 /// `sloguard_slo_period_end_seconds`: when the current calendar period ends (the next one's
@@ -231,7 +247,11 @@ pub const SLO_PERIOD_END: Family = Family {
     unit: Some("seconds"),
     help: "End of the current calendar period (the next one's start), Unix seconds.",
     labels: &[SERVICE, SLO, WINDOW],
-    instrument: None,
+    instrument: Some(Instrument {
+        name: "sloguard.slo.period.end",
+        unit: Some("s"),
+        description: "End of the current calendar period, Unix seconds.",
+    }),
 };
 
 /// `sloguard_slo_sla_status`: 1 for the SLA's current state, 0 for the others.
@@ -241,7 +261,11 @@ pub const SLO_SLA_STATUS: Family = Family {
     unit: None,
     help: "1 for the SLA's state in the current period (met, at_risk, breached, no_data), 0 for the others.",
     labels: &[SERVICE, SLO, WINDOW, STATUS],
-    instrument: None,
+    instrument: Some(Instrument {
+        name: "sloguard.slo.sla_status",
+        unit: None,
+        description: "1 for the SLA's state in the current period, 0 for the others.",
+    }),
 };
 
 /// The SLO families, in the order the exposition writes them.
@@ -268,8 +292,12 @@ pub const DIAGNOSTICS: Family = Family {
     unit: None,
     help:
         "Problems sloguard detected that keep it from seeing everything (see /slo.json), by code.",
-    labels: &[SERVICE, "code"],
-    instrument: None,
+    labels: &[SERVICE, CODE],
+    instrument: Some(Instrument {
+        name: "sloguard.diagnostics",
+        unit: None,
+        description: "Problems sloguard detected that keep it from seeing everything, by code.",
+    }),
 };
 
 /// `sloguard_slo_event_duration_seconds`: the latency of an SLO's events, by outcome.
