@@ -268,7 +268,7 @@ pub(crate) fn sla_transition(
     Some(AlertTransition {
         service: service.to_owned(),
         slo: definition.name().to_owned(),
-        alert_name: crate::contract::sla_alert_name(firing_status).to_owned(),
+        alert_name: firing_status.alert_name().to_owned(),
         sli: definition.sli(),
         runbook_url: definition.runbook_url().map(str::to_owned),
         tier_id: id.to_owned(),

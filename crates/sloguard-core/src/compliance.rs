@@ -86,6 +86,15 @@ pub enum SlaStatus {
 }
 
 impl SlaStatus {
+    /// The alert name of an SLA notification for this state (see
+    /// [`SLA_AT_RISK_ALERT`](crate::contract::SLA_AT_RISK_ALERT)).
+    pub const fn alert_name(self) -> &'static str {
+        match self {
+            SlaStatus::Breached => crate::contract::SLA_BREACHED_ALERT,
+            _ => crate::contract::SLA_AT_RISK_ALERT,
+        }
+    }
+
     /// Every state, in the order exporters list them.
     pub const ALL: [SlaStatus; 4] = [
         SlaStatus::Met,

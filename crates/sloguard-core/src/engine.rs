@@ -217,6 +217,25 @@ fn derive(
 }
 
 impl Registry {
+    /// The recent past of an SLO, for charts (see [`crate::history`]); `None` for an unknown
+    /// name.
+    pub fn history(&self, name: &str) -> Option<crate::history::SloHistory> {
+        let entry = self
+            .entries()
+            .into_iter()
+            .find(|e| e.definition.name() == name)?;
+        let now = self.inner.clock.now().as_unix_nanos();
+        let counts = entry.recorder.counts();
+        let state = lock(&entry.state);
+        let live = judged(&entry, &state, Timestamp::from_unix_nanos(now), &counts);
+        Some(crate::history::history(
+            &entry.definition,
+            &state.windows,
+            now,
+            live,
+        ))
+    }
+
     /// Runs the evaluator now, at the clock's time.
     pub fn tick(&self) {
         self.tick_at(self.inner.clock.now());

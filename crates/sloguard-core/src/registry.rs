@@ -431,25 +431,6 @@ impl Registry {
         }
     }
 
-    /// The recent past of an SLO, for charts (see [`crate::history`]); `None` for an unknown
-    /// name.
-    pub fn history(&self, name: &str) -> Option<crate::history::SloHistory> {
-        let entry = self
-            .entries()
-            .into_iter()
-            .find(|e| e.definition.name() == name)?;
-        let now = self.inner.clock.now().as_unix_nanos();
-        let counts = entry.recorder.counts();
-        let state = lock(&entry.state);
-        let live = crate::engine::judged(&entry, &state, Timestamp::from_unix_nanos(now), &counts);
-        Some(crate::history::history(
-            &entry.definition,
-            &state.windows,
-            now,
-            live,
-        ))
-    }
-
     /// Sets what the customer status page shows (components, words); without it, every SLO
     /// is a component.
     pub fn set_status_page(&self, page: crate::model::StatusPage) {

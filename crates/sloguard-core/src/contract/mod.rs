@@ -390,14 +390,6 @@ pub const SLA_AT_RISK_ALERT: &str = "SlaAtRisk";
 /// See [`SLA_AT_RISK_ALERT`].
 pub const SLA_BREACHED_ALERT: &str = "SlaBreached";
 
-/// The alert name of an SLA notification for this state.
-pub fn sla_alert_name(status: crate::compliance::SlaStatus) -> &'static str {
-    match status {
-        crate::compliance::SlaStatus::Breached => SLA_BREACHED_ALERT,
-        _ => SLA_AT_RISK_ALERT,
-    }
-}
-
 /// The alert name the generated Prometheus rules use too: the SLO's name in CamelCase plus
 /// `BudgetBurn` (`checkout-latency` → `CheckoutLatencyBudgetBurn`). Prometheus alert names
 /// are ASCII, so the rule is: ASCII letters and digits are kept, every other character

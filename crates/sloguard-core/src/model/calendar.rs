@@ -26,7 +26,8 @@ use jiff::ToSpan;
 
 use crate::clock::Timestamp;
 
-use super::{DefinitionErrorKind, Objective};
+use super::error::DefinitionErrorKind;
+use super::objective::Objective;
 
 /// A day of the week, for weeks that do not start on Monday.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

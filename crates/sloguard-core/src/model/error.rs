@@ -185,7 +185,7 @@ impl fmt::Display for DefinitionErrorKind {
                 f,
                 "period {} is too long; it must be at most {}",
                 format_duration(*period),
-                format_duration(crate::model::MAX_PERIOD)
+                format_duration(super::limits::MAX_PERIOD)
             ),
             Self::NotWholeSeconds { duration } => write!(
                 f,

@@ -15,6 +15,8 @@
 
 mod calendar;
 mod error;
+mod limits;
+mod objective;
 mod policy;
 mod selector;
 mod slices;
@@ -23,11 +25,10 @@ mod status_page;
 
 pub use calendar::{Calendar, CalendarUnit, Sla, Weekday};
 pub use error::{DefinitionError, DefinitionErrorKind};
+pub use limits::{DEFAULT_PERIOD, MAX_PERIOD, MIN_PERIOD};
+pub use objective::Objective;
 pub use policy::{AlertPolicy, AlertTier, Severity, DEFAULT_MIN_BAD_EVENTS, STANDARD_WINDOWS};
 pub use selector::{Selector, OTHER_OPERATION};
 pub use slices::{EmptySlices, SliceRule, TimeSlices, RATIO_SLICE_PARTS, SLICE_STEP};
-pub use slo::{
-    CancelledPolicy, Objective, Sli, Slo, SloBuilder, SloDefinition, DEFAULT_PERIOD, MAX_PERIOD,
-    MIN_PERIOD,
-};
+pub use slo::{CancelledPolicy, Sli, Slo, SloBuilder, SloDefinition};
 pub use status_page::{ComponentState, StatusComponent, StatusPage, StatusWords};

@@ -31,7 +31,8 @@
 
 use std::time::Duration;
 
-use super::{DefinitionErrorKind, Objective};
+use super::error::DefinitionErrorKind;
+use super::objective::Objective;
 
 /// The parts a ratio slice is counted in: its bad share is counted in millionths, rounded up
 /// (never a better figure than the events give).

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use super::format::{put_u32, put_u64, Cursor, StateError};
+use super::wire::{put_u32, put_u64, Cursor, StateError};
 use crate::alert::AlertState;
 use crate::clock::Timestamp;
 use crate::incidents::{

@@ -28,13 +28,14 @@
 
 mod format;
 mod incidents;
+mod wire;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use format::{StateError, MAX_STATE_BYTES};
+pub use wire::{StateError, MAX_STATE_BYTES};
 
 use crate::clock::duration_nanos;
 use crate::diagnostic::{code, Diagnostic};

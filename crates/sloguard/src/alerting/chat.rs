@@ -139,7 +139,7 @@ pub fn pagerduty(t: &AlertTransition, routing_key: &str) -> Value {
                     "component": t.slo,
                     "group": t.service,
                     "class": t.alert_name,
-                    "custom_details": super::webhook::payload(t),
+                    "custom_details": super::payload::payload(t),
                 },
             });
             if let Some(url) = &t.runbook_url {

@@ -28,6 +28,7 @@
 mod alertmanager;
 pub mod chat;
 mod http;
+mod payload;
 mod queue;
 mod summary;
 mod tracing_sink;
@@ -35,10 +36,11 @@ mod webhook;
 
 pub use alertmanager::Alertmanager;
 pub use http::HttpClient;
+pub use payload::payload;
 pub use queue::{Callback, Deliver, QueueStats, Queued, DEFAULT_CAPACITY};
 pub use summary::{default_alert_name, summary};
 pub use tracing_sink::TracingSink;
-pub use webhook::{payload, Webhook, PAGERDUTY_EVENTS_URL};
+pub use webhook::{Webhook, PAGERDUTY_EVENTS_URL};
 
 /// A queued `tracing` sink.
 pub fn tracing() -> Queued {
