@@ -66,7 +66,7 @@ pub fn notify_from_env(
 ) -> Result<sloguard::RegistryBuilder, String> {
     use sloguard::alerting;
     let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let named = |name: &'static str| move |e: String| format!("{name}: {e}");
+    let named = |name: &'static str| move |e: alerting::SinkError| format!("{name}: {e}");
     if let Some(url) = set("SLOGUARD_WEBHOOK_URL") {
         builder =
             builder.alert_sink(alerting::webhook(&url).map_err(named("SLOGUARD_WEBHOOK_URL"))?);

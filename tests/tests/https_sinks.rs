@@ -13,7 +13,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use sloguard::alerting::{Alertmanager, HttpClient, Queued, Webhook};
+use sloguard::alerting::{Alertmanager, Queued, Webhook};
+use sloguard::client::HttpClient;
 use sloguard::clock::{Timestamp, VirtualClock};
 use sloguard::model::Slo;
 use sloguard::{Outcome, Registry};
@@ -263,4 +264,82 @@ async fn every_http_sink_delivers_over_tls_to_a_private_ca() {
     .await;
     assert!(refused_failures.load(Ordering::Relaxed) > 0);
     assert!(untrusted_seen.lock().expect("lock").is_empty());
+}
+
+/// An HTTPS server on 127.0.0.1 that answers every request with `body` as JSON.
+async fn https_document(config: Arc<rustls::ServerConfig>, body: String) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let body = Bytes::from(body);
+    tokio::spawn(async move {
+        for _ in 0..20 {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, body) = (acceptor.clone(), body.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |_: Request<Incoming>| {
+                    let body = body.clone();
+                    async move { Ok::<_, std::convert::Infallible>(Response::new(Full::new(body))) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// `sloguard check` reads an `https://` URL through the same client and CA option as the
+/// sinks: with `--ca-file` it judges the document; without, the handshake fails and the check
+/// says UNKNOWN with the reason, never OK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reads_https_with_the_sinks_ca_option() {
+    let (ca_pem, config) = certificates();
+    let dir = sloguard_e2e::temp_dir("https-check");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca_pem).expect("CA file");
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(1_800_000_000));
+    let registry = Registry::builder("payments").clock(clock.clock()).build();
+    let slo = registry
+        .register(Slo::availability("checkout").build().expect("valid"))
+        .expect("registered");
+    for _ in 0..100 {
+        slo.record(Outcome::Success, Duration::from_millis(5));
+    }
+    clock.advance(Duration::from_secs(10));
+    registry.tick();
+    let document = sloguard::expose::json::render(&registry.snapshot());
+    let addr = https_document(config, document).await;
+    let url = format!("https://localhost:{}/slo.json", addr.port());
+    let cli = sloguard_e2e::build_cli();
+    let check = |extra: Vec<String>| {
+        let cli = cli.clone();
+        let mut args = vec!["check".to_owned(), "--url".to_owned(), url.clone()];
+        args.extend(extra);
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(cli)
+                .args(args)
+                .output()
+                .expect("sloguard runs")
+        })
+    };
+    let trusted = check(vec!["--ca-file".into(), ca_file.display().to_string()])
+        .await
+        .expect("ran");
+    let line = String::from_utf8_lossy(&trusted.stdout).into_owned();
+    assert_eq!(trusted.status.code(), Some(0), "{line}");
+    assert!(line.starts_with("SLO OK - payments"), "{line}");
+
+    let untrusted = check(Vec::new()).await.expect("ran");
+    let line = String::from_utf8_lossy(&untrusted.stdout).into_owned();
+    assert_eq!(untrusted.status.code(), Some(3), "{line}");
+    assert!(line.contains("TLS failed"), "{line}");
 }

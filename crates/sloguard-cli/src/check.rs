@@ -1,4 +1,4 @@
-//! `sloguard check --url http://HOST:PORT/slo.json`: a Nagios-plugin-compatible check, so
+//! `sloguard check --url http(s)://HOST:PORT/slo.json [--ca-file FILE]`: a Nagios-plugin-compatible check, so
 //! Nagios, Icinga and Mackerel check plugins can alert on SLO state without Prometheus.
 //!
 //! Exit codes follow the plugin guidelines: 0 OK, 1 WARNING (a ticket alert fires, budget
@@ -10,11 +10,10 @@
 //! window with data.
 
 use std::fmt::Write;
-use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
 use sloguard::expose::json::{SloStatus, StatusDocument};
+
+use crate::fetch::Fetcher;
 use sloguard::snapshot::{Health, NoDataReason};
 
 /// Nagios states.
@@ -215,81 +214,12 @@ pub fn evaluate(doc: &StatusDocument, t: &Thresholds) -> (State, String) {
 }
 
 /// Fetches `url` (plain HTTP) and evaluates it; any failure is UNKNOWN with the reason.
-pub fn run(url: &str, t: &Thresholds, timeout: Duration) -> (State, String) {
-    match fetch_document(url, timeout) {
+pub fn run(url: &str, t: &Thresholds, fetcher: &Fetcher) -> (State, String) {
+    match fetcher.document(url) {
         Ok(doc) => evaluate(&doc, t),
         Err(e) => (State::Unknown, format!("SLO UNKNOWN - {e}")),
     }
 }
-
-/// Fetches and reads a running service's `/slo.json`; the error names the URL and the reason.
-pub fn fetch_document(url: &str, timeout: Duration) -> Result<StatusDocument, String> {
-    fetch_json(url, timeout, "a sloguard /slo.json document")
-}
-
-/// Fetches and reads one of a running service's JSON documents (`what` names it in errors).
-pub fn fetch_json<T: serde::de::DeserializeOwned>(
-    url: &str,
-    timeout: Duration,
-    what: &str,
-) -> Result<T, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start: {e}"))?;
-    let fetched = runtime.block_on(async { tokio::time::timeout(timeout, fetch(url)).await });
-    let body = match fetched {
-        Ok(Ok(body)) => body,
-        Ok(Err(e)) => return Err(format!("{url}: {e}")),
-        Err(_) => return Err(format!("{url}: no answer within {}s", timeout.as_secs())),
-    };
-    serde_json::from_slice::<T>(&body).map_err(|e| format!("{url}: not {what} ({e})"))
-}
-
-async fn fetch(url: &str) -> Result<Bytes, String> {
-    let uri: hyper::Uri = url.parse().map_err(|e| format!("bad URL: {e}"))?;
-    if uri.scheme_str() != Some("http") {
-        return Err("only http:// URLs are supported".into());
-    }
-    let host = uri.host().ok_or("the URL has no host")?.to_owned();
-    let port = uri.port_u16().unwrap_or(80);
-    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
-        .await
-        .map_err(|e| e.to_string())?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
-    tokio::spawn(connection);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let request = hyper::Request::get(path)
-        .header("host", format!("{host}:{port}"))
-        .header("accept", "application/json")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| e.to_string())?;
-    if !response.status().is_success() {
-        return Err(format!("HTTP {}", response.status()));
-    }
-    let body = http_body_util::Limited::new(response.into_body(), MAX_FETCHED_BYTES)
-        .collect()
-        .await
-        .map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                format!("the answer is larger than {MAX_FETCHED_BYTES} bytes")
-            } else {
-                e.to_string()
-            }
-        })?;
-    Ok(body.to_bytes())
-}
-
-/// The largest document read from a service: far above any `/slo.json` or incident history
-/// (both are bounded), small enough that a wrong URL cannot exhaust memory.
-pub const MAX_FETCHED_BYTES: usize = 16 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {

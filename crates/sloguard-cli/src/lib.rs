@@ -4,6 +4,7 @@
 //! - [`rules`]: Prometheus rules with Sloth's names, improved where Sloth users asked.
 //! - [`dashboard`]: a Grafana dashboard over those rules.
 //! - [`check`]: a Nagios-compatible check of a running service's `/slo.json`.
+//! - [`fetch`]: a running service's JSON documents, over HTTP or HTTPS.
 //! - [`replay`]: the engine on virtual time over recorded traffic.
 //! - [`incident_review`]: a post-incident review draft in Markdown.
 //! - [`demo`]: an instrumented service, traffic, an incident, and its SLOs live.
@@ -16,6 +17,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod fetch;
 pub mod incident_review;
 pub mod replay;
 pub mod sla_report;

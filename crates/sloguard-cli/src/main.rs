@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sloguard::spec::Spec;
+use sloguard_cli::fetch::Fetcher;
 use sloguard_cli::{
     check, dashboard, demo, incident_review, lint, replay, rules, sla_report, sloth_windows,
 };
@@ -119,9 +120,8 @@ enum Command {
         /// Only this SLO.
         #[arg(long)]
         slo: Option<String>,
-        /// Seconds to wait for an answer.
-        #[arg(long, default_value_t = 10)]
-        timeout: u64,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
     /// A post-incident review draft in Markdown, from a running service, a state file or a
     /// replay.
@@ -141,9 +141,8 @@ enum Command {
         /// The incident number (default: the latest).
         #[arg(long)]
         id: Option<u64>,
-        /// Seconds to wait for an answer.
-        #[arg(long, default_value_t = 10)]
-        timeout: u64,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
     /// Check a running service's /slo.json, as a Nagios plugin (exit 0/1/2/3).
     Check {
@@ -159,10 +158,27 @@ enum Command {
         /// CRITICAL when the budget remaining (ratio, e.g. 0.05) is below this.
         #[arg(long, value_name = "RATIO")]
         critical_budget: Option<f64>,
-        /// Seconds to wait for an answer.
-        #[arg(long, default_value_t = 10)]
-        timeout: u64,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
+}
+
+/// How documents are fetched from a running service.
+#[derive(clap::Args)]
+struct FetchArgs {
+    /// Seconds to wait for an answer.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// A PEM file of CA certificates to trust besides the public roots, for an https:// URL
+    /// behind a private CA.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+}
+
+impl FetchArgs {
+    fn fetcher(&self) -> Result<Fetcher, String> {
+        Fetcher::new(self.ca_file.as_deref(), Duration::from_secs(self.timeout))
+    }
 }
 
 /// The period Sloth specs get (they give none) and where to find windows for other periods.
@@ -377,14 +393,12 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             state,
             events,
             id,
-            timeout,
+            fetch,
         } => {
             let doc = match (url, spec, state, events) {
-                (Some(url), ..) => check::fetch_json(
-                    &url,
-                    Duration::from_secs(timeout),
-                    "a sloguard /slo/incidents.json document",
-                ),
+                (Some(url), ..) => fetch
+                    .fetcher()
+                    .and_then(|f| f.json(&url, "a sloguard /slo/incidents.json document")),
                 (None, Some(spec), Some(state), None) => {
                     let spec = read_spec(&spec)?;
                     sla_report::registry_from_state(&spec, &state).map(|r| {
@@ -422,10 +436,10 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             spec,
             state,
             slo,
-            timeout,
+            fetch,
         } => {
             let doc = match (url, spec, state) {
-                (Some(url), _, _) => check::fetch_document(&url, Duration::from_secs(timeout)),
+                (Some(url), _, _) => fetch.fetcher().and_then(|f| f.document(&url)),
                 (None, Some(spec), Some(state)) => {
                     let spec = read_spec(&spec)?;
                     sla_report::from_state(&spec, &state)
@@ -448,14 +462,17 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             slo,
             warning_budget,
             critical_budget,
-            timeout,
+            fetch,
         } => {
             let thresholds = check::Thresholds {
                 slo,
                 warning_budget,
                 critical_budget,
             };
-            let (state, line) = check::run(&url, &thresholds, Duration::from_secs(timeout));
+            let (state, line) = match fetch.fetcher() {
+                Ok(fetcher) => check::run(&url, &thresholds, &fetcher),
+                Err(e) => (check::State::Unknown, format!("SLO UNKNOWN - {e}")),
+            };
             println!("{line}");
             ExitCode::from(state.code())
         }

@@ -10,7 +10,8 @@
 //! | `macros` | yes | the [`sli`] attribute | sloguard-macros (syn, at build time) |
 //! | `axum` | no | route templates from axum's `MatchedPath` | axum (no default features) |
 //! | `server` | no | `expose::serve`: a listener of its own for services without one | tokio, hyper |
-//! | `alerting` | no | [`alerting`]: queued sinks, webhooks, Alertmanager | tokio, hyper (client), time |
+//! | `alerting` | no | [`alerting`]: queued sinks, webhooks, Alertmanager | `client` |
+//! | `client` | no | [`client`]: the one HTTP(S) client of every outbound call | tokio, hyper (client), rustls |
 //! | `spec` | no | [`spec`]: the native SLO spec file (YAML or JSON), from `sloguard-spec` without its tools | serde_yaml_ng |
 //! | `metrics` | no | [`bridge::metrics`]: the SLO series through the `metrics` facade | metrics |
 //! | `opentelemetry` | no | [`bridge::opentelemetry`]: observable instruments | opentelemetry |
@@ -40,6 +41,9 @@ pub use sloguard_core::{
 pub mod alerting;
 pub mod attribute;
 pub mod bridge;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod client;
 #[cfg(feature = "expose")]
 #[cfg_attr(docsrs, doc(cfg(feature = "expose")))]
 pub mod expose;

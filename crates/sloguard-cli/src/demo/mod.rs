@@ -18,10 +18,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::rt::TokioIo;
 use sloguard::alert::{AlertState, AlertTransition};
+use sloguard::client::HttpClient;
 use sloguard::clock::Timestamp;
 use sloguard::model::Severity;
 use sloguard::sim::Simulation;
@@ -307,23 +305,12 @@ async fn generate_load(addr: SocketAddr, rate: u32, duration: Duration, answered
     }
 }
 
+/// One request of the demo's traffic, through the library's one HTTP client.
 async fn request(addr: SocketAddr, path: &str) -> Result<(), String> {
-    let stream = tokio::net::TcpStream::connect(addr)
+    let url = format!("http://{addr}{path}");
+    HttpClient::shared()
+        .get_async(&url, Duration::from_secs(5), 64 * 1024)
         .await
-        .map_err(|e| e.to_string())?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(connection);
-    let req = hyper::Request::get(path)
-        .header("host", addr.to_string())
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())?;
-    let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(())
+        .map(drop)
+        .map_err(|e| e.to_string())
 }

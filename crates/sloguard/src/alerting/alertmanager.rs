@@ -20,6 +20,7 @@ use sloguard_core::duration::format_duration;
 use super::http::{rfc3339, rfc3339_at, Endpoint, HttpClient, Poster};
 use super::queue::Deliver;
 use super::summary::{budget_name, summary};
+use super::SinkError;
 
 /// Sends alerts to an Alertmanager. Hand it to [`Queued`](super::Queued) or use
 /// [`alertmanager`](super::alertmanager).
@@ -36,7 +37,7 @@ pub struct Alertmanager {
 impl Alertmanager {
     /// An Alertmanager at `base` (`http://host:9093`, or `https://` behind TLS); alerts
     /// re-sent every minute; through the [shared client](HttpClient::shared).
-    pub fn new(base: &str) -> Result<Self, String> {
+    pub fn new(base: &str) -> Result<Self, SinkError> {
         let url = Endpoint::parse(
             &format!("{}/api/v2/alerts", base.trim_end_matches('/')),
             "Alertmanager",

@@ -11,6 +11,7 @@ use sloguard_core::alert::AlertTransition;
 use super::http::{Endpoint, HttpClient, Poster};
 use super::payload::payload;
 use super::queue::Deliver;
+use super::SinkError;
 
 /// What a webhook posts.
 #[derive(Clone)]
@@ -41,7 +42,7 @@ pub struct Webhook {
 impl Webhook {
     /// A webhook to `url` (`http://` or `https://`): 4 attempts, 250 ms backoff doubling, 5 s
     /// timeout, through the [shared client](HttpClient::shared).
-    pub fn new(url: &str) -> Result<Self, String> {
+    pub fn new(url: &str) -> Result<Self, SinkError> {
         Ok(Webhook {
             url: Endpoint::parse(url, "webhook")?,
             poster: Poster::new(HttpClient::shared(), Duration::from_secs(5)),
@@ -53,7 +54,7 @@ impl Webhook {
     }
 
     /// A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat) at `url`.
-    pub fn slack(url: &str) -> Result<Self, String> {
+    pub fn slack(url: &str) -> Result<Self, SinkError> {
         Ok(Webhook {
             format: Format::Slack,
             ..Webhook::new(url)?
@@ -62,9 +63,9 @@ impl Webhook {
 
     /// PagerDuty Events API v2 with this integration's routing key: a trigger per firing
     /// tier, a resolve when it clears, one dedup key per service, SLO and tier.
-    pub fn pagerduty(routing_key: &str) -> Result<Self, String> {
+    pub fn pagerduty(routing_key: &str) -> Result<Self, SinkError> {
         if routing_key.trim().is_empty() {
-            return Err("the PagerDuty routing key is empty".to_owned());
+            return Err(SinkError::EmptyRoutingKey);
         }
         Ok(Webhook {
             format: Format::PagerDuty(routing_key.trim().to_owned()),
@@ -73,7 +74,7 @@ impl Webhook {
     }
 
     /// Posts to `url` instead (a PagerDuty region's endpoint, a proxy).
-    pub fn url(mut self, url: &str) -> Result<Self, String> {
+    pub fn url(mut self, url: &str) -> Result<Self, SinkError> {
         self.url = Endpoint::parse(url, "webhook")?;
         Ok(self)
     }
