@@ -60,8 +60,8 @@ pub use sloguard_macros::sli;
 #[cfg_attr(docsrs, doc(cfg(feature = "spec")))]
 pub use sloguard_spec as spec;
 
-// The README's code blocks are compiled and run as doctests, so they cannot go stale. They use
-// the features a full service enables.
+// The README's and the guides' code blocks are compiled and run as doctests, so they cannot go
+// stale. They use the features a full service enables.
 #[cfg(all(
     doctest,
     feature = "axum",
@@ -69,5 +69,21 @@ pub use sloguard_spec as spec;
     feature = "alerting",
     feature = "macros"
 ))]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
+mod guides {
+    #[doc = include_str!("../../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../../docs/instrumenting.md")]
+    struct Instrumenting;
+    #[doc = include_str!("../../../docs/reading.md")]
+    struct Reading;
+    #[doc = include_str!("../../../docs/alerts.md")]
+    struct Alerts;
+    #[doc = include_str!("../../../docs/specs.md")]
+    struct Specs;
+    #[doc = include_str!("../../../docs/engine.md")]
+    struct Engine;
+    #[doc = include_str!("../../../docs/benchmarks.md")]
+    struct Benchmarks;
+    #[doc = include_str!("../../../docs/contributing.md")]
+    struct Contributing;
+}
