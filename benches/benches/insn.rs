@@ -65,7 +65,7 @@ fn request(fixture: (SloRecorder, sloguard::clock::Clock, Vec<u64>)) {
     }
 }
 
-type Service = sloguard::layer::Sli<
+type Service = sloguard::layer::SliService<
     tower::util::ServiceFn<
         fn(
             http::Request<http_body_util::Full<bytes::Bytes>>,

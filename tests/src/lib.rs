@@ -253,7 +253,7 @@ pub fn sum_samples(exposition: &str, name: &str) -> f64 {
 }
 
 /// The `/slo.json` document of a running service.
-pub async fn status(addr: SocketAddr) -> sloguard::expose::json::StatusDocument {
+pub async fn status(addr: SocketAddr) -> sloguard::expose::json::SloDocument {
     let (code, body) = get(addr, "/slo.json").await;
     assert_eq!(code, 200);
     serde_json::from_str(&body).expect("a valid /slo.json")

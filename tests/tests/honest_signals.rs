@@ -13,7 +13,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use sloguard::diagnostic::code;
-use sloguard::expose::json::StatusDocument;
+use sloguard::expose::json::SloDocument;
 use sloguard::model::{Selector, Slo};
 use sloguard::{Registry, SliLayer};
 use sloguard_e2e::get as fetch;
@@ -65,9 +65,9 @@ fn routes() -> Router {
         .route("/health", get(|| async { "ok" }))
 }
 
-fn document(registry: &Registry) -> StatusDocument {
+fn document(registry: &Registry) -> SloDocument {
     registry.tick();
-    StatusDocument::from_snapshot(&registry.snapshot())
+    SloDocument::from_snapshot(&registry.snapshot())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

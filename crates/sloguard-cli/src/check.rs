@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use sloguard::expose::json::{SloStatus, StatusDocument};
+use sloguard::expose::json::{SloDocument, SloJson};
 
 use crate::fetch::Fetcher;
 use sloguard::snapshot::{Health, NoDataReason};
@@ -71,7 +71,7 @@ pub struct Thresholds {
     pub critical_budget: Option<f64>,
 }
 
-fn judge(slo: &SloStatus, t: &Thresholds) -> (State, String) {
+fn judge(slo: &SloJson, t: &Thresholds) -> (State, String) {
     let budget = slo.budget_remaining;
     let pct = budget * 100.0;
     // The engine's one health decision, as the document states it.
@@ -143,8 +143,8 @@ fn text(s: &str) -> String {
 }
 
 /// The status line and state of a document.
-pub fn evaluate(doc: &StatusDocument, t: &Thresholds) -> (State, String) {
-    let slos: Vec<&SloStatus> = doc
+pub fn evaluate(doc: &SloDocument, t: &Thresholds) -> (State, String) {
+    let slos: Vec<&SloJson> = doc
         .slos
         .iter()
         .filter(|s| t.slo.as_ref().is_none_or(|n| &s.name == n))
@@ -232,13 +232,7 @@ mod tests {
     use super::*;
 
     /// A document with one SLO of `good`/`bad` events, evaluated or not.
-    fn document(
-        name: &str,
-        good: u64,
-        bad: u64,
-        policy: AlertPolicy,
-        tick: bool,
-    ) -> StatusDocument {
+    fn document(name: &str, good: u64, bad: u64, policy: AlertPolicy, tick: bool) -> SloDocument {
         let clock = VirtualClock::new(Timestamp::from_unix_secs(1_767_225_600));
         let registry = Registry::builder("payments").clock(clock.clock()).build();
         let slo = registry
@@ -263,7 +257,7 @@ mod tests {
         if tick {
             registry.advance_to(Timestamp::from_unix_secs(1_767_225_610));
         }
-        StatusDocument::from_snapshot(&registry.snapshot())
+        SloDocument::from_snapshot(&registry.snapshot())
     }
 
     #[test]
@@ -329,7 +323,7 @@ mod tests {
         let mut seen = document("api", 1000, 0, AlertPolicy::workbook(), true);
         assert_eq!(evaluate(&seen, &t).0, State::Ok);
         seen.diagnostics
-            .push(sloguard::expose::json::DiagnosticStatus {
+            .push(sloguard::expose::json::DiagnosticJson {
                 code: "selector_matches_nothing".into(),
                 slo: Some("users".into()),
                 message: "it selects [\"/users/:id\"]".into(),

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sloguard::client::HttpClient;
-use sloguard::expose::json::StatusDocument;
+use sloguard::expose::json::SloDocument;
 
 /// The largest document read from a service: far above any `/slo.json` or incident history
 /// (both are bounded), small enough that a wrong URL cannot exhaust memory.
@@ -38,7 +38,7 @@ impl Fetcher {
     }
 
     /// A running service's `/slo.json`; the error names the URL's host and the reason.
-    pub fn document(&self, url: &str) -> Result<StatusDocument, String> {
+    pub fn document(&self, url: &str) -> Result<SloDocument, String> {
         self.json(url, "a sloguard /slo.json document")
     }
 

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use sloguard::alert::AlertState;
 use sloguard::clock::Timestamp;
 use sloguard::duration::format_duration;
-use sloguard::expose::json::{ComplianceStatus, PastPeriodJson, Windows};
+use sloguard::expose::json::{ComplianceJson, PastPeriodJson, Windows};
 use sloguard::model::{Severity, Sli};
 use sloguard::sim::Simulation;
 use sloguard::spec::Spec;
@@ -168,7 +168,7 @@ struct StatusLine<'a> {
     budget_remaining: f64,
     alerts: Flags,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    compliance: Vec<ComplianceStatus>,
+    compliance: Vec<ComplianceJson>,
 }
 
 #[derive(Serialize)]
@@ -281,10 +281,10 @@ impl Engine {
         };
         for slo in &snapshot.slos {
             let name = slo.definition.name();
-            let mut compliance: Vec<ComplianceStatus> = slo
+            let mut compliance: Vec<ComplianceJson> = slo
                 .compliance
                 .iter()
-                .map(ComplianceStatus::from_window)
+                .map(ComplianceJson::from_window)
                 .collect();
             for window in &mut compliance {
                 let past = std::mem::take(&mut window.past);

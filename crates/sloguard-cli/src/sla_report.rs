@@ -2,10 +2,10 @@
 //! running service's `/slo.json` or from a state file read with the spec that wrote it.
 //!
 //! ```
-//! use sloguard::expose::json::StatusDocument;
+//! use sloguard::expose::json::SloDocument;
 //! use sloguard_cli::sla_report::render;
 //!
-//! let doc = StatusDocument { service: "shop".into(), taken_at: 0.0, slos: vec![], diagnostics: vec![] };
+//! let doc = SloDocument { service: "shop".into(), taken_at: 0.0, slos: vec![], diagnostics: vec![] };
 //! assert!(render(&doc, None).contains("no calendar compliance windows"));
 //! ```
 
@@ -13,13 +13,13 @@ use std::fmt::Write;
 use std::path::Path;
 
 use sloguard::clock::Clock;
-use sloguard::expose::json::{ComplianceStatus, StatusDocument};
+use sloguard::expose::json::{ComplianceJson, SloDocument};
 use sloguard::spec::Spec;
 use sloguard::Registry;
 
 /// The table, one section per SLO and calendar window (only `slo` when given), newest period
 /// first; dates are the periods' first local day.
-pub fn render(doc: &StatusDocument, slo: Option<&str>) -> String {
+pub fn render(doc: &SloDocument, slo: Option<&str>) -> String {
     let mut out = String::new();
     let mut any = false;
     for status in doc
@@ -50,7 +50,7 @@ fn local_date(secs: f64, zone: &str) -> String {
         .unwrap_or_else(|_| format!("{secs}"))
 }
 
-fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceStatus) {
+fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceJson) {
     let sla = w
         .sla
         .as_ref()
@@ -89,9 +89,9 @@ fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceStatus) {
 
 /// The document a state file holds for a spec's SLOs, as of now: the spec's SLOs registered
 /// on a registry, the file loaded into it, and its `/slo.json` read without serving it.
-pub fn from_state(spec: &Spec, state: &Path) -> Result<StatusDocument, String> {
+pub fn from_state(spec: &Spec, state: &Path) -> Result<SloDocument, String> {
     let registry = registry_from_state(spec, state)?;
-    Ok(StatusDocument::from_snapshot(&registry.snapshot()))
+    Ok(SloDocument::from_snapshot(&registry.snapshot()))
 }
 
 /// A registry with the spec's SLOs and the state file's counts, windows, periods and

@@ -13,8 +13,7 @@
 //! | [`model`] | SLO definitions (availability or latency, objective, period, alert policy, operation selectors), validated when built |
 //! | [`recorder`] | the hot path: [`SloRecorder::record`] counts one event by outcome and latency bucket in the calling thread's own cache-padded shard; no allocation, lock, hash or clock |
 //! | [`histogram`] | log-linear latency histograms with exact classic boundaries |
-//! | [`pending`] | an event in progress and the record-exactly-once rule (layer and attribute) |
-//! | [`per_thread`] | one value per thread on the per-thread slots, for hot-path state threads must not share |
+//! | `pending`, `per_thread` (hidden plumbing of the `sloguard` crate) | an event in progress and the record-exactly-once rule; one value per thread for hot-path state threads must not share |
 //! | `registry` | the tables of SLOs and series, and the builder ([`Registry`], [`RegistryBuilder`]) |
 //! | `engine` | tick and advance on real or virtual time, alert edges, fan-out to sinks and observers, reading a [`Snapshot`](snapshot::Snapshot) |
 //! | [`alert`] | transitions, sinks, the tier state machine |
@@ -67,7 +66,11 @@ pub mod histogram;
 pub mod history;
 pub mod incidents;
 pub mod model;
+// Plumbing the `sloguard` crate's layer and attribute build on: public only because they live
+// in another crate, hidden from the documentation, and free to change in any release.
+#[doc(hidden)]
 pub mod pending;
+#[doc(hidden)]
 pub mod per_thread;
 mod persist;
 pub mod recorder;

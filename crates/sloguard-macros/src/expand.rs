@@ -32,16 +32,16 @@ pub(crate) fn expand(args: &Args, mut function: ItemFn) -> TokenStream {
     // runs, so the layer never feeds that SLO with requests, whichever runs first.
     let declaration = args.registry.is_none().then(|| {
         quote! {
-            ::sloguard::attribute::inventory::submit! {
-                ::sloguard::attribute::NamedSlo::new(#slo, ::core::concat!(::core::file!(), ":", ::core::line!()))
+            ::sloguard::__private::inventory::submit! {
+                ::sloguard::__private::NamedSlo::new(#slo, ::core::concat!(::core::file!(), ":", ::core::line!()))
             }
         }
     });
     let prologue = quote! {
         #declaration
-        static __SLOGUARD_SITE: ::sloguard::attribute::CallSite =
-            ::sloguard::attribute::CallSite::new(#slo, #operation, ::core::concat!(::core::file!(), ":", ::core::line!()));
-        let __sloguard_guard = ::sloguard::attribute::Guard::start(__SLOGUARD_SITE.resolve(|| #registry));
+        static __SLOGUARD_SITE: ::sloguard::__private::CallSite =
+            ::sloguard::__private::CallSite::new(#slo, #operation, ::core::concat!(::core::file!(), ":", ::core::line!()));
+        let __sloguard_guard = ::sloguard::__private::Guard::start(__SLOGUARD_SITE.resolve(|| #registry));
     };
     let judge = judge(args);
     let convert = into_response(&function.sig.output);
@@ -149,9 +149,9 @@ fn judge(args: &Args) -> TokenStream {
         #[allow(unreachable_code)]
         {
             #[allow(unused_imports)]
-            use ::sloguard::attribute::{ViaAny as _, ViaClassifyError as _, ViaHttp as _, ViaResult as _};
-            let __sloguard_default = (&&&&::sloguard::attribute::Probe(&__sloguard_result)).__sloguard_outcome();
-            __sloguard_guard.finish(::sloguard::attribute::decide(__sloguard_default, #bad, #good));
+            use ::sloguard::__private::{ViaAny as _, ViaClassifyError as _, ViaHttp as _, ViaResult as _};
+            let __sloguard_default = (&&&&::sloguard::__private::Probe(&__sloguard_result)).__sloguard_outcome();
+            __sloguard_guard.finish(::sloguard::__private::decide(__sloguard_default, #bad, #good));
         }
     }
 }

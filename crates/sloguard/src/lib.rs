@@ -29,7 +29,7 @@
 
 pub use sloguard_core::{
     alert, clock, compliance, contract, diagnostic, duration, histogram, history, incidents, model,
-    pending, recorder, series, sim, snapshot, words,
+    recorder, series, sim, snapshot, words,
 };
 pub use sloguard_core::{
     Counts, Gauge, LoadReport, ObserverId, Outcome, Persistence, Registry, RegistryBuilder,
@@ -41,6 +41,17 @@ pub use sloguard_core::{
 pub mod alerting;
 pub mod attribute;
 pub mod bridge;
+
+/// What the code `#[sli]` expands to reaches: not an API, and free to change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::attribute::support::{
+        decide, Call, CallSite, Guard, NamedSlo, Probe, Resolved, ViaAny, ViaClassifyError,
+        ViaHttp, ViaResult,
+    };
+    #[cfg(feature = "macros")]
+    pub use inventory;
+}
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;

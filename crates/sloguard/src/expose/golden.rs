@@ -107,7 +107,7 @@ fn openmetrics_golden() {
 fn json_golden_and_round_trip() {
     let text = super::json::render(&hostile_registry().snapshot());
     check("hostile.json", &text);
-    let doc: super::json::StatusDocument = serde_json::from_str(&text).expect("parses back");
+    let doc: super::json::SloDocument = serde_json::from_str(&text).expect("parses back");
     let latency = doc.slo("latency").expect("listed");
     assert_eq!(
         latency.burn_rate.get("5m"),

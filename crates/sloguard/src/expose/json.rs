@@ -17,23 +17,23 @@ use sloguard_core::snapshot::{SloSnapshot, Snapshot};
 /// The whole document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StatusDocument {
+pub struct SloDocument {
     /// The service.
     pub service: String,
     /// When the numbers were read, Unix seconds.
     pub taken_at: f64,
     /// Every SLO, in registration order.
-    pub slos: Vec<SloStatus>,
+    pub slos: Vec<SloJson>,
     /// Problems the engine detected: it is not seeing everything it should (see
     /// `sloguard_core::diagnostic`). Empty when all is well.
     #[serde(default)]
-    pub diagnostics: Vec<DiagnosticStatus>,
+    pub diagnostics: Vec<DiagnosticJson>,
 }
 
 /// One diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DiagnosticStatus {
+pub struct DiagnosticJson {
     /// A stable code, e.g. `selector_matches_nothing`.
     pub code: String,
     /// The SLO it concerns, if one.
@@ -46,7 +46,7 @@ pub struct DiagnosticStatus {
 /// One SLO.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SloStatus {
+pub struct SloJson {
     /// The SLO's name.
     pub name: String,
     /// `ok`, `ticket`, `page`, or `no_data` (nothing to judge in the longest alerting
@@ -88,7 +88,7 @@ pub struct SloStatus {
     /// Whether any tier of each severity fires.
     pub alerts: AlertFlags,
     /// Every tier of the policy.
-    pub tiers: Vec<TierStatus>,
+    pub tiers: Vec<TierJson>,
     /// Seconds until the budget is spent at the 1h burn rate; `null` while nothing burns.
     pub time_to_exhaustion_seconds: Option<f64>,
     /// When the evaluator last ran, Unix seconds; `null` before it first ran.
@@ -96,13 +96,13 @@ pub struct SloStatus {
     /// Calendar compliance windows (week, month, quarter) beside the rolling period, each with
     /// its own budget and past periods, and the SLA where one is judged.
     #[serde(default)]
-    pub compliance: Vec<ComplianceStatus>,
+    pub compliance: Vec<ComplianceJson>,
 }
 
 /// One calendar compliance window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ComplianceStatus {
+pub struct ComplianceJson {
     /// `week`, `month` or `quarter`.
     pub window: String,
     /// The time zone periods are cut in (`UTC`, `Europe/Paris`).
@@ -159,11 +159,11 @@ pub struct PastPeriodJson {
     pub sla: Option<String>,
 }
 
-impl ComplianceStatus {
+impl ComplianceJson {
     /// The JSON of one compliance window of a snapshot.
     pub fn from_window(w: &sloguard_core::compliance::ComplianceWindow) -> Self {
         let sla_past = w.sla.as_ref().map(|s| &s.past);
-        ComplianceStatus {
+        ComplianceJson {
             window: w.name.to_owned(),
             zone: w.zone.clone(),
             start: w.start.as_unix_secs_f64(),
@@ -210,7 +210,7 @@ pub struct AlertFlags {
 /// One alert tier.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TierStatus {
+pub struct TierJson {
     /// Stable id, e.g. `page-1h`.
     pub id: String,
     /// `page` or `ticket`.
@@ -274,14 +274,14 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-impl SloStatus {
+impl SloJson {
     /// The status of one SLO snapshot.
     pub fn from_snapshot(slo: &SloSnapshot) -> Self {
         let def = &slo.definition;
         let tiers = slo
             .alerts
             .iter()
-            .map(|a| TierStatus {
+            .map(|a| TierJson {
                 id: a.id.clone(),
                 severity: a.tier.severity.as_str().to_owned(),
                 burn_rate_threshold: a.tier.burn_rate,
@@ -293,7 +293,7 @@ impl SloStatus {
             })
             .collect();
         let period = slo.evaluation.period;
-        SloStatus {
+        SloJson {
             name: def.name().to_owned(),
             status: slo.health().as_str().to_owned(),
             description: def.description().map(str::to_owned),
@@ -330,26 +330,26 @@ impl SloStatus {
             compliance: slo
                 .compliance
                 .iter()
-                .map(|w| ComplianceStatus {
+                .map(|w| ComplianceJson {
                     alerting: def.alerting_window().map(|c| c.name()) == Some(w.name),
-                    ..ComplianceStatus::from_window(w)
+                    ..ComplianceJson::from_window(w)
                 })
                 .collect(),
         }
     }
 }
 
-impl StatusDocument {
+impl SloDocument {
     /// The document of a snapshot.
     pub fn from_snapshot(snapshot: &Snapshot) -> Self {
-        StatusDocument {
+        SloDocument {
             service: snapshot.service.clone(),
             taken_at: snapshot.taken_at.as_unix_secs_f64(),
-            slos: snapshot.slos.iter().map(SloStatus::from_snapshot).collect(),
+            slos: snapshot.slos.iter().map(SloJson::from_snapshot).collect(),
             diagnostics: snapshot
                 .diagnostics
                 .iter()
-                .map(|d| DiagnosticStatus {
+                .map(|d| DiagnosticJson {
                     code: d.code.to_owned(),
                     slo: d.slo.clone(),
                     message: d.message.clone(),
@@ -359,7 +359,7 @@ impl StatusDocument {
     }
 
     /// The SLO with this name.
-    pub fn slo(&self, name: &str) -> Option<&SloStatus> {
+    pub fn slo(&self, name: &str) -> Option<&SloJson> {
         self.slos.iter().find(|s| s.name == name)
     }
 }
@@ -368,6 +368,6 @@ impl StatusDocument {
 pub fn render(snapshot: &Snapshot) -> String {
     // Every value is finite or null by construction, so serialisation cannot fail; an empty
     // object would still be valid JSON if it ever did.
-    serde_json::to_string_pretty(&StatusDocument::from_snapshot(snapshot))
+    serde_json::to_string_pretty(&SloDocument::from_snapshot(snapshot))
         .unwrap_or_else(|_| "{}".to_owned())
 }

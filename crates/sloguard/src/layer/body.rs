@@ -21,7 +21,7 @@ pub(crate) enum Verdict<E> {
 }
 
 pin_project! {
-    /// The response body of [`Sli`](super::Sli). It records the request when the inner body
+    /// The response body of [`SliService`](super::SliService). It records the request when the inner body
     /// ends or fails, or as cancelled if it is dropped before.
     pub struct ResponseBody<B, E> {
         #[pin]

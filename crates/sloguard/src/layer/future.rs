@@ -14,7 +14,7 @@ use super::body::{ResponseBody, Verdict};
 use super::finish::{guarded, BadIfUnwound, InFlight};
 
 pin_project! {
-    /// The response future of [`Sli`](super::Sli). Dropped before it completes, it records the
+    /// The response future of [`SliService`](super::SliService). Dropped before it completes, it records the
     /// request as cancelled.
     pub struct ResponseFuture<F, C> {
         #[pin]

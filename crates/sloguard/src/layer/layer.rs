@@ -16,7 +16,7 @@ use super::classify::{grpc_classifier, DefaultClassifier, StatusClassifier};
 pub use super::config::LatencyEnd;
 use super::config::{Handle, Holder, Settings};
 use super::operation::{RequestInfo, Source, DEFAULT_MAX_OPERATIONS};
-use super::service::Sli;
+use super::service::SliService;
 
 /// Records every request through the wrapped service as an SLI event of the registry's SLOs.
 ///
@@ -186,10 +186,10 @@ impl<M> std::fmt::Debug for SliLayer<M> {
 }
 
 impl<S, M: Clone> Layer<S> for SliLayer<M> {
-    type Service = Sli<S, M>;
+    type Service = SliService<S, M>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Sli::new(
+        SliService::new(
             inner,
             self.make_classifier.clone(),
             Holder::Layer(self.config()),

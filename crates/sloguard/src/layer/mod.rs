@@ -57,7 +57,7 @@ pub use operation::{
     RequestInfo, ACTIVE_REQUESTS, DEFAULT_MAX_OPERATIONS, MAX_OPERATION_NAME, OTHER,
     REQUEST_DURATION,
 };
-pub use service::Sli;
+pub use service::SliService;
 
 #[cfg(test)]
 mod tests;

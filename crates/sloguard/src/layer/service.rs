@@ -1,4 +1,4 @@
-//! [`Sli`]: the service that starts the clock and hands the request on.
+//! [`SliService`]: the service that starts the clock and hands the request on.
 
 use std::fmt;
 use std::task::{Context, Poll};
@@ -15,15 +15,15 @@ use super::operation::{method_index, PENDING_INDEX};
 
 /// A service whose every request is recorded as an SLI event. Made by [`SliLayer`](super::SliLayer).
 #[derive(Clone)]
-pub struct Sli<S, M = DefaultClassifier> {
+pub struct SliService<S, M = DefaultClassifier> {
     inner: S,
     make_classifier: M,
     config: Holder,
 }
 
-impl<S, M> Sli<S, M> {
+impl<S, M> SliService<S, M> {
     pub(crate) fn new(inner: S, make_classifier: M, config: Holder) -> Self {
-        Sli {
+        SliService {
             inner,
             make_classifier,
             config,
@@ -46,15 +46,15 @@ impl<S, M> Sli<S, M> {
     }
 }
 
-impl<S: fmt::Debug, M> fmt::Debug for Sli<S, M> {
+impl<S: fmt::Debug, M> fmt::Debug for SliService<S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sli")
+        f.debug_struct("SliService")
             .field("inner", &self.inner)
             .finish_non_exhaustive()
     }
 }
 
-impl<S, M, ReqBody, ResBody> Service<Request<ReqBody>> for Sli<S, M>
+impl<S, M, ReqBody, ResBody> Service<Request<ReqBody>> for SliService<S, M>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Error: fmt::Display + 'static,

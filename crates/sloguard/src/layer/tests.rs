@@ -588,7 +588,7 @@ async fn operations_come_from_a_function_and_feed_the_slos_that_select_them() {
 fn the_layer_and_service_are_clone_send_sync() {
     fn assert_traits<T: Clone + Send + Sync + 'static>() {}
     assert_traits::<SliLayer>();
-    assert_traits::<Sli<Mock>>();
+    assert_traits::<SliService<Mock>>();
     assert_traits::<
         SliLayer<
             tower_http::classify::SharedClassifier<tower_http::classify::GrpcErrorsAsFailures>,
