@@ -22,6 +22,7 @@ mod selector;
 mod slices;
 mod slo;
 mod status_page;
+mod validate;
 
 pub use calendar::{Calendar, CalendarUnit, Sla, Weekday};
 pub use error::{DefinitionError, DefinitionErrorKind};

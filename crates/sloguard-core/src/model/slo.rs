@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use super::calendar::{Calendar, Sla};
-use super::error::{DefinitionError, DefinitionErrorKind};
-use super::limits::{DEFAULT_PERIOD, MAX_PERIOD, MIN_PERIOD};
+use super::error::DefinitionError;
+use super::limits::DEFAULT_PERIOD;
 use super::objective::Objective;
 use super::policy::{AlertPolicy, STANDARD_WINDOWS};
 use super::selector::Selector;
 use super::slices::TimeSlices;
+use super::validate::{self, Refusal};
 
 /// What makes an event good.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -341,189 +342,31 @@ impl SloBuilder {
         self
     }
 
-    /// Validates and builds the definition.
+    /// Validates and builds the definition: the first problem found is refused with the
+    /// field it is in (see [`DefinitionErrorKind`](super::DefinitionErrorKind)).
     pub fn build(self) -> Result<SloDefinition, DefinitionError> {
-        let fail = |field: String, kind| DefinitionError {
+        let fail = |(field, kind): Refusal| DefinitionError {
             slo: self.name.clone(),
             field,
             kind,
         };
-        if self.name.trim().is_empty() {
-            return Err(fail("name".into(), DefinitionErrorKind::EmptyName));
-        }
-        if self.name.chars().any(char::is_control) {
-            return Err(fail(
-                "name".into(),
-                DefinitionErrorKind::NameHasControlCharacter,
-            ));
-        }
-        match &self.alert_name {
-            Some(given) if !crate::contract::is_valid_alert_name(given) => {
-                return Err(fail(
-                    "alerting.name".into(),
-                    DefinitionErrorKind::InvalidAlertName {
-                        given: given.clone(),
-                    },
-                ));
-            }
-            Some(_) => {}
-            None => {
-                let lost = crate::contract::alert_name_loses(&self.name);
-                if !lost.is_empty() {
-                    return Err(fail(
-                        "name".into(),
-                        DefinitionErrorKind::NameLosesLetters {
-                            lost,
-                            alert_name: crate::contract::alert_name(&self.name),
-                        },
-                    ));
-                }
-            }
-        }
+        validate::name(&self.name, self.alert_name.as_deref()).map_err(fail)?;
         let objective = match self.objective {
             ObjectiveInput::Percent(p) => Objective::from_percent(p),
             ObjectiveInput::Ratio(r) => Objective::from_ratio(r),
         }
-        .map_err(|kind| fail("objective".into(), kind))?;
-        if let Sli::Latency { threshold, .. } = self.sli {
-            if threshold.is_zero() {
-                return Err(fail(
-                    "sli.threshold".into(),
-                    DefinitionErrorKind::ZeroDuration,
-                ));
-            }
-        }
-        if self.period < MIN_PERIOD {
-            return Err(fail(
-                "period".into(),
-                DefinitionErrorKind::PeriodTooShort {
-                    period: self.period,
-                },
-            ));
-        }
-        if self.period > MAX_PERIOD {
-            return Err(fail(
-                "period".into(),
-                DefinitionErrorKind::PeriodTooLong {
-                    period: self.period,
-                },
-            ));
-        }
-        if self.period.subsec_nanos() != 0 {
-            return Err(fail(
-                "period".into(),
-                DefinitionErrorKind::NotWholeSeconds {
-                    duration: self.period,
-                },
-            ));
-        }
-        for (i, tier) in self.alerting.tiers.iter().enumerate() {
-            // A disabled tier never runs, so it may hold values that would not work.
-            if !tier.enabled {
-                continue;
-            }
-            let field = |name: &str| format!("alerting.tiers[{i}].{name}");
-            if !(tier.burn_rate.is_finite() && tier.burn_rate > 0.0) {
-                return Err(fail(
-                    field("burn_rate"),
-                    DefinitionErrorKind::InvalidBurnRate {
-                        burn_rate: tier.burn_rate,
-                    },
-                ));
-            }
-            if tier.burn_rate * objective.error_budget() >= 1.0 {
-                return Err(fail(
-                    field("burn_rate"),
-                    DefinitionErrorKind::UnreachableBurnRate {
-                        burn_rate: tier.burn_rate,
-                        max_burn_rate: objective.max_burn_rate(),
-                    },
-                ));
-            }
-            for (name, window) in [
-                ("long_window", tier.long_window),
-                ("short_window", tier.short_window),
-            ] {
-                if window.is_zero() {
-                    return Err(fail(field(name), DefinitionErrorKind::ZeroDuration));
-                }
-                if window.subsec_nanos() != 0 {
-                    return Err(fail(
-                        field(name),
-                        DefinitionErrorKind::NotWholeSeconds { duration: window },
-                    ));
-                }
-                if window > self.period {
-                    return Err(fail(
-                        field(name),
-                        DefinitionErrorKind::WindowLongerThanPeriod {
-                            window,
-                            period: self.period,
-                        },
-                    ));
-                }
-            }
-            if tier.short_window >= tier.long_window {
-                return Err(fail(
-                    field("short_window"),
-                    DefinitionErrorKind::ShortWindowNotShorter {
-                        short: tier.short_window,
-                        long: tier.long_window,
-                    },
-                ));
-            }
-        }
-        let mut calendars = self.calendars;
-        if let Some(sla) = &self.sla {
-            if !calendars.iter().any(|c| c == sla.calendar()) {
-                calendars.push(sla.calendar().clone());
-            }
-        }
-        for (i, calendar) in calendars.iter().enumerate() {
-            if calendars[..i].iter().any(|c| c.name() == calendar.name()) {
-                return Err(fail(
-                    format!("calendars[{i}]"),
-                    DefinitionErrorKind::DuplicateCalendar {
-                        name: calendar.name().to_owned(),
-                    },
-                ));
-            }
-        }
-        let alerting_window = match &self.alerting_window {
-            None => None,
-            Some(name) => Some(
-                calendars
-                    .iter()
-                    .position(|c| c.name() == name.as_str())
-                    .ok_or_else(|| {
-                        fail(
-                            "alerting.window".to_owned(),
-                            DefinitionErrorKind::UnknownAlertingWindow {
-                                window: name.clone(),
-                                known: calendars.iter().map(|c| c.name().to_owned()).collect(),
-                            },
-                        )
-                    })?,
-            ),
+        .map_err(|kind| fail(("objective".into(), kind)))?;
+        let threshold = match self.sli {
+            Sli::Latency { threshold, .. } => Some(threshold),
+            Sli::Availability => None,
         };
-        if let Some(slices) = &self.time_slices {
-            let shortest = self
-                .alerting
-                .tiers
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.enabled)
-                .min_by_key(|(_, t)| t.short_window);
-            if let Some((i, tier)) = shortest.filter(|(_, t)| t.short_window < slices.length()) {
-                return Err(fail(
-                    format!("alerting.tiers[{i}].short_window"),
-                    DefinitionErrorKind::SliceLongerThanWindow {
-                        slice: slices.length(),
-                        window: tier.short_window,
-                    },
-                ));
-            }
-        }
+        validate::latency_threshold(threshold).map_err(fail)?;
+        validate::period(self.period).map_err(fail)?;
+        validate::tiers(&self.alerting, objective, self.period).map_err(fail)?;
+        let calendars = validate::calendars(self.calendars, self.sla.as_ref()).map_err(fail)?;
+        let alerting_window =
+            validate::alerting_window(self.alerting_window.as_deref(), &calendars).map_err(fail)?;
+        validate::slices(self.time_slices.as_ref(), &self.alerting).map_err(fail)?;
         Ok(SloDefinition {
             calendars,
             alerting_window,
@@ -547,6 +390,7 @@ impl SloBuilder {
 mod tests {
     use super::*;
     use crate::model::{AlertTier, Severity};
+    use crate::model::{DefinitionErrorKind, MAX_PERIOD};
 
     fn kind_of(b: SloBuilder) -> (String, DefinitionErrorKind) {
         let e = b.build().expect_err("must be refused");
