@@ -28,139 +28,171 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run an instrumented payments API with traffic, an incident and live SLOs.
-    Demo {
-        /// How long the demo runs.
-        #[arg(long, default_value = "60s", value_parser = parse_step)]
-        duration: Duration,
-        /// Where the API listens; port 0 picks a free one.
-        #[arg(long, default_value = "127.0.0.1:3000")]
-        addr: std::net::SocketAddr,
-        /// Requests per second from the built-in load generator.
-        #[arg(long, default_value_t = 50)]
-        rate: u32,
-        /// Never use colors (also: the NO_COLOR variable, or output that is not a terminal).
-        #[arg(long)]
-        no_color: bool,
-    },
+    Demo(DemoArgs),
     /// Validate a spec and warn about alerts that would not work as meant.
-    Lint {
-        /// The spec file (YAML or JSON, one or several documents; sloguard, Sloth, OpenSLO or
-        /// Pyrra).
-        spec: PathBuf,
-        /// Expected events per second, to warn about low-traffic alerting risk.
-        #[arg(long, value_name = "PER_SECOND")]
-        expected_rate: Option<f64>,
-        #[command(flatten)]
-        periods: SlothPeriodArgs,
-    },
+    Lint(LintArgs),
     /// Print Prometheus recording and alerting rules (Sloth-compatible names).
-    Rules {
-        /// The spec file.
-        spec: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "prometheus")]
-        format: RulesFormat,
-        /// Write to this file instead of standard output.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        #[command(flatten)]
-        periods: SlothPeriodArgs,
-        /// A label for every rule, `key=value` (repeatable), as Sloth's `--extra-labels`.
-        #[arg(long = "extra-labels", short = 'l', value_name = "KEY=VALUE", value_parser = parse_label)]
-        extra_labels: Vec<(String, String)>,
-        /// Write no alerting rules.
-        #[arg(long)]
-        disable_alerts: bool,
-        /// Write no recording rules (alerts only; their recordings must come from elsewhere).
-        #[arg(long)]
-        disable_recordings: bool,
-        /// Write Sloth's own rule form (averaged period ratio, one alert per severity, no
-        /// traffic guards), for byte-level parity with dashboards and alerts built on Sloth.
-        #[arg(long)]
-        sloth_parity: bool,
-    },
+    Rules(RulesArgs),
     /// Print a Grafana dashboard over the generated recording rules.
-    Dashboard {
-        /// The spec file.
-        spec: PathBuf,
-        /// Write to this file instead of standard output.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-    },
+    Dashboard(DashboardArgs),
     /// Run the engine on virtual time over recorded events (JSON Lines in, JSON Lines out).
-    Replay {
-        /// The spec file.
-        #[arg(long)]
-        spec: PathBuf,
-        /// The events (JSON Lines, in time order); `-` for standard input.
-        #[arg(long)]
-        events: String,
-        /// Output cadence in event time.
-        #[arg(long, default_value = "1m", value_parser = parse_step)]
-        step: Duration,
-        /// Where to write; `-` (the default) for standard output.
-        #[arg(long, short, default_value = "-")]
-        output: String,
-        /// Report malformed lines and go on, instead of stopping at the first.
-        #[arg(long)]
-        skip_malformed: bool,
-    },
+    Replay(ReplayArgs),
     /// Print past calendar periods and their SLA outcomes, from a running service's /slo.json
     /// (--url) or a state file read with its spec (--spec and --state).
-    SlaReport {
-        /// The /slo.json URL of a running service.
-        #[arg(long, conflicts_with_all = ["spec", "state"], required_unless_present = "state")]
-        url: Option<String>,
-        /// The spec whose SLOs the state file holds.
-        #[arg(long, requires = "state")]
-        spec: Option<PathBuf>,
-        /// A state file written by the service (`persist_to`).
-        #[arg(long, requires = "spec")]
-        state: Option<PathBuf>,
-        /// Only this SLO.
-        #[arg(long)]
-        slo: Option<String>,
-        #[command(flatten)]
-        fetch: FetchArgs,
-    },
+    SlaReport(SlaReportArgs),
     /// A post-incident review draft in Markdown, from a running service, a state file or a
     /// replay.
-    IncidentReview {
-        /// The /slo/incidents.json URL of a running service.
-        #[arg(long, conflicts_with_all = ["spec", "state", "events"], required_unless_present = "spec")]
-        url: Option<String>,
-        /// The spec, with --state (a state file) or --events (a replay).
-        #[arg(long)]
-        spec: Option<PathBuf>,
-        /// A state file written by the service (`persist_to`).
-        #[arg(long, requires = "spec", conflicts_with = "events")]
-        state: Option<PathBuf>,
-        /// Events to replay (JSON Lines, as `sloguard replay` reads them).
-        #[arg(long, requires = "spec")]
-        events: Option<PathBuf>,
-        /// The incident number (default: the latest).
-        #[arg(long)]
-        id: Option<u64>,
-        #[command(flatten)]
-        fetch: FetchArgs,
-    },
+    IncidentReview(IncidentReviewArgs),
     /// Check a running service's /slo.json, as a Nagios plugin (exit 0/1/2/3).
-    Check {
-        /// The /slo.json URL, e.g. http://127.0.0.1:3000/slo.json
-        #[arg(long)]
-        url: String,
-        /// Only this SLO.
-        #[arg(long)]
-        slo: Option<String>,
-        /// WARNING when the budget remaining (ratio, e.g. 0.25) is below this.
-        #[arg(long, value_name = "RATIO")]
-        warning_budget: Option<f64>,
-        /// CRITICAL when the budget remaining (ratio, e.g. 0.05) is below this.
-        #[arg(long, value_name = "RATIO")]
-        critical_budget: Option<f64>,
-        #[command(flatten)]
-        fetch: FetchArgs,
-    },
+    Check(CheckArgs),
+}
+
+/// The arguments of `sloguard demo`.
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// How long the demo runs.
+    #[arg(long, default_value = "60s", value_parser = parse_step)]
+    duration: Duration,
+    /// Where the API listens; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: std::net::SocketAddr,
+    /// Requests per second from the built-in load generator.
+    #[arg(long, default_value_t = 50)]
+    rate: u32,
+    /// Never use colors (also: the NO_COLOR variable, or output that is not a terminal).
+    #[arg(long)]
+    no_color: bool,
+}
+
+/// The arguments of `sloguard lint`.
+#[derive(clap::Args)]
+struct LintArgs {
+    /// The spec file (YAML or JSON, one or several documents; sloguard, Sloth, OpenSLO or
+    /// Pyrra).
+    spec: PathBuf,
+    /// Expected events per second, to warn about low-traffic alerting risk.
+    #[arg(long, value_name = "PER_SECOND")]
+    expected_rate: Option<f64>,
+    #[command(flatten)]
+    periods: SlothPeriodArgs,
+}
+
+/// The arguments of `sloguard rules`.
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// The spec file.
+    spec: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "prometheus")]
+    format: RulesFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    periods: SlothPeriodArgs,
+    /// A label for every rule, `key=value` (repeatable), as Sloth's `--extra-labels`.
+    #[arg(long = "extra-labels", short = 'l', value_name = "KEY=VALUE", value_parser = parse_label)]
+    extra_labels: Vec<(String, String)>,
+    /// Write no alerting rules.
+    #[arg(long)]
+    disable_alerts: bool,
+    /// Write no recording rules (alerts only; their recordings must come from elsewhere).
+    #[arg(long)]
+    disable_recordings: bool,
+    /// Write Sloth's own rule form (averaged period ratio, one alert per severity, no
+    /// traffic guards), for byte-level parity with dashboards and alerts built on Sloth.
+    #[arg(long)]
+    sloth_parity: bool,
+}
+
+/// The arguments of `sloguard dashboard`.
+#[derive(clap::Args)]
+struct DashboardArgs {
+    /// The spec file.
+    spec: PathBuf,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+/// The arguments of `sloguard replay`.
+#[derive(clap::Args)]
+struct ReplayArgs {
+    /// The spec file.
+    #[arg(long)]
+    spec: PathBuf,
+    /// The events (JSON Lines, in time order); `-` for standard input.
+    #[arg(long)]
+    events: String,
+    /// Output cadence in event time.
+    #[arg(long, default_value = "1m", value_parser = parse_step)]
+    step: Duration,
+    /// Where to write; `-` (the default) for standard output.
+    #[arg(long, short, default_value = "-")]
+    output: String,
+    /// Report malformed lines and go on, instead of stopping at the first.
+    #[arg(long)]
+    skip_malformed: bool,
+}
+
+/// The arguments of `sloguard sla-report`.
+#[derive(clap::Args)]
+struct SlaReportArgs {
+    /// The /slo.json URL of a running service.
+    #[arg(long, conflicts_with_all = ["spec", "state"], required_unless_present = "state")]
+    url: Option<String>,
+    /// The spec whose SLOs the state file holds.
+    #[arg(long, requires = "state")]
+    spec: Option<PathBuf>,
+    /// A state file written by the service (`persist_to`).
+    #[arg(long, requires = "spec")]
+    state: Option<PathBuf>,
+    /// Only this SLO.
+    #[arg(long)]
+    slo: Option<String>,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+/// The arguments of `sloguard incident-review`.
+#[derive(clap::Args)]
+struct IncidentReviewArgs {
+    /// The /slo/incidents.json URL of a running service.
+    #[arg(long, conflicts_with_all = ["spec", "state", "events"], required_unless_present = "spec")]
+    url: Option<String>,
+    /// The spec, with --state (a state file) or --events (a replay).
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    /// A state file written by the service (`persist_to`).
+    #[arg(long, requires = "spec", conflicts_with = "events")]
+    state: Option<PathBuf>,
+    /// Events to replay (JSON Lines, as `sloguard replay` reads them).
+    #[arg(long, requires = "spec")]
+    events: Option<PathBuf>,
+    /// The incident number (default: the latest).
+    #[arg(long)]
+    id: Option<u64>,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+/// The arguments of `sloguard check`.
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The /slo.json URL, e.g. http://127.0.0.1:3000/slo.json
+    #[arg(long)]
+    url: String,
+    /// Only this SLO.
+    #[arg(long)]
+    slo: Option<String>,
+    /// WARNING when the budget remaining (ratio, e.g. 0.25) is below this.
+    #[arg(long, value_name = "RATIO")]
+    warning_budget: Option<f64>,
+    /// CRITICAL when the budget remaining (ratio, e.g. 0.05) is below this.
+    #[arg(long, value_name = "RATIO")]
+    critical_budget: Option<f64>,
+    #[command(flatten)]
+    fetch: FetchArgs,
 }
 
 /// How documents are fetched from a running service.
@@ -215,7 +247,7 @@ fn parse_step(text: &str) -> Result<Duration, String> {
     sloguard::duration::parse_duration(text).map_err(|e| e.to_string())
 }
 
-fn replay_command(spec: &Spec, events: &str, output: &str, options: &replay::Options) -> ExitCode {
+fn run_replay(spec: &Spec, events: &str, output: &str, options: &replay::Options) -> ExitCode {
     let input: Box<dyn std::io::BufRead> = if events == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -289,193 +321,233 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
-    Ok(match cli.command {
-        Command::Demo {
-            duration,
+    match cli.command {
+        Command::Demo(args) => demo_command(args),
+        Command::Lint(args) => lint_command(args),
+        Command::Rules(args) => rules_command(args),
+        Command::Dashboard(args) => dashboard_command(args),
+        Command::Replay(args) => replay_command(args),
+        Command::IncidentReview(args) => incident_review_command(args),
+        Command::SlaReport(args) => sla_report_command(args),
+        Command::Check(args) => check_command(args),
+    }
+}
+
+fn demo_command(args: DemoArgs) -> Result<ExitCode, ExitCode> {
+    let DemoArgs {
+        duration,
+        addr,
+        rate,
+        no_color,
+    } = args;
+    Ok({
+        if !addr.ip().is_loopback() {
+            eprintln!("error: the demo only listens on loopback addresses (127.0.0.1 or ::1)");
+            return Err(ExitCode::FAILURE);
+        }
+        let options = demo::Options {
+            duration: duration.max(Duration::from_secs(10)),
             addr,
-            rate,
-            no_color,
-        } => {
-            if !addr.ip().is_loopback() {
-                eprintln!("error: the demo only listens on loopback addresses (127.0.0.1 or ::1)");
-                return Err(ExitCode::FAILURE);
-            }
-            let options = demo::Options {
-                duration: duration.max(Duration::from_secs(10)),
-                addr,
-                rate: rate.clamp(1, 500),
-                color: no_color.then_some(false),
-            };
-            match demo::run(&options) {
-                Ok(_) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
+            rate: rate.clamp(1, 500),
+            color: no_color.then_some(false),
+        };
+        match demo::run(&options) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
             }
         }
-        Command::Lint {
-            spec,
-            expected_rate,
-            periods,
-        } => {
-            for parsed in read_specs(&spec, &periods)? {
-                let warnings = lint::lint(&parsed, expected_rate);
-                for w in &warnings {
-                    eprintln!(
-                        "warning: {}: SLO {:?}: {}",
-                        spec.display(),
-                        w.slo,
-                        w.message
-                    );
-                }
-                println!(
-                    "{}: {} SLO(s) of service {:?} ({}), {} warning(s)",
+    })
+}
+
+fn lint_command(args: LintArgs) -> Result<ExitCode, ExitCode> {
+    let LintArgs {
+        spec,
+        expected_rate,
+        periods,
+    } = args;
+    Ok({
+        for parsed in read_specs(&spec, &periods)? {
+            let warnings = lint::lint(&parsed, expected_rate);
+            for w in &warnings {
+                eprintln!(
+                    "warning: {}: SLO {:?}: {}",
                     spec.display(),
-                    parsed.slos.len(),
-                    parsed.service,
-                    parsed.format.name(),
-                    warnings.len()
+                    w.slo,
+                    w.message
                 );
             }
-            ExitCode::SUCCESS
+            println!(
+                "{}: {} SLO(s) of service {:?} ({}), {} warning(s)",
+                spec.display(),
+                parsed.slos.len(),
+                parsed.service,
+                parsed.format.name(),
+                warnings.len()
+            );
         }
-        Command::Rules {
-            spec,
-            format,
-            output,
-            periods,
-            extra_labels,
+        ExitCode::SUCCESS
+    })
+}
+
+fn rules_command(args: RulesArgs) -> Result<ExitCode, ExitCode> {
+    let RulesArgs {
+        spec,
+        format,
+        output,
+        periods,
+        extra_labels,
+        disable_alerts,
+        disable_recordings,
+        sloth_parity,
+    } = args;
+    Ok({
+        let parsed = read_specs(&spec, &periods)?;
+        let options = rules::RuleOptions {
+            extra_labels: extra_labels.into_iter().collect(),
             disable_alerts,
             disable_recordings,
             sloth_parity,
-        } => {
-            let parsed = read_specs(&spec, &periods)?;
-            let options = rules::RuleOptions {
-                extra_labels: extra_labels.into_iter().collect(),
-                disable_alerts,
-                disable_recordings,
-                sloth_parity,
-            };
-            match rules::render_all_with(&parsed, format.into(), &options) {
-                Ok(text) => write_out(output.as_ref(), &text),
-                Err(e) => {
-                    eprintln!("error: cannot write the rules: {e}");
-                    ExitCode::FAILURE
-                }
+        };
+        match rules::render_all_with(&parsed, format.into(), &options) {
+            Ok(text) => write_out(output.as_ref(), &text),
+            Err(e) => {
+                eprintln!("error: cannot write the rules: {e}");
+                ExitCode::FAILURE
             }
         }
-        Command::Dashboard { spec, output } => {
-            let parsed = read_spec(&spec)?;
-            write_out(output.as_ref(), &(dashboard::render(&parsed) + "\n"))
-        }
-        Command::Replay {
-            spec,
-            events,
+    })
+}
+
+fn dashboard_command(args: DashboardArgs) -> Result<ExitCode, ExitCode> {
+    let DashboardArgs { spec, output } = args;
+    Ok({
+        let parsed = read_spec(&spec)?;
+        write_out(output.as_ref(), &(dashboard::render(&parsed) + "\n"))
+    })
+}
+
+fn replay_command(args: ReplayArgs) -> Result<ExitCode, ExitCode> {
+    let ReplayArgs {
+        spec,
+        events,
+        step,
+        output,
+        skip_malformed,
+    } = args;
+    Ok({
+        let parsed = read_spec(&spec)?;
+        let options = replay::Options {
             step,
-            output,
-            skip_malformed,
-        } => {
-            let parsed = read_spec(&spec)?;
-            let options = replay::Options {
-                step,
-                malformed: if skip_malformed {
-                    replay::Malformed::Skip
-                } else {
-                    replay::Malformed::Fail
-                },
-            };
-            replay_command(&parsed, &events, &output, &options)
-        }
-        Command::IncidentReview {
-            url,
-            spec,
-            state,
-            events,
-            id,
-            fetch,
-        } => {
-            let doc = match (url, spec, state, events) {
-                (Some(url), ..) => fetch
-                    .fetcher()
-                    .and_then(|f| f.json(&url, "a sloguard /slo/incidents.json document")),
-                (None, Some(spec), Some(state), None) => {
-                    let spec = read_spec(&spec)?;
-                    sla_report::registry_from_state(&spec, &state).map(|r| {
-                        sloguard::expose::incidents::IncidentsDocument::from_snapshot(&r.snapshot())
+            malformed: if skip_malformed {
+                replay::Malformed::Skip
+            } else {
+                replay::Malformed::Fail
+            },
+        };
+        run_replay(&parsed, &events, &output, &options)
+    })
+}
+
+fn incident_review_command(args: IncidentReviewArgs) -> Result<ExitCode, ExitCode> {
+    let IncidentReviewArgs {
+        url,
+        spec,
+        state,
+        events,
+        id,
+        fetch,
+    } = args;
+    Ok({
+        let doc = match (url, spec, state, events) {
+            (Some(url), ..) => fetch
+                .fetcher()
+                .and_then(|f| f.json(&url, "a sloguard /slo/incidents.json document")),
+            (None, Some(spec), Some(state), None) => {
+                let spec = read_spec(&spec)?;
+                sla_report::registry_from_state(&spec, &state).map(|r| {
+                    sloguard::expose::incidents::IncidentsDocument::from_snapshot(&r.snapshot())
+                })
+            }
+            (None, Some(spec), None, Some(events)) => {
+                let spec = read_spec(&spec)?;
+                std::fs::File::open(&events)
+                    .map_err(|e| format!("cannot read {}: {e}", events.display()))
+                    .and_then(|f| {
+                        replay::replay_incidents(
+                            &spec,
+                            std::io::BufReader::new(f),
+                            &replay::Options::default(),
+                        )
+                        .map_err(|e| e.to_string())
                     })
-                }
-                (None, Some(spec), None, Some(events)) => {
-                    let spec = read_spec(&spec)?;
-                    std::fs::File::open(&events)
-                        .map_err(|e| format!("cannot read {}: {e}", events.display()))
-                        .and_then(|f| {
-                            replay::replay_incidents(
-                                &spec,
-                                std::io::BufReader::new(f),
-                                &replay::Options::default(),
-                            )
-                            .map_err(|e| e.to_string())
-                        })
-                }
-                _ => Err("give --url, or --spec with --state or --events".to_owned()),
-            };
-            match doc.and_then(|doc| incident_review::render(&doc, id)) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("sloguard incident-review: {e}");
-                    ExitCode::from(2)
-                }
+            }
+            _ => Err("give --url, or --spec with --state or --events".to_owned()),
+        };
+        match doc.and_then(|doc| incident_review::render(&doc, id)) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("sloguard incident-review: {e}");
+                ExitCode::from(2)
             }
         }
-        Command::SlaReport {
-            url,
-            spec,
-            state,
-            slo,
-            fetch,
-        } => {
-            let doc = match (url, spec, state) {
-                (Some(url), _, _) => fetch.fetcher().and_then(|f| f.document(&url)),
-                (None, Some(spec), Some(state)) => {
-                    let spec = read_spec(&spec)?;
-                    sla_report::from_state(&spec, &state)
-                }
-                _ => Err("give --url, or --spec with --state".to_owned()),
-            };
-            match doc {
-                Ok(doc) => {
-                    print!("{}", sla_report::render(&doc, slo.as_deref()));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("sloguard sla-report: {e}");
-                    ExitCode::from(2)
-                }
+    })
+}
+
+fn sla_report_command(args: SlaReportArgs) -> Result<ExitCode, ExitCode> {
+    let SlaReportArgs {
+        url,
+        spec,
+        state,
+        slo,
+        fetch,
+    } = args;
+    Ok({
+        let doc = match (url, spec, state) {
+            (Some(url), _, _) => fetch.fetcher().and_then(|f| f.document(&url)),
+            (None, Some(spec), Some(state)) => {
+                let spec = read_spec(&spec)?;
+                sla_report::from_state(&spec, &state)
+            }
+            _ => Err("give --url, or --spec with --state".to_owned()),
+        };
+        match doc {
+            Ok(doc) => {
+                print!("{}", sla_report::render(&doc, slo.as_deref()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("sloguard sla-report: {e}");
+                ExitCode::from(2)
             }
         }
-        Command::Check {
-            url,
+    })
+}
+
+fn check_command(args: CheckArgs) -> Result<ExitCode, ExitCode> {
+    let CheckArgs {
+        url,
+        slo,
+        warning_budget,
+        critical_budget,
+        fetch,
+    } = args;
+    Ok({
+        let thresholds = check::Thresholds {
             slo,
             warning_budget,
             critical_budget,
-            fetch,
-        } => {
-            let thresholds = check::Thresholds {
-                slo,
-                warning_budget,
-                critical_budget,
-            };
-            let (state, line) = match fetch.fetcher() {
-                Ok(fetcher) => check::run(&url, &thresholds, &fetcher),
-                Err(e) => (check::State::Unknown, format!("SLO UNKNOWN - {e}")),
-            };
-            println!("{line}");
-            ExitCode::from(state.code())
-        }
+        };
+        let (state, line) = match fetch.fetcher() {
+            Ok(fetcher) => check::run(&url, &thresholds, &fetcher),
+            Err(e) => (check::State::Unknown, format!("SLO UNKNOWN - {e}")),
+        };
+        println!("{line}");
+        ExitCode::from(state.code())
     })
 }
 
