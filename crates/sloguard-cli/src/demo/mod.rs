@@ -107,43 +107,44 @@ pub fn run(options: &Options) -> Result<Summary, String> {
     runtime.block_on(run_async(options))
 }
 
-async fn run_async(options: &Options) -> Result<Summary, String> {
-    let style = Style {
-        color: options.color.unwrap_or_else(|| {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }),
-    };
-    let live_view = style.color;
-    let speed = ENGINE_SPAN.as_secs_f64() / options.duration.as_secs_f64().max(1.0);
-    let start_engine = Timestamp::from(std::time::SystemTime::now());
-    let sim = Simulation::new("payments", start_engine.saturating_sub(HISTORY));
-    let registry = sim.registry().clone();
-    app::register(&registry).map_err(|e| e.to_string())?;
-    seed_history(&sim, f64::from(options.rate) / speed);
-    sim.take_transitions();
-    let log: Log = Arc::default();
-    let started = Instant::now();
-    let incident = app::Incident::default();
-    let listener = tokio::net::TcpListener::bind(options.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", options.addr))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("listening on http://{addr}");
-    println!("Status page: http://{addr}/slo   JSON: http://{addr}/slo.json   Prometheus: http://{addr}/metrics");
-    println!(
-        "The engine runs on accelerated virtual time, {speed:.0}x real time, so its 5m..1d windows fit in this {}-second demo (it starts with 3 engine days of normal traffic behind it); request latencies are real.",
-        options.duration.as_secs()
-    );
-    let _ = std::io::stdout().flush();
-    let server = tokio::spawn({
-        let app = app::router(&registry, incident.clone());
-        async move { axum::serve(listener, app).await }
-    });
+/// The demo's engine: a registry on accelerated virtual time, and the log of what fired.
+struct Engine {
+    sim: Simulation,
+    registry: sloguard::Registry,
+    /// Engine time when the demo's real time started (after the seeded history).
+    start: Timestamp,
+    /// Engine seconds per real second.
+    speed: f64,
+    /// Real time since the demo started.
+    started: Instant,
+    log: Log,
+}
 
-    // Engine time: advanced every 100 ms real by 100 ms x speed; the evaluator runs on it.
-    let stop = Arc::new(AtomicBool::new(false));
-    let driver = {
-        let (sim, stop, log) = (sim.clone(), Arc::clone(&stop), Arc::clone(&log));
+impl Engine {
+    /// The payments SLOs with three engine days of normal traffic behind them.
+    fn start(options: &Options) -> Result<Engine, String> {
+        let speed = ENGINE_SPAN.as_secs_f64() / options.duration.as_secs_f64().max(1.0);
+        let start = Timestamp::from(std::time::SystemTime::now());
+        let sim = Simulation::new("payments", start.saturating_sub(HISTORY));
+        let registry = sim.registry().clone();
+        app::register(&registry).map_err(|e| e.to_string())?;
+        seed_history(&sim, f64::from(options.rate) / speed);
+        sim.take_transitions();
+        Ok(Engine {
+            sim,
+            registry,
+            start,
+            speed,
+            started: Instant::now(),
+            log: Arc::default(),
+        })
+    }
+
+    /// Advances engine time every 100 ms real by 100 ms x speed (the evaluator runs on it)
+    /// and logs the transitions, until `stop` is set.
+    fn drive(&self, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+        let (sim, log) = (self.sim.clone(), Arc::clone(&self.log));
+        let (started, start, speed) = (self.started, self.start, self.speed);
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(100));
@@ -154,13 +155,44 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
                 let real = started.elapsed();
                 if let Ok(mut l) = log.lock() {
                     for t in sim.take_transitions() {
-                        l.push((real, t.at.saturating_duration_since(start_engine), t));
+                        l.push((real, t.at.saturating_duration_since(start), t));
                     }
                 }
             }
         })
-    };
+    }
 
+    fn entries(&self) -> Vec<(Duration, Duration, AlertTransition)> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+async fn run_async(options: &Options) -> Result<Summary, String> {
+    let style = Style {
+        color: options.color.unwrap_or_else(|| {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }),
+    };
+    let engine = Engine::start(options)?;
+    let incident = app::Incident::default();
+    let listener = tokio::net::TcpListener::bind(options.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", options.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening on http://{addr}");
+    println!("Status page: http://{addr}/slo   JSON: http://{addr}/slo.json   Prometheus: http://{addr}/metrics");
+    println!(
+        "The engine runs on accelerated virtual time, {:.0}x real time, so its 5m..1d windows fit in this {}-second demo (it starts with 3 engine days of normal traffic behind it); request latencies are real.",
+        engine.speed,
+        options.duration.as_secs()
+    );
+    let _ = std::io::stdout().flush();
+    let server = tokio::spawn({
+        let app = app::router(&engine.registry, incident.clone());
+        async move { axum::serve(listener, app).await }
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let driver = engine.drive(Arc::clone(&stop));
     let answered = Arc::new(AtomicU64::new(0));
     let load = tokio::spawn(generate_load(
         addr,
@@ -168,48 +200,54 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
         options.duration,
         Arc::clone(&answered),
     ));
+    watch(options, &engine, &incident, addr, &style).await;
+    stop.store(true, Ordering::Relaxed);
+    load.abort();
+    let _ = driver.join();
+    server.abort();
+    Ok(close(&engine, answered.load(Ordering::Relaxed), &style))
+}
 
+/// Drives the incident's phases and shows the SLOs every second until the demo's time is up
+/// (or Ctrl-C): a live screen on a terminal, plain lines otherwise.
+async fn watch(
+    options: &Options,
+    engine: &Engine,
+    incident: &app::Incident,
+    addr: SocketAddr,
+    style: &Style,
+) {
     let mut shown = 0usize;
     let mut last_plain = Instant::now();
     let mut last_phase = Phase::Normal;
     loop {
-        let elapsed = started.elapsed();
+        let elapsed = engine.started.elapsed();
         if elapsed >= options.duration {
             break;
         }
         let phase = phase_at(elapsed.as_secs_f64() / options.duration.as_secs_f64());
         incident.set(phase);
-        let engine = sim.now().saturating_duration_since(start_engine);
-        let snapshot = registry.snapshot();
-        let entries = log.lock().map(|l| l.clone()).unwrap_or_default();
-        if live_view {
-            let mut frame = String::from("\x1b[2J\x1b[H");
-            frame.push_str(&style.bold(&format!(
-                "sloguard demo: payments API at http://{addr}  (status page: http://{addr}/slo)\n"
-            )));
-            frame.push_str(&format!(
-                "real {} of {}  |  engine time +{} ({speed:.0}x, virtual)  |  {}\n\n",
-                view::clock_text(elapsed),
-                view::clock_text(options.duration),
-                sloguard::duration::human_duration(engine),
-                phase.describe()
-            ));
-            frame.push_str(&view::table(&snapshot, &style));
-            frame.push_str("\nAlert log:\n");
-            for (real, engine, t) in entries.iter().rev().take(8).rev() {
-                frame.push_str(&view::transition(*engine, *real, t, &style));
-                frame.push('\n');
-            }
-            print!("{frame}");
+        let snapshot = engine.registry.snapshot();
+        let entries = engine.entries();
+        if style.color {
+            let at = view::Moment {
+                addr,
+                elapsed,
+                duration: options.duration,
+                engine: engine.sim.now().saturating_duration_since(engine.start),
+                speed: engine.speed,
+                phase: phase.describe(),
+            };
+            print!("{}", view::frame(&at, &snapshot, &entries, style));
         } else {
             if phase != last_phase {
                 println!("real {}: {}", view::clock_text(elapsed), phase.describe());
             }
-            for (real, engine, t) in &entries[shown..] {
-                println!("{}", view::transition(*engine, *real, t, &style));
+            for (real, engine_time, t) in &entries[shown..] {
+                println!("{}", view::transition(*engine_time, *real, t, style));
             }
             if last_plain.elapsed() >= Duration::from_secs(10) {
-                print!("{}", view::table(&snapshot, &style));
+                print!("{}", view::table(&snapshot, style));
                 last_plain = Instant::now();
             }
         }
@@ -221,33 +259,30 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
             _ = tokio::signal::ctrl_c() => break,
         }
     }
-    stop.store(true, Ordering::Relaxed);
-    load.abort();
-    let _ = driver.join();
-    server.abort();
+}
 
-    let entries = log.lock().map(|l| l.clone()).unwrap_or_default();
+/// The closing summary: what fired when, the SLOs at the end, and the post-incident review
+/// drafts a person would write, from the engine's own incident history (also at
+/// /slo/incidents.json and `sloguard incident-review`).
+fn close(engine: &Engine, answered: u64, style: &Style) -> Summary {
+    let entries = engine.entries();
     println!("\n{}", style.bold("What fired when:"));
     if entries.is_empty() {
         println!("  nothing fired");
     }
-    for (real, engine, t) in &entries {
-        println!("  {}", view::transition(*engine, *real, t, &style));
+    for (real, engine_time, t) in &entries {
+        println!("  {}", view::transition(*engine_time, *real, t, style));
     }
-    let snapshot = registry.snapshot();
+    let snapshot = engine.registry.snapshot();
     println!("\n{}", style.bold("At the end:"));
-    print!("{}", view::table(&snapshot, &style));
+    print!("{}", view::table(&snapshot, style));
     let pages = entries
         .iter()
         .filter(|(_, _, t)| t.severity == Severity::Page && t.state == AlertState::Firing)
         .count();
     println!(
-        "\n{} requests answered; {} page alert(s) fired during the incident. Run it again with --duration to change its length.",
-        answered.load(Ordering::Relaxed),
-        pages
+        "\n{answered} requests answered; {pages} page alert(s) fired during the incident. Run it again with --duration to change its length."
     );
-    // The closing summary: what a person would write after the incident, drafted from the
-    // engine's own incident history (also at /slo/incidents.json and `sloguard incident-review`).
     let review: String = snapshot
         .incidents
         .iter()
@@ -269,15 +304,15 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
             style.bold("Post-incident review draft(s):")
         );
     }
-    Ok(Summary {
-        answered: answered.load(Ordering::Relaxed),
+    Summary {
+        answered,
         transitions: entries
             .iter()
             .map(|(_, _, t)| (t.slo.clone(), t.tier_id.clone(), t.state))
             .collect(),
         incidents: snapshot.incidents.to_vec(),
         review,
-    })
+    }
 }
 
 /// Sends `rate` requests a second over loopback until `duration` has passed: 7 in 10 to

@@ -114,3 +114,43 @@ pub(crate) fn transition(
         sloguard::alerting::summary(t)
     )
 }
+
+/// Where the demo stands, for the live screen's header.
+pub(crate) struct Moment<'a> {
+    pub(crate) addr: std::net::SocketAddr,
+    pub(crate) elapsed: Duration,
+    pub(crate) duration: Duration,
+    pub(crate) engine: Duration,
+    pub(crate) speed: f64,
+    pub(crate) phase: &'a str,
+}
+
+/// One frame of the live screen: clear, the header, the SLO table and the last transitions.
+pub(crate) fn frame(
+    at: &Moment<'_>,
+    snapshot: &Snapshot,
+    entries: &[(Duration, Duration, AlertTransition)],
+    style: &Style,
+) -> String {
+    let addr = at.addr;
+    let mut frame = String::from("\x1b[2J\x1b[H");
+    frame.push_str(&style.bold(&format!(
+        "sloguard demo: payments API at http://{addr}  (status page: http://{addr}/slo)\n"
+    )));
+    let _ = write!(
+        frame,
+        "real {} of {}  |  engine time +{} ({:.0}x, virtual)  |  {}\n\n",
+        clock_text(at.elapsed),
+        clock_text(at.duration),
+        sloguard::duration::human_duration(at.engine),
+        at.speed,
+        at.phase
+    );
+    frame.push_str(&table(snapshot, style));
+    frame.push_str("\nAlert log:\n");
+    for (real, engine, t) in entries.iter().rev().take(8).rev() {
+        frame.push_str(&transition(*engine, *real, t, style));
+        frame.push('\n');
+    }
+    frame
+}
