@@ -280,33 +280,45 @@ fn axis_note(out: &mut String, left: &str, right: &str) {
     );
 }
 
+/// The first and last time of a series.
+fn span(s: &[JsonPoint]) -> (f64, f64) {
+    (
+        s.first().map_or(0.0, |p| p.0),
+        s.last().map_or(1.0, |p| p.0),
+    )
+}
+
 /// The four charts of one SLO as inline SVG.
 pub fn svg(c: &SloCharts, period: &str) -> String {
     let mut out = String::new();
-    let span = |s: &[JsonPoint]| {
-        (
-            s.first().map_or(0.0, |p| p.0),
-            s.last().map_or(1.0, |p| p.0),
-        )
-    };
-    // Budget burn-down.
+    budget_chart(&mut out, c, period);
+    burn_rate_chart(&mut out, c);
+    sli_chart(&mut out, c);
+    latency_chart(&mut out, c);
+    out
+}
+
+/// The budget burn-down over the rolling period, against the steady-spend line.
+fn budget_chart(out: &mut String, c: &SloCharts, period: &str) {
     let (t0, t1) = span(&c.steady);
     let frame = Frame { t0, t1, y_max: 1.0 };
     open_svg(
-        &mut out,
+        out,
         "budget",
         &format!("Error budget left over the {period} period (dashed: steady spend)"),
     );
-    hline(&mut out, &frame, 0.5, "50%", "grid");
+    hline(out, &frame, 0.5, "50%", "grid");
     let _ = write!(
         out,
         "<path class=\"steady\" d=\"{}\" fill=\"none\" stroke=\"#9ca3af\" stroke-dasharray=\"6 4\"/>",
         frame.path(&c.steady)
     );
-    series(&mut out, &frame, &c.budget, COLORS[0], "budget");
-    axis_note(&mut out, &format!("{period} ago"), "now");
+    series(out, &frame, &c.budget, COLORS[0], "budget");
+    axis_note(out, &format!("{period} ago"), "now");
+}
 
-    // Burn rates with thresholds.
+/// The burn rate of each alerting window, with the tiers' thresholds.
+fn burn_rate_chart(out: &mut String, c: &SloCharts) {
     let (t0, t1) = c
         .burn_rates
         .iter()
@@ -328,7 +340,7 @@ pub fn svg(c: &SloCharts, period: &str) -> String {
         y_max: highest * 1.1,
     };
     open_svg(
-        &mut out,
+        out,
         "burn-rates",
         "Burn rate per alerting window (dashed: tier thresholds)",
     );
@@ -337,7 +349,7 @@ pub fn svg(c: &SloCharts, period: &str) -> String {
         if !drawn.contains(&t.burn_rate) {
             drawn.push(t.burn_rate);
             hline(
-                &mut out,
+                out,
                 &frame,
                 t.burn_rate,
                 &format!("{}x {}", t.burn_rate, t.tier),
@@ -346,13 +358,7 @@ pub fn svg(c: &SloCharts, period: &str) -> String {
         }
     }
     for (i, s) in c.burn_rates.iter().enumerate() {
-        series(
-            &mut out,
-            &frame,
-            &s.points,
-            COLORS[i % COLORS.len()],
-            &s.window,
-        );
+        series(out, &frame, &s.points, COLORS[i % COLORS.len()], &s.window);
     }
     let legend: Vec<String> = c
         .burn_rates
@@ -367,12 +373,14 @@ pub fn svg(c: &SloCharts, period: &str) -> String {
         })
         .collect();
     axis_note(
-        &mut out,
+        out,
         "3 days ago (windows under 1h: 6 hours)",
         &legend.join(" "),
     );
+}
 
-    // SLI over time, against the objective.
+/// The good share per minute over the last 6 hours, against the objective.
+fn sli_chart(out: &mut String, c: &SloCharts) {
     let (t0, t1) = span(&c.sli);
     let lowest = c.sli.iter().filter_map(|p| p.1).fold(c.objective, f64::min);
     let floor = (lowest - (1.0 - lowest) * 0.2).max(0.0);
@@ -387,12 +395,12 @@ pub fn svg(c: &SloCharts, period: &str) -> String {
         y_max: 1.0 - floor,
     };
     open_svg(
-        &mut out,
+        out,
         "sli",
         "Good share of events per minute, last 6 hours (dashed: the objective)",
     );
     hline(
-        &mut out,
+        out,
         &frame,
         c.objective - floor,
         &format!("{}%", sloguard_core::words::objective_percent(c.objective)),
@@ -405,12 +413,14 @@ pub fn svg(c: &SloCharts, period: &str) -> String {
         frame.path(&shifted),
         COLORS[3]
     );
-    axis_note(&mut out, &format!("from {:.1}%", floor * 100.0), "now");
+    axis_note(out, &format!("from {:.1}%", floor * 100.0), "now");
+}
 
-    // Latency distribution.
+/// The latency distribution of the SLO's events.
+fn latency_chart(out: &mut String, c: &SloCharts) {
     let total: u64 = c.latency.iter().map(|b| b.count).sum();
     open_svg(
-        &mut out,
+        out,
         "latency",
         &format!("Latency of the SLO's events ({total} events)"),
     );
@@ -435,5 +445,4 @@ pub fn svg(c: &SloCharts, period: &str) -> String {
         );
     }
     out.push_str("</svg></figure>");
-    out
 }
