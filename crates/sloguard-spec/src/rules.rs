@@ -309,36 +309,100 @@ fn num(v: f64) -> String {
     format!("{v:?}")
 }
 
+impl<'a> Ctx<'a> {
+    fn new(spec: &'a Spec, slo: &'a SloSpec, options: &'a RuleOptions) -> Ctx<'a> {
+        let def = &slo.definition;
+        let id = sloth_id(&spec.service, def.name());
+        Ctx {
+            options,
+            spec,
+            slo,
+            ids: format!(
+                "{{sloth_id={},sloth_service={},sloth_slo={}}}",
+                promql_string(&id),
+                promql_string(&spec.service),
+                promql_string(def.name())
+            ),
+            counters: format!(
+                "{{{}={},{}={}}}",
+                contract::label::SERVICE,
+                promql_string(&spec.service),
+                contract::label::SLO,
+                promql_string(def.name())
+            ),
+            id,
+        }
+    }
+}
+
 fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
-    let def = &slo.definition;
-    let id = sloth_id(&spec.service, def.name());
-    let ctx = Ctx {
-        options,
-        spec,
-        slo,
-        ids: format!(
-            "{{sloth_id={},sloth_service={},sloth_slo={}}}",
-            promql_string(&id),
-            promql_string(&spec.service),
-            promql_string(def.name())
-        ),
-        counters: format!(
-            "{{{}={},{}={}}}",
-            contract::label::SERVICE,
-            promql_string(&spec.service),
-            contract::label::SLO,
-            promql_string(def.name())
-        ),
-        id,
-    };
+    let ctx = Ctx::new(spec, slo, options);
     if options.sloth_parity {
         return sloth_form::groups(&ctx);
     }
+    let def = &slo.definition;
+    let budget = def.objective().error_budget();
+    let (mut sli, mut meta) = (sli_rules(&ctx), meta_rules(&ctx));
+    // Alerts go in the group of the SLI recordings they read, right after them: rules of one
+    // group run in order, so an alert sees this cycle's ratios. (In a group of their own, as
+    // Sloth writes them, they would read ratios one evaluation old, and fire a cycle late.)
+    // A spec that gives the alerts an evaluation interval of their own gets them in a group
+    // of their own, at that interval.
+    let alerts: Vec<Rule> = def
+        .alerting()
+        .enabled_tiers()
+        .filter(|_| !options.disable_alerts)
+        .map(|tier| alert(&ctx, tier, budget))
+        .collect();
+    if options.disable_recordings {
+        sli.clear();
+        meta.clear();
+    }
+    let slices = def.time_slices();
+    let intervals = slo.intervals;
+    let interval = |d: Option<Duration>| d.map(prometheus_duration);
+    let separate_alerts = intervals.alert.is_some() && intervals.alert != intervals.sli;
+    let mut groups = Vec::new();
+    if let Some(slices) = slices.filter(|_| !options.disable_recordings) {
+        groups.push(ctx.slice_group(slices));
+    }
+    let alert_group = if separate_alerts {
+        Some(alerts)
+    } else {
+        sli.extend(alerts);
+        None
+    };
+    for (kind, every, rules) in [
+        ("sli-recordings", intervals.sli, sli),
+        ("meta-recordings", intervals.meta, meta),
+    ] {
+        if !rules.is_empty() {
+            groups.push(Group {
+                name: format!("sloth-slo-{kind}-{}", ctx.id),
+                interval: interval(every),
+                rules,
+            });
+        }
+    }
+    if let Some(rules) = alert_group.filter(|r| !r.is_empty()) {
+        groups.push(Group {
+            name: format!("sloth-slo-alerts-{}", ctx.id),
+            interval: interval(intervals.alert),
+            rules,
+        });
+    }
+    groups
+}
+
+/// The SLI recordings: the error ratio over every window the tiers and the period read, and
+/// the 5m event rates the period ratio is summed from.
+fn sli_rules(ctx: &Ctx<'_>) -> Vec<Rule> {
+    let def = &ctx.slo.definition;
     let period = prometheus_duration(def.period());
 
     // SLI error ratios per window, and the 5m event rates the period ratio is summed from.
     let mut sli = Vec::new();
-    for window in windows(slo) {
+    for window in windows(ctx.slo) {
         let w = prometheus_duration(window);
         sli.push(ctx.record(
             &format!("{SLI_ERROR_PREFIX}{w}"),
@@ -369,6 +433,15 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
         &[("sloth_window", &period)],
     ));
 
+    sli
+}
+
+/// The meta recordings: objective, budget, period, current and period burn rates, budget
+/// remaining, the info series and the calendar rules.
+fn meta_rules(ctx: &Ctx<'_>) -> Vec<Rule> {
+    let def = &ctx.slo.definition;
+    let slices = def.time_slices();
+    let period = prometheus_duration(def.period());
     let budget = def.objective().error_budget();
     let on = "on (sloth_id, sloth_slo, sloth_service) group_left";
     let mut meta = vec![
@@ -410,54 +483,7 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
         meta.extend(ctx.calendar_rules());
     }
 
-    // Alerts go in the group of the SLI recordings they read, right after them: rules of one
-    // group run in order, so an alert sees this cycle's ratios. (In a group of their own, as
-    // Sloth writes them, they would read ratios one evaluation old, and fire a cycle late.)
-    // A spec that gives the alerts an evaluation interval of their own gets them in a group
-    // of their own, at that interval.
-    let alerts: Vec<Rule> = def
-        .alerting()
-        .enabled_tiers()
-        .filter(|_| !options.disable_alerts)
-        .map(|tier| alert(&ctx, tier, budget))
-        .collect();
-    if options.disable_recordings {
-        sli.clear();
-        meta.clear();
-    }
-    let intervals = slo.intervals;
-    let interval = |d: Option<Duration>| d.map(prometheus_duration);
-    let separate_alerts = intervals.alert.is_some() && intervals.alert != intervals.sli;
-    let mut groups = Vec::new();
-    if let Some(slices) = slices.filter(|_| !options.disable_recordings) {
-        groups.push(ctx.slice_group(slices));
-    }
-    let alert_group = if separate_alerts {
-        Some(alerts)
-    } else {
-        sli.extend(alerts);
-        None
-    };
-    for (kind, every, rules) in [
-        ("sli-recordings", intervals.sli, sli),
-        ("meta-recordings", intervals.meta, meta),
-    ] {
-        if !rules.is_empty() {
-            groups.push(Group {
-                name: format!("sloth-slo-{kind}-{}", ctx.id),
-                interval: interval(every),
-                rules,
-            });
-        }
-    }
-    if let Some(rules) = alert_group.filter(|r| !r.is_empty()) {
-        groups.push(Group {
-            name: format!("sloth-slo-alerts-{}", ctx.id),
-            interval: interval(intervals.alert),
-            rules,
-        });
-    }
-    groups
+    meta
 }
 
 fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
