@@ -4,12 +4,12 @@
 //! per tier, SLI over time, and request rate. Every panel reads the Sloth-named recording
 //! rules (or sloguard's counters for the request rate), from a `datasource` variable.
 
-use crate::Spec;
+use crate::{SloSpec, Spec};
 use serde_json::{json, Value};
 use sloguard_core::contract;
 use sloguard_core::contract::recording::label::TIER;
 use sloguard_core::contract::recording::{
-    ERROR_BUDGET, OBJECTIVE, PERIOD_BUDGET_REMAINING, SLI_ERROR_PREFIX,
+    ERROR_BUDGET, EVENTS_RATE5M, OBJECTIVE, PERIOD_BUDGET_REMAINING, SLI_ERROR_PREFIX,
 };
 use sloguard_core::duration::format_duration;
 
@@ -51,94 +51,13 @@ fn panel(
 /// The dashboard JSON of a spec.
 pub fn render(spec: &Spec) -> String {
     let mut panels = Vec::new();
-    let mut id = 1;
-    let mut y = 0;
-    for slo in &spec.slos {
-        let def = &slo.definition;
-        let sid = promql_string(&sloth_id(&spec.service, def.name()));
-        let sel = format!("{{sloth_id={sid}}}");
-        panels.push(json!({"id": id, "type": "row", "title": format!("SLO {} ({}% over {})", def.name(), def.objective().percent(), format_duration(def.period())), "gridPos": {"x": 0, "y": y, "w": 24, "h": 1}, "collapsed": false, "panels": []}));
-        id += 1;
-        y += 1;
-        panels.push(panel(
-            id,
-            "Error budget remaining",
-            "stat",
-            (0, y, 6, 8),
-            vec![target(
-                format!("{PERIOD_BUDGET_REMAINING}{sel}"),
-                "remaining",
-            )],
-            "percentunit",
+    for (i, slo) in (0u32..).zip(&spec.slos) {
+        panels.extend(slo_panels(
+            spec,
+            slo,
+            1 + i * PANELS_PER_SLO,
+            i * ROWS_PER_SLO,
         ));
-        id += 1;
-        let burn_targets = crate::rules::windows(slo)
-            .into_iter()
-            .map(|w| {
-                let w = crate::rules::prometheus_duration(w);
-                target(
-                    format!(
-                        "{SLI_ERROR_PREFIX}{w}{sel} / on (sloth_id) group_left {ERROR_BUDGET}{sel}"
-                    ),
-                    &format!("burn {w}"),
-                )
-            })
-            .collect();
-        panels.push(panel(
-            id,
-            "Burn rate per window",
-            "timeseries",
-            (6, y, 10, 8),
-            burn_targets,
-            "x",
-        ));
-        id += 1;
-        panels.push(panel(
-            id,
-            "Alerts firing",
-            "timeseries",
-            (16, y, 8, 8),
-            vec![target(
-                format!("count by ({TIER}) (ALERTS{{sloth_id={sid},alertstate=\"firing\"}})"),
-                &format!("{{{{{TIER}}}}}"),
-            )],
-            "short",
-        ));
-        id += 1;
-        y += 8;
-        panels.push(panel(
-            id,
-            "SLI (good share, 5m)",
-            "timeseries",
-            (0, y, 12, 8),
-            vec![
-                target(format!("1 - {SLI_ERROR_PREFIX}5m{sel}"), "SLI"),
-                target(format!("{OBJECTIVE}{sel}"), "objective"),
-            ],
-            "percentunit",
-        ));
-        id += 1;
-        let requests = match &slo.queries {
-            None => format!(
-                "sum(rate({}{{{}={},{}={}}}[5m]))",
-                contract::SLO_EVENTS.name,
-                contract::label::SERVICE,
-                promql_string(&spec.service),
-                contract::label::SLO,
-                promql_string(def.name())
-            ),
-            Some(_) => format!("sloguard:slo_events:rate5m{sel}"),
-        };
-        panels.push(panel(
-            id,
-            "Request rate",
-            "timeseries",
-            (12, y, 12, 8),
-            vec![target(requests, "events/s")],
-            "reqps",
-        ));
-        id += 1;
-        y += 8;
     }
     let dashboard = json!({
         "title": format!("SLOs: {}", spec.service),
@@ -152,4 +71,104 @@ pub fn render(spec: &Spec) -> String {
         "panels": panels
     });
     serde_json::to_string_pretty(&dashboard).unwrap_or_default()
+}
+
+/// Panels per SLO: a row, then budget, burn rates, alerts, SLI and request rate.
+const PANELS_PER_SLO: u32 = 6;
+/// Grid rows per SLO: the row's title, then two rows of charts 8 high.
+const ROWS_PER_SLO: u32 = 17;
+
+/// The panels of one SLO, numbered from `first_id`, from grid row `top`.
+fn slo_panels(spec: &Spec, slo: &SloSpec, first_id: u32, top: u32) -> Vec<Value> {
+    let mut panels = Vec::new();
+    let mut id = first_id;
+    let mut y = top;
+    let def = &slo.definition;
+    let sid = promql_string(&sloth_id(&spec.service, def.name()));
+    let sel = format!("{{sloth_id={sid}}}");
+    panels.push(json!({"id": id, "type": "row", "title": format!("SLO {} ({}% over {})", def.name(), def.objective().percent(), format_duration(def.period())), "gridPos": {"x": 0, "y": y, "w": 24, "h": 1}, "collapsed": false, "panels": []}));
+    id += 1;
+    y += 1;
+    panels.push(panel(
+        id,
+        "Error budget remaining",
+        "stat",
+        (0, y, 6, 8),
+        vec![target(
+            format!("{PERIOD_BUDGET_REMAINING}{sel}"),
+            "remaining",
+        )],
+        "percentunit",
+    ));
+    id += 1;
+    let burn_targets = crate::rules::windows(slo)
+        .into_iter()
+        .map(|w| {
+            let w = crate::rules::prometheus_duration(w);
+            target(
+                format!(
+                    "{SLI_ERROR_PREFIX}{w}{sel} / on (sloth_id) group_left {ERROR_BUDGET}{sel}"
+                ),
+                &format!("burn {w}"),
+            )
+        })
+        .collect();
+    panels.push(panel(
+        id,
+        "Burn rate per window",
+        "timeseries",
+        (6, y, 10, 8),
+        burn_targets,
+        "x",
+    ));
+    id += 1;
+    panels.push(panel(
+        id,
+        "Alerts firing",
+        "timeseries",
+        (16, y, 8, 8),
+        vec![target(
+            format!("count by ({TIER}) (ALERTS{{sloth_id={sid},alertstate=\"firing\"}})"),
+            &format!("{{{{{TIER}}}}}"),
+        )],
+        "short",
+    ));
+    id += 1;
+    y += 8;
+    panels.push(panel(
+        id,
+        "SLI (good share, 5m)",
+        "timeseries",
+        (0, y, 12, 8),
+        vec![
+            target(format!("1 - {SLI_ERROR_PREFIX}5m{sel}"), "SLI"),
+            target(format!("{OBJECTIVE}{sel}"), "objective"),
+        ],
+        "percentunit",
+    ));
+    id += 1;
+    let requests = match &slo.queries {
+        None => format!(
+            "sum(rate({}{{{}={},{}={}}}[5m]))",
+            contract::SLO_EVENTS.name,
+            contract::label::SERVICE,
+            promql_string(&spec.service),
+            contract::label::SLO,
+            promql_string(def.name())
+        ),
+        Some(_) => format!("{EVENTS_RATE5M}{sel}"),
+    };
+    panels.push(panel(
+        id,
+        "Request rate",
+        "timeseries",
+        (12, y, 12, 8),
+        vec![target(requests, "events/s")],
+        "reqps",
+    ));
+    debug_assert_eq!(
+        (id + 1 - first_id, y + 8 - top),
+        (PANELS_PER_SLO, ROWS_PER_SLO)
+    );
+    panels
 }

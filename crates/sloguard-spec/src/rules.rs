@@ -27,8 +27,8 @@
 //! or, for imported Sloth and OpenSLO specs, the spec's own queries.
 
 use sloguard_core::contract::recording::{
-    self, CURRENT_BURN_RATE, ERROR_BUDGET, OBJECTIVE, PERIOD_BUDGET_REMAINING, PERIOD_BURN_RATE,
-    SLI_ERROR_PREFIX, TIME_PERIOD_DAYS,
+    self, BAD_EVENTS_RATE5M, CURRENT_BURN_RATE, ERROR_BUDGET, EVENTS_RATE5M, OBJECTIVE,
+    PERIOD_BUDGET_REMAINING, PERIOD_BURN_RATE, SLI_ERROR_PREFIX, TIME_PERIOD_DAYS,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -414,10 +414,10 @@ fn sli_rules(ctx: &Ctx<'_>) -> Vec<Rule> {
     let period_ratio = match (ctx.bad_events("5m"), ctx.events("5m")) {
         _ if slices.is_some() => ctx.slice_ratio(&def.period()),
         (Some(bad), Some(total)) => {
-            sli.push(ctx.record("sloguard:slo_bad_events:rate5m", bad, &[]));
-            sli.push(ctx.record("sloguard:slo_events:rate5m", total, &[]));
+            sli.push(ctx.record(BAD_EVENTS_RATE5M, bad, &[]));
+            sli.push(ctx.record(EVENTS_RATE5M, total, &[]));
             format!(
-                "(sum_over_time(sloguard:slo_bad_events:rate5m{ids}[{period}]) / (sum_over_time(sloguard:slo_events:rate5m{ids}[{period}]) > 0))",
+                "(sum_over_time({BAD_EVENTS_RATE5M}{ids}[{period}]) / (sum_over_time({EVENTS_RATE5M}{ids}[{period}]) > 0))",
                 ids = ctx.ids
             )
         }

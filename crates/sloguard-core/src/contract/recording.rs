@@ -30,6 +30,19 @@ pub const CALENDAR_BUDGET_REMAINING: &str = "slo:calendar_error_budget_remaining
 /// The fleet's SLA budget left in the current calendar period.
 pub const SLA_BUDGET_REMAINING: &str = "slo:sla_error_budget_remaining:ratio";
 
+/// sloguard's own: events per second over 5 minutes, the period ratio's addends.
+pub const EVENTS_RATE5M: &str = "sloguard:slo_events:rate5m";
+/// sloguard's own: bad events per second over 5 minutes.
+pub const BAD_EVENTS_RATE5M: &str = "sloguard:slo_bad_events:rate5m";
+/// sloguard's own: the fleet's events in the current calendar period.
+pub const PERIOD_EVENTS_SUM: &str = "sloguard:slo_period_events:sum";
+/// sloguard's own: the fleet's bad events in the current calendar period.
+pub const PERIOD_BAD_EVENTS_SUM: &str = "sloguard:slo_period_bad_events:sum";
+/// sloguard's own: the error ratio of a time-slice SLO's slices.
+pub const SLICE_ERROR: &str = "sloguard:slo_slice_error:ratio";
+/// sloguard's own: whether a time slice was bad.
+pub const SLICE_BAD: &str = "sloguard:slo_slice_bad";
+
 /// Labels the rules put on their series and alerts.
 pub mod label {
     /// The SLO's id (`SERVICE-SLO`).

@@ -22,7 +22,8 @@
 //! the spec says so in a note.
 
 use sloguard_core::contract::recording::{
-    CALENDAR_BUDGET_REMAINING, SLA_BUDGET_REMAINING, SLI_ERROR_CALENDAR,
+    CALENDAR_BUDGET_REMAINING, PERIOD_BAD_EVENTS_SUM, PERIOD_EVENTS_SUM, SLA_BUDGET_REMAINING,
+    SLI_ERROR_CALENDAR,
 };
 use std::time::Duration;
 
@@ -31,9 +32,9 @@ use sloguard_core::model::{EmptySlices, TimeSlices};
 
 use super::{num, prometheus_duration, Ctx, Group, Rule};
 
+pub(super) use sloguard_core::contract::recording::SLICE_BAD;
 /// The recorded series of a time-slice SLO: its slices' error share and whether each was bad.
-pub(super) const SLICE_ERROR: &str = "sloguard:slo_slice_error:ratio";
-pub(super) const SLICE_BAD: &str = "sloguard:slo_slice_bad";
+pub(super) use sloguard_core::contract::recording::SLICE_ERROR;
 
 impl Ctx<'_> {
     /// Per-series difference of a counter over the slice, summed over the fleet.
@@ -137,18 +138,18 @@ impl Ctx<'_> {
                 crate::rules::promql_string(&self.id)
             );
             rules.push(self.record(
-                "sloguard:slo_period_events:sum",
+                PERIOD_EVENTS_SUM,
                 current(contract::SLO_PERIOD_EVENTS.name),
                 &at,
             ));
             rules.push(self.record(
-                "sloguard:slo_period_bad_events:sum",
+                PERIOD_BAD_EVENTS_SUM,
                 current(contract::SLO_PERIOD_BAD_EVENTS.name),
                 &at,
             ));
             rules.push(self.record(
                 SLI_ERROR_CALENDAR,
-                format!("(sloguard:slo_period_bad_events:sum{ids} / (sloguard:slo_period_events:sum{ids} > 0))"),
+                format!("({PERIOD_BAD_EVENTS_SUM}{ids} / ({PERIOD_EVENTS_SUM}{ids} > 0))"),
                 &at,
             ));
             // As the engine: the bad share against the budget, scaled by the share of the
