@@ -202,8 +202,9 @@ impl PyrraSlo {
             } => vec![("errors", error_query), ("total", total_query)],
             Queries::Raw { error_ratio_query } => vec![("ratio", error_ratio_query)],
         } {
-            crate::query::check(query)
-                .map_err(|why| SpecError::new(format!("spec.indicator ({name})"), why))?;
+            crate::query::check(query).map_err(|why| {
+                SpecError::new(format!("spec.indicator ({name})"), why.to_string())
+            })?;
         }
         let percent: f64 = spec.target.trim().parse().map_err(|_| {
             SpecError::new("spec.target", format!("target {:?} is not a number; Pyrra writes it as a percentage in a string, such as \"99.5\"", spec.target))

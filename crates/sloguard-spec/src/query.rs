@@ -7,7 +7,7 @@
 //! use sloguard_spec::query::check;
 //!
 //! assert!(check("sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))").is_ok());
-//! let err = check("sum(rate(http_requests_total[{{.Window}}]))").unwrap_err();
+//! let err = check("sum(rate(http_requests_total[{{.Window}}]))").unwrap_err().to_string();
 //! assert!(err.contains("{{.window}}"), "{err}");
 //! assert!(check("sum(rate(http_requests_total[5m]))").is_err(), "no window");
 //! assert!(check("sum(rate(x{bad-label=\"1\"}[{{.window}}]))").is_err());
@@ -52,9 +52,45 @@ pub fn with_window(query: &str, window: &str) -> String {
     query.replace(WINDOW, window)
 }
 
+/// Why an imported query is refused. Its `Display` is a sentence for the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// A `{{...}}` placeholder other than [`WINDOW`].
+    UnknownPlaceholder {
+        /// The placeholder as written.
+        placeholder: String,
+    },
+    /// No [`WINDOW`]: every window would read the same value.
+    NoWindow,
+    /// Prometheus would refuse it.
+    NotPromql {
+        /// The parser's words.
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryError::UnknownPlaceholder { placeholder } => write!(
+                f,
+                "unknown placeholder {placeholder}: queries take {WINDOW} (lowercase), where the window goes"
+            ),
+            QueryError::NoWindow => write!(
+                f,
+                "the query has no {WINDOW}: it would give the same value for every window, so burn rates over 5m and 3d could not differ"
+            ),
+            QueryError::NotPromql { reason } => write!(f, "not valid PromQL: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
+
 /// Checks a (normalized) query: it has the window placeholder and no other, and it parses as
-/// PromQL with every window. The error is a sentence for the user.
-pub fn check(query: &str) -> Result<(), String> {
+/// PromQL with every window.
+pub fn check(query: &str) -> Result<(), QueryError> {
     let query = normalize(query);
     let mut rest: &str = &query;
     while let Some(start) = rest.find("{{") {
@@ -63,20 +99,21 @@ pub fn check(query: &str) -> Result<(), String> {
             .map_or(rest.len(), |e| start + e + 2);
         let placeholder = &rest[start..end];
         if placeholder != WINDOW {
-            return Err(format!(
-                "unknown placeholder {placeholder}: queries take {WINDOW} (lowercase), where the window goes"
-            ));
+            return Err(QueryError::UnknownPlaceholder {
+                placeholder: placeholder.to_owned(),
+            });
         }
         rest = &rest[end..];
     }
     if !query.contains(WINDOW) {
-        return Err(format!(
-            "the query has no {WINDOW}: it would give the same value for every window, so burn rates over 5m and 3d could not differ"
-        ));
+        return Err(QueryError::NoWindow);
     }
     for window in PROBE_WINDOWS {
-        promql_parser::parser::parse(&with_window(&query, window))
-            .map_err(|e| format!("not valid PromQL: {}", e.trim()))?;
+        promql_parser::parser::parse(&with_window(&query, window)).map_err(|e| {
+            QueryError::NotPromql {
+                reason: e.trim().to_owned(),
+            }
+        })?;
     }
     Ok(())
 }
@@ -133,7 +170,7 @@ pub fn histogram_at(query: &str, le: f64) -> Option<(String, String)> {
 
 /// A query of the spec, normalized and checked; a refusal names `field`.
 pub(crate) fn checked(query: String, field: &str) -> Result<String, crate::SpecError> {
-    check(&query).map_err(|why| crate::SpecError::new(field, why))?;
+    check(&query).map_err(|why| crate::SpecError::new(field, why.to_string()))?;
     Ok(normalize(&query).into_owned())
 }
 
