@@ -95,6 +95,23 @@ pub fn render(doc: &IncidentsDocument, id: Option<u64>) -> Result<String, String
 /// The draft for one incident.
 pub fn review(service: &str, i: &IncidentJson) -> String {
     let mut out = String::new();
+    heading(&mut out, service, i);
+    timeline(&mut out, i);
+    impact(&mut out, i);
+    what_fired(&mut out, i);
+    for heading in [
+        "Cause",
+        "What went well",
+        "What went wrong",
+        "Actions (owner, due date)",
+    ] {
+        let _ = writeln!(out, "\n## {heading}\n\n_To be written._");
+    }
+    out
+}
+
+/// The title, and what kind of draft this is.
+fn heading(out: &mut String, service: &str, i: &IncidentJson) {
     let _ = writeln!(
         out,
         "# Post-incident review (draft): {}, incident {}\n",
@@ -111,6 +128,10 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
         "_Drafted by sloguard from its own measurements; the incident is {state}. Check the figures, then write the sections that only people can._\n"
     );
     let _ = writeln!(out, "## Summary\n\n{}\n", md(&i.summary));
+}
+
+/// From the first bad minute to the resolution.
+fn timeline(out: &mut String, i: &IncidentJson) {
     let _ = writeln!(out, "## Timeline (UTC)\n");
     let _ = writeln!(
         out,
@@ -153,6 +174,10 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
             );
         }
     }
+}
+
+/// How many requests went wrong, per SLO.
+fn impact(out: &mut String, i: &IncidentJson) {
     let _ = writeln!(out, "## Impact on customers\n");
     let share = if i.events > 0 {
         percent(i.bad_events as f64 / i.events as f64)
@@ -162,8 +187,10 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
     let minutes = (i.duration_seconds / 60.0).round();
     let _ = writeln!(
         out,
-        "{} of {} requests went wrong ({share}) over {minutes:.0} minutes; the highest burn rate of a firing alert was {:.1}x.\n",
-        i.bad_events, i.events, i.peak_burn_rate
+        "{} of {} requests went wrong ({share}) over {minutes:.0} minutes; the highest burn rate of a firing alert was {}.\n",
+        i.bad_events,
+        i.events,
+        sloguard::words::burn(Some(i.peak_burn_rate))
     );
     let _ = writeln!(
         out,
@@ -182,6 +209,10 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
             md(&s.tiers.join(", "))
         );
     }
+}
+
+/// Every transition of the incident.
+fn what_fired(out: &mut String, i: &IncidentJson) {
     let _ = writeln!(out, "\n## What fired when\n");
     let _ = writeln!(
         out,
@@ -208,15 +239,6 @@ pub fn review(service: &str, i: &IncidentJson) -> String {
             i.timeline_dropped
         );
     }
-    for heading in [
-        "Cause",
-        "What went well",
-        "What went wrong",
-        "Actions (owner, due date)",
-    ] {
-        let _ = writeln!(out, "\n## {heading}\n\n_To be written._");
-    }
-    out
 }
 
 #[cfg(test)]

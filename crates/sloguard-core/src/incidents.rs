@@ -260,74 +260,87 @@ impl IncidentLog {
             let Some(facts) = slos.iter().find(|f| f.name == t.slo) else {
                 continue;
             };
-            if self.open().is_none() {
-                if t.state != AlertState::Firing {
-                    continue;
-                }
-                self.next_id += 1;
-                if self.incidents.len() >= MAX_INCIDENTS {
-                    self.incidents.pop_front();
-                }
-                self.incidents.push_back(Incident {
-                    id: self.next_id,
-                    started_at: t.at,
-                    detected_at: t.at,
-                    first_page_at: None,
-                    resolved_at: None,
-                    peak_burn_rate: 0.0,
-                    peak_error_ratio: 0.0,
-                    slos: Vec::new(),
-                    timeline: Vec::new(),
-                    timeline_dropped: 0,
-                });
+            if self.open().is_none() && t.state == AlertState::Firing {
+                self.open_incident(t.at);
             }
-            let Some(incident) = self.open() else {
-                continue;
-            };
-            if t.state == AlertState::Firing {
-                if t.severity == Severity::Page && incident.first_page_at.is_none() {
-                    incident.first_page_at = Some(t.at);
-                }
-                let impact = match incident.slos.iter().position(|s| s.slo == t.slo) {
-                    Some(i) => &mut incident.slos[i],
-                    None => {
-                        let (first_bad, base) = facts.first_bad.unwrap_or((now, facts.live));
-                        incident.started_at = incident.started_at.min(first_bad);
-                        incident.slos.push(SloImpact {
-                            slo: t.slo.clone(),
-                            first_bad_at: first_bad,
-                            events: 0,
-                            bad_events: 0,
-                            budget_spent: 0.0,
-                            tiers: Vec::new(),
-                            base: (base.total, base.bad),
-                        });
-                        let last = incident.slos.len() - 1;
-                        &mut incident.slos[last]
-                    }
-                };
-                if !impact.tiers.contains(&t.tier_id) {
-                    impact.tiers.push(t.tier_id.clone());
-                }
-            }
-            if incident.timeline.len() < MAX_TIMELINE {
-                incident.timeline.push(TimelineEntry {
-                    at: t.at,
-                    slo: t.slo.clone(),
-                    tier: t.tier_id.clone(),
-                    severity: t.severity,
-                    state: t.state,
-                    long_burn_rate: t.long_burn_rate,
-                });
-            } else {
-                incident.timeline_dropped += 1;
+            if let Some(incident) = self.open() {
+                incident.take(t, facts, now);
             }
         }
-        let any_firing = slos.iter().any(|f| f.firing);
-        let Some(incident) = self.open() else {
-            return;
-        };
-        for impact in &mut incident.slos {
+        if let Some(incident) = self.open() {
+            incident.measure(slos, now);
+        }
+    }
+
+    /// Opens an incident at `at`, forgetting the oldest past [`MAX_INCIDENTS`].
+    fn open_incident(&mut self, at: Timestamp) {
+        self.next_id += 1;
+        if self.incidents.len() >= MAX_INCIDENTS {
+            self.incidents.pop_front();
+        }
+        self.incidents.push_back(Incident {
+            id: self.next_id,
+            started_at: at,
+            detected_at: at,
+            first_page_at: None,
+            resolved_at: None,
+            peak_burn_rate: 0.0,
+            peak_error_ratio: 0.0,
+            slos: Vec::new(),
+            timeline: Vec::new(),
+            timeline_dropped: 0,
+        });
+    }
+}
+
+impl Incident {
+    /// Adds a transition: the SLO it hurts (from its first bad minute), its tier, and its
+    /// line in the timeline.
+    fn take(&mut self, t: &AlertTransition, facts: &SloFacts, now: Timestamp) {
+        if t.state == AlertState::Firing {
+            if t.severity == Severity::Page && self.first_page_at.is_none() {
+                self.first_page_at = Some(t.at);
+            }
+            let impact = match self.slos.iter().position(|s| s.slo == t.slo) {
+                Some(i) => &mut self.slos[i],
+                None => {
+                    let (first_bad, base) = facts.first_bad.unwrap_or((now, facts.live));
+                    self.started_at = self.started_at.min(first_bad);
+                    self.slos.push(SloImpact {
+                        slo: t.slo.clone(),
+                        first_bad_at: first_bad,
+                        events: 0,
+                        bad_events: 0,
+                        budget_spent: 0.0,
+                        tiers: Vec::new(),
+                        base: (base.total, base.bad),
+                    });
+                    let last = self.slos.len() - 1;
+                    &mut self.slos[last]
+                }
+            };
+            if !impact.tiers.contains(&t.tier_id) {
+                impact.tiers.push(t.tier_id.clone());
+            }
+        }
+        if self.timeline.len() < MAX_TIMELINE {
+            self.timeline.push(TimelineEntry {
+                at: t.at,
+                slo: t.slo.clone(),
+                tier: t.tier_id.clone(),
+                severity: t.severity,
+                state: t.state,
+                long_burn_rate: t.long_burn_rate,
+            });
+        } else {
+            self.timeline_dropped += 1;
+        }
+    }
+
+    /// Brings the open incident's figures up to this tick, and resolves it when no burn-rate
+    /// alert fires any more.
+    fn measure(&mut self, slos: &[SloFacts], now: Timestamp) {
+        for impact in &mut self.slos {
             let Some(facts) = slos.iter().find(|f| f.name == impact.slo) else {
                 continue;
             };
@@ -345,14 +358,14 @@ impl IncidentLog {
         }
         for f in slos {
             if let Some(peak) = f.peak {
-                incident.peak_burn_rate = incident.peak_burn_rate.max(peak);
+                self.peak_burn_rate = self.peak_burn_rate.max(peak);
             }
             if let Some(peak) = f.peak_error {
-                incident.peak_error_ratio = incident.peak_error_ratio.max(peak);
+                self.peak_error_ratio = self.peak_error_ratio.max(peak);
             }
         }
-        if !any_firing {
-            incident.resolved_at = Some(now);
+        if !slos.iter().any(|f| f.firing) {
+            self.resolved_at = Some(now);
         }
     }
 }
