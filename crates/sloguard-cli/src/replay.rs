@@ -369,6 +369,77 @@ pub fn replay_incidents(
     Ok(sloguard::expose::incidents::IncidentsDocument::from_snapshot(&registry.snapshot()))
 }
 
+impl Engine {
+    /// Writes the status lines due from `next_status` up to `ts`. Status lines a horizon after
+    /// the previous event (the gap's start) would repeat one state until this one: a longer gap is reported up
+    /// to the horizon, then from its last boundary on, so the output is bounded by the input
+    /// whatever the gap.
+    fn catch_up(
+        &mut self,
+        (previous, ts): (Timestamp, Timestamp),
+        step: u64,
+        next_status: &mut Timestamp,
+        line_no: usize,
+        output: &mut impl Write,
+        stats: &mut Stats,
+    ) -> std::io::Result<()> {
+        let quiet_after = previous.saturating_add(self.horizon);
+        let last_boundary = Timestamp::from_unix_nanos(ts.as_unix_nanos() / step * step);
+        while *next_status <= ts {
+            if *next_status > quiet_after && *next_status < last_boundary {
+                eprintln!(
+                    "sloguard replay: line {line_no}: no events from {previous} to {ts}; status lines from {next_status} to {last_boundary} left out (they repeat the state of the first)"
+                );
+                *next_status = last_boundary;
+            }
+            self.advance(*next_status, output, stats)?;
+            self.status(*next_status, output, stats)?;
+            *next_status =
+                Timestamp::from_unix_nanos(next_status.as_unix_nanos().saturating_add(step));
+        }
+        Ok(())
+    }
+
+    /// Records one event into every SLO whose operations select its route (the layer's
+    /// routing rule: an event without a route is operation `other`).
+    fn record(
+        &self,
+        event: &Event<'_>,
+        line_no: usize,
+        options: &Options,
+    ) -> Result<(), ReplayError> {
+        let outcome = if event.ok {
+            Outcome::Success
+        } else {
+            Outcome::Error
+        };
+        let latency = event
+            .latency_ms
+            .filter(|l| l.is_finite() && *l >= 0.0)
+            .map(|ms| (ms * 1e6) as u64);
+        for target in &self.targets {
+            let operations = target.recorder.definition().operations();
+            if !operations.selects(event.route.as_deref()) {
+                continue;
+            }
+            match latency {
+                Some(nanos) => target.recorder.record_nanos(outcome, nanos),
+                None if target.needs_latency => {
+                    let message = format!(
+                        "latency_ms is needed by the latency SLO {:?}",
+                        target.recorder.definition().name()
+                    );
+                    options
+                        .malformed
+                        .handle(line_no, message, "not counted for that SLO")?;
+                }
+                None => target.recorder.record_nanos(outcome, 0),
+            }
+        }
+        Ok(())
+    }
+}
+
 fn run(
     spec: &Spec,
     input: impl BufRead,
@@ -431,57 +502,18 @@ fn run(
                 engine.insert(Engine::new(spec, ts)?)
             }
         };
-        // Status lines a horizon after the previous event would repeat one state until this
-        // one: a longer gap is reported up to the horizon, then from its last boundary on, so
-        // the output is bounded by the input whatever the gap.
-        let quiet_after = previous.saturating_add(engine.horizon);
-        let last_boundary = Timestamp::from_unix_nanos(ts.as_unix_nanos() / step * step);
-        while next_status <= ts {
-            if next_status > quiet_after && next_status < last_boundary {
-                eprintln!(
-                    "sloguard replay: line {line_no}: no events from {previous} to {ts}; status lines from {next_status} to {last_boundary} left out (they repeat the state of the first)"
-                );
-                next_status = last_boundary;
-            }
-            engine
-                .advance(next_status, &mut output, &mut stats)
-                .map_err(io)?;
-            engine
-                .status(next_status, &mut output, &mut stats)
-                .map_err(io)?;
-            next_status =
-                Timestamp::from_unix_nanos(next_status.as_unix_nanos().saturating_add(step));
-        }
+        engine
+            .catch_up(
+                (previous, ts),
+                step,
+                &mut next_status,
+                line_no,
+                &mut output,
+                &mut stats,
+            )
+            .map_err(io)?;
         engine.advance(ts, &mut output, &mut stats).map_err(io)?;
-        let outcome = if event.ok {
-            Outcome::Success
-        } else {
-            Outcome::Error
-        };
-        let latency = event
-            .latency_ms
-            .filter(|l| l.is_finite() && *l >= 0.0)
-            .map(|ms| (ms * 1e6) as u64);
-        for target in &engine.targets {
-            // The layer's routing rule: an event without a route is operation `other`.
-            let operations = target.recorder.definition().operations();
-            if !operations.selects(event.route.as_deref()) {
-                continue;
-            }
-            match latency {
-                Some(nanos) => target.recorder.record_nanos(outcome, nanos),
-                None if target.needs_latency => {
-                    let message = format!(
-                        "latency_ms is needed by the latency SLO {:?}",
-                        target.recorder.definition().name()
-                    );
-                    options
-                        .malformed
-                        .handle(line_no, message, "not counted for that SLO")?;
-                }
-                None => target.recorder.record_nanos(outcome, 0),
-            }
-        }
+        engine.record(&event, line_no, options)?;
         stats.events += 1;
     }
     if let Some(engine) = &mut engine {
