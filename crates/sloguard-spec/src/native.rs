@@ -413,42 +413,7 @@ impl NativeSlo {
             );
         }
         if let Some(slices) = &self.time_slices {
-            let made = match (slices.rule.as_deref(), slices.objective) {
-                (None | Some("objective"), Some(objective)) => {
-                    TimeSlices::new(slices.length.0, objective)
-                }
-                (Some("ratio"), None) => TimeSlices::ratio(slices.length.0),
-                (Some("ratio"), Some(_)) => return Err(SpecError::new(
-                    at("time_slices.objective"),
-                    "ratio slices have no slice objective (each counts its share of good events); drop `objective` or the `rule`",
-                )),
-                (None | Some("objective"), None) => return Err(SpecError::new(
-                    at("time_slices.objective"),
-                    "missing: give the share of good events that makes a slice good (objective: 95), or `rule: ratio` to count each slice by its share",
-                )),
-                (Some(other), _) => return Err(SpecError::new(
-                    at("time_slices.rule"),
-                    format!("{other:?} is not a slice rule; expected `objective` (the default: a slice is good or bad) or `ratio` (a slice counts its share of good events)"),
-                )),
-            };
-            let mut rule = made.map_err(|e| {
-                let field = match e {
-                    sloguard_core::model::DefinitionErrorKind::InvalidSliceLength { .. } => {
-                        "time_slices.length"
-                    }
-                    _ => "time_slices.objective",
-                };
-                SpecError::new(at(field), e.to_string())
-            })?;
-            if let Some(word) = &slices.empty {
-                rule = rule.empty(EmptySlices::parse(word).ok_or_else(|| {
-                    SpecError::new(
-                        at("time_slices.empty"),
-                        format!("{word:?} is not a rule for slices without events; expected `skip` (the default) or `bad` (never `good`: a service nobody reaches would look perfect)"),
-                    )
-                })?);
-            }
-            builder = builder.time_slices(rule);
+            builder = builder.time_slices(slices.rule(&at)?);
         }
         if let Some(d) = self.description {
             builder = builder.description(d);
@@ -464,43 +429,7 @@ impl NativeSlo {
             builder = builder.cancelled(CancelledPolicy::CountAsBad);
         }
         let alerting = self.alerting.unwrap_or_default();
-        let mut policy = match alerting.tiers {
-            Some(tiers) => tiers.into_iter().fold(AlertPolicy::none(), |p, t| {
-                let severity = match t.severity {
-                    SeveritySpec::Page => Severity::Page,
-                    SeveritySpec::Ticket => Severity::Ticket,
-                };
-                let mut tier =
-                    AlertTier::new(severity, t.burn_rate, t.long_window.0, t.short_window.0);
-                tier.enabled = t.enabled;
-                p.tier(tier)
-            }),
-            None => AlertPolicy::workbook(),
-        }
-        .min_events(alerting.min_events)
-        .min_bad_events(
-            alerting
-                .min_bad_events
-                .unwrap_or(sloguard_core::model::DEFAULT_MIN_BAD_EVENTS),
-        );
-        for (j, id) in alerting.disable.iter().enumerate() {
-            policy = match id.as_str() {
-                "page" => policy.disable(Severity::Page),
-                "ticket" => policy.disable(Severity::Ticket),
-                _ => {
-                    let known: Vec<String> = policy.tiers.iter().map(AlertTier::id).collect();
-                    policy.disable_tier(id).ok_or_else(|| {
-                        SpecError::new(
-                            at(&format!("alerting.disable[{j}]")),
-                            format!(
-                                "no tier {id:?}; expected `page`, `ticket` or one of: {}",
-                                known.join(", ")
-                            ),
-                        )
-                    })?
-                }
-            };
-        }
+        let policy = alerting.policy(&at)?;
         builder = builder.alerting(policy);
         if let Some(url) = &alerting.runbook_url {
             builder = builder.runbook_url(url.clone());
@@ -528,5 +457,91 @@ impl NativeSlo {
             intervals: crate::Intervals::default(),
             notes: Vec::new(),
         })
+    }
+}
+
+impl TimeSlicesSpec {
+    /// The slice rule this spec describes; `at` names a field of the SLO.
+    fn rule(&self, at: &dyn Fn(&str) -> String) -> Result<TimeSlices, SpecError> {
+        let made = match (self.rule.as_deref(), self.objective) {
+            (None | Some("objective"), Some(objective)) => {
+                TimeSlices::new(self.length.0, objective)
+            }
+            (Some("ratio"), None) => TimeSlices::ratio(self.length.0),
+            (Some("ratio"), Some(_)) => return Err(SpecError::new(
+                at("time_slices.objective"),
+                "ratio slices have no slice objective (each counts its share of good events); drop `objective` or the `rule`",
+            )),
+            (None | Some("objective"), None) => return Err(SpecError::new(
+                at("time_slices.objective"),
+                "missing: give the share of good events that makes a slice good (objective: 95), or `rule: ratio` to count each slice by its share",
+            )),
+            (Some(other), _) => return Err(SpecError::new(
+                at("time_slices.rule"),
+                format!("{other:?} is not a slice rule; expected `objective` (the default: a slice is good or bad) or `ratio` (a slice counts its share of good events)"),
+            )),
+        };
+        let mut rule = made.map_err(|e| {
+            let field = match e {
+                sloguard_core::model::DefinitionErrorKind::InvalidSliceLength { .. } => {
+                    "time_slices.length"
+                }
+                _ => "time_slices.objective",
+            };
+            SpecError::new(at(field), e.to_string())
+        })?;
+        if let Some(word) = &self.empty {
+            rule = rule.empty(EmptySlices::parse(word).ok_or_else(|| {
+                SpecError::new(
+                    at("time_slices.empty"),
+                    format!("{word:?} is not a rule for slices without events; expected `skip` (the default) or `bad` (never `good`: a service nobody reaches would look perfect)"),
+                )
+            })?);
+        }
+        Ok(rule)
+    }
+}
+
+impl AlertingSpec {
+    /// The alert policy: the given tiers (the Workbook's by default), the traffic guards, and
+    /// the tiers disabled by id or severity; `at` names a field of the SLO.
+    fn policy(&self, at: &dyn Fn(&str) -> String) -> Result<AlertPolicy, SpecError> {
+        let mut policy = match &self.tiers {
+            Some(tiers) => tiers.iter().fold(AlertPolicy::none(), |p, t| {
+                let severity = match t.severity {
+                    SeveritySpec::Page => Severity::Page,
+                    SeveritySpec::Ticket => Severity::Ticket,
+                };
+                let mut tier =
+                    AlertTier::new(severity, t.burn_rate, t.long_window.0, t.short_window.0);
+                tier.enabled = t.enabled;
+                p.tier(tier)
+            }),
+            None => AlertPolicy::workbook(),
+        }
+        .min_events(self.min_events)
+        .min_bad_events(
+            self.min_bad_events
+                .unwrap_or(sloguard_core::model::DEFAULT_MIN_BAD_EVENTS),
+        );
+        for (j, id) in self.disable.iter().enumerate() {
+            policy = match id.as_str() {
+                "page" => policy.disable(Severity::Page),
+                "ticket" => policy.disable(Severity::Ticket),
+                _ => {
+                    let known: Vec<String> = policy.tiers.iter().map(AlertTier::id).collect();
+                    policy.disable_tier(id).ok_or_else(|| {
+                        SpecError::new(
+                            at(&format!("alerting.disable[{j}]")),
+                            format!(
+                                "no tier {id:?}; expected `page`, `ticket` or one of: {}",
+                                known.join(", ")
+                            ),
+                        )
+                    })?
+                }
+            };
+        }
+        Ok(policy)
     }
 }
