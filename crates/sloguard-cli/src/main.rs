@@ -320,6 +320,20 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> ExitCode {
     }
 }
 
+/// A report on standard output, or why there is none on standard error (exit 2).
+fn printed(command: &str, report: Result<String, String>) -> ExitCode {
+    match report {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sloguard {command}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
     match cli.command {
         Command::Demo(args) => demo_command(args),
@@ -485,16 +499,10 @@ fn incident_review_command(args: IncidentReviewArgs) -> Result<ExitCode, ExitCod
             }
             _ => Err("give --url, or --spec with --state or --events".to_owned()),
         };
-        match doc.and_then(|doc| incident_review::render(&doc, id)) {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("sloguard incident-review: {e}");
-                ExitCode::from(2)
-            }
-        }
+        printed(
+            "incident-review",
+            doc.and_then(|doc| incident_review::render(&doc, id)),
+        )
     })
 }
 
@@ -515,16 +523,10 @@ fn sla_report_command(args: SlaReportArgs) -> Result<ExitCode, ExitCode> {
             }
             _ => Err("give --url, or --spec with --state".to_owned()),
         };
-        match doc {
-            Ok(doc) => {
-                print!("{}", sla_report::render(&doc, slo.as_deref()));
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("sloguard sla-report: {e}");
-                ExitCode::from(2)
-            }
-        }
+        printed(
+            "sla-report",
+            doc.map(|doc| sla_report::render(&doc, slo.as_deref())),
+        )
     })
 }
 
