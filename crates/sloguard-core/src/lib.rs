@@ -15,14 +15,15 @@
 //! | [`histogram`] | log-linear latency histograms with exact classic boundaries |
 //! | `pending`, `per_thread` (hidden plumbing of the `sloguard` crate) | an event in progress and the record-exactly-once rule; one value per thread for hot-path state threads must not share |
 //! | `registry` | the tables of SLOs and series, and the builder ([`Registry`], [`RegistryBuilder`]) |
-//! | `engine` | tick and advance on real or virtual time, alert edges, fan-out to sinks and observers, reading a [`Snapshot`](snapshot::Snapshot) |
+//! | `engine` | the evaluator: tick and advance on real or virtual time, tier and SLA edges, incident facts; `engine::fanout` delivers to sinks and observers, `engine::read` reads a [`Snapshot`](snapshot::Snapshot) |
 //! | [`alert`] | transitions, sinks, the tier state machine |
+//! | [`incidents`], [`history`], [`compliance`] | incidents grouped from transitions; the recent past for charts; calendar periods and SLAs |
 //! | [`snapshot`] | one consistent view, and the one health decision per SLO |
 //! | [`diagnostic`] | what the engine detects and reports, so it is never blind while it says healthy |
-//! | [`contract`] | every metric family: name, kind, unit, help, labels |
+//! | [`contract`] | every metric family: name, kind, unit, help, labels, OpenTelemetry instrument; alert names; in [`contract::recording`], every recording-rule name and rule label |
 //! | [`series`] | where each SLO series' samples come from in a snapshot: the one mapping the exposition and both bridges walk |
 //! | [`words`] | the plain-language phrases people read |
-//! | `persist` | the whole state-file format ([`Registry::save_state`], [`Persistence`]) |
+//! | `persist` | the state file ([`Registry::save_state`], [`Persistence`]): its wire primitives, its fields in order, the incident log's part, saving and loading |
 //! | `sampler` | the background evaluator thread ([`Sampler`]) |
 //! | [`sim`] | the one virtual-time harness (replay, demo, tests, examples) |
 //! | [`clock`], [`duration`] | real and virtual time; duration text |
