@@ -144,68 +144,7 @@ impl PyrraSlo {
                 "Thanos partial responses are not read; remove it",
             );
         }
-        let indicator = spec.indicator;
-        for (present, field, name) in [
-            (
-                indicator.latency_native.is_some(),
-                "spec.indicator.latencyNative",
-                "latencyNative (native histogram)",
-            ),
-            (
-                indicator.bool_gauge.is_some(),
-                "spec.indicator.bool_gauge",
-                "bool_gauge",
-            ),
-        ] {
-            if present {
-                return refuse(field, format!("Pyrra's {name} indicator is not imported yet; write it as a ratio indicator (errors and total series)"));
-            }
-        }
-        let (queries, grouping, field) = match (indicator.ratio, indicator.latency) {
-            (Some(ratio), None) => (
-                Queries::Events {
-                    error_query: rate(&ratio.errors, "spec.indicator.ratio.errors")?,
-                    total_query: rate(&ratio.total, "spec.indicator.ratio.total")?,
-                },
-                ratio.grouping,
-                "spec.indicator.ratio.grouping",
-            ),
-            (None, Some(latency)) => {
-                let total = rate(&latency.total, "spec.indicator.latency.total")?;
-                let success = rate(&latency.success, "spec.indicator.latency.success")?;
-                (
-                    Queries::Events {
-                        error_query: format!("({total} - {success})"),
-                        total_query: total,
-                    },
-                    latency.grouping,
-                    "spec.indicator.latency.grouping",
-                )
-            }
-            (Some(_), Some(_)) => {
-                return refuse("spec.indicator", "give one indicator: ratio or latency")
-            }
-            (None, None) => {
-                return refuse(
-                    "spec.indicator",
-                    "missing indicator: give ratio (errors, total) or latency (success, total)",
-                )
-            }
-        };
-        if !grouping.is_empty() {
-            return refuse(field, format!("grouping by {grouping:?} makes one SLO per label value, which sloguard does not do yet; write one SLO per value, or remove grouping"));
-        }
-        for (name, query) in match &queries {
-            Queries::Events {
-                error_query,
-                total_query,
-            } => vec![("errors", error_query), ("total", total_query)],
-            Queries::Raw { error_ratio_query } => vec![("ratio", error_ratio_query)],
-        } {
-            crate::query::check(query).map_err(|why| {
-                SpecError::new(format!("spec.indicator ({name})"), why.to_string())
-            })?;
-        }
+        let queries = spec.indicator.queries()?;
         let percent: f64 = spec.target.trim().parse().map_err(|_| {
             SpecError::new("spec.target", format!("target {:?} is not a number; Pyrra writes it as a percentage in a string, such as \"99.5\"", spec.target))
         })?;
@@ -257,5 +196,74 @@ impl PyrraSlo {
                 notes,
             }],
         ))
+    }
+}
+
+impl PyrraIndicator {
+    /// The error and total queries of a ratio or latency indicator, each checked as PromQL;
+    /// what sloguard does not read yet is refused by field.
+    fn queries(self) -> Result<Queries, SpecError> {
+        for (present, field, name) in [
+            (
+                self.latency_native.is_some(),
+                "spec.self.latencyNative",
+                "latencyNative (native histogram)",
+            ),
+            (
+                self.bool_gauge.is_some(),
+                "spec.self.bool_gauge",
+                "bool_gauge",
+            ),
+        ] {
+            if present {
+                return refuse(field, format!("Pyrra's {name} indicator is not imported yet; write it as a ratio indicator (errors and total series)"));
+            }
+        }
+        let (queries, grouping, field) = match (self.ratio, self.latency) {
+            (Some(ratio), None) => (
+                Queries::Events {
+                    error_query: rate(&ratio.errors, "spec.self.ratio.errors")?,
+                    total_query: rate(&ratio.total, "spec.self.ratio.total")?,
+                },
+                ratio.grouping,
+                "spec.self.ratio.grouping",
+            ),
+            (None, Some(latency)) => {
+                let total = rate(&latency.total, "spec.self.latency.total")?;
+                let success = rate(&latency.success, "spec.self.latency.success")?;
+                (
+                    Queries::Events {
+                        error_query: format!("({total} - {success})"),
+                        total_query: total,
+                    },
+                    latency.grouping,
+                    "spec.self.latency.grouping",
+                )
+            }
+            (Some(_), Some(_)) => {
+                return refuse("spec.indicator", "give one indicator: ratio or latency")
+            }
+            (None, None) => {
+                return refuse(
+                    "spec.indicator",
+                    "missing indicator: give ratio (errors, total) or latency (success, total)",
+                )
+            }
+        };
+        if !grouping.is_empty() {
+            return refuse(field, format!("grouping by {grouping:?} makes one SLO per label value, which sloguard does not do yet; write one SLO per value, or remove grouping"));
+        }
+        for (name, query) in match &queries {
+            Queries::Events {
+                error_query,
+                total_query,
+            } => vec![("errors", error_query), ("total", total_query)],
+            Queries::Raw { error_ratio_query } => vec![("ratio", error_ratio_query)],
+        } {
+            crate::query::check(query).map_err(|why| {
+                SpecError::new(format!("spec.indicator ({name})"), why.to_string())
+            })?;
+        }
+        Ok(queries)
     }
 }
