@@ -206,12 +206,12 @@ impl PyrraIndicator {
         for (present, field, name) in [
             (
                 self.latency_native.is_some(),
-                "spec.self.latencyNative",
+                "spec.indicator.latencyNative",
                 "latencyNative (native histogram)",
             ),
             (
                 self.bool_gauge.is_some(),
-                "spec.self.bool_gauge",
+                "spec.indicator.bool_gauge",
                 "bool_gauge",
             ),
         ] {
@@ -222,22 +222,22 @@ impl PyrraIndicator {
         let (queries, grouping, field) = match (self.ratio, self.latency) {
             (Some(ratio), None) => (
                 Queries::Events {
-                    error_query: rate(&ratio.errors, "spec.self.ratio.errors")?,
-                    total_query: rate(&ratio.total, "spec.self.ratio.total")?,
+                    error_query: rate(&ratio.errors, "spec.indicator.ratio.errors")?,
+                    total_query: rate(&ratio.total, "spec.indicator.ratio.total")?,
                 },
                 ratio.grouping,
-                "spec.self.ratio.grouping",
+                "spec.indicator.ratio.grouping",
             ),
             (None, Some(latency)) => {
-                let total = rate(&latency.total, "spec.self.latency.total")?;
-                let success = rate(&latency.success, "spec.self.latency.success")?;
+                let total = rate(&latency.total, "spec.indicator.latency.total")?;
+                let success = rate(&latency.success, "spec.indicator.latency.success")?;
                 (
                     Queries::Events {
                         error_query: format!("({total} - {success})"),
                         total_query: total,
                     },
                     latency.grouping,
-                    "spec.self.latency.grouping",
+                    "spec.indicator.latency.grouping",
                 )
             }
             (Some(_), Some(_)) => {
