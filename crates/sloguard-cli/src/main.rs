@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sloguard::spec::Spec;
-use sloguard_cli::fetch::Fetcher;
+use sloguard_cli::fetch::{FetchError, Fetcher};
 use sloguard_cli::{
     check, dashboard, demo, incident_review, lint, replay, rules, sla_report, sloth_windows,
 };
@@ -208,7 +208,7 @@ struct FetchArgs {
 }
 
 impl FetchArgs {
-    fn fetcher(&self) -> Result<Fetcher, String> {
+    fn fetcher(&self) -> Result<Fetcher, FetchError> {
         Fetcher::new(self.ca_file.as_deref(), Duration::from_secs(self.timeout))
     }
 }
@@ -477,7 +477,8 @@ fn incident_review_command(args: IncidentReviewArgs) -> Result<ExitCode, ExitCod
         let doc = match (url, spec, state, events) {
             (Some(url), ..) => fetch
                 .fetcher()
-                .and_then(|f| f.json(&url, "a sloguard /slo/incidents.json document")),
+                .and_then(|f| f.json(&url, "a sloguard /slo/incidents.json document"))
+                .map_err(|e| e.to_string()),
             (None, Some(spec), Some(state), None) => {
                 let spec = read_spec(&spec)?;
                 sla_report::registry_from_state(&spec, &state).map(|r| {
@@ -516,7 +517,10 @@ fn sla_report_command(args: SlaReportArgs) -> Result<ExitCode, ExitCode> {
     } = args;
     Ok({
         let doc = match (url, spec, state) {
-            (Some(url), _, _) => fetch.fetcher().and_then(|f| f.document(&url)),
+            (Some(url), _, _) => fetch
+                .fetcher()
+                .and_then(|f| f.document(&url))
+                .map_err(|e| e.to_string()),
             (None, Some(spec), Some(state)) => {
                 let spec = read_spec(&spec)?;
                 sla_report::from_state(&spec, &state)
