@@ -338,6 +338,39 @@ struct Named<'a> {
     conditions: &'a BTreeMap<String, Value>,
 }
 
+/// The SLO's indicator, inline or named by `indicatorRef` among the file's SLI objects, and
+/// the field it was read from.
+fn resolve_indicator(
+    indicator: Option<InlineIndicator>,
+    reference: Option<String>,
+    slis: &BTreeMap<String, Value>,
+) -> Result<(SliBody, String), SpecError> {
+    match (indicator, reference) {
+        (Some(inline), None) => {
+            let _ = inline.metadata;
+            Ok((inline.spec, "spec.indicator.spec".to_owned()))
+        }
+        (None, Some(reference)) => {
+            let Some(sli) = slis.get(&reference) else {
+                return refuse(
+                    "spec.indicatorRef",
+                    format!(
+                        "no SLI object is named {reference:?} (the file has: {})",
+                        slis.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            };
+            let body: SliBody = typed(sli.clone(), &format!("SLI {reference:?} spec"))?;
+            Ok((body, format!("SLI {reference:?} spec")))
+        }
+        (Some(_), Some(_)) => refuse("spec", "give `indicator` or `indicatorRef`, not both"),
+        (None, None) => refuse(
+            "spec.indicator",
+            "missing indicator: give `indicator` or `indicatorRef`",
+        ),
+    }
+}
+
 fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     let (slis, services) = (named.slis, named.services);
     let spec: SloBody = typed(object.spec, "spec")?;
@@ -353,34 +386,7 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     }
     let mut notes = Vec::new();
     let policy = alert_policy(&spec.alert_policies, named, &mut notes)?;
-    let (indicator, at) = match (spec.indicator, spec.indicator_ref) {
-        (Some(inline), None) => {
-            let _ = inline.metadata;
-            (inline.spec, "spec.indicator.spec".to_owned())
-        }
-        (None, Some(reference)) => {
-            let Some(sli) = slis.get(&reference) else {
-                return refuse(
-                    "spec.indicatorRef",
-                    format!(
-                        "no SLI object is named {reference:?} (the file has: {})",
-                        slis.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                );
-            };
-            let body: SliBody = typed(sli.clone(), &format!("SLI {reference:?} spec"))?;
-            (body, format!("SLI {reference:?} spec"))
-        }
-        (Some(_), Some(_)) => {
-            return refuse("spec", "give `indicator` or `indicatorRef`, not both")
-        }
-        (None, None) => {
-            return refuse(
-                "spec.indicator",
-                "missing indicator: give `indicator` or `indicatorRef`",
-            )
-        }
-    };
+    let (indicator, at) = resolve_indicator(spec.indicator, spec.indicator_ref, slis)?;
     let [objective] = spec.objectives.as_slice() else {
         return refuse("spec.objectives", "exactly one objective is supported");
     };
