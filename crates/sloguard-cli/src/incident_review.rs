@@ -26,7 +26,57 @@ fn seconds(span: f64) -> std::time::Duration {
 
 /// Refuses an incident whose times cannot be right (from a document fetched from anywhere),
 /// naming the incident and the field.
-fn check_times(i: &IncidentJson) -> Result<(), String> {
+/// Why no draft was written.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ReviewError {
+    /// The history holds no incident of this number.
+    NoSuchIncident {
+        /// The service.
+        service: String,
+        /// The number asked for.
+        id: u64,
+    },
+    /// The history holds no incident at all.
+    NoIncident {
+        /// The service.
+        service: String,
+    },
+    /// A time or span of the incident cannot be (a hostile or broken document).
+    ImpossibleValue {
+        /// The incident.
+        id: u64,
+        /// The field, e.g. `timeline[3].at`.
+        field: String,
+        /// The value read.
+        value: f64,
+        /// What it should be.
+        expected: &'static str,
+    },
+}
+
+impl std::fmt::Display for ReviewError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReviewError::NoSuchIncident { service, id } => {
+                write!(f, "no incident {id} in the history of {service}")
+            }
+            ReviewError::NoIncident { service } => {
+                write!(f, "{service} has no incident in its history")
+            }
+            ReviewError::ImpossibleValue {
+                id,
+                field,
+                value,
+                expected,
+            } => write!(f, "incident {id}: {field} {value:?} is not {expected}"),
+        }
+    }
+}
+
+impl std::error::Error for ReviewError {}
+
+fn check_times(i: &IncidentJson) -> Result<(), ReviewError> {
     let latest = Timestamp::LATEST.as_unix_secs_f64();
     // Times and spans share one range (0 to 2500 in seconds) and differ in what they are.
     let within = |what: &'static str| {
@@ -34,7 +84,12 @@ fn check_times(i: &IncidentJson) -> Result<(), String> {
             if v.is_finite() && (0.0..=latest).contains(&v) {
                 Ok(())
             } else {
-                Err(format!("incident {}: {field} {v:?} is not {what}", i.id))
+                Err(ReviewError::ImpossibleValue {
+                    id: i.id,
+                    field: field.to_owned(),
+                    value: v,
+                    expected: what,
+                })
             }
         }
     };
@@ -76,17 +131,19 @@ fn md(text: &str) -> String {
 }
 
 /// The draft for incident `id` (the latest when `None`) of `doc`.
-pub fn render(doc: &IncidentsDocument, id: Option<u64>) -> Result<String, String> {
+pub fn render(doc: &IncidentsDocument, id: Option<u64>) -> Result<String, ReviewError> {
+    let service = || doc.service.clone();
     let incident = match id {
-        Some(id) => doc
-            .incidents
-            .iter()
-            .find(|i| i.id == id)
-            .ok_or_else(|| format!("no incident {id} in the history of {}", doc.service))?,
+        Some(id) => doc.incidents.iter().find(|i| i.id == id).ok_or_else(|| {
+            ReviewError::NoSuchIncident {
+                service: service(),
+                id,
+            }
+        })?,
         None => doc
             .incidents
             .last()
-            .ok_or_else(|| format!("{} has no incident in its history", doc.service))?,
+            .ok_or_else(|| ReviewError::NoIncident { service: service() })?,
     };
     check_times(incident)?;
     Ok(review(&doc.service, incident))
@@ -283,7 +340,7 @@ mod tests {
             (1_800_000_000.0, 1e300, "duration_seconds 1e300"),
         ] {
             let doc = document("payments", "availability", started_at, duration);
-            let error = render(&doc, None).expect_err(field);
+            let error = render(&doc, None).expect_err(field).to_string();
             assert!(
                 error.starts_with(&format!("incident 1: {field}")),
                 "{error}"

@@ -481,9 +481,11 @@ fn incident_review_command(args: IncidentReviewArgs) -> Result<ExitCode, ExitCod
                 .map_err(|e| e.to_string()),
             (None, Some(spec), Some(state), None) => {
                 let spec = read_spec(&spec)?;
-                sla_report::registry_from_state(&spec, &state).map(|r| {
-                    sloguard::expose::incidents::IncidentsDocument::from_snapshot(&r.snapshot())
-                })
+                sla_report::registry_from_state(&spec, &state)
+                    .map(|r| {
+                        sloguard::expose::incidents::IncidentsDocument::from_snapshot(&r.snapshot())
+                    })
+                    .map_err(|e| e.to_string())
             }
             (None, Some(spec), None, Some(events)) => {
                 let spec = read_spec(&spec)?;
@@ -502,7 +504,7 @@ fn incident_review_command(args: IncidentReviewArgs) -> Result<ExitCode, ExitCod
         };
         printed(
             "incident-review",
-            doc.and_then(|doc| incident_review::render(&doc, id)),
+            doc.and_then(|doc| incident_review::render(&doc, id).map_err(|e| e.to_string())),
         )
     })
 }
@@ -523,7 +525,7 @@ fn sla_report_command(args: SlaReportArgs) -> Result<ExitCode, ExitCode> {
                 .map_err(|e| e.to_string()),
             (None, Some(spec), Some(state)) => {
                 let spec = read_spec(&spec)?;
-                sla_report::from_state(&spec, &state)
+                sla_report::from_state(&spec, &state).map_err(|e| e.to_string())
             }
             _ => Err("give --url, or --spec with --state".to_owned()),
         };

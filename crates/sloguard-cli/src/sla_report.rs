@@ -87,29 +87,70 @@ fn section(out: &mut String, service: &str, slo: &str, w: &ComplianceJson) {
     out.push('\n');
 }
 
+/// Why a state file could not be read with its spec.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StateReadError {
+    /// The spec's SLOs cannot be registered.
+    Spec(Box<sloguard::spec::SpecError>),
+    /// The file cannot be loaded.
+    State {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        error: sloguard::StateError,
+    },
+    /// The file holds none of the spec's SLOs.
+    NothingRestored {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The SLOs it holds.
+        held: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for StateReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateReadError::Spec(e) => e.fmt(f),
+            StateReadError::State { path, error } => write!(f, "{}: {error}", path.display()),
+            StateReadError::NothingRestored { path, held } => write!(
+                f,
+                "{}: none of the spec's SLOs is in the state file (it holds {held:?})",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StateReadError {}
+
 /// The document a state file holds for a spec's SLOs, as of now: the spec's SLOs registered
 /// on a registry, the file loaded into it, and its `/slo.json` read without serving it.
-pub fn from_state(spec: &Spec, state: &Path) -> Result<SloDocument, String> {
+pub fn from_state(spec: &Spec, state: &Path) -> Result<SloDocument, StateReadError> {
     let registry = registry_from_state(spec, state)?;
     Ok(SloDocument::from_snapshot(&registry.snapshot()))
 }
 
 /// A registry with the spec's SLOs and the state file's counts, windows, periods and
 /// incidents, evaluated now.
-pub fn registry_from_state(spec: &Spec, state: &Path) -> Result<Registry, String> {
+pub fn registry_from_state(spec: &Spec, state: &Path) -> Result<Registry, StateReadError> {
     let registry = Registry::builder(spec.service.clone())
         .clock(Clock::system())
         .build();
-    spec.register(&registry).map_err(|e| e.to_string())?;
+    spec.register(&registry)
+        .map_err(|e| StateReadError::Spec(Box::new(e)))?;
     let report = registry
         .load_state_read_only(state)
-        .map_err(|e| format!("{}: {e}", state.display()))?;
+        .map_err(|error| StateReadError::State {
+            path: state.to_owned(),
+            error,
+        })?;
     if report.restored.is_empty() {
-        return Err(format!(
-            "{}: none of the spec's SLOs is in the state file (it holds {:?})",
-            state.display(),
-            report.skipped
-        ));
+        return Err(StateReadError::NothingRestored {
+            path: state.to_owned(),
+            held: report.skipped,
+        });
     }
     registry.tick();
     Ok(registry)

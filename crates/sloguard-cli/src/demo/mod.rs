@@ -97,13 +97,42 @@ fn phase_at(fraction: f64) -> Phase {
 
 type Log = Arc<Mutex<Vec<(Duration, Duration, AlertTransition)>>>;
 
+/// Why the demo could not run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// The async runtime could not start.
+    Runtime(std::io::Error),
+    /// The API could not listen on its address.
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The demo's SLOs could not be registered (a bug).
+    Register(String),
+}
+
+impl std::fmt::Display for DemoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DemoError::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
+            DemoError::Listen { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
+            DemoError::Register(e) => write!(f, "cannot register the demo's SLOs: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DemoError {}
+
 /// Runs the demo, printing to standard output.
-pub fn run(options: &Options) -> Result<Summary, String> {
+pub fn run(options: &Options) -> Result<Summary, DemoError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .map_err(DemoError::Runtime)?;
     runtime.block_on(run_async(options))
 }
 
@@ -122,12 +151,12 @@ struct Engine {
 
 impl Engine {
     /// The payments SLOs with three engine days of normal traffic behind them.
-    fn start(options: &Options) -> Result<Engine, String> {
+    fn start(options: &Options) -> Result<Engine, DemoError> {
         let speed = ENGINE_SPAN.as_secs_f64() / options.duration.as_secs_f64().max(1.0);
         let start = Timestamp::from(std::time::SystemTime::now());
         let sim = Simulation::new("payments", start.saturating_sub(HISTORY));
         let registry = sim.registry().clone();
-        app::register(&registry).map_err(|e| e.to_string())?;
+        app::register(&registry).map_err(|e| DemoError::Register(e.to_string()))?;
         seed_history(&sim, f64::from(options.rate) / speed);
         sim.take_transitions();
         Ok(Engine {
@@ -167,7 +196,7 @@ impl Engine {
     }
 }
 
-async fn run_async(options: &Options) -> Result<Summary, String> {
+async fn run_async(options: &Options) -> Result<Summary, DemoError> {
     let style = Style {
         color: options.color.unwrap_or_else(|| {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -177,8 +206,14 @@ async fn run_async(options: &Options) -> Result<Summary, String> {
     let incident = app::Incident::default();
     let listener = tokio::net::TcpListener::bind(options.addr)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", options.addr))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|error| DemoError::Listen {
+            addr: options.addr,
+            error,
+        })?;
+    let addr = listener.local_addr().map_err(|error| DemoError::Listen {
+        addr: options.addr,
+        error,
+    })?;
     println!("listening on http://{addr}");
     println!("Status page: http://{addr}/slo   JSON: http://{addr}/slo.json   Prometheus: http://{addr}/metrics");
     println!(
