@@ -11,6 +11,6 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Err(e) = render(&doc, None) {
-        assert!(!e.is_empty());
+        assert!(!e.to_string().is_empty());
     }
 });
