@@ -83,7 +83,11 @@ fn judge(slo: &SloJson, t: &Thresholds) -> (State, String) {
                 "{}: no data (status {:?}): {}",
                 slo.name,
                 slo.status,
-                NoDataReason::of_document(slo.evaluated_at.is_some()).phrase()
+                slo.no_data_reason
+                    .as_deref()
+                    .and_then(NoDataReason::parse)
+                    .unwrap_or(NoDataReason::of_document(slo.evaluated_at.is_some()))
+                    .phrase()
             ),
         );
     }

@@ -47,6 +47,14 @@ pub mod code {
     /// or a name was longer than an operation name may be. SLOs that select those names see
     /// none of their events.
     pub const OPERATIONS_CAPPED: &str = "operations_capped";
+    /// The metrics engine a fleet's counts come from (`sloguard serve --source`) cannot be
+    /// reached or answers errors: every SLO it feeds has no data until it answers again.
+    pub const SOURCE_UNREACHABLE: &str = "source_unreachable";
+    /// The metrics engine has no series for an SLO (its counters, or its SLI queries, match
+    /// nothing): the SLO has no data.
+    pub const SOURCE_NO_SERIES: &str = "source_no_series";
+    /// Scrape targets of an SLO's job are down (`up == 0`): its figures miss their events.
+    pub const TARGETS_DOWN: &str = "targets_down";
 }
 
 /// One problem the engine detected.

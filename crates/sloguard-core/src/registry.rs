@@ -125,6 +125,9 @@ pub(crate) struct EvalState {
     /// The SLA's notification states: at risk, breached (see `alert::SLA_TIERS`).
     pub(crate) sla_tiers: [TierState; 2],
     pub(crate) evaluated_at: Option<Timestamp>,
+    /// Why an external source cannot see this SLO now, if it cannot (see
+    /// [`Registry::set_blind`]).
+    pub(crate) blind: Option<String>,
 }
 
 type SeriesKey = (String, Vec<(String, String)>);
@@ -296,6 +299,7 @@ impl Registry {
                 tiers,
                 sla_tiers: Default::default(),
                 evaluated_at: None,
+                blind: None,
             }),
             recorder: recorder.clone(),
             definition,
@@ -414,6 +418,37 @@ impl Registry {
         match reported.iter_mut().find(|d| d.key() == diagnostic.key()) {
             Some(known) => *known = diagnostic,
             None => reported.push(diagnostic),
+        }
+    }
+
+    /// Withdraws a diagnostic reported with [`Registry::report`] once its cause is gone (a
+    /// metrics engine that answers again): snapshots stop carrying it, and it is logged again
+    /// should it come back. Whether there was one to withdraw.
+    pub fn withdraw(&self, code: &'static str, slo: Option<&str>) -> bool {
+        let key = (code, slo.map(str::to_owned));
+        lock(&self.inner.logged).remove(&key);
+        let mut reported = lock(&self.inner.reported);
+        let before = reported.len();
+        reported.retain(|d| d.key() != key);
+        reported.len() != before
+    }
+
+    /// For a registry fed from outside (`sloguard serve` reads a metrics engine): says that
+    /// the source cannot see the SLO `slo` now, and why, or with `None` that it can again.
+    /// While blind, the SLO's status is `no_data` whatever its windows hold
+    /// ([`NoDataReason::SourceBlind`](crate::snapshot::NoDataReason::SourceBlind)). Whether
+    /// such an SLO is registered.
+    pub fn set_blind(&self, slo: &str, why: Option<String>) -> bool {
+        match self
+            .entries()
+            .into_iter()
+            .find(|e| e.definition.name() == slo)
+        {
+            Some(entry) => {
+                lock(&entry.state).blind = why;
+                true
+            }
+            None => false,
         }
     }
 

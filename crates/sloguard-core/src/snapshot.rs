@@ -82,6 +82,9 @@ pub struct SloSnapshot {
     /// UTC days, today so far first, then up to
     /// [`DAILY_HISTORY`](crate::compliance::DAILY_HISTORY) past days: the status page's bars.
     pub days: Vec<crate::compliance::PastPeriod>,
+    /// Why the source of its counts cannot see it now (a registry fed from a metrics engine,
+    /// as `sloguard serve` is); `None` when it can, and always for a service's own registry.
+    pub blind: Option<String>,
 }
 
 impl SloSnapshot {
@@ -131,7 +134,7 @@ impl SloSnapshot {
     /// never a colour (see [`SloSnapshot::no_data_reason`]).
     pub fn health(&self) -> Health {
         match self.no_data_reason() {
-            Some(NoDataReason::NotEvaluatedYet) => Health::NoData,
+            Some(NoDataReason::NotEvaluatedYet | NoDataReason::SourceBlind) => Health::NoData,
             _ => Health::judge(
                 self.has_data(),
                 self.firing(Severity::Page),
@@ -140,10 +143,13 @@ impl SloSnapshot {
         }
     }
 
-    /// Why the SLO cannot be judged, `None` when it can. Not evaluated yet wins: the tiers'
-    /// state does not exist before the first evaluation.
+    /// Why the SLO cannot be judged, `None` when it can. A blind source wins (whatever the
+    /// windows held before it went blind is not the present), then not evaluated yet: the
+    /// tiers' state does not exist before the first evaluation.
     pub fn no_data_reason(&self) -> Option<NoDataReason> {
-        if self.evaluated_at.is_none() {
+        if self.blind.is_some() {
+            Some(NoDataReason::SourceBlind)
+        } else if self.evaluated_at.is_none() {
             Some(NoDataReason::NotEvaluatedYet)
         } else if !self.has_data() && !self.alerts.iter().any(|a| a.firing) {
             Some(NoDataReason::NoEvents)
@@ -247,6 +253,9 @@ pub enum NoDataReason {
     NotEvaluatedYet,
     /// Its longest alerting window holds no event.
     NoEvents,
+    /// The metrics engine its counts come from cannot be read, or has nothing for it (the
+    /// diagnostics say which); only a registry fed from outside, as `sloguard serve`, is.
+    SourceBlind,
 }
 
 impl NoDataReason {
@@ -257,7 +266,30 @@ impl NoDataReason {
                 "not evaluated yet (the first evaluation runs one tick after start)"
             }
             NoDataReason::NoEvents => "nothing to judge in its longest alerting window",
+            NoDataReason::SourceBlind => {
+                "its metrics source cannot be read or has no series for it (see the diagnostics)"
+            }
         }
+    }
+
+    /// The reason's stable code, as `/slo.json`'s `no_data_reason` carries it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            NoDataReason::NotEvaluatedYet => "not_evaluated_yet",
+            NoDataReason::NoEvents => "no_events",
+            NoDataReason::SourceBlind => "source_blind",
+        }
+    }
+
+    /// Reads [`NoDataReason::as_str`] back.
+    pub fn parse(code: &str) -> Option<NoDataReason> {
+        [
+            NoDataReason::NotEvaluatedYet,
+            NoDataReason::NoEvents,
+            NoDataReason::SourceBlind,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == code)
     }
 
     /// The reason of a `/slo.json` entry: not evaluated while its `evaluated_at` is null.

@@ -283,8 +283,45 @@ impl HttpClient {
         body: Vec<u8>,
         timeout: Duration,
     ) -> Result<StatusCode, RequestError> {
-        let call = self.call(Method::POST, to.clone(), Some(body), timeout, 64 * 1024);
+        let call = self.call(
+            Method::POST,
+            to.clone(),
+            Some(("application/json", body)),
+            timeout,
+            64 * 1024,
+        );
         self.block_on(call).map(|r| r.status)
+    }
+
+    /// POSTs `body` of type `content_type` to `url` within `timeout`, reading at most `limit`
+    /// bytes of the answer, for async callers on any runtime: a query too long for a URL
+    /// (the Prometheus query API takes `application/x-www-form-urlencoded` forms).
+    pub fn post_async(
+        &self,
+        url: &str,
+        content_type: &'static str,
+        body: Vec<u8>,
+        timeout: Duration,
+        limit: usize,
+    ) -> impl Future<Output = Result<Response, RequestError>> + Send + 'static {
+        let parsed = Endpoint::parse(url, "requested");
+        let client = self.clone();
+        async move {
+            let Some(runtime) = &client.inner.runtime else {
+                return Err(RequestError::NoRuntime);
+            };
+            let call = client.call(
+                Method::POST,
+                parsed?,
+                Some((content_type, body)),
+                timeout,
+                limit,
+            );
+            match runtime.spawn(call).await {
+                Ok(answer) => answer,
+                Err(_) => Err(RequestError::NoRuntime),
+            }
+        }
     }
 
     fn block_on<T>(
@@ -301,7 +338,7 @@ impl HttpClient {
         &self,
         method: Method,
         to: Endpoint,
-        body: Option<Vec<u8>>,
+        body: Option<Body>,
         timeout: Duration,
         limit: usize,
     ) -> impl Future<Output = Result<Response, RequestError>> + Send + 'static {
@@ -369,11 +406,14 @@ impl fmt::Debug for Endpoint {
     }
 }
 
+/// A request body: its content type and its bytes.
+type Body = (&'static str, Vec<u8>);
+
 async fn exchange(
     tls: Option<tokio_rustls::TlsConnector>,
     to: &Endpoint,
     method: Method,
-    body: Option<Vec<u8>>,
+    body: Option<Body>,
     limit: usize,
 ) -> Result<Response, RequestError> {
     let endpoint = || to.shown.clone();
@@ -407,7 +447,7 @@ async fn send<S>(
     stream: S,
     to: &Endpoint,
     method: Method,
-    body: Option<Vec<u8>>,
+    body: Option<Body>,
     limit: usize,
 ) -> Result<Response, RequestError>
 where
@@ -431,11 +471,15 @@ where
             concat!("sloguard/", env!("CARGO_PKG_VERSION")),
         )
         .header("accept", "application/json");
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
+    let body = match body {
+        Some((content_type, bytes)) => {
+            request = request.header("content-type", content_type);
+            bytes
+        }
+        None => Vec::new(),
+    };
     let request = request
-        .body(Full::new(Bytes::from(body.unwrap_or_default())))
+        .body(Full::new(Bytes::from(body)))
         .map_err(|e| broke(&e))?;
     let response = sender.send_request(request).await.map_err(|e| broke(&e))?;
     let status = response.status();

@@ -191,6 +191,19 @@ impl Registry {
         }
     }
 
+    /// Samples every SLO's counts into its windows, calendar periods and daily bars as of
+    /// `now`, without evaluating: how a registry fed from history (`sloguard serve` reading a
+    /// metrics engine's past at start) rebuilds its windows. No alert state changes, no sink
+    /// hears of the past, no incident opens; the next [`Registry::tick_at`] judges it all.
+    /// Times must not go backwards (an earlier `now` samples nothing).
+    pub fn backfill_at(&self, now: Timestamp) {
+        for entry in self.entries() {
+            let counts = entry.recorder.counts();
+            let mut state = lock(&entry.state);
+            sample(&entry, &mut state, now, &counts);
+        }
+    }
+
     fn evaluate_at(&self, now: Timestamp) {
         self.inner
             .last_tick

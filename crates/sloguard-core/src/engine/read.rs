@@ -62,6 +62,7 @@ pub(super) fn slo_snapshot(
         evaluation,
         alerts,
         evaluated_at: state.evaluated_at,
+        blind: state.blind.clone(),
         compliance,
         days: {
             let mut days = state.days.clone();

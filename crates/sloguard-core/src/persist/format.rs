@@ -235,7 +235,8 @@ fn decode_slices(c: &mut Cursor<'_>) -> Result<Option<SliceTrack>, StateError> {
 
 /// A decoded payload: the SLOs (windows `None` where their shape does not fit the period)
 /// and the incident log.
-pub(crate) type Decoded = (Vec<SavedSlo<Option<Windows>>>, IncidentLog);
+/// The SLOs, the incidents, and when the file was saved (nanoseconds since the epoch).
+pub(crate) type Decoded = (Vec<SavedSlo<Option<Windows>>>, IncidentLog, u64);
 
 /// Reads a whole payload; windows are `None` where their shape does not fit the period.
 /// Reads a payload saved no later than `now` (within the clocks' tolerance).
@@ -291,7 +292,7 @@ pub(crate) fn decode(
     if !c.is_empty() {
         return Err(StateError::Malformed("trailing bytes"));
     }
-    Ok((slos, incidents))
+    Ok((slos, incidents, saved_at))
 }
 
 fn encode_windows(w: &Windows, out: &mut Vec<u8>) {
@@ -402,11 +403,11 @@ mod tests {
         let v3 = encode(0, std::slice::from_ref(&slo), &IncidentLog::default());
         // Version 2 had no incident log (next id and count: 12 bytes when empty).
         let v2 = &v3[..v3.len() - 12];
-        let (decoded, log) = decode((2, v2), Timestamp::LATEST).expect("a version 2 payload");
+        let (decoded, log, _) = decode((2, v2), Timestamp::LATEST).expect("a version 2 payload");
         assert_eq!((decoded.len(), log), (1, IncidentLog::default()));
         // Version 1 ended each SLO with its windows: no calendar count, no slice flag.
         let v1 = &v2[..v2.len() - 5];
-        let (decoded, _) = decode((1, v1), Timestamp::LATEST).expect("a version 1 payload");
+        let (decoded, _, _) = decode((1, v1), Timestamp::LATEST).expect("a version 1 payload");
         assert_eq!((decoded[0].counts.good, decoded[0].counts.bad), (7, 3));
         assert!(decoded[0].windows.is_some() && decoded[0].calendars.is_empty());
         assert!(

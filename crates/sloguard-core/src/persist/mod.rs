@@ -50,6 +50,9 @@ pub struct LoadReport {
     pub restored: Vec<String>,
     /// SLOs in the file that are not registered, or whose period changed: left alone.
     pub skipped: Vec<String>,
+    /// When the file was saved: the restored windows end there (a registry fed from a
+    /// metrics engine fills them from there on).
+    pub saved_at: Option<crate::clock::Timestamp>,
 }
 
 impl Registry {
@@ -108,7 +111,7 @@ impl Registry {
         let decoded = read_bounded(path)
             // Decode everything first: a file that fails half-way changes nothing.
             .and_then(|bytes| format::decode(format::unframe(&bytes)?, now));
-        let (decoded, incidents) = match decoded {
+        let (decoded, incidents, saved_at) = match decoded {
             Ok(decoded) => decoded,
             Err(e) => {
                 let missing =
@@ -132,7 +135,10 @@ impl Registry {
                 return Err(e);
             }
         };
-        let mut report = LoadReport::default();
+        let mut report = LoadReport {
+            saved_at: Some(crate::clock::Timestamp::from_unix_nanos(saved_at)),
+            ..LoadReport::default()
+        };
         {
             // The incidents before the restart, then those since (normally none).
             let mut log = lock(&self.inner.incidents);

@@ -52,6 +52,10 @@ pub struct SloJson {
     /// `ok`, `ticket`, `page`, or `no_data` (nothing to judge in the longest alerting
     /// window): never `ok` while the engine cannot see.
     pub status: String,
+    /// Why the status is `no_data`: `not_evaluated_yet`, `no_events` or `source_blind` (a
+    /// fleet's metrics engine cannot be read or has no series for it); `null` otherwise.
+    #[serde(default)]
+    pub no_data_reason: Option<String>,
     /// Its description.
     pub description: Option<String>,
     /// `availability` or `latency`.
@@ -296,6 +300,7 @@ impl SloJson {
         SloJson {
             name: def.name().to_owned(),
             status: slo.health().as_str().to_owned(),
+            no_data_reason: slo.no_data_reason().map(|r| r.as_str().to_owned()),
             description: def.description().map(str::to_owned),
             sli: def.sli().kind().to_owned(),
             latency_threshold_seconds: match def.sli() {
