@@ -8,6 +8,7 @@
 //! - [`replay`]: the engine on virtual time over recorded traffic.
 //! - [`incident_review`]: a post-incident review draft in Markdown.
 //! - [`demo`]: an instrumented service, traffic, an incident, and its SLOs live.
+//! - [`serve`]: a fleet's SLOs judged from a Prometheus-compatible engine, on the same pages.
 //!
 //! ```
 //! let spec = sloguard::spec::Spec::from_str(r#"{"service": "payments", "availability": 99.9}"#).unwrap();
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod fetch;
 pub mod incident_review;
 pub mod replay;
+pub mod serve;
 pub mod sla_report;
 
 pub use sloguard_spec::{dashboard, lint, rules, sloth_windows};

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use sloguard::spec::Spec;
 use sloguard_cli::fetch::{FetchError, Fetcher};
 use sloguard_cli::{
-    check, dashboard, demo, incident_review, lint, replay, rules, sla_report, sloth_windows,
+    check, dashboard, demo, incident_review, lint, replay, rules, serve, sla_report, sloth_windows,
 };
 
 #[derive(Parser)]
@@ -45,6 +45,46 @@ enum Command {
     IncidentReview(IncidentReviewArgs),
     /// Check a running service's /slo.json, as a Nagios plugin (exit 0/1/2/3).
     Check(CheckArgs),
+    /// Judge a fleet's SLOs from a Prometheus-compatible engine, and serve the same pages,
+    /// documents and notifications one process has.
+    Serve(ServeArgs),
+}
+
+/// The arguments of `sloguard serve`.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The spec file (sloguard, Sloth, OpenSLO or Pyrra; one service).
+    #[arg(long)]
+    spec: PathBuf,
+    /// The engine's query API base URL, e.g. http://127.0.0.1:9090 (Prometheus,
+    /// VictoriaMetrics, Thanos, Mimir, Cortex).
+    #[arg(long)]
+    source: String,
+    /// Where the pages and documents are served.
+    #[arg(long, default_value = "127.0.0.1:9300")]
+    listen: std::net::SocketAddr,
+    /// A state file: incident history and windows kept across restarts.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// A YAML file of sinks for the fleet's notifications (secrets from the environment or
+    /// files).
+    #[arg(long)]
+    notify: Option<PathBuf>,
+    /// How often the fleet is read and judged (10s, 15s, 30s or 1m).
+    #[arg(long, default_value = "30s", value_parser = parse_step)]
+    step: Duration,
+    /// How far behind the present each read stays, so the engine holds the step's samples
+    /// (at least the scrape interval).
+    #[arg(long, default_value = "30s", value_parser = parse_step)]
+    delay: Duration,
+    /// The longest one query may take.
+    #[arg(long, default_value = "30s", value_parser = parse_step)]
+    query_timeout: Duration,
+    /// A PEM file of CA certificates, for an https:// engine behind a private CA.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    periods: SlothPeriodArgs,
 }
 
 /// The arguments of `sloguard demo`.
@@ -344,7 +384,27 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
         Command::IncidentReview(args) => incident_review_command(args),
         Command::SlaReport(args) => sla_report_command(args),
         Command::Check(args) => check_command(args),
+        Command::Serve(args) => serve_command(args),
     }
+}
+
+fn serve_command(args: ServeArgs) -> Result<ExitCode, ExitCode> {
+    let specs = read_specs(&args.spec, &args.periods)?;
+    let fail = |e: serve::ServeError| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    };
+    let spec = serve::command::one_service(specs).map_err(fail)?;
+    let options = serve::Options {
+        source: args.source,
+        step: args.step,
+        delay: args.delay,
+        query_timeout: args.query_timeout,
+        ca_file: args.ca_file,
+        state: args.state,
+    };
+    serve::command::run(&spec, options, args.listen, args.notify.as_deref()).map_err(fail)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn demo_command(args: DemoArgs) -> Result<ExitCode, ExitCode> {

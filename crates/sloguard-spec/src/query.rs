@@ -168,6 +168,36 @@ pub fn histogram_at(query: &str, le: f64) -> Option<(String, String)> {
     ))
 }
 
+/// The jobs a query names with `job="…"` in its selectors: the scrape targets whose `up`
+/// tells whether the query sees all it should. Empty when it names none (or does not parse).
+pub fn jobs(query: &str) -> Vec<String> {
+    use promql_parser::label::MatchOp;
+    use promql_parser::parser::{parse, Expr};
+    use promql_parser::util::{walk_expr, ExprVisitor};
+    struct Jobs(Vec<String>);
+    impl ExprVisitor for Jobs {
+        type Error = std::convert::Infallible;
+        fn pre_visit(&mut self, expr: &Expr) -> Result<bool, Self::Error> {
+            let selector = match expr {
+                Expr::VectorSelector(v) => v,
+                Expr::MatrixSelector(m) => &m.vs,
+                _ => return Ok(true),
+            };
+            for m in &selector.matchers.matchers {
+                if m.name == "job" && m.op == MatchOp::Equal && !self.0.contains(&m.value) {
+                    self.0.push(m.value.clone());
+                }
+            }
+            Ok(true)
+        }
+    }
+    let mut jobs = Jobs(Vec::new());
+    if let Ok(expr) = parse(&with_window(query, PROBE_WINDOWS[0])) {
+        let _ = walk_expr(&mut jobs, &expr);
+    }
+    jobs.0
+}
+
 /// A query of the spec, normalized and checked; a refusal names `field`.
 pub(crate) fn checked(query: String, field: &str) -> Result<String, crate::SpecError> {
     check(&query).map_err(|why| crate::SpecError::new(field, why.to_string()))?;
@@ -193,6 +223,13 @@ mod tests {
         let (bucket, _) = histogram_at("rpc_seconds", 1.0).expect("a histogram");
         assert_eq!(bucket, "rpc_seconds_bucket{le=~\"1|1.0\"}");
         assert!(histogram_at("histogram_quantile(0.9, rate(x_bucket[5m]))", 0.5).is_none());
+    }
+
+    #[test]
+    fn the_jobs_a_query_names() {
+        let q = "sum(rate(http_requests_total{job=\"api\",code=~\"5..\"}[{{.window}}])) / sum(rate(x{job=\"web\"}[{{.window}}])) + sum(rate(y{job=~\"z.*\"}[{{.window}}]))";
+        assert_eq!(jobs(q), ["api", "web"]);
+        assert!(jobs("sum(rate(x[{{.window}}]))").is_empty());
     }
 
     #[test]

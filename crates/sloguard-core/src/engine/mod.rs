@@ -219,11 +219,20 @@ impl Registry {
             let live = sample(&entry, state, now, &counts);
             let evaluation = evaluate_entry(&entry, state, now, live);
             state.evaluated_at = Some(now);
-            let edges = self.tier_edges(&entry, state, &evaluation, now, live);
+            // A source that cannot see the SLO is no news: its alerts hold as they were
+            // (never resolved by an absence of events), until the source sees again.
+            let blind = state.blind.is_some();
+            let edges = if blind {
+                Vec::new()
+            } else {
+                self.tier_edges(&entry, state, &evaluation, now, live)
+            };
             let fired = edges.iter().any(|t| t.state == AlertState::Firing);
             facts.push(slo_facts(&entry, state, &evaluation, live, fired, now));
             transitions.extend(edges);
-            transitions.extend(self.sla_edges(&entry, state, now, live));
+            if !blind {
+                transitions.extend(self.sla_edges(&entry, state, now, live));
+            }
             if observed {
                 views.push(slo_snapshot(&entry, state, counts, live, evaluation, now));
             }
