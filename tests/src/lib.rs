@@ -12,6 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub mod tls;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::Request;
@@ -129,7 +131,12 @@ impl Example {
 
     /// [`Example::start`] with these environment variables set.
     pub fn start_with_env(name: &str, extra_args: &[&str], env: &[(&str, &str)]) -> Example {
-        let exe = build_example(name);
+        Example::spawn(&build_example(name), extra_args, env)
+    }
+
+    /// Starts the program `exe` (an example, or the `sloguard` command) and waits (at most
+    /// 60 s) for the `listening on http://ADDR` line it prints first.
+    pub fn spawn(exe: &std::path::Path, extra_args: &[&str], env: &[(&str, &str)]) -> Example {
         let mut child = Command::new(exe)
             .args(extra_args)
             .envs(env.iter().copied())
@@ -161,6 +168,21 @@ impl Example {
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Asks the process to stop (SIGTERM) and waits for it (at most 60 s): how a service
+    /// manager stops it, so it can save its state on the way out.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        wait_until_blocking(
+            Duration::from_secs(60),
+            "the process to exit after SIGTERM",
+            || self.child.try_wait().ok().flatten(),
+            Option::is_some,
+        )
+        .expect("exited")
     }
 }
 
@@ -287,6 +309,17 @@ pub fn temp_dir(label: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sloguard-{label}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
+}
+
+/// The first value of an instant query to a Prometheus-compatible query API (Prometheus,
+/// VictoriaMetrics) at `api`; `None` when it answers no series or no answer.
+pub async fn query(api: SocketAddr, promql: &str) -> Option<f64> {
+    let (code, body) = try_get(api, &format!("/api/v1/query?query={}", encode(promql))).await?;
+    if code != 200 {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+    v["data"]["result"][0]["value"][1].as_str()?.parse().ok()
 }
 
 /// Percent-encodes a query-string value.

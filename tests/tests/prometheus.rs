@@ -7,8 +7,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use sloguard_e2e::{
-    encode, eventually, free_port, get, get_with, program, status, temp_dir, try_get, wait_until,
-    Daemon, Example, PATIENCE,
+    eventually, free_port, get, get_with, program, query, status, temp_dir, wait_until, Daemon,
+    Example, PATIENCE,
 };
 
 async fn traffic(example: &Example) {
@@ -66,19 +66,6 @@ async fn promtool_reports_nothing_on_our_output() {
     let hostile = include_str!("../../crates/sloguard/src/expose/golden/hostile.prom");
     let (ok, report) = promtool_check(&promtool, hostile);
     assert!(ok && report.trim().is_empty(), "promtool: {report}");
-}
-
-async fn query(prometheus: std::net::SocketAddr, promql: &str) -> Option<f64> {
-    let (code, body) = try_get(
-        prometheus,
-        &format!("/api/v1/query?query={}", encode(promql)),
-    )
-    .await?;
-    if code != 200 {
-        return None;
-    }
-    let v: serde_json::Value = serde_json::from_str(&body).ok()?;
-    v["data"]["result"][0]["value"][1].as_str()?.parse().ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
