@@ -98,4 +98,3 @@ pub async fn https_server(
     });
     (addr, received)
 }
-

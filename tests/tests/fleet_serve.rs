@@ -26,13 +26,21 @@ use sloguard_e2e::{
     PATIENCE,
 };
 
-const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/specs/payments.yaml");
+const SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../examples/specs/payments.yaml"
+);
 
 /// Requests per replica.
 const REQUESTS: u64 = 40;
 
 /// A Prometheus scraping `targets` every second and evaluating `rules` every second.
-fn prometheus(exe: &Path, dir: &Path, targets: &[SocketAddr], rules: &Path) -> (Daemon, SocketAddr) {
+fn prometheus(
+    exe: &Path,
+    dir: &Path,
+    targets: &[SocketAddr],
+    rules: &Path,
+) -> (Daemon, SocketAddr) {
     let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
@@ -47,7 +55,10 @@ fn prometheus(exe: &Path, dir: &Path, targets: &[SocketAddr], rules: &Path) -> (
     let daemon = Daemon(
         Command::new(exe)
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("prometheus").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("prometheus").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -63,7 +74,10 @@ fn victoria_metrics(exe: &Path, dir: &Path, targets: &[SocketAddr]) -> (Daemon, 
     let config = dir.join("vm-scrape.yml");
     std::fs::write(
         &config,
-        format!("global:\n  scrape_interval: 1s\n{}", scrape_configs(targets)),
+        format!(
+            "global:\n  scrape_interval: 1s\n{}",
+            scrape_configs(targets)
+        ),
     )
     .expect("config");
     let port = free_port();
@@ -136,7 +150,9 @@ fn transitions(received: &Received) -> BTreeMap<(String, String, String), usize>
     let mut seen = BTreeMap::new();
     for (_, v) in received.lock().expect("lock").iter() {
         let key = |f: &str| v[f].as_str().unwrap_or_default().to_owned();
-        *seen.entry((key("slo"), key("tier"), key("state"))).or_insert(0) += 1;
+        *seen
+            .entry((key("slo"), key("tier"), key("state")))
+            .or_insert(0) += 1;
     }
     seen
 }
@@ -164,7 +180,9 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
     };
     let cli = build_cli();
     let dir = temp_dir("fleet-serve");
-    let mut replicas: Vec<Example> = (0..3).map(|_| Example::start("axum_service", &[])).collect();
+    let mut replicas: Vec<Example> = (0..3)
+        .map(|_| Example::start("axum_service", &[]))
+        .collect();
     let targets: Vec<SocketAddr> = replicas.iter().map(|r| r.addr).collect();
 
     let rules = dir.join("rules.yml");
@@ -182,7 +200,12 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
         wait_until(
             PATIENCE,
             &format!("{engine} to scrape the three replicas"),
-            || query(api, "count(sloguard_slo_events_total{slo=\"availability\"} == 0)"),
+            || {
+                query(
+                    api,
+                    "count(sloguard_slo_events_total{slo=\"availability\"} == 0)",
+                )
+            },
             |n| *n == Some(3.0),
         )
         .await;
@@ -219,9 +242,16 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
     let mut on_prom = serve(&cli, prom, &dir, Some(&notify));
     let doc = counted(on_prom.addr, total, bad).await;
     let availability = doc.slo("availability").expect("availability").clone();
-    let ratio = availability.burn_rate.get("5m").flatten().expect("a 5m burn")
+    let ratio = availability
+        .burn_rate
+        .get("5m")
+        .flatten()
+        .expect("a 5m burn")
         * (1.0 - availability.objective);
-    assert!((ratio - exact).abs() < 1e-9, "serve's 5m error ratio {ratio} vs the log's {exact}");
+    assert!(
+        (ratio - exact).abs() < 1e-9,
+        "serve's 5m error ratio {ratio} vs the log's {exact}"
+    );
     // Prometheus' own evaluation of the generated rules.
     let rule = "slo:sli_error:ratio_rate5m{sloth_service=\"payments\",sloth_slo=\"availability\"}";
     let by_rules = wait_until(
@@ -251,7 +281,10 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
     )
     .await;
     let sent = transitions(&received);
-    assert!(sent.values().all(|n| *n == 1), "one notification per transition: {sent:?}");
+    assert!(
+        sent.values().all(|n| *n == 1),
+        "one notification per transition: {sent:?}"
+    );
     let (_, incidents) = get(on_prom.addr, "/slo/incidents.json").await;
     let incidents: Value = serde_json::from_str(&incidents).expect("incidents JSON");
     let list = incidents["incidents"].as_array().expect("a list");
@@ -270,21 +303,39 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
     let message = diagnostic(&down, "targets_down").expect("targets_down");
     assert!(message.starts_with("1 of 3 scrape targets"), "{message}");
     let a = down.slo("availability").expect("availability");
-    assert_eq!((a.events, a.bad_events), (total, bad), "nothing lost or counted twice");
+    assert_eq!(
+        (a.events, a.bad_events),
+        (total, bad),
+        "nothing lost or counted twice"
+    );
 
     // A restarted serve keeps its incident history and its budget.
     let budget = a.budget_remaining;
-    assert!(on_prom.terminate().success(), "serve stops cleanly on SIGTERM");
+    assert!(
+        on_prom.terminate().success(),
+        "serve stops cleanly on SIGTERM"
+    );
     let notified_before = received.lock().expect("lock").len();
     let restarted = serve(&cli, prom, &dir, Some(&notify));
     let doc = counted(restarted.addr, total, bad).await;
     let a = doc.slo("availability").expect("availability");
-    assert!((a.budget_remaining - budget).abs() < 1e-9, "{} vs {budget}", a.budget_remaining);
+    assert!(
+        (a.budget_remaining - budget).abs() < 1e-9,
+        "{} vs {budget}",
+        a.budget_remaining
+    );
     let (_, after) = get(restarted.addr, "/slo/incidents.json").await;
     let after: Value = serde_json::from_str(&after).expect("incidents JSON");
     let kept = &after["incidents"][0];
-    assert_eq!((&kept["id"], &kept["started_at"]), (&incident["id"], &incident["started_at"]));
-    assert_eq!(after["incidents"].as_array().map(Vec::len), Some(1), "{after}");
+    assert_eq!(
+        (&kept["id"], &kept["started_at"]),
+        (&incident["id"], &incident["started_at"])
+    );
+    assert_eq!(
+        after["incidents"].as_array().map(Vec::len),
+        Some(1),
+        "{after}"
+    );
     // The page still fires, and a restart is no new transition: nobody is paged again.
     let evaluated = evaluated_at(restarted.addr).await;
     wait_until(
@@ -318,11 +369,19 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
         .arg(format!("http://{}/slo.json", restarted.addr))
         .output()
         .expect("check runs");
-    assert_eq!(check.status.code(), Some(3), "{}", String::from_utf8_lossy(&check.stdout));
+    assert_eq!(
+        check.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 
     // The same fleet read from VictoriaMetrics: the same exact counts.
     let on_vm = serve(&cli, vm, &dir, None);
     let doc = counted(on_vm.addr, total, bad).await;
-    assert_eq!(doc.slo("availability").map(|a| a.status.as_str()), Some("page"));
+    assert_eq!(
+        doc.slo("availability").map(|a| a.status.as_str()),
+        Some("page")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

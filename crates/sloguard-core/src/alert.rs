@@ -143,6 +143,9 @@ pub(crate) struct TierState {
     pub(crate) firing: bool,
     /// When it last changed state, `None` if it never has.
     pub(crate) since: Option<Timestamp>,
+    /// Restored firing from a state file and not evaluated since: its first evaluation, if
+    /// it still holds, resumes it (see [`AlertTransition::is_resumed`]).
+    pub(crate) resumed: bool,
 }
 
 impl TierState {
@@ -206,6 +209,15 @@ pub(crate) fn transition(
 }
 
 impl AlertTransition {
+    /// Whether this is a resumed alert, not a new one: a tier that was firing when the state
+    /// file was saved and still holds at the first evaluation after the restart. It is
+    /// `Firing` with `firing_since` before `at` (a new alert has them equal). Sinks that keep
+    /// an alert alive by re-sending it (Alertmanager) take it as firing; sinks that tell people
+    /// (chat, pagers, webhooks) skip it: they were told when it started. Incidents skip it too.
+    pub fn is_resumed(&self) -> bool {
+        self.state == AlertState::Firing && self.firing_since < self.at
+    }
+
     /// Quotes the budget of a calendar window's current period instead of the rolling
     /// period's.
     pub(crate) fn quote_window(&mut self, window: &ComplianceWindow) {

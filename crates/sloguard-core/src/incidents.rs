@@ -256,7 +256,11 @@ impl IncidentLog {
         if !transitions.is_empty() || self.open().is_some() {
             self.changed();
         }
-        for t in transitions.iter().filter(|t| t.sla.is_none()) {
+        // A resumed alert (after a restart) is the alert the incident already holds.
+        for t in transitions
+            .iter()
+            .filter(|t| t.sla.is_none() && !t.is_resumed())
+        {
             let Some(facts) = slos.iter().find(|f| f.name == t.slo) else {
                 continue;
             };

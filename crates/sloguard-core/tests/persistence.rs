@@ -540,3 +540,106 @@ fn a_restart_keeps_the_incident_history_and_the_daily_bars() {
     assert_eq!(restarted.snapshot().slos[0].days, days);
     let _ = std::fs::remove_file(&file);
 }
+
+/// A registry whose sink keeps every transition, for restarts during an alert.
+fn listened(
+    clock: &VirtualClock,
+) -> (
+    Registry,
+    std::sync::Arc<std::sync::Mutex<Vec<sloguard_core::alert::AlertTransition>>>,
+) {
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = {
+        let heard = std::sync::Arc::clone(&heard);
+        move |t: &sloguard_core::alert::AlertTransition| heard.lock().expect("lock").push(t.clone())
+    };
+    let r = Registry::builder("payments")
+        .clock(clock.clock())
+        .alert_sink(sink)
+        .build();
+    r.register(Slo::availability("availability").build().expect("valid"))
+        .expect("ok");
+    (r, heard)
+}
+
+#[test]
+fn a_restart_during_a_page_is_no_new_page_and_no_new_incident() {
+    let file = path("paging");
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+    let (before, heard) = listened(&clock);
+    let slo = before.slo("availability").expect("registered");
+    for s in 1..=300u64 {
+        before.advance_to(Timestamp::from_unix_secs(T0 + s));
+        slo.record(Outcome::Error, Duration::from_millis(5));
+    }
+    before.advance_to(Timestamp::from_unix_secs(T0 + 310));
+    let fired: Vec<String> = heard
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|t| t.tier_id.clone())
+        .collect();
+    assert!(fired.contains(&"page-1h".to_owned()), "{fired:?}");
+    before.save_state(&file).expect("saved");
+    let incident = before.incidents()[0].clone();
+
+    // Restarted while the errors go on: the pages resume (no new alert, no new incident).
+    let (after, heard_after) = listened(&clock);
+    after.load_state(&file).expect("loads");
+    let slo = after.slo("availability").expect("registered");
+    for s in 311..=330u64 {
+        after.advance_to(Timestamp::from_unix_secs(T0 + s));
+        slo.record(Outcome::Error, Duration::from_millis(5));
+    }
+    let resumed = heard_after.lock().expect("lock").clone();
+    assert!(!resumed.is_empty(), "the sinks hear that the pages go on");
+    for t in &resumed {
+        assert!(
+            t.is_resumed(),
+            "{} {:?} at {:?} since {:?}",
+            t.tier_id,
+            t.state,
+            t.at,
+            t.firing_since
+        );
+    }
+    let tiers: Vec<&str> = resumed.iter().map(|t| t.tier_id.as_str()).collect();
+    assert_eq!(tiers, fired.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(resumed[0].firing_since, heard.lock().expect("lock")[0].at);
+    let incidents = after.incidents();
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    assert_eq!(
+        (incidents[0].id, incidents[0].started_at),
+        (incident.id, incident.started_at)
+    );
+    assert!(incidents[0].resolved_at.is_none());
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn a_page_that_ended_while_the_process_was_down_resolves_at_the_first_evaluation() {
+    let file = path("resolving");
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+    let (before, _) = listened(&clock);
+    let slo = before.slo("availability").expect("registered");
+    for s in 1..=300u64 {
+        before.advance_to(Timestamp::from_unix_secs(T0 + s));
+        slo.record(Outcome::Error, Duration::from_millis(5));
+    }
+    before.advance_to(Timestamp::from_unix_secs(T0 + 310));
+    before.save_state(&file).expect("saved");
+
+    // Down for two hours with no errors since: the 1h page no longer holds.
+    clock.set(Timestamp::from_unix_secs(T0 + 310 + 7_200));
+    let (after, heard) = listened(&clock);
+    after.load_state(&file).expect("loads");
+    after.tick();
+    let heard = heard.lock().expect("lock").clone();
+    let page = heard
+        .iter()
+        .find(|t| t.tier_id == "page-1h")
+        .expect("page-1h heard");
+    assert_eq!(page.state, sloguard_core::alert::AlertState::Resolved);
+    assert!(!page.is_resumed());
+    let _ = std::fs::remove_file(&file);
+}

@@ -48,7 +48,11 @@ pub fn run(
     let sinks = match notify {
         Some(path) => {
             let notify = Notify::from_path(path).map_err(|e| ServeError::Setup(e.to_string()))?;
-            Some(notify.sinks().map_err(|e| ServeError::Setup(e.to_string()))?)
+            Some(
+                notify
+                    .sinks()
+                    .map_err(|e| ServeError::Setup(e.to_string()))?,
+            )
         }
         None => None,
     };

@@ -441,8 +441,18 @@ mod tests {
         // Replica a: 100 events before the origin, then 50 more, restarts, counts 7.
         // Replica b appears after the origin with 20 events (5 bad).
         let answers = vec![
-            counters("availability", "a", false, &[(30, 100.0), (60, 150.0), (90, 7.0)]),
-            counters("availability", "a", true, &[(30, 10.0), (60, 10.0), (90, 1.0)]),
+            counters(
+                "availability",
+                "a",
+                false,
+                &[(30, 100.0), (60, 150.0), (90, 7.0)],
+            ),
+            counters(
+                "availability",
+                "a",
+                true,
+                &[(30, 10.0), (60, 10.0), (90, 1.0)],
+            ),
             counters("availability", "b", false, &[(90, 20.0)]),
             counters("availability", "b", true, &[(90, 5.0)]),
         ];

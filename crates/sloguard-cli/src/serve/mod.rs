@@ -66,7 +66,11 @@ pub fn segments(from: i64, to: i64, step: Duration, coarse: Duration) -> Vec<(i6
         .collect::<Vec<_>>();
     // Each tier reads up to where the next, finer one begins.
     for (i, &(_, secs)) in tiers.iter().enumerate() {
-        let secs = if secs == 0 { step_secs } else { secs.max(step_secs) };
+        let secs = if secs == 0 {
+            step_secs
+        } else {
+            secs.max(step_secs)
+        };
         let until = tiers.get(i + 1).map_or(to, |&(begin, _)| begin.min(to));
         if until <= at {
             continue;
@@ -182,8 +186,8 @@ impl Fleet {
                 .map_err(|e| ServeError::Setup(format!("--ca-file: {e}")))?,
             None => sloguard::client::HttpClient::shared(),
         };
-        let source =
-            Source::new(&options.source, client, options.query_timeout).map_err(ServeError::Source)?;
+        let source = Source::new(&options.source, client, options.query_timeout)
+            .map_err(ServeError::Source)?;
         let to = floor(now - options.delay.as_secs() as i64, step);
         // The horizon the engine looks back over, from the definitions themselves.
         let probe = Registry::builder(spec.service.clone()).build();
@@ -265,7 +269,12 @@ impl Fleet {
             Ok((steps, seen, targets)) => {
                 self.see_again();
                 let points = steps.len();
-                sight::judge(&self.registry, self.reader.plan(), &seen, targets.as_deref());
+                sight::judge(
+                    &self.registry,
+                    self.reader.plan(),
+                    &seen,
+                    targets.as_deref(),
+                );
                 let last_step = steps.len().saturating_sub(1);
                 for (i, step) in steps.into_iter().enumerate() {
                     for (slo, counts) in self.recorders.iter().zip(step.counts) {
@@ -336,8 +345,10 @@ impl Fleet {
             ),
         ));
         for name in self.reader.plan().names() {
-            self.registry
-                .set_blind(name, Some(format!("the metrics engine cannot be read ({e})")));
+            self.registry.set_blind(
+                name,
+                Some(format!("the metrics engine cannot be read ({e})")),
+            );
         }
     }
 
@@ -363,8 +374,10 @@ impl Fleet {
         let step = self.options.step.as_secs().max(1) as i64;
         loop {
             // The next step boundary past the delay.
-            let next = floor(unix_now() - self.options.delay.as_secs() as i64, self.options.step)
-                + step
+            let next = floor(
+                unix_now() - self.options.delay.as_secs() as i64,
+                self.options.step,
+            ) + step
                 + self.options.delay.as_secs() as i64;
             let wait = Duration::from_secs_f64(
                 (next as f64 - unix_now_f64()).clamp(0.0, step as f64 * 2.0),

@@ -118,7 +118,8 @@ impl Notify {
 
     /// Reads a notify file's text and checks that no secret is written inline.
     pub fn from_yaml(text: &str) -> Result<Notify, NotifyError> {
-        let notify: Notify = serde_yaml_ng::from_str(text).map_err(|e| NotifyError(e.to_string()))?;
+        let notify: Notify =
+            serde_yaml_ng::from_str(text).map_err(|e| NotifyError(e.to_string()))?;
         for (i, sink) in notify.sinks.iter().enumerate() {
             let inline_secret = match sink {
                 SinkSpec::Slack {
@@ -152,8 +153,9 @@ impl Notify {
     /// The sinks, their secrets read now.
     pub fn sinks(&self) -> Result<Sinks, NotifyError> {
         let client = match &self.ca_file {
-            Some(path) => HttpClient::with_ca_file(path)
-                .map_err(|e| NotifyError(format!("ca_file: {e}")))?,
+            Some(path) => {
+                HttpClient::with_ca_file(path).map_err(|e| NotifyError(format!("ca_file: {e}")))?
+            }
             None => HttpClient::shared(),
         };
         let mut out = Sinks {
@@ -162,9 +164,8 @@ impl Notify {
         };
         for (i, spec) in self.sinks.iter().enumerate() {
             let at = |field: &str| format!("sinks[{i}].{field}");
-            let refused = |field: &str, e: &dyn std::fmt::Display| {
-                NotifyError(format!("{}: {e}", at(field)))
-            };
+            let refused =
+                |field: &str, e: &dyn std::fmt::Display| NotifyError(format!("{}: {e}", at(field)));
             let (sink, name) = match spec {
                 SinkSpec::Webhook { url } => {
                     let (value, from) = url.read(&at("url"))?;
@@ -258,7 +259,11 @@ mod tests {
             key.display()
         );
         let notify = Notify::from_yaml(&text).expect("valid");
-        let error = notify.sinks().err().expect("the variable is unset").to_string();
+        let error = notify
+            .sinks()
+            .err()
+            .expect("the variable is unset")
+            .to_string();
         assert!(
             error.contains("sinks[1].url") && error.contains("SLOGUARD_TEST_UNSET_SLACK"),
             "{error}"
@@ -277,16 +282,34 @@ mod tests {
     #[test]
     fn inline_secrets_and_unknown_fields_are_refused() {
         for (text, field) in [
-            ("sinks:\n  - kind: pagerduty\n    routing_key: abc\n", "routing_key"),
-            ("sinks:\n  - kind: webhook\n    url: https://h.example/x?token=abc\n", "url"),
-            ("sinks:\n  - kind: alertmanager\n    url: http://u:pw@h.example:9093\n", "url"),
+            (
+                "sinks:\n  - kind: pagerduty\n    routing_key: abc\n",
+                "routing_key",
+            ),
+            (
+                "sinks:\n  - kind: webhook\n    url: https://h.example/x?token=abc\n",
+                "url",
+            ),
+            (
+                "sinks:\n  - kind: alertmanager\n    url: http://u:pw@h.example:9093\n",
+                "url",
+            ),
         ] {
             let error = Notify::from_yaml(text).unwrap_err().to_string();
-            assert!(error.contains(field) && !error.contains("abc") && !error.contains("pw"), "{error}");
+            assert!(
+                error.contains(field) && !error.contains("abc") && !error.contains("pw"),
+                "{error}"
+            );
         }
-        assert!(Notify::from_yaml("sinks:\n  - kind: webhook\n    url: http://h\n    urll: x\n").is_err());
+        assert!(
+            Notify::from_yaml("sinks:\n  - kind: webhook\n    url: http://h\n    urll: x\n")
+                .is_err()
+        );
         assert!(Notify::from_yaml("sinks:\n  - kind: email\n").is_err());
         let ok = Notify::from_yaml("sinks:\n  - kind: alertmanager\n    url: http://127.0.0.1:9093\n    labels: {team: payments}\n  - kind: log\n").expect("valid");
-        assert_eq!(ok.sinks().expect("built").names, ["alertmanager (inline)", "log"]);
+        assert_eq!(
+            ok.sinks().expect("built").names,
+            ["alertmanager (inline)", "log"]
+        );
     }
 }

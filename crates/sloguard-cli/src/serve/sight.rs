@@ -43,7 +43,11 @@ pub fn judge(registry: &Registry, plan: &Plan, seen: &Seen, targets: Option<&[Se
     for (i, name) in plan.names().iter().enumerate() {
         let jobs = seen.jobs.get(i).cloned().unwrap_or_default();
         let (down, all) = targets.map_or((0, 0), |t| targets_of(t, &jobs));
-        let named = jobs.iter().map(|j| format!("{j:?}")).collect::<Vec<_>>().join(", ");
+        let named = jobs
+            .iter()
+            .map(|j| format!("{j:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut why = None;
         if down > 0 {
             registry.report(Diagnostic::slo(

@@ -68,7 +68,10 @@ impl std::fmt::Display for SourceError {
                 engine,
                 status,
                 error,
-            } => write!(f, "{engine}: the query was refused (HTTP {status}): {error}"),
+            } => write!(
+                f,
+                "{engine}: the query was refused (HTTP {status}): {error}"
+            ),
             SourceError::NotTheApi { engine, reason } => write!(
                 f,
                 "{engine}: the answer is not the Prometheus query API's ({reason})"
@@ -122,13 +125,19 @@ impl Source {
         let rest = base
             .strip_prefix("http://")
             .or_else(|| base.strip_prefix("https://"))
-            .ok_or_else(|| SourceError::Url(format!("{base:?} is not an http:// or https:// URL")))?;
+            .ok_or_else(|| {
+                SourceError::Url(format!("{base:?} is not an http:// or https:// URL"))
+            })?;
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
         let host = host.rsplit('@').next().unwrap_or_default();
         if host.is_empty() {
             return Err(SourceError::Url(format!("{base:?} names no host")));
         }
-        let scheme = if base.starts_with("https") { "https" } else { "http" };
+        let scheme = if base.starts_with("https") {
+            "https"
+        } else {
+            "http"
+        };
         Ok(Source {
             base: base.to_owned(),
             shown: format!("{scheme}://{host}"),
@@ -150,10 +159,19 @@ impl Source {
         end: i64,
         step: Duration,
     ) -> Result<Vec<Series>, SourceError> {
-        let (start, end, step) = (start.to_string(), end.to_string(), step.as_secs().to_string());
+        let (start, end, step) = (
+            start.to_string(),
+            end.to_string(),
+            step.as_secs().to_string(),
+        );
         self.ask(
             "/api/v1/query_range",
-            &[("query", expr), ("start", &start), ("end", &end), ("step", &step)],
+            &[
+                ("query", expr),
+                ("start", &start),
+                ("end", &end),
+                ("step", &step),
+            ],
         )
         .await
     }
@@ -184,12 +202,10 @@ impl Source {
         let answer: Result<Answer<'_>, _> = serde_json::from_slice(&response.body);
         let status = response.status.as_u16();
         match answer {
-            Ok(answer) if answer.status == "success" && response.status.is_success() => {
-                Ok(answer
-                    .data
-                    .map(|d| d.result.into_iter().map(series).collect())
-                    .unwrap_or_default())
-            }
+            Ok(answer) if answer.status == "success" && response.status.is_success() => Ok(answer
+                .data
+                .map(|d| d.result.into_iter().map(series).collect())
+                .unwrap_or_default()),
             Ok(answer) => Err(SourceError::Refused {
                 engine: self.shown.clone(),
                 status,
@@ -220,12 +236,7 @@ fn series(raw: RawSeries<'_>) -> Series {
     let point = |(t, v): (f64, &str)| (t.round() as i64, v.parse::<f64>().unwrap_or(f64::NAN));
     Series {
         labels: raw.metric,
-        points: raw
-            .values
-            .into_iter()
-            .chain(raw.value)
-            .map(point)
-            .collect(),
+        points: raw.values.into_iter().chain(raw.value).map(point).collect(),
     }
 }
 
@@ -249,7 +260,13 @@ mod tests {
     fn answers_are_read_with_their_special_values() {
         let body = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"slo":"a"},"values":[[1800000000,"3"],[1800000030,"NaN"],[1800000060.0,"+Inf"]]}]}}"#;
         let answer: Answer<'_> = serde_json::from_str(body).expect("an answer");
-        let series: Vec<Series> = answer.data.expect("data").result.into_iter().map(series).collect();
+        let series: Vec<Series> = answer
+            .data
+            .expect("data")
+            .result
+            .into_iter()
+            .map(series)
+            .collect();
         assert_eq!(series[0].labels["slo"], "a");
         assert_eq!(series[0].points[0], (1_800_000_000, 3.0));
         assert!(series[0].points[1].1.is_nan());

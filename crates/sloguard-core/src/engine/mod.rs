@@ -227,7 +227,9 @@ impl Registry {
             } else {
                 self.tier_edges(&entry, state, &evaluation, now, live)
             };
-            let fired = edges.iter().any(|t| t.state == AlertState::Firing);
+            let fired = edges
+                .iter()
+                .any(|t| t.state == AlertState::Firing && !t.is_resumed());
             facts.push(slo_facts(&entry, state, &evaluation, live, fired, now));
             transitions.extend(edges);
             if !blind {
@@ -263,7 +265,12 @@ impl Registry {
             .map(|index| calendar_view(entry, state, index, now, live));
         let mut edges = Vec::new();
         for (i, holds) in evaluation.conditions.iter().enumerate() {
-            if let Some(firing_since) = state.tiers[i].update(*holds, now) {
+            let resumed = std::mem::take(&mut state.tiers[i].resumed);
+            let edge = state.tiers[i].update(*holds, now).or_else(|| {
+                // Restored firing and still holding: resumed, since it started.
+                (resumed && state.tiers[i].firing).then(|| state.tiers[i].since.unwrap_or(now))
+            });
+            if let Some(firing_since) = edge {
                 let mut t = transition(
                     &self.inner.service,
                     &entry.definition,
@@ -302,7 +309,12 @@ impl Registry {
         let mut edges = Vec::new();
         for (i, (_, _, firing_status)) in SLA_TIERS.iter().enumerate() {
             let holds = status == Some(*firing_status);
-            if let Some(since) = state.sla_tiers[i].update(holds, now) {
+            let resumed = std::mem::take(&mut state.sla_tiers[i].resumed);
+            let tier = &mut state.sla_tiers[i];
+            let edge = tier
+                .update(holds, now)
+                .or_else(|| (resumed && tier.firing).then(|| tier.since.unwrap_or(now)));
+            if let Some(since) = edge {
                 edges.extend(sla_transition(
                     &self.inner.service,
                     definition,

@@ -9,7 +9,8 @@
 //! `u32` and per past period start, end, events, bad) and its slice state (`u8` 0 for none, 1
 //! for judged slices, 2 for ratio slices counted in parts, then length, open slice end, base
 //! total and bad, last time, total and bad, judged total and bad). Version 3 adds, after the SLOs, the
-//! incident log (`persist::incidents`). Older versions are still read (without those parts).
+//! incident log (`persist::incidents`), and version 4 after it the alert states
+//! (`persist::alerts`). Older versions are still read (without those parts).
 
 use std::io::Write;
 use std::path::Path;
@@ -25,7 +26,7 @@ use crate::window::{Reading, Windows};
 use super::wire::{checksum, put_u32, put_u64, Cursor, StateError, CLOCK_TOLERANCE_NANOS};
 
 const MAGIC: &[u8; 8] = b"SLOGUARD";
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 /// The oldest version still read.
 const FIRST_VERSION: u32 = 1;
 
@@ -115,6 +116,8 @@ pub(crate) struct SavedSlo<W> {
     /// Each calendar window under its [`Calendar::key`](crate::model::Calendar::key).
     pub(crate) calendars: Vec<(String, CalendarTrack)>,
     pub(crate) slices: Option<SliceTrack>,
+    /// Its tiers' alert states, by tier id.
+    pub(crate) alerts: super::alerts::SavedAlerts,
 }
 
 /// The payload of a state file (framing aside) for these SLOs.
@@ -172,6 +175,8 @@ pub(crate) fn encode(
         }
     }
     super::incidents::encode(incidents, &mut out);
+    let alerts: Vec<_> = slos.iter().map(|s| s.alerts.clone()).collect();
+    super::alerts::encode(&alerts, &mut out);
     out
 }
 
@@ -282,6 +287,7 @@ pub(crate) fn decode(
             windows,
             calendars,
             slices,
+            alerts: Vec::new(),
         });
     }
     let incidents = if version >= 3 {
@@ -289,6 +295,12 @@ pub(crate) fn decode(
     } else {
         IncidentLog::default()
     };
+    if version >= 4 {
+        let alerts = super::alerts::decode(&mut c, slos.len())?;
+        for (slo, alerts) in slos.iter_mut().zip(alerts) {
+            slo.alerts = alerts;
+        }
+    }
     if !c.is_empty() {
         return Err(StateError::Malformed("trailing bytes"));
     }
@@ -399,8 +411,13 @@ mod tests {
             windows: Windows::new(period, 0, Reading::default()),
             calendars: Vec::new(),
             slices: None,
+            alerts: Vec::new(),
         };
-        let v3 = encode(0, std::slice::from_ref(&slo), &IncidentLog::default());
+        let v4 = encode(0, std::slice::from_ref(&slo), &IncidentLog::default());
+        // Version 3 had no alert states (a count per SLO: 4 bytes when empty).
+        let v3 = &v4[..v4.len() - 4];
+        let (decoded, _, _) = decode((3, v3), Timestamp::LATEST).expect("a version 3 payload");
+        assert!(decoded[0].alerts.is_empty());
         // Version 2 had no incident log (next id and count: 12 bytes when empty).
         let v2 = &v3[..v3.len() - 12];
         let (decoded, log, _) = decode((2, v2), Timestamp::LATEST).expect("a version 2 payload");

@@ -26,6 +26,7 @@
 //! # std::fs::remove_file(&path).ok();
 //! ```
 
+mod alerts;
 mod format;
 mod incidents;
 mod wire;
@@ -79,6 +80,7 @@ impl Registry {
                         .chain([(crate::compliance::utc_days().key(), state.days.clone())])
                         .collect(),
                     slices: state.slices,
+                    alerts: alert_states(&entry.definition, &state),
                 }
             })
             .collect();
@@ -194,6 +196,7 @@ impl Registry {
                         None => state.days.rebase(days, &state.windows),
                     }
                     state.slices = saved.slices;
+                    restore_alerts(&entry.definition, state, &saved.alerts);
                     report.restored.push(saved.name);
                 }
                 _ => report.skipped.push(saved.name),
@@ -207,6 +210,42 @@ impl Registry {
     /// logged (`tracing`, target `sloguard`) and retried at the next save.
     pub fn persist_to(&self, path: impl Into<PathBuf>, every: Duration) -> Persistence {
         Persistence::start(self, path.into(), every)
+    }
+}
+
+/// An SLO's tier states under their ids, the SLA's after its burn-rate tiers.
+fn alert_states(
+    definition: &crate::model::SloDefinition,
+    state: &crate::registry::EvalState,
+) -> alerts::SavedAlerts {
+    let tiers = definition.alerting().tiers.iter().map(|t| t.id());
+    let sla = crate::alert::SLA_TIERS
+        .iter()
+        .map(|(id, _, _)| (*id).to_owned());
+    tiers
+        .zip(state.tiers.iter().copied())
+        .chain(sla.zip(state.sla_tiers.iter().copied()))
+        .collect()
+}
+
+/// Restores the tier states saved under the ids the definition still has (a tier changed
+/// since starts afresh). A restored firing tier is marked resumed: its first evaluation says
+/// so to the sinks that keep alerts alive, instead of paging anew.
+fn restore_alerts(
+    definition: &crate::model::SloDefinition,
+    state: &mut crate::registry::EvalState,
+    saved: &alerts::SavedAlerts,
+) {
+    let find = |id: &str| saved.iter().find(|(i, _)| i == id).map(|(_, s)| *s);
+    for (tier, slot) in definition.alerting().tiers.iter().zip(&mut state.tiers) {
+        if let Some(saved) = find(&tier.id()) {
+            *slot = saved;
+        }
+    }
+    for ((id, _, _), slot) in crate::alert::SLA_TIERS.iter().zip(&mut state.sla_tiers) {
+        if let Some(saved) = find(id) {
+            *slot = saved;
+        }
     }
 }
 

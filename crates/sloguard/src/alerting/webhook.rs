@@ -136,6 +136,10 @@ impl Deliver for Webhook {
     }
 
     fn deliver(&mut self, t: &AlertTransition) {
+        // People were told when it started; a restart is no news to them.
+        if t.is_resumed() {
+            return;
+        }
         let body = self.body(t).to_string().into_bytes();
         let mut backoff = self.first_backoff;
         for attempt in 1..=self.attempts {
