@@ -12,6 +12,9 @@
 //! `cargo bench -p sloguard-benches --bench serve_scale` (needs `prometheus` and `promtool`;
 //! takes a few minutes). `SERVE_SCALE_SIZES=10,100` picks sizes.
 
+// The table on standard output is what this bench is for.
+#![allow(clippy::print_stdout)]
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -73,7 +76,10 @@ fn backfill(n: usize, end: i64, dir: &Path, promtool: &Path) {
         }
         let file = dir.join("block.om");
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file).expect("file"));
-        for (family, bad) in [("sloguard_slo_events", false), ("sloguard_slo_bad_events", true)] {
+        for (family, bad) in [
+            ("sloguard_slo_events", false),
+            ("sloguard_slo_bad_events", true),
+        ] {
             writeln!(out, "# TYPE {family} counter").expect("write");
             for i in 0..n {
                 for r in 0..REPLICAS {
@@ -131,10 +137,20 @@ fn measure(n: usize) {
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
-    std::fs::write(dir.join("prometheus.yml"), "global:\n  scrape_interval: 1h\n").expect("config");
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        "global:\n  scrape_interval: 1h\n",
+    )
+    .expect("config");
     let mut server = Command::new(prometheus)
-        .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
-        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!(
+            "--config.file={}",
+            dir.join("prometheus.yml").display()
+        ))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
         .arg("--storage.tsdb.retention.time=90d")
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .stdout(Stdio::null())
@@ -175,7 +191,11 @@ fn measure(n: usize) {
     }
     evaluations.sort_by(f64::total_cmp);
     let snapshot = fleet.registry().snapshot();
-    let judged = snapshot.slos.iter().filter(|s| s.evaluated_at.is_some() && s.blind.is_none()).count();
+    let judged = snapshot
+        .slos
+        .iter()
+        .filter(|s| s.evaluated_at.is_some() && s.blind.is_none())
+        .count();
     assert_eq!(judged, n, "every SLO judged, none blind");
     let _ = server.kill();
     let _ = server.wait();
@@ -206,7 +226,9 @@ fn main() {
         return;
     }
     if which("prometheus").is_none() || which("promtool").is_none() {
-        println!("serve_scale: needs prometheus and promtool (Debian's prometheus package); skipped");
+        println!(
+            "serve_scale: needs prometheus and promtool (Debian's prometheus package); skipped"
+        );
         return;
     }
     let sizes = std::env::var("SERVE_SCALE_SIZES").unwrap_or_else(|_| "10,100,1000".to_owned());

@@ -22,14 +22,33 @@ use serde_json::Value;
 use sloguard::expose::json::SloDocument;
 use sloguard_e2e::tls::{certificates, https_server, Received};
 use sloguard_e2e::{
-    build_cli, free_port, get, program, query, status, temp_dir, wait_until, Daemon, Example,
-    PATIENCE,
+    build_cli, encode, free_port, get, program, query, status, temp_dir, wait_until, Daemon,
+    Example, PATIENCE,
 };
 
 const SPEC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../examples/specs/payments.yaml"
 );
+
+/// A Sloth spec over the replicas' own request histogram.
+const SLOTH_SPEC: &str = r#"
+version: prometheus/v1
+service: payments-http
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_server_request_duration_seconds_count{job="payments",http_response_status_code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_server_request_duration_seconds_count{job="payments"}[{{.window}}]))
+  - name: errors-of-pay
+    objective: 99
+    sli:
+      events:
+        error_query: sum(rate(http_server_request_duration_seconds_count{job="payments",http_route="/pay",http_response_status_code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_server_request_duration_seconds_count{job="payments",http_route="/pay"}[{{.window}}]))
+"#;
 
 /// Requests per replica.
 const REQUESTS: u64 = 40;
@@ -239,6 +258,27 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
     assert_eq!((total, bad), (3 * REQUESTS, REQUESTS));
     let exact = bad as f64 / total as f64;
 
+    // A Sloth spec's own queries, batched as serve asks them, are accepted by both engines
+    // and answer every SLO once they hold two scrapes of the traffic.
+    let sloth = sloguard::spec::Spec::from_str(SLOTH_SPEC).expect("a Sloth spec");
+    let plan = sloguard_cli::serve::counts::Plan::new(&sloth).expect("a plan");
+    for query in plan.queries(std::time::Duration::from_secs(5)) {
+        for api in [prom, vm] {
+            wait_until(
+                PATIENCE,
+                &format!("{api} to answer every SLO of {query}"),
+                || async { get(api, &format!("/api/v1/query?query={}", encode(&query))).await },
+                |(code, body)| {
+                    *code == 200
+                        && ["availability", "errors-of-pay"]
+                            .iter()
+                            .all(|name| body.contains(&format!("\"sloguard_slo\":\"{name}\"")))
+                },
+            )
+            .await;
+        }
+    }
+
     let mut on_prom = serve(&cli, prom, &dir, Some(&notify));
     let doc = counted(on_prom.addr, total, bad).await;
     let availability = doc.slo("availability").expect("availability").clone();
@@ -290,6 +330,26 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
     let list = incidents["incidents"].as_array().expect("a list");
     assert_eq!(list.len(), 1, "one incident for one outage: {incidents}");
     let incident = list[0].clone();
+    // The reports read serve as they read a service.
+    for args in [
+        vec![
+            "incident-review".to_owned(),
+            "--url".to_owned(),
+            format!("http://{}/slo/incidents.json", on_prom.addr),
+        ],
+        vec![
+            "sla-report".to_owned(),
+            "--url".to_owned(),
+            format!("http://{}/slo.json", on_prom.addr),
+        ],
+    ] {
+        let report = Command::new(&cli).args(&args).output().expect("runs");
+        assert!(
+            report.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&report.stderr)
+        );
+    }
 
     // A replica stops: its targets are down, and serve says how many of how many.
     drop(replicas.remove(0));

@@ -93,6 +93,8 @@ mod guides {
     struct Specs;
     #[doc = include_str!("../../../docs/engine.md")]
     struct Engine;
+    #[doc = include_str!("../../../docs/fleet.md")]
+    struct Fleet;
     #[doc = include_str!("../../../docs/benchmarks.md")]
     struct Benchmarks;
     #[doc = include_str!("../../../docs/contributing.md")]

@@ -10,6 +10,9 @@
 //! assert!(one_service(vec![a, b]).unwrap_err().to_string().contains("one service"));
 //! ```
 
+// The address line on standard output is the contract scripts and tests wait for.
+#![allow(clippy::print_stdout)]
+
 use std::net::SocketAddr;
 use std::path::Path;
 

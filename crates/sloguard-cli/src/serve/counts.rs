@@ -402,7 +402,12 @@ impl Reader {
 mod tests {
     use super::*;
 
-    fn counters(slo: &str, instance: &str, bad: bool, points: &[(i64, f64)]) -> (Family, Series) {
+    fn counters(
+        slo: &str,
+        instance: &str,
+        bad: bool,
+        points: &[(i64, f64)],
+    ) -> (Family, Vec<Series>) {
         let family = if bad {
             Family::CounterBad
         } else {
@@ -414,10 +419,10 @@ mod tests {
             .collect();
         (
             family,
-            Series {
+            vec![Series {
                 labels,
                 points: points.to_vec(),
-            },
+            }],
         )
     }
 
@@ -467,6 +472,63 @@ mod tests {
         let (steps, seen) = reader.fold(answers, 120, 120, 30);
         assert_eq!(events(&steps), (10, 0));
         assert_eq!(seen.present, [true]);
+    }
+
+    #[test]
+    fn imported_slis_are_one_query_per_family_with_the_step_as_window() {
+        let spec = sloguard::spec::Spec::from_str(
+            "version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objective: 99\n    sli:\n      events:\n        error_query: sum(rate(e{job=\"api\"}[{{.window}}]))\n        total_query: sum(rate(t{job=\"api\"}[{{.window}}]))\n  - name: b\n    objective: 99\n    sli:\n      events:\n        error_query: sum(rate(e2[{{.window}}]))\n        total_query: sum(rate(t2[{{.window}}]))\n",
+        )
+        .expect("a Sloth spec");
+        let plan = Plan::new(&spec).expect("a plan");
+        let queries = plan.queries(Duration::from_secs(30));
+        assert_eq!(queries.len(), 2, "{queries:?}");
+        assert_eq!(
+            queries[0],
+            "label_replace(sum(sum(rate(t{job=\"api\"}[30s]))), \"sloguard_slo\", \"a\", \"\", \"\") or label_replace(sum(sum(rate(t2[30s]))), \"sloguard_slo\", \"b\", \"\", \"\")"
+        );
+        assert!(queries[1].contains("rate(e{job=\"api\"}[30s])"));
+        let reader = Reader::new(plan);
+        assert_eq!(reader.jobs[0].iter().collect::<Vec<_>>(), ["api"]);
+        assert!(reader.jobs[1].is_empty());
+        // A rate times the step is the step's events; the origin is the past.
+        let mut reader = reader;
+        let tagged = |slo: &str, family: Family, points: &[(i64, f64)]| {
+            (
+                family,
+                vec![Series {
+                    labels: [(SLO_TAG.to_owned(), slo.to_owned())].into(),
+                    points: points.to_vec(),
+                }],
+            )
+        };
+        let (steps, seen) = reader.fold(
+            vec![
+                tagged("a", Family::RateTotal, &[(0, 5.0), (30, 2.0), (60, 1.0)]),
+                tagged("a", Family::RateBad, &[(0, 1.0), (30, 0.1), (60, 0.0)]),
+            ],
+            0,
+            60,
+            30,
+        );
+        let a: (u64, u64) = steps.iter().fold((0, 0), |(g, b), s| {
+            (g + s.counts[0].good, b + s.counts[0].bad)
+        });
+        assert_eq!(a, (87, 3), "90 events, 3 bad");
+        assert_eq!(seen.present, [true, false]);
+    }
+
+    #[test]
+    fn raw_ratio_slis_are_refused_by_name() {
+        let spec = sloguard::spec::Spec::from_str(
+            "version: prometheus/v1\nservice: s\nslos:\n  - name: r\n    objective: 99\n    sli:\n      raw:\n        error_ratio_query: sum(rate(e[{{.window}}])) / sum(rate(t[{{.window}}]))\n",
+        )
+        .expect("a Sloth spec");
+        let error = Plan::new(&spec).expect_err("refused").to_string();
+        assert!(
+            error.contains("\"r\"") && error.contains("errorQuery"),
+            "{error}"
+        );
     }
 
     #[test]
