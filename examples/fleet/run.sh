@@ -40,6 +40,11 @@ YAML
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
     --web.listen-address="127.0.0.1:$prometheus_port" >"$work/prometheus.log" 2>&1 &
 
+for _ in $(seq 1 120); do
+    curl -sf -o /dev/null "http://127.0.0.1:$prometheus_port/-/ready" && break
+    sleep 0.5
+done
+
 # Traffic: a request to each replica every 200 ms; the third one always answers 500.
 (
     paths=(/pay /refund "/pay?status=500")
