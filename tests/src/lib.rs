@@ -291,6 +291,27 @@ impl Drop for Daemon {
     }
 }
 
+/// Starts a Prometheus server with `config`, its data under `data`, on a free loopback
+/// port: the server (killed when dropped) and its address.
+pub fn prometheus_server(
+    exe: &std::path::Path,
+    config: &std::path::Path,
+    data: &std::path::Path,
+) -> (Daemon, SocketAddr) {
+    let port = free_port();
+    let daemon = Daemon(
+        Command::new(exe)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts"),
+    );
+    (daemon, SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
 /// A loopback port that was free a moment ago (for programs that cannot report the port
 /// they bound themselves).
 pub fn free_port() -> u16 {

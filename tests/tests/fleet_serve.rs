@@ -22,8 +22,8 @@ use serde_json::Value;
 use sloguard::expose::json::SloDocument;
 use sloguard_e2e::tls::{certificates, https_server, Received};
 use sloguard_e2e::{
-    build_cli, encode, free_port, get, program, query, status, temp_dir, wait_until, Daemon,
-    Example, PATIENCE,
+    build_cli, encode, free_port, get, program, prometheus_server, query, status, temp_dir,
+    wait_until, Daemon, Example, PATIENCE,
 };
 
 const SPEC: &str = concat!(
@@ -70,21 +70,7 @@ fn prometheus(
         ),
     )
     .expect("config");
-    let port = free_port();
-    let daemon = Daemon(
-        Command::new(exe)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("prometheus").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
-    (daemon, SocketAddr::from(([127, 0, 0, 1], port)))
+    prometheus_server(exe, &config, &dir.join("prometheus"))
 }
 
 /// A single-node VictoriaMetrics scraping `targets` every second, answering queries with

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use sloguard_e2e::{
-    eventually, free_port, get, get_with, program, query, status, temp_dir, wait_until, Daemon,
+    eventually, get, get_with, program, prometheus_server, query, status, temp_dir, wait_until,
     Example, PATIENCE,
 };
 
@@ -86,21 +86,7 @@ async fn a_real_prometheus_scrapes_the_values_we_serve() {
         ),
     )
     .expect("config");
-    let port = free_port();
-    let _server = Daemon(
-        Command::new(prometheus)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
-    let api = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let (_server, api) = prometheus_server(&prometheus, &config, &dir.join("data"));
 
     // Two scrapes at least.
     let scrapes = eventually(PATIENCE, || async {

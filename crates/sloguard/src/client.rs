@@ -262,18 +262,7 @@ impl HttpClient {
         timeout: Duration,
         limit: usize,
     ) -> impl Future<Output = Result<Response, RequestError>> + Send + 'static {
-        let parsed = Endpoint::parse(url, "requested");
-        let client = self.clone();
-        async move {
-            let Some(runtime) = &client.inner.runtime else {
-                return Err(RequestError::NoRuntime);
-            };
-            let call = client.call(Method::GET, parsed?, None, timeout, limit);
-            match runtime.spawn(call).await {
-                Ok(answer) => answer,
-                Err(_) => Err(RequestError::NoRuntime),
-            }
-        }
+        self.on_own_runtime(Method::GET, url, None, timeout, limit)
     }
 
     /// POSTs `body` as JSON to `to` within `timeout`, blocking the calling thread.
@@ -304,19 +293,31 @@ impl HttpClient {
         timeout: Duration,
         limit: usize,
     ) -> impl Future<Output = Result<Response, RequestError>> + Send + 'static {
+        self.on_own_runtime(
+            Method::POST,
+            url,
+            Some((content_type, body)),
+            timeout,
+            limit,
+        )
+    }
+
+    /// A call to `url` run on the client's own runtime, awaited from any runtime.
+    fn on_own_runtime(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<Body>,
+        timeout: Duration,
+        limit: usize,
+    ) -> impl Future<Output = Result<Response, RequestError>> + Send + 'static {
         let parsed = Endpoint::parse(url, "requested");
         let client = self.clone();
         async move {
             let Some(runtime) = &client.inner.runtime else {
                 return Err(RequestError::NoRuntime);
             };
-            let call = client.call(
-                Method::POST,
-                parsed?,
-                Some((content_type, body)),
-                timeout,
-                limit,
-            );
+            let call = client.call(method, parsed?, body, timeout, limit);
             match runtime.spawn(call).await {
                 Ok(answer) => answer,
                 Err(_) => Err(RequestError::NoRuntime),
