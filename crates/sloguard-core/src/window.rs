@@ -167,7 +167,18 @@ impl Windows {
 
     /// Records the cumulative reading at `now`. A time earlier than the last one (a clock
     /// set back) is ignored, so windows never see counts go backwards.
+    #[cfg(test)]
     pub(crate) fn observe(&mut self, now: u64, reading: Reading) {
+        self.observe_before(now, reading, now);
+    }
+
+    /// [`Windows::observe`] for a reading of the past when the observations are known to go
+    /// on up to `until` (a rebuild from history): a ring whose span ends before `now` as seen
+    /// from `until` is not written, since every slot it keeps at `until` is written (by
+    /// interpolation from `last`, which moves on) at the first observation within its span.
+    /// The result at `until` is the same as observing every ring each time; rebuilding 30
+    /// days of hourly readings then no longer rewrites the one-hour ring at each of them.
+    pub(crate) fn observe_before(&mut self, now: u64, reading: Reading, until: u64) {
         if now < self.last.0 {
             return;
         }
@@ -177,7 +188,12 @@ impl Windows {
             bad: reading.bad.max(self.last.1.bad),
         };
         for ring in &mut self.rings {
-            ring.observe(self.last, now, reading);
+            // Two resolutions of margin: the slots a ring keeps at `until` reach back its
+            // span plus one resolution.
+            let reach = ring.span().saturating_add(2 * ring.resolution);
+            if until.saturating_sub(now) <= reach {
+                ring.observe(self.last, now, reading);
+            }
         }
         self.last = (now, reading);
     }
@@ -237,6 +253,55 @@ mod tests {
 
     fn r(total: u64, bad: u64) -> Reading {
         Reading { total, bad }
+    }
+
+    #[test]
+    fn a_rebuild_that_knows_its_end_keeps_what_observing_everything_keeps() {
+        let period = Duration::from_secs(30 * 86_400);
+        // 31 days back: hourly, then ten-minute, one-minute and ten-second readings, with a
+        // bad patch in each stretch, as `sloguard serve` rebuilds history.
+        let end = 40 * 86_400 * SEC;
+        let mut times: Vec<u64> = (0..31 * 24)
+            .map(|h| end - 31 * 86_400 * SEC + h * 3_600 * SEC)
+            .collect();
+        times.extend((0..432).map(|m| end - 3 * 86_400 * SEC + m * 600 * SEC));
+        times.extend((0..300).map(|m| end - 6 * 3_600 * SEC + m * 60 * SEC));
+        times.extend((0..=360).map(|k| end - 3_600 * SEC + k * 10 * SEC));
+        times.dedup();
+        let reading = |t: u64| {
+            let secs = t / SEC;
+            r(
+                secs * 3,
+                secs / 7 + u64::from(secs % 5_000 < 300) * secs / 100,
+            )
+        };
+        let start = times[0] - 3_600 * SEC;
+        let mut all = Windows::new(period, start, reading(start));
+        let mut rebuilt = all.clone();
+        for &t in &times {
+            all.observe(t, reading(t));
+            rebuilt.observe_before(t, reading(t), end);
+        }
+        assert_eq!(all.last, rebuilt.last);
+        for (a, b) in all.rings.iter().zip(&rebuilt.rings) {
+            assert_eq!((a.newest_slot, a.len), (b.newest_slot, b.len));
+            for slot in a.oldest_slot()..=a.newest_slot {
+                assert_eq!(
+                    a.samples[a.index(slot)],
+                    b.samples[b.index(slot)],
+                    "slot {slot}"
+                );
+            }
+        }
+        for window in [
+            300u64, 1_800, 3_600, 7_200, 21_600, 86_400, 259_200, 2_592_000,
+        ] {
+            let d = Duration::from_secs(window);
+            assert_eq!(
+                all.window(end, reading(end), d),
+                rebuilt.window(end, reading(end), d)
+            );
+        }
     }
 
     #[test]

@@ -284,7 +284,8 @@ impl Fleet {
                     }
                     let at = Timestamp::from_unix_secs(step.at.max(0) as u64);
                     if i < last_step {
-                        self.registry.backfill_at(at);
+                        self.registry
+                            .backfill_at(at, Timestamp::from_unix_secs(to.max(0) as u64));
                     }
                 }
                 let at = Timestamp::from_unix_secs(to.max(0) as u64);

@@ -102,6 +102,18 @@ fn evaluate_entry(
 /// Samples an SLO's live reading into its slices, calendar periods, daily bars and windows,
 /// and returns what its windows count.
 fn sample(entry: &SloEntry, state: &mut EvalState, now: Timestamp, counts: &Counts) -> Reading {
+    sample_before(entry, state, now, counts, now)
+}
+
+/// [`sample`] of a past reading in a rebuild that goes on to `until` (see
+/// [`Registry::backfill_at`]).
+fn sample_before(
+    entry: &SloEntry,
+    state: &mut EvalState,
+    now: Timestamp,
+    counts: &Counts,
+    until: Timestamp,
+) -> Reading {
     let live = advance_slices(entry, &mut state.slices, now, counts);
     let last = state.windows.last;
     for (track, calendar) in state.calendars.iter_mut().zip(entry.definition.calendars()) {
@@ -110,7 +122,9 @@ fn sample(entry: &SloEntry, state: &mut EvalState, now: Timestamp, counts: &Coun
     state
         .days
         .observe(utc_days(), last, now.as_unix_nanos(), live);
-    state.windows.observe(now.as_unix_nanos(), live);
+    state
+        .windows
+        .observe_before(now.as_unix_nanos(), live, until.as_unix_nanos());
     live
 }
 
@@ -196,11 +210,17 @@ impl Registry {
     /// metrics engine's past at start) rebuilds its windows. No alert state changes, no sink
     /// hears of the past, no incident opens; the next [`Registry::tick_at`] judges it all.
     /// Times must not go backwards (an earlier `now` samples nothing).
-    pub fn backfill_at(&self, now: Timestamp) {
+    ///
+    /// `until` is the time the rebuild goes on to (its last sample or the evaluation after
+    /// it, never earlier): windows too short to reach back from `until` to `now` are left for
+    /// later samples to write, so a rebuild costs what its windows keep, not its length times
+    /// the finest window. With `until == now` every window is written.
+    pub fn backfill_at(&self, now: Timestamp, until: Timestamp) {
+        let until = until.max(now);
         for entry in self.entries() {
             let counts = entry.recorder.counts();
             let mut state = lock(&entry.state);
-            sample(&entry, &mut state, now, &counts);
+            sample_before(&entry, &mut state, now, &counts, until);
         }
     }
 
