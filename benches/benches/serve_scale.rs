@@ -173,6 +173,7 @@ fn measure(n: usize) {
         source,
         step: Duration::from_secs(30),
         delay: Duration::ZERO,
+        rate_window: Duration::from_secs(120),
         query_timeout: Duration::from_secs(120),
         ca_file: None,
         state: None,

@@ -77,6 +77,10 @@ struct ServeArgs {
     /// (at least the scrape interval).
     #[arg(long, default_value = "30s", value_parser = parse_step)]
     delay: Duration,
+    /// For Sloth, OpenSLO and Pyrra specs: the shortest range their queries take a rate over
+    /// (at least two scrape intervals; four is safer).
+    #[arg(long, default_value = "2m", value_parser = parse_step)]
+    rate_window: Duration,
     /// The longest one query may take.
     #[arg(long, default_value = "30s", value_parser = parse_step)]
     query_timeout: Duration,
@@ -399,6 +403,7 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, ExitCode> {
         source: args.source,
         step: args.step,
         delay: args.delay,
+        rate_window: args.rate_window,
         query_timeout: args.query_timeout,
         ca_file: args.ca_file,
         state: args.state,

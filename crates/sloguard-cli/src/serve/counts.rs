@@ -58,6 +58,9 @@ pub struct Plan {
     slis: Vec<Sli>,
     /// The jobs each imported SLI's queries name (`job="…"`).
     named_jobs: Vec<Vec<String>>,
+    /// The shortest range an imported query's rate is taken over (see
+    /// [`Plan::rate_window`]).
+    rate_window: Duration,
 }
 
 /// Why `serve` cannot read a spec's SLOs from an engine.
@@ -81,6 +84,7 @@ impl Plan {
             names: Vec::new(),
             slis: Vec::new(),
             named_jobs: Vec::new(),
+            rate_window: Duration::ZERO,
         };
         for slo in &spec.slos {
             let name = slo.definition.name().to_owned();
@@ -118,6 +122,16 @@ impl Plan {
         Ok(plan)
     }
 
+    /// Imported queries take their rate over at least `window` (and over the step when it is
+    /// longer): a rate needs two samples in its range, so a range shorter than two scrape
+    /// intervals answers nothing. A rate over a range longer than the step, times the step,
+    /// still adds up to every event once (each event is in `window / step` ranges, each
+    /// weighted `step / window`): the events are only smoothed over `window`.
+    pub fn rate_window(mut self, window: Duration) -> Plan {
+        self.rate_window = window;
+        self
+    }
+
     /// The SLOs' names, in the spec's order.
     pub fn names(&self) -> &[String] {
         &self.names
@@ -125,7 +139,7 @@ impl Plan {
 
     /// The queries of one step of length `step`: the events and the bad events of every SLO
     /// fed by counters (two, if any), then the totals and the errors of every imported SLI
-    /// (two, if any).
+    /// (two, if any), their rates over the step or the rate window, the longer.
     pub fn queries(&self, step: Duration) -> Vec<String> {
         self.families(step).into_iter().map(|(_, q)| q).collect()
     }
@@ -147,7 +161,7 @@ impl Plan {
                 format!("{}{selector}", contract::SLO_BAD_EVENTS.name),
             ));
         }
-        let window = prometheus_duration(step);
+        let window = prometheus_duration(step.max(self.rate_window));
         let batch = |pick: fn(&Sli) -> Option<&String>| {
             let parts: Vec<String> = self
                 .names
@@ -488,6 +502,9 @@ mod tests {
             "label_replace(sum(sum(rate(t{job=\"api\"}[30s]))), \"sloguard_slo\", \"a\", \"\", \"\") or label_replace(sum(sum(rate(t2[30s]))), \"sloguard_slo\", \"b\", \"\", \"\")"
         );
         assert!(queries[1].contains("rate(e{job=\"api\"}[30s])"));
+        let smoothed = plan.clone().rate_window(Duration::from_secs(120));
+        assert!(smoothed.queries(Duration::from_secs(30))[1].contains("rate(e{job=\"api\"}[2m])"));
+        assert!(smoothed.queries(Duration::from_secs(3600))[1].contains("[1h]"));
         let reader = Reader::new(plan);
         assert_eq!(reader.jobs[0].iter().collect::<Vec<_>>(), ["api"]);
         assert!(reader.jobs[1].is_empty());

@@ -98,6 +98,9 @@ pub struct Options {
     /// How far behind the present each read stays, so the engine has the step's samples
     /// (scrape interval plus ingestion delay).
     pub delay: Duration,
+    /// The shortest range imported SLI queries take their rate over (see
+    /// [`Plan::rate_window`]).
+    pub rate_window: Duration,
     /// The longest one query may take.
     pub query_timeout: Duration,
     /// A PEM file of CA certificates for an `https://` engine behind a private CA.
@@ -180,7 +183,9 @@ impl Fleet {
                 "--step {step:?}: the step must be whole seconds that divide a minute (10s, 15s, 30s, 1m)"
             )));
         }
-        let plan = Plan::new(spec).map_err(ServeError::Plan)?;
+        let plan = Plan::new(spec)
+            .map_err(ServeError::Plan)?
+            .rate_window(options.rate_window);
         let client = match &options.ca_file {
             Some(path) => sloguard::client::HttpClient::with_ca_file(path)
                 .map_err(|e| ServeError::Setup(format!("--ca-file: {e}")))?,
