@@ -199,34 +199,39 @@ impl Source {
             )
             .await
             .map_err(SourceError::Request)?;
-        let answer: Result<Answer<'_>, _> = serde_json::from_slice(&response.body);
-        let status = response.status.as_u16();
-        match answer {
-            Ok(answer) if answer.status == "success" && response.status.is_success() => Ok(answer
-                .data
-                .map(|d| d.result.into_iter().map(series).collect())
-                .unwrap_or_default()),
-            Ok(answer) => Err(SourceError::Refused {
-                engine: self.shown.clone(),
-                status,
-                error: format!(
-                    "{}: {}",
-                    answer.error_type.unwrap_or_else(|| "error".to_owned()),
-                    answer.error.unwrap_or_default()
-                ),
-            }),
-            Err(_) if !response.status.is_success() => Err(SourceError::Refused {
-                engine: self.shown.clone(),
-                status,
-                error: String::from_utf8_lossy(&response.body[..response.body.len().min(200)])
-                    .trim()
-                    .to_owned(),
-            }),
-            Err(e) => Err(SourceError::NotTheApi {
-                engine: self.shown.clone(),
-                reason: e.to_string(),
-            }),
-        }
+        read_answer(&self.shown, response.status.as_u16(), &response.body)
+    }
+}
+
+/// The series of a query API answer (`status` its HTTP status, `body` its bytes), or why it
+/// holds none to use; `engine` names the engine in errors. Never panics, whatever the bytes.
+pub fn read_answer(engine: &str, status: u16, body: &[u8]) -> Result<Vec<Series>, SourceError> {
+    let success = (200..300).contains(&status);
+    match serde_json::from_slice::<Answer<'_>>(body) {
+        Ok(answer) if answer.status == "success" && success => Ok(answer
+            .data
+            .map(|d| d.result.into_iter().map(series).collect())
+            .unwrap_or_default()),
+        Ok(answer) => Err(SourceError::Refused {
+            engine: engine.to_owned(),
+            status,
+            error: format!(
+                "{}: {}",
+                answer.error_type.unwrap_or_else(|| "error".to_owned()),
+                answer.error.unwrap_or_default()
+            ),
+        }),
+        Err(_) if !success => Err(SourceError::Refused {
+            engine: engine.to_owned(),
+            status,
+            error: String::from_utf8_lossy(&body[..body.len().min(200)])
+                .trim()
+                .to_owned(),
+        }),
+        Err(e) => Err(SourceError::NotTheApi {
+            engine: engine.to_owned(),
+            reason: e.to_string(),
+        }),
     }
 }
 
@@ -254,6 +259,29 @@ mod tests {
         .expect("a URL");
         assert_eq!(source.shown(), "https://mimir.example:443");
         assert!(Source::new("mimir:9009", HttpClient::shared(), Duration::from_secs(1)).is_err());
+    }
+
+    #[test]
+    fn refusals_say_the_engines_own_words() {
+        let body = br#"{"status":"error","errorType":"bad_data","error":"parse error at char 5"}"#;
+        let error = read_answer("http://p:9090", 400, body)
+            .expect_err("refused")
+            .to_string();
+        assert_eq!(
+            error,
+            "http://p:9090: the query was refused (HTTP 400): bad_data: parse error at char 5"
+        );
+        let error = read_answer("http://p:9090", 502, b"<html>bad gateway</html>")
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            error.contains("HTTP 502") && error.contains("bad gateway"),
+            "{error}"
+        );
+        let error = read_answer("http://p:9090", 200, b"{}")
+            .expect_err("not the API")
+            .to_string();
+        assert!(error.contains("not the Prometheus query API"), "{error}");
     }
 
     #[test]
