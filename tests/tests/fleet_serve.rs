@@ -2,15 +2,15 @@
 //! spec, one of them failing every request, scraped by a real Prometheus (with the rules
 //! `sloguard rules` writes loaded) and by a real VictoriaMetrics; a `serve` reads each.
 //!
-//! - Its counts are the logged traffic's exactly, and its error ratio agrees with Prometheus'
-//!   own evaluation of the generated rules.
+//! - Its counts are the logged traffic's exactly, and its error ratio agrees with the engines'
+//!   own evaluation of the generated rules (Prometheus, and vmalert over VictoriaMetrics).
 //! - One incident, and one notification per transition, reach a local HTTPS webhook (a
 //!   certificate from a CA made for the test, trusted through the notify file's `ca_file`).
 //! - A stopped replica is `targets_down` ("1 of 3"); a restarted `serve` keeps its incident
 //!   history and its budget; a stopped engine is `source_unreachable`, `no_data` on
 //!   `/slo.json`, "Status unknown" on `/status`, and `check` exit 3.
 //!
-//! Needs Debian's `prometheus` and `victoria-metrics` (installed by `.ci/run`): in CI a missing
+//! Needs Debian's `prometheus` and `victoria-metrics` (with vmalert; installed by `.ci/run`): in CI a missing
 //! program fails the test; elsewhere it is skipped with a message.
 
 use std::collections::BTreeMap;
@@ -100,6 +100,25 @@ fn victoria_metrics(exe: &Path, dir: &Path, targets: &[SocketAddr]) -> (Daemon, 
     (daemon, SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
+/// vmalert evaluating `rules` every second over the VictoriaMetrics at `vm`, writing the
+/// recordings back into it.
+fn vmalert(exe: &Path, vm: SocketAddr, rules: &Path) -> Daemon {
+    Daemon(
+        Command::new(exe)
+            .arg(format!("-rule={}", rules.display()))
+            .arg(format!("-datasource.url=http://{vm}"))
+            .arg(format!("-remoteWrite.url=http://{vm}"))
+            .arg("-evaluationInterval=1s")
+            // It refuses alerting rules without a notifier; none listens there.
+            .arg(format!("-notifier.url=http://127.0.0.1:{}", free_port()))
+            .arg(format!("-httpListenAddr=127.0.0.1:{}", free_port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("vmalert starts"),
+    )
+}
+
 fn scrape_configs(targets: &[SocketAddr]) -> String {
     let list: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
     format!(
@@ -179,8 +198,11 @@ fn diagnostic<'a>(doc: &'a SloDocument, code: &str) -> Option<&'a str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metrics() {
-    let (Some(prometheus_exe), Some(vm_exe)) = (program("prometheus"), program("victoria-metrics"))
-    else {
+    let (Some(prometheus_exe), Some(vm_exe), Some(vmalert_exe)) = (
+        program("prometheus"),
+        program("victoria-metrics"),
+        program("vmalert"),
+    ) else {
         return;
     };
     let cli = build_cli();
@@ -199,6 +221,7 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
     assert!(written.success());
     let (prometheus_daemon, prom) = prometheus(&prometheus_exe, &dir, &targets, &rules);
     let (_vm_daemon, vm) = victoria_metrics(&vm_exe, &dir, &targets);
+    let _vmalert = vmalert(&vmalert_exe, vm, &rules);
     // Both engines hold the replicas' counters at zero before any traffic, so every request
     // is an increase they see.
     for (api, engine) in [(prom, "Prometheus"), (vm, "VictoriaMetrics")] {
@@ -278,17 +301,25 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
         (ratio - exact).abs() < 1e-9,
         "serve's 5m error ratio {ratio} vs the log's {exact}"
     );
-    // Prometheus' own evaluation of the generated rules.
+    // The engines' own evaluation of the generated rules: Prometheus, and vmalert over
+    // VictoriaMetrics.
     let rule = "slo:sli_error:ratio_rate5m{sloth_service=\"payments\",sloth_slo=\"availability\"}";
-    let by_rules = wait_until(
-        PATIENCE,
-        "Prometheus to evaluate the generated ratio over all the traffic",
-        || query(prom, rule),
-        |r| r.is_some_and(|r| (r - exact).abs() / exact < 0.05),
-    )
-    .await
-    .expect("a ratio");
-    eprintln!("error ratio: log {exact:.6}, serve {ratio:.6}, Prometheus rules {by_rules:.6}");
+    let mut by_rules = Vec::new();
+    for (api, engine) in [(prom, "Prometheus"), (vm, "vmalert over VictoriaMetrics")] {
+        let ratio = wait_until(
+            PATIENCE,
+            &format!("{engine} to evaluate the generated ratio over all the traffic"),
+            || query(api, rule),
+            |r| r.is_some_and(|r| (r - exact).abs() / exact < 0.05),
+        )
+        .await
+        .expect("a ratio");
+        by_rules.push(format!("{engine} {ratio:.6}"));
+    }
+    eprintln!(
+        "error ratio: log {exact:.6}, serve {ratio:.6}, {}",
+        by_rules.join(", ")
+    );
 
     // The page reaches the webhook once, in one incident.
     wait_until(
