@@ -176,6 +176,8 @@ fn measure(n: usize) {
         rate_window: Duration::from_secs(120),
         query_timeout: Duration::from_secs(120),
         ca_file: None,
+        tenant: None,
+        bearer_token_file: None,
         state: None,
     };
     let mut fleet = Fleet::new(&spec(n), options, end).expect("a fleet");

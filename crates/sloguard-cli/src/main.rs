@@ -87,6 +87,13 @@ struct ServeArgs {
     /// A PEM file of CA certificates, for an https:// engine behind a private CA.
     #[arg(long, value_name = "FILE")]
     ca_file: Option<PathBuf>,
+    /// The tenant of a multi-tenant engine (Grafana Mimir, Cortex): sent as X-Scope-OrgID.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// A file holding a bearer token for the engine (never the token itself on the command
+    /// line).
+    #[arg(long, value_name = "FILE")]
+    bearer_token_file: Option<PathBuf>,
     #[command(flatten)]
     periods: SlothPeriodArgs,
 }
@@ -406,6 +413,8 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, ExitCode> {
         rate_window: args.rate_window,
         query_timeout: args.query_timeout,
         ca_file: args.ca_file,
+        tenant: args.tenant,
+        bearer_token_file: args.bearer_token_file,
         state: args.state,
     };
     serve::command::run(&spec, options, args.listen, args.notify.as_deref()).map_err(fail)?;

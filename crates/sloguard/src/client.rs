@@ -141,6 +141,27 @@ impl fmt::Display for CaError {
 
 impl std::error::Error for CaError {}
 
+/// Why a header cannot be sent. It names the header, never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderError {
+    /// The header's name, as given.
+    pub name: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the header {:?} cannot be sent: {}",
+            self.name, self.reason
+        )
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
 /// An answer: its status and its body.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -156,6 +177,9 @@ pub struct Response {
 #[derive(Clone)]
 pub struct HttpClient {
     inner: Arc<Inner>,
+    /// Headers sent with every request (a tenant, a bearer token): marked sensitive, never
+    /// shown.
+    headers: Arc<[(hyper::header::HeaderName, hyper::header::HeaderValue)]>,
 }
 
 struct Inner {
@@ -211,6 +235,28 @@ impl HttpClient {
         HttpClient::with_ca_pem(&pem).map_err(|e| in_file(e.reason))
     }
 
+    /// This client (sharing its TLS and runtime) sending `name: value` with every request as
+    /// well: a tenant (`X-Scope-OrgID` for Grafana Mimir and Cortex) or a credential
+    /// (`Authorization`). Values are marked sensitive and never appear in errors, logs or
+    /// `Debug`; an invalid name or value is refused, naming the header only.
+    pub fn with_header(&self, name: &str, value: &str) -> Result<HttpClient, HeaderError> {
+        let refused = |reason: &str| HeaderError {
+            name: name.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let name = hyper::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| refused("not a header name"))?;
+        let mut value = hyper::header::HeaderValue::from_str(value)
+            .map_err(|_| refused("its value holds characters a header cannot carry"))?;
+        value.set_sensitive(true);
+        let mut headers = self.headers.to_vec();
+        headers.push((name, value));
+        Ok(HttpClient {
+            inner: Arc::clone(&self.inner),
+            headers: headers.into(),
+        })
+    }
+
     fn build(extra: &[CertificateDer<'static>]) -> HttpClient {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -238,6 +284,7 @@ impl HttpClient {
             .ok();
         HttpClient {
             inner: Arc::new(Inner { runtime, tls }),
+            headers: Arc::new([]),
         }
     }
 
@@ -344,8 +391,9 @@ impl HttpClient {
         limit: usize,
     ) -> impl Future<Output = Result<Response, RequestError>> + Send + 'static {
         let tls = self.inner.tls.clone();
+        let headers = Arc::clone(&self.headers);
         async move {
-            let exchange = exchange(tls, &to, method, body, limit);
+            let exchange = exchange(tls, &to, method, body, &headers, limit);
             match tokio::time::timeout(timeout, exchange).await {
                 Ok(answer) => answer,
                 Err(_) => Err(RequestError::Timeout {
@@ -415,6 +463,7 @@ async fn exchange(
     to: &Endpoint,
     method: Method,
     body: Option<Body>,
+    headers: &[(hyper::header::HeaderName, hyper::header::HeaderValue)],
     limit: usize,
 ) -> Result<Response, RequestError> {
     let endpoint = || to.shown.clone();
@@ -428,7 +477,7 @@ async fn exchange(
             reason: e.to_string(),
         })?;
     if !https {
-        return send(stream, to, method, body, limit).await;
+        return send(stream, to, method, body, headers, limit).await;
     }
     let tls_failed = |reason: String| RequestError::Tls {
         endpoint: endpoint(),
@@ -441,7 +490,7 @@ async fn exchange(
         .connect(name, stream)
         .await
         .map_err(|e| tls_failed(e.to_string()))?;
-    send(stream, to, method, body, limit).await
+    send(stream, to, method, body, headers, limit).await
 }
 
 async fn send<S>(
@@ -449,6 +498,7 @@ async fn send<S>(
     to: &Endpoint,
     method: Method,
     body: Option<Body>,
+    headers: &[(hyper::header::HeaderName, hyper::header::HeaderValue)],
     limit: usize,
 ) -> Result<Response, RequestError>
 where
@@ -472,6 +522,9 @@ where
             concat!("sloguard/", env!("CARGO_PKG_VERSION")),
         )
         .header("accept", "application/json");
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
     let body = match body {
         Some((content_type, bytes)) => {
             request = request.header("content-type", content_type);
@@ -527,5 +580,46 @@ mod tests {
         assert!(!refused.to_string().contains("SECRET"), "{refused}");
         let invalid = Endpoint::parse("https://user:SECRET@example.com/", "webhook");
         assert!(!invalid.expect_err("refused").to_string().contains("SECRET"));
+    }
+
+    #[test]
+    fn a_clients_headers_go_with_every_request_and_are_never_shown() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("a connection");
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            // Bounded: a request head is far below 64 KiB.
+            while !head.ends_with(b"\r\n\r\n") && head.len() < 65_536 {
+                if stream.read(&mut byte).unwrap_or(0) == 0 {
+                    break;
+                }
+                head.push(byte[0]);
+            }
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}");
+            String::from_utf8_lossy(&head).to_lowercase()
+        });
+        let client = HttpClient::shared()
+            .with_header("X-Scope-OrgID", "tenant-a")
+            .and_then(|c| c.with_header("Authorization", "Bearer SECRET"))
+            .expect("valid headers");
+        assert!(!format!("{client:?}").contains("SECRET"));
+        let answer = client
+            .get(
+                &format!("http://{addr}/api/v1/query"),
+                Duration::from_secs(10),
+                1024,
+            )
+            .expect("an answer");
+        assert_eq!(answer.status, StatusCode::OK);
+        let head = server.join().expect("the server thread");
+        assert!(head.contains("x-scope-orgid: tenant-a"), "{head}");
+        assert!(head.contains("authorization: bearer secret"), "{head}");
+        let refused = HttpClient::shared()
+            .with_header("Authorization", "Bearer SECRET\n")
+            .expect_err("a newline cannot be sent");
+        assert!(!refused.to_string().contains("SECRET"), "{refused}");
     }
 }

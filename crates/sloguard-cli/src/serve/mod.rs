@@ -105,6 +105,10 @@ pub struct Options {
     pub query_timeout: Duration,
     /// A PEM file of CA certificates for an `https://` engine behind a private CA.
     pub ca_file: Option<PathBuf>,
+    /// The tenant of a multi-tenant engine (Grafana Mimir, Cortex), sent as `X-Scope-OrgID`.
+    pub tenant: Option<String>,
+    /// A file holding a bearer token for the engine (a secret: never on the command line).
+    pub bearer_token_file: Option<PathBuf>,
     /// The state file: incident history and windows across restarts.
     pub state: Option<PathBuf>,
 }
@@ -167,6 +171,34 @@ impl std::fmt::Debug for Fleet {
     }
 }
 
+/// The client the engine is asked through: its CA, tenant and token.
+fn engine_client(options: &Options) -> Result<sloguard::client::HttpClient, ServeError> {
+    let setup = |e: String| ServeError::Setup(e);
+    let mut client = match &options.ca_file {
+        Some(path) => sloguard::client::HttpClient::with_ca_file(path)
+            .map_err(|e| setup(format!("--ca-file: {e}")))?,
+        None => sloguard::client::HttpClient::shared(),
+    };
+    if let Some(tenant) = &options.tenant {
+        client = client
+            .with_header("X-Scope-OrgID", tenant)
+            .map_err(|e| setup(format!("--tenant: {e}")))?;
+    }
+    if let Some(path) = &options.bearer_token_file {
+        let token = std::fs::read_to_string(path).map_err(|e| {
+            setup(format!(
+                "--bearer-token-file {}: {}",
+                path.display(),
+                e.kind()
+            ))
+        })?;
+        client = client
+            .with_header("Authorization", &format!("Bearer {}", token.trim()))
+            .map_err(|e| setup(format!("--bearer-token-file {}: {e}", path.display())))?;
+    }
+    Ok(client)
+}
+
 /// The time on the step's grid at or before `t`.
 fn floor(t: i64, step: Duration) -> i64 {
     let s = step.as_secs().max(1) as i64;
@@ -186,11 +218,7 @@ impl Fleet {
         let plan = Plan::new(spec)
             .map_err(ServeError::Plan)?
             .rate_window(options.rate_window);
-        let client = match &options.ca_file {
-            Some(path) => sloguard::client::HttpClient::with_ca_file(path)
-                .map_err(|e| ServeError::Setup(format!("--ca-file: {e}")))?,
-            None => sloguard::client::HttpClient::shared(),
-        };
+        let client = engine_client(&options)?;
         let source = Source::new(&options.source, client, options.query_timeout)
             .map_err(ServeError::Source)?;
         let to = floor(now - options.delay.as_secs() as i64, step);
