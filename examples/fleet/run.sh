@@ -17,9 +17,14 @@ for program in prometheus curl; do
     command -v "$program" >/dev/null || { echo "examples/fleet/run.sh needs $program" >&2; exit 1; }
 done
 
-cargo build -q -p sloguard-examples --example axum_service -p sloguard-cli
+cargo build -q -p sloguard-examples --example axum_service
+cargo build -q -p sloguard-cli --bin sloguard
 work=$(mktemp -d)
+# Whatever ends the script (the time, Ctrl-C, SIGTERM) stops everything it started; serve
+# stops on SIGTERM as a service manager would stop it.
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 targets=""
 for port in "${replica_ports[@]}"; do
@@ -58,6 +63,9 @@ done
 
 echo "fleet: replicas on ${replica_ports[*]}, Prometheus on 127.0.0.1:$prometheus_port"
 echo "fleet: serve on http://127.0.0.1:$serve_port/slo (and /status, /slo.json) for ${seconds}s"
-timeout "$seconds" target/debug/sloguard serve --spec examples/specs/payments.yaml \
+target/debug/sloguard serve --spec examples/specs/payments.yaml \
     --source "http://127.0.0.1:$prometheus_port" --listen "127.0.0.1:$serve_port" \
-    --step 10s --delay 10s || true
+    --step 10s --delay 10s &
+# Waiting with `wait`, a signal's trap runs at once (not after a foreground command ends).
+sleep "$seconds" &
+wait -n

@@ -73,9 +73,9 @@ pub fn build_cli() -> PathBuf {
     build("sloguard-cli", "--bin", "sloguard")
 }
 
-fn build(package: &str, kind: &str, name: &str) -> PathBuf {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
+/// Removes from `command`'s environment the variables cargo sets for this test package, so
+/// a cargo it runs (directly or through a script) builds as one started from a shell would.
+pub fn as_from_a_shell(command: &mut Command) {
     // A test runs with the variables cargo sets for this package (CARGO_PKG_NAME,
     // CARGO_MANIFEST_DIR, ...). Build scripts that watch them (ring's does) would see another
     // value than in a build started from a shell and rebuild, and then again at the next
@@ -93,6 +93,12 @@ fn build(package: &str, kind: &str, name: &str) -> PathBuf {
             command.env_remove(&*key);
         }
     }
+}
+
+fn build(package: &str, kind: &str, name: &str) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    as_from_a_shell(&mut command);
     let output = command
         .args([
             "build",
