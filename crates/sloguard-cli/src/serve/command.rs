@@ -59,6 +59,15 @@ pub fn run(
         }
         None => None,
     };
+    // The library says what it cannot see through `tracing` (each diagnostic once, sink
+    // failures, state files): a long-running process shows it on standard error.
+    let _ = tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .finish(),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -367,10 +367,9 @@ impl Fleet {
         }
     }
 
+    /// The engine cannot be read: every SLO is blind, and the diagnostic says why (it is
+    /// logged once, when it appears).
     fn blind_all(&mut self, e: &SourceError) {
-        if !self.unreachable {
-            eprintln!("sloguard serve: {e}");
-        }
         self.unreachable = true;
         self.registry.report(Diagnostic::service(
             code::SOURCE_UNREACHABLE,
