@@ -189,6 +189,18 @@ async fn evaluated_at(addr: SocketAddr) -> f64 {
         .unwrap_or_default()
 }
 
+/// Waits until `serve` at `addr` has evaluated `steps` more one-second steps.
+async fn evaluations(addr: SocketAddr, steps: u32) {
+    let from = evaluated_at(addr).await;
+    wait_until(
+        PATIENCE,
+        &format!("serve to evaluate {steps} more steps"),
+        || evaluated_at(addr),
+        |at| *at >= from + f64::from(steps),
+    )
+    .await;
+}
+
 fn diagnostic<'a>(doc: &'a SloDocument, code: &str) -> Option<&'a str> {
     doc.diagnostics
         .iter()
@@ -329,14 +341,7 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
         |t| t.contains_key(&("availability".into(), "page-1h".into(), "firing".into())),
     )
     .await;
-    let paged_at = evaluated_at(on_prom.addr).await;
-    wait_until(
-        PATIENCE,
-        "serve to evaluate five more steps",
-        || evaluated_at(on_prom.addr),
-        |at| *at >= paged_at + 5.0,
-    )
-    .await;
+    evaluations(on_prom.addr, 5).await;
     let sent = transitions(&received);
     assert!(
         sent.values().all(|n| *n == 1),
@@ -414,14 +419,7 @@ async fn serve_is_one_truth_for_three_replicas_on_prometheus_and_victoria_metric
         "{after}"
     );
     // The page still fires, and a restart is no new transition: nobody is paged again.
-    let evaluated = evaluated_at(restarted.addr).await;
-    wait_until(
-        PATIENCE,
-        "the restarted serve to evaluate five steps",
-        || evaluated_at(restarted.addr),
-        |at| *at >= evaluated + 5.0,
-    )
-    .await;
+    evaluations(restarted.addr, 5).await;
     let notified = received.lock().expect("lock").len();
     assert_eq!(notified, notified_before, "{:?}", transitions(&received));
 

@@ -562,17 +562,22 @@ fn listened(
     (r, heard)
 }
 
+/// Five minutes of nothing but errors, then ten quiet seconds: the pages fire.
+fn total_outage(registry: &Registry) {
+    let slo = registry.slo("availability").expect("registered");
+    for s in 1..=300u64 {
+        registry.advance_to(Timestamp::from_unix_secs(T0 + s));
+        slo.record(Outcome::Error, Duration::from_millis(5));
+    }
+    registry.advance_to(Timestamp::from_unix_secs(T0 + 310));
+}
+
 #[test]
 fn a_restart_during_a_page_is_no_new_page_and_no_new_incident() {
     let file = path("paging");
     let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
     let (before, heard) = listened(&clock);
-    let slo = before.slo("availability").expect("registered");
-    for s in 1..=300u64 {
-        before.advance_to(Timestamp::from_unix_secs(T0 + s));
-        slo.record(Outcome::Error, Duration::from_millis(5));
-    }
-    before.advance_to(Timestamp::from_unix_secs(T0 + 310));
+    total_outage(&before);
     let fired: Vec<String> = heard
         .lock()
         .expect("lock")
@@ -621,12 +626,7 @@ fn a_page_that_ended_while_the_process_was_down_resolves_at_the_first_evaluation
     let file = path("resolving");
     let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
     let (before, _) = listened(&clock);
-    let slo = before.slo("availability").expect("registered");
-    for s in 1..=300u64 {
-        before.advance_to(Timestamp::from_unix_secs(T0 + s));
-        slo.record(Outcome::Error, Duration::from_millis(5));
-    }
-    before.advance_to(Timestamp::from_unix_secs(T0 + 310));
+    total_outage(&before);
     before.save_state(&file).expect("saved");
 
     // Down for two hours with no errors since: the 1h page no longer holds.
