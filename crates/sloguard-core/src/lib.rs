@@ -66,6 +66,7 @@ mod gauge;
 pub mod histogram;
 pub mod history;
 pub mod incidents;
+pub mod maintenance;
 pub mod model;
 // Plumbing the `sloguard` crate's layer and attribute build on: public only because they live
 // in another crate, hidden from the documentation, and free to change in any release.

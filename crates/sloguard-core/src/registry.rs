@@ -86,6 +86,10 @@ impl RegistryBuilder {
                 evaluation_panics: AtomicU64::new(0),
                 incidents: Mutex::default(),
                 status_page: RwLock::default(),
+                maintenance: Mutex::default(),
+                writes: Mutex::new(()),
+                saving: Mutex::new(()),
+                state_path: Mutex::new(None),
                 panic_reported: AtomicBool::new(false),
                 reported: Mutex::new(Vec::new()),
                 logged: Mutex::new(BTreeSet::new()),
@@ -128,6 +132,8 @@ pub(crate) struct EvalState {
     /// Why an external source cannot see this SLO now, if it cannot (see
     /// [`Registry::set_blind`]).
     pub(crate) blind: Option<String>,
+    /// What maintenance left out, and its held alerts.
+    pub(crate) maintenance: crate::maintenance::MaintenanceTrack,
 }
 
 type SeriesKey = (String, Vec<(String, String)>);
@@ -161,6 +167,15 @@ pub(crate) struct Inner {
     pub(crate) incidents: Mutex<crate::incidents::IncidentLog>,
     /// What the customer status page shows, if configured.
     pub(crate) status_page: RwLock<Option<crate::model::StatusPage>>,
+    /// Scheduled maintenance windows.
+    pub(crate) maintenance: Mutex<crate::maintenance::MaintenanceLog>,
+    /// Held by a person's write from its change to its save: one write at a time.
+    pub(crate) writes: Mutex<()>,
+    /// Held from reading the state to renaming its file: two saves never cross, so the file
+    /// on disk is always the later one.
+    pub(crate) saving: Mutex<()>,
+    /// The state file kept by [`Registry::persist_to`], which people's writes save at once.
+    pub(crate) state_path: Mutex<Option<std::path::PathBuf>>,
     /// Whether a caught panic was reported already (they are reported once).
     pub(crate) panic_reported: AtomicBool,
     /// Diagnostics reported by the parts that noticed them.
@@ -300,6 +315,7 @@ impl Registry {
                 sla_tiers: Default::default(),
                 evaluated_at: None,
                 blind: None,
+                maintenance: crate::maintenance::MaintenanceTrack::default(),
             }),
             recorder: recorder.clone(),
             definition,
@@ -475,6 +491,20 @@ impl Registry {
     /// What the customer status page shows, if set.
     pub fn status_page(&self) -> Option<crate::model::StatusPage> {
         read(&self.inner.status_page).clone()
+    }
+
+    /// The status page as shown: the one set, or one titled by the service; without
+    /// components, one per SLO (see [`StatusPage::or_one_component_per_slo`](crate::model::StatusPage::or_one_component_per_slo)).
+    pub fn effective_status_page(&self) -> crate::model::StatusPage {
+        let page = self
+            .status_page()
+            .unwrap_or_else(|| crate::model::StatusPage::new(self.service()));
+        let entries = self.entries();
+        page.or_one_component_per_slo(
+            entries
+                .iter()
+                .map(|e| (e.definition.name(), e.definition.description())),
+        )
     }
 
     /// The service's incidents, oldest first (see [`crate::incidents`]).

@@ -55,6 +55,8 @@ pub struct Snapshot {
     /// The service's incidents, oldest first (see [`crate::incidents`]); shared between
     /// snapshots until the history changes.
     pub incidents: std::sync::Arc<[crate::incidents::Incident]>,
+    /// The maintenance windows kept, oldest first (see [`crate::maintenance`]).
+    pub maintenances: Vec<crate::maintenance::Maintenance>,
 }
 
 impl Snapshot {
@@ -85,6 +87,10 @@ pub struct SloSnapshot {
     /// Why the source of its counts cannot see it now (a registry fed from a metrics engine,
     /// as `sloguard serve` is); `None` when it can, and always for a service's own registry.
     pub blind: Option<String>,
+    /// Whether a maintenance leaves its events out and holds its alerts now.
+    pub under_maintenance: bool,
+    /// The events maintenance has left out of it so far.
+    pub excluded: Counts,
 }
 
 impl SloSnapshot {

@@ -58,15 +58,18 @@ fn reading(counts: &Counts) -> Reading {
     }
 }
 
-/// What the windows of an SLO count, live at `now`: its events, or for a time-slice SLO the
-/// slices closed by `now` (judged on a copy, so a read between ticks changes nothing).
+/// What the windows of an SLO count, live at `now`: its events (those left out for a
+/// maintenance aside), or for a time-slice SLO the slices closed by `now` (judged on a copy,
+/// so a read between ticks changes nothing).
 pub(crate) fn judged(
     entry: &SloEntry,
     state: &EvalState,
     now: Timestamp,
     counts: &Counts,
+    under: bool,
 ) -> Reading {
-    advance_slices(entry, &mut state.slices.clone(), now, counts)
+    let kept = state.maintenance.kept(counts, under);
+    advance_slices(entry, &mut state.slices.clone(), now, &kept)
 }
 
 /// Moves a time-slice SLO's slice state to `now` and returns what its windows count; for
@@ -99,10 +102,17 @@ fn evaluate_entry(
     )
 }
 
-/// Samples an SLO's live reading into its slices, calendar periods, daily bars and windows,
-/// and returns what its windows count.
-fn sample(entry: &SloEntry, state: &mut EvalState, now: Timestamp, counts: &Counts) -> Reading {
-    sample_before(entry, state, now, counts, now)
+/// Samples an SLO's live reading into its slices, calendar periods, daily bars and windows
+/// (while `under` a maintenance, without the events since the last sample), and returns what
+/// its windows count.
+fn sample(
+    entry: &SloEntry,
+    state: &mut EvalState,
+    now: Timestamp,
+    counts: &Counts,
+    under: bool,
+) -> Reading {
+    sample_before(entry, state, now, counts, now, under)
 }
 
 /// [`sample`] of a past reading in a rebuild that goes on to `until` (see
@@ -113,7 +123,9 @@ fn sample_before(
     now: Timestamp,
     counts: &Counts,
     until: Timestamp,
+    under: bool,
 ) -> Reading {
+    let counts = &state.maintenance.sample(counts, under);
     let live = advance_slices(entry, &mut state.slices, now, counts);
     let last = state.windows.last;
     for (track, calendar) in state.calendars.iter_mut().zip(entry.definition.calendars()) {
@@ -183,6 +195,17 @@ fn slo_facts(
     }
 }
 
+/// Whether `entry` leaves its events out at `now`: a window covering it is active and it does
+/// not count maintenance.
+pub(crate) fn leaves_out(
+    entry: &SloEntry,
+    schedule: &crate::maintenance::MaintenanceLog,
+    now: Timestamp,
+) -> bool {
+    entry.definition.maintenance() == crate::model::MaintenancePolicy::Exclude
+        && schedule.active(entry.definition.name(), now)
+}
+
 impl Registry {
     /// Runs the evaluator now, at the clock's time.
     pub fn tick(&self) {
@@ -217,10 +240,12 @@ impl Registry {
     /// the finest window. With `until == now` every window is written.
     pub fn backfill_at(&self, now: Timestamp, until: Timestamp) {
         let until = until.max(now);
+        let schedule = lock(&self.inner.maintenance).clone();
         for entry in self.entries() {
             let counts = entry.recorder.counts();
+            let under = leaves_out(&entry, &schedule, now);
             let mut state = lock(&entry.state);
-            sample_before(&entry, &mut state, now, &counts, until);
+            sample_before(&entry, &mut state, now, &counts, until, under);
         }
     }
 
@@ -232,21 +257,25 @@ impl Registry {
         let mut transitions = Vec::new();
         let mut views = Vec::new();
         let mut facts = Vec::new();
+        let schedule = lock(&self.inner.maintenance).clone();
         for entry in self.entries() {
             let counts = entry.recorder.counts();
+            let under = leaves_out(&entry, &schedule, now);
             let mut state = lock(&entry.state);
             let state = &mut *state;
-            let live = sample(&entry, state, now, &counts);
+            let live = sample(&entry, state, now, &counts, under);
             let evaluation = evaluate_entry(&entry, state, now, live);
             state.evaluated_at = Some(now);
             // A source that cannot see the SLO is no news: its alerts hold as they were
             // (never resolved by an absence of events), until the source sees again.
             let blind = state.blind.is_some();
+            let heard: Vec<bool> = state.tiers.iter().map(|t| t.firing).collect();
             let edges = if blind {
                 Vec::new()
             } else {
                 self.tier_edges(&entry, state, &evaluation, now, live)
             };
+            let edges = self.held(&entry, state, &evaluation, heard, edges, under, now);
             let fired = edges
                 .iter()
                 .any(|t| t.state == AlertState::Firing && !t.is_resumed());
@@ -256,7 +285,14 @@ impl Registry {
                 transitions.extend(self.sla_edges(&entry, state, now, live));
             }
             if observed {
-                views.push(slo_snapshot(&entry, state, counts, live, evaluation, now));
+                views.push(slo_snapshot(
+                    &entry,
+                    state,
+                    (counts, under),
+                    live,
+                    evaluation,
+                    now,
+                ));
             }
         }
         lock(&self.inner.incidents).update(now, &transitions, &facts);
@@ -305,6 +341,49 @@ impl Registry {
             }
         }
         edges
+    }
+
+    /// The burn-rate edges the sinks and the incident log hear, under maintenance holding
+    /// (see [`crate::maintenance`]): none while it holds; when it ends, one per tier whose
+    /// state differs from what they last heard (`heard`: the tiers before this evaluation).
+    #[allow(clippy::too_many_arguments)]
+    fn held(
+        &self,
+        entry: &SloEntry,
+        state: &mut EvalState,
+        evaluation: &Evaluation,
+        heard: Vec<bool>,
+        edges: Vec<AlertTransition>,
+        under: bool,
+        now: Timestamp,
+    ) -> Vec<AlertTransition> {
+        if under {
+            state.maintenance.held.get_or_insert(heard);
+            return Vec::new();
+        }
+        let Some(heard) = state.maintenance.held.take() else {
+            return edges;
+        };
+        let mut told = Vec::new();
+        for (i, (tier, was)) in state.tiers.iter().zip(heard).enumerate() {
+            if tier.firing != was && i < evaluation.conditions.len() {
+                // A page that still holds is a new page now; a resolution ends the episode
+                // the sinks knew.
+                let since = if tier.firing {
+                    now
+                } else {
+                    tier.since.unwrap_or(now)
+                };
+                told.push(transition(
+                    &self.inner.service,
+                    &entry.definition,
+                    i,
+                    evaluation,
+                    since,
+                ));
+            }
+        }
+        told
     }
 
     /// The SLA's state machines (at risk, breached) fed with its calendar window's state.

@@ -21,7 +21,7 @@ use super::{evaluate_entry, judged};
 pub(super) fn slo_snapshot(
     entry: &SloEntry,
     state: &EvalState,
-    counts: Counts,
+    (counts, under): (Counts, bool),
     live: Reading,
     evaluation: Evaluation,
     now: Timestamp,
@@ -63,6 +63,8 @@ pub(super) fn slo_snapshot(
         alerts,
         evaluated_at: state.evaluated_at,
         blind: state.blind.clone(),
+        under_maintenance: under,
+        excluded: state.maintenance.left_out(&counts, under),
         compliance,
         days: {
             let mut days = state.days.clone();
@@ -148,8 +150,19 @@ impl Registry {
             .find(|e| e.definition.name() == name)?;
         let now = self.inner.clock.now().as_unix_nanos();
         let counts = entry.recorder.counts();
+        let under = super::leaves_out(
+            &entry,
+            &lock(&self.inner.maintenance),
+            Timestamp::from_unix_nanos(now),
+        );
         let state = lock(&entry.state);
-        let live = judged(&entry, &state, Timestamp::from_unix_nanos(now), &counts);
+        let live = judged(
+            &entry,
+            &state,
+            Timestamp::from_unix_nanos(now),
+            &counts,
+            under,
+        );
         Some(crate::history::history(
             &entry.definition,
             &state.windows,
@@ -161,15 +174,17 @@ impl Registry {
     /// A consistent view of every SLO and histogram, read now.
     pub fn snapshot(&self) -> Snapshot {
         let now = self.inner.clock.now();
+        let schedule = lock(&self.inner.maintenance).clone();
         let views = self
             .entries()
             .iter()
             .map(|entry| {
                 let counts = entry.recorder.counts();
+                let under = super::leaves_out(entry, &schedule, now);
                 let state = lock(&entry.state);
-                let live = judged(entry, &state, now, &counts);
+                let live = judged(entry, &state, now, &counts, under);
                 let evaluation = evaluate_entry(entry, &state, now, live);
-                slo_snapshot(entry, &state, counts, live, evaluation, now)
+                slo_snapshot(entry, &state, (counts, under), live, evaluation, now)
             })
             .collect();
         self.assemble(now, views)
@@ -232,6 +247,7 @@ impl Registry {
             sink_panics,
             diagnostics,
             incidents: lock(&self.inner.incidents).shared(),
+            maintenances: self.maintenances(),
         }
     }
 }

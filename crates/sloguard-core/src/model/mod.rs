@@ -31,5 +31,5 @@ pub use objective::Objective;
 pub use policy::{AlertPolicy, AlertTier, Severity, DEFAULT_MIN_BAD_EVENTS, STANDARD_WINDOWS};
 pub use selector::{Selector, OTHER_OPERATION};
 pub use slices::{EmptySlices, SliceRule, TimeSlices, RATIO_SLICE_PARTS, SLICE_STEP};
-pub use slo::{CancelledPolicy, Sli, Slo, SloBuilder, SloDefinition};
-pub use status_page::{ComponentState, StatusComponent, StatusPage, StatusWords};
+pub use slo::{CancelledPolicy, MaintenancePolicy, Sli, Slo, SloBuilder, SloDefinition};
+pub use status_page::{slug, ComponentState, StatusComponent, StatusPage, StatusWords};

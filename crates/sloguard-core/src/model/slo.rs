@@ -49,6 +49,18 @@ pub enum CancelledPolicy {
     CountAsBad,
 }
 
+/// What events during a scheduled maintenance of the SLO count for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MaintenancePolicy {
+    /// Left out of the budget, the burn rates, the calendar periods and the SLA (the default):
+    /// contracts exclude announced maintenance, and so does the budget.
+    #[default]
+    Exclude,
+    /// Counted like any other events (`maintenance: count`): for SLOs whose customers are
+    /// not told of maintenance.
+    Count,
+}
+
 /// A complete, validated SLO. Build one with [`Slo::availability`] or [`Slo::latency`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SloDefinition {
@@ -59,6 +71,7 @@ pub struct SloDefinition {
     pub(crate) period: Duration,
     pub(crate) alerting: AlertPolicy,
     pub(crate) cancelled: CancelledPolicy,
+    pub(crate) maintenance: MaintenancePolicy,
     pub(crate) operations: Selector,
     pub(crate) runbook_url: Option<String>,
     pub(crate) alert_name: Option<String>,
@@ -128,6 +141,11 @@ impl SloDefinition {
     pub fn alerting(&self) -> &AlertPolicy {
         &self.alerting
     }
+    /// What events during a scheduled maintenance count for.
+    pub fn maintenance(&self) -> MaintenancePolicy {
+        self.maintenance
+    }
+
     /// What a cancelled event counts as.
     pub fn cancelled(&self) -> CancelledPolicy {
         self.cancelled
@@ -216,6 +234,7 @@ pub struct SloBuilder {
     period: Duration,
     alerting: AlertPolicy,
     cancelled: CancelledPolicy,
+    maintenance: MaintenancePolicy,
     operations: Selector,
     runbook_url: Option<String>,
     alert_name: Option<String>,
@@ -235,6 +254,7 @@ impl SloBuilder {
             period: DEFAULT_PERIOD,
             alerting: AlertPolicy::workbook(),
             cancelled: CancelledPolicy::Exclude,
+            maintenance: MaintenancePolicy::Exclude,
             operations: Selector::All,
             runbook_url: None,
             alert_name: None,
@@ -310,6 +330,12 @@ impl SloBuilder {
         self
     }
 
+    /// What events during a scheduled maintenance count for (default: excluded).
+    pub fn maintenance(mut self, policy: MaintenancePolicy) -> Self {
+        self.maintenance = policy;
+        self
+    }
+
     /// Where responders find what to do when this SLO alerts; sent with every notification.
     pub fn runbook_url(mut self, url: impl Into<String>) -> Self {
         self.runbook_url = Some(url.into());
@@ -379,6 +405,7 @@ impl SloBuilder {
             period: self.period,
             alerting: self.alerting,
             cancelled: self.cancelled,
+            maintenance: self.maintenance,
             operations: self.operations,
             runbook_url: self.runbook_url,
             alert_name: self.alert_name,

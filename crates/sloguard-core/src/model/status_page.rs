@@ -19,6 +19,8 @@ pub enum ComponentState {
     Operational,
     /// sloguard has no events to judge it by: not shown as operational.
     NoData,
+    /// A scheduled maintenance of it is in progress.
+    UnderMaintenance,
     /// An alert fires and under 10% of its requests go wrong (or it is slow).
     DegradedPerformance,
     /// An alert fires and from 10% to under 50% of its requests go wrong.
@@ -29,20 +31,22 @@ pub enum ComponentState {
 
 impl ComponentState {
     /// Every state, best first.
-    pub const ALL: [ComponentState; 5] = [
+    pub const ALL: [ComponentState; 6] = [
         ComponentState::Operational,
         ComponentState::NoData,
+        ComponentState::UnderMaintenance,
         ComponentState::DegradedPerformance,
         ComponentState::PartialOutage,
         ComponentState::MajorOutage,
     ];
 
-    /// The Statuspage status value (`operational`, `degraded_performance`, `partial_outage`,
-    /// `major_outage`). No data is `degraded_performance` there: the schema has no unknown
+    /// The Statuspage status value (`operational`, `under_maintenance`,
+    /// `degraded_performance`, `partial_outage`, `major_outage`). No data is `degraded_performance` there: the schema has no unknown
     /// state, and an unseen component must not read as operational.
     pub const fn statuspage(self) -> &'static str {
         match self {
             ComponentState::Operational => "operational",
+            ComponentState::UnderMaintenance => "under_maintenance",
             ComponentState::NoData | ComponentState::DegradedPerformance => "degraded_performance",
             ComponentState::PartialOutage => "partial_outage",
             ComponentState::MajorOutage => "major_outage",
@@ -76,6 +80,8 @@ pub struct StatusWords {
     pub operational: String,
     /// No data.
     pub no_data: String,
+    /// Under maintenance.
+    pub under_maintenance: String,
     /// Degraded performance.
     pub degraded_performance: String,
     /// Partial outage.
@@ -89,6 +95,7 @@ impl Default for StatusWords {
         StatusWords {
             operational: "Operational".to_owned(),
             no_data: "Status unknown".to_owned(),
+            under_maintenance: "Under maintenance".to_owned(),
             degraded_performance: "Degraded performance".to_owned(),
             partial_outage: "Partial outage".to_owned(),
             major_outage: "Major outage".to_owned(),
@@ -102,6 +109,7 @@ impl StatusWords {
         match state {
             ComponentState::Operational => &self.operational,
             ComponentState::NoData => &self.no_data,
+            ComponentState::UnderMaintenance => &self.under_maintenance,
             ComponentState::DegradedPerformance => &self.degraded_performance,
             ComponentState::PartialOutage => &self.partial_outage,
             ComponentState::MajorOutage => &self.major_outage,
@@ -113,6 +121,7 @@ impl StatusWords {
         match state {
             ComponentState::Operational => &mut self.operational,
             ComponentState::NoData => &mut self.no_data,
+            ComponentState::UnderMaintenance => &mut self.under_maintenance,
             ComponentState::DegradedPerformance => &mut self.degraded_performance,
             ComponentState::PartialOutage => &mut self.partial_outage,
             ComponentState::MajorOutage => &mut self.major_outage,
@@ -144,11 +153,31 @@ impl StatusComponent {
         }
     }
 
+    /// Its stable id, as the Statuspage documents and the write API name it: its name in
+    /// lowercase ASCII letters and digits, other runs of characters as one dash.
+    pub fn id(&self) -> String {
+        slug(&self.name)
+    }
+
     /// With a description for customers.
     pub fn description(mut self, text: impl Into<String>) -> Self {
         self.description = Some(text.into());
         self
     }
+}
+
+/// `text` in lowercase ASCII letters and digits, other runs of characters as one dash: the
+/// ids of components, pages and incidents.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
 }
 
 /// The customer-facing status page.
@@ -175,6 +204,30 @@ impl StatusPage {
             words: StatusWords::default(),
             url: None,
         }
+    }
+
+    /// The page with its components, or when it names none, one component per SLO of
+    /// `slos` (`(name, description)`), named by its description or its name.
+    pub fn or_one_component_per_slo<'a>(
+        mut self,
+        slos: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    ) -> Self {
+        if self.components.is_empty() {
+            self.components = slos
+                .into_iter()
+                .map(|(name, description)| {
+                    StatusComponent::new(description.unwrap_or(name), [name])
+                })
+                .collect();
+        }
+        self
+    }
+
+    /// The component whose id or name is `key` (as a person or a script names it).
+    pub fn find_component(&self, key: &str) -> Option<&StatusComponent> {
+        self.components
+            .iter()
+            .find(|c| c.name == key || c.id() == key)
     }
 
     /// Adds a component.

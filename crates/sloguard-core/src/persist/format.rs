@@ -10,7 +10,9 @@
 //! for judged slices, 2 for ratio slices counted in parts, then length, open slice end, base
 //! total and bad, last time, total and bad, judged total and bad). Version 3 adds, after the SLOs, the
 //! incident log (`persist::incidents`), and version 4 after it the alert states
-//! (`persist::alerts`). Older versions are still read (without those parts).
+//! (`persist::alerts`), and version 5 after those what people wrote, the maintenance schedule
+//! and what it left out (`persist::people`). Older versions are still read (without those
+//! parts).
 
 use std::io::Write;
 use std::path::Path;
@@ -26,7 +28,7 @@ use crate::window::{Reading, Windows};
 use super::wire::{checksum, put_u32, put_u64, Cursor, StateError, CLOCK_TOLERANCE_NANOS};
 
 const MAGIC: &[u8; 8] = b"SLOGUARD";
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 /// The oldest version still read.
 const FIRST_VERSION: u32 = 1;
 
@@ -118,6 +120,8 @@ pub(crate) struct SavedSlo<W> {
     pub(crate) slices: Option<SliceTrack>,
     /// Its tiers' alert states, by tier id.
     pub(crate) alerts: super::alerts::SavedAlerts,
+    /// What maintenance left out of it, and its held alerts.
+    pub(crate) maintenance: crate::maintenance::MaintenanceTrack,
 }
 
 /// The payload of a state file (framing aside) for these SLOs.
@@ -125,6 +129,7 @@ pub(crate) fn encode(
     saved_at: u64,
     slos: &[SavedSlo<Windows>],
     incidents: &IncidentLog,
+    schedule: &crate::maintenance::MaintenanceLog,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(slos.len() * (crate::window::WINDOW_BYTES + 256));
     put_u64(&mut out, saved_at);
@@ -177,6 +182,8 @@ pub(crate) fn encode(
     super::incidents::encode(incidents, &mut out);
     let alerts: Vec<_> = slos.iter().map(|s| s.alerts.clone()).collect();
     super::alerts::encode(&alerts, &mut out);
+    let tracks: Vec<_> = slos.iter().map(|s| s.maintenance.clone()).collect();
+    super::people::encode(incidents, schedule, &tracks, &mut out);
     out
 }
 
@@ -241,7 +248,12 @@ fn decode_slices(c: &mut Cursor<'_>) -> Result<Option<SliceTrack>, StateError> {
 /// A decoded payload: the SLOs (windows `None` where their shape does not fit the period)
 /// and the incident log.
 /// The SLOs, the incidents, and when the file was saved (nanoseconds since the epoch).
-pub(crate) type Decoded = (Vec<SavedSlo<Option<Windows>>>, IncidentLog, u64);
+pub(crate) type Decoded = (
+    Vec<SavedSlo<Option<Windows>>>,
+    IncidentLog,
+    crate::maintenance::MaintenanceLog,
+    u64,
+);
 
 /// Reads a whole payload; windows are `None` where their shape does not fit the period.
 /// Reads a payload saved no later than `now` (within the clocks' tolerance).
@@ -288,9 +300,10 @@ pub(crate) fn decode(
             calendars,
             slices,
             alerts: Vec::new(),
+            maintenance: crate::maintenance::MaintenanceTrack::default(),
         });
     }
-    let incidents = if version >= 3 {
+    let mut incidents = if version >= 3 {
         super::incidents::decode(&mut c)?
     } else {
         IncidentLog::default()
@@ -301,10 +314,18 @@ pub(crate) fn decode(
             slo.alerts = alerts;
         }
     }
+    let mut schedule = crate::maintenance::MaintenanceLog::default();
+    if version >= 5 {
+        let (saved, tracks) = super::people::decode(&mut c, &mut incidents, slos.len())?;
+        schedule = saved;
+        for (slo, track) in slos.iter_mut().zip(tracks) {
+            slo.maintenance = track;
+        }
+    }
     if !c.is_empty() {
         return Err(StateError::Malformed("trailing bytes"));
     }
-    Ok((slos, incidents, saved_at))
+    Ok((slos, incidents, schedule, saved_at))
 }
 
 fn encode_windows(w: &Windows, out: &mut Vec<u8>) {
@@ -412,19 +433,31 @@ mod tests {
             calendars: Vec::new(),
             slices: None,
             alerts: Vec::new(),
+            maintenance: crate::maintenance::MaintenanceTrack::default(),
         };
-        let v4 = encode(0, std::slice::from_ref(&slo), &IncidentLog::default());
+        let v5 = encode(
+            0,
+            std::slice::from_ref(&slo),
+            &IncidentLog::default(),
+            &crate::maintenance::MaintenanceLog::default(),
+        );
+        // Version 4 had no people's section (schedule id and count, then per SLO its three
+        // excluded counts and a held flag: 37 bytes here).
+        let v4 = &v5[..v5.len() - 37];
+        let (decoded, _, schedule, _) =
+            decode((4, v4), Timestamp::LATEST).expect("a version 4 payload");
+        assert!(schedule.windows.is_empty() && decoded[0].maintenance.held.is_none());
         // Version 3 had no alert states (a count per SLO: 4 bytes when empty).
         let v3 = &v4[..v4.len() - 4];
-        let (decoded, _, _) = decode((3, v3), Timestamp::LATEST).expect("a version 3 payload");
+        let (decoded, _, _, _) = decode((3, v3), Timestamp::LATEST).expect("a version 3 payload");
         assert!(decoded[0].alerts.is_empty());
         // Version 2 had no incident log (next id and count: 12 bytes when empty).
         let v2 = &v3[..v3.len() - 12];
-        let (decoded, log, _) = decode((2, v2), Timestamp::LATEST).expect("a version 2 payload");
+        let (decoded, log, _, _) = decode((2, v2), Timestamp::LATEST).expect("a version 2 payload");
         assert_eq!((decoded.len(), log), (1, IncidentLog::default()));
         // Version 1 ended each SLO with its windows: no calendar count, no slice flag.
         let v1 = &v2[..v2.len() - 5];
-        let (decoded, _, _) = decode((1, v1), Timestamp::LATEST).expect("a version 1 payload");
+        let (decoded, _, _, _) = decode((1, v1), Timestamp::LATEST).expect("a version 1 payload");
         assert_eq!((decoded[0].counts.good, decoded[0].counts.bad), (7, 3));
         assert!(decoded[0].windows.is_some() && decoded[0].calendars.is_empty());
         assert!(

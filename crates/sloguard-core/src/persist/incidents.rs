@@ -146,10 +146,9 @@ pub(super) fn decode(c: &mut Cursor<'_>) -> Result<IncidentLog, StateError> {
                 long_burn_rate: (!burn.is_nan()).then_some(burn),
             });
         }
+        // What people wrote comes later in the file (`persist::people`).
         incidents.push_back(Incident {
-            id,
             started_at,
-            detected_at,
             first_page_at,
             resolved_at,
             peak_burn_rate,
@@ -157,6 +156,7 @@ pub(super) fn decode(c: &mut Cursor<'_>) -> Result<IncidentLog, StateError> {
             slos,
             timeline,
             timeline_dropped,
+            ..Incident::opened(id, detected_at, crate::incidents::Opener::Engine)
         });
     }
     Ok(IncidentLog::from_parts(incidents, next_id))

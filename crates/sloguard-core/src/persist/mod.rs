@@ -29,6 +29,7 @@
 mod alerts;
 mod format;
 mod incidents;
+mod people;
 mod wire;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +60,7 @@ pub struct LoadReport {
 impl Registry {
     /// Writes every SLO's counts and windows to `path`, atomically (see the state file notes in the README).
     pub fn save_state(&self, path: &Path) -> std::io::Result<()> {
+        let _one_save = lock(&self.inner.saving);
         let slos: Vec<SavedSlo<_>> = self
             .entries()
             .iter()
@@ -81,11 +83,18 @@ impl Registry {
                         .collect(),
                     slices: state.slices,
                     alerts: alert_states(&entry.definition, &state),
+                    maintenance: state.maintenance.clone(),
                 }
             })
             .collect();
         let incidents = lock(&self.inner.incidents).clone();
-        let payload = format::encode(self.clock().now().as_unix_nanos(), &slos, &incidents);
+        let schedule = lock(&self.inner.maintenance).clone();
+        let payload = format::encode(
+            self.clock().now().as_unix_nanos(),
+            &slos,
+            &incidents,
+            &schedule,
+        );
         format::write_atomically(path, &format::frame(&payload))
     }
 
@@ -113,7 +122,7 @@ impl Registry {
         let decoded = read_bounded(path)
             // Decode everything first: a file that fails half-way changes nothing.
             .and_then(|bytes| format::decode(format::unframe(&bytes)?, now));
-        let (decoded, incidents, saved_at) = match decoded {
+        let (decoded, incidents, schedule, saved_at) = match decoded {
             Ok(decoded) => decoded,
             Err(e) => {
                 let missing =
@@ -156,6 +165,16 @@ impl Registry {
             }
             log.changed();
         }
+        {
+            // The windows scheduled before the restart, then those since (normally none).
+            let mut kept = lock(&self.inner.maintenance);
+            let since = std::mem::replace(&mut *kept, schedule);
+            for mut window in since.windows {
+                kept.next_id += 1;
+                window.id = kept.next_id;
+                kept.windows.push_back(window);
+            }
+        }
         let entries = self.entries();
         for saved in decoded {
             // Windows of a time-slice SLO count slices: they fit only an SLO that cuts the
@@ -196,6 +215,10 @@ impl Registry {
                         None => state.days.rebase(days, &state.windows),
                     }
                     state.slices = saved.slices;
+                    state.maintenance = crate::maintenance::MaintenanceTrack {
+                        seen: saved.counts,
+                        ..saved.maintenance
+                    };
                     restore_alerts(&entry.definition, state, &saved.alerts);
                     report.restored.push(saved.name);
                 }
@@ -208,8 +231,13 @@ impl Registry {
     /// Saves the state to `path` after evaluations at most every `every` of the registry's
     /// time, and once more when the returned guard is dropped (at shutdown). Failures are
     /// logged (`tracing`, target `sloguard`) and retried at the next save.
+    ///
+    /// People's writes (incidents, updates, maintenance) are saved to the same file at once,
+    /// before they are acknowledged.
     pub fn persist_to(&self, path: impl Into<PathBuf>, every: Duration) -> Persistence {
-        Persistence::start(self, path.into(), every)
+        let path = path.into();
+        *lock(&self.inner.state_path) = Some(path.clone());
+        Persistence::start(self, path, every)
     }
 }
 
@@ -347,6 +375,7 @@ impl Persistence {
 impl Drop for Persistence {
     fn drop(&mut self) {
         self.active.store(false, Ordering::Relaxed);
+        lock(&self.registry.inner.state_path).take();
         // Removing the observer drops the only sender: the saving thread ends after the save
         // it may be doing.
         self.registry.remove_observer(self.observer);

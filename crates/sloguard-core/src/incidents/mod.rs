@@ -15,6 +15,12 @@
 //! budget they cost. Memory is fixed: [`MAX_INCIDENTS`] incidents, each with at most
 //! [`MAX_TIMELINE`] transitions. The log is kept in the state file.
 //!
+//! People write too ([`write`]): a person opens an incident (a title, the components it
+//! touches, an impact), and posts updates to any incident, the engine's included. An incident
+//! a person opened or wrote to is theirs to resolve: the engine never closes it, it only notes
+//! when its alerts ended. An alert joins the open incident that already names its SLO, else
+//! the engine's own open incident, else it opens one.
+//!
 //! ```
 //! use sloguard_core::{Outcome, Registry, clock::{Timestamp, VirtualClock}, model::Slo};
 //! use std::time::Duration;
@@ -51,6 +57,9 @@ use crate::model::Severity;
 use crate::window::{Reading, Windows};
 use crate::words::percent;
 
+pub mod write;
+pub use write::{Impact, IncidentUpdate, NewIncident, UpdateStatus, WriteError};
+
 /// Incidents kept, newest last; the oldest is dropped first.
 pub const MAX_INCIDENTS: usize = 50;
 /// Transitions kept per incident; later ones are counted, not kept.
@@ -83,6 +92,31 @@ pub struct Incident {
     pub timeline: Vec<TimelineEntry>,
     /// Transitions past [`MAX_TIMELINE`], counted only.
     pub timeline_dropped: u64,
+    /// Who opened it.
+    pub opened_by: Opener,
+    /// Its title, when a person gave one (else the pages name it by its state and components).
+    pub title: Option<String>,
+    /// Its impact, when a person set one (else the pages judge it from its figures).
+    pub impact: Option<Impact>,
+    /// The status page components a person named (their ids), with the SLOs they are
+    /// judged by in `declared_slos`.
+    pub components: Vec<String>,
+    /// The SLOs of the components a person named: alerts of these join this incident.
+    pub declared_slos: Vec<String>,
+    /// What people wrote, oldest first (at most [`write::MAX_UPDATES`]).
+    pub updates: Vec<IncidentUpdate>,
+    /// For an incident people hold open: when its alerts last stopped firing, while none
+    /// fires.
+    pub alerts_ended_at: Option<Timestamp>,
+}
+
+/// Who opened an incident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opener {
+    /// The engine, on an alert.
+    Engine,
+    /// A person, through the write API.
+    Person,
 }
 
 /// What an incident cost one SLO.
@@ -122,6 +156,21 @@ pub struct TimelineEntry {
 }
 
 impl Incident {
+    /// Whether people hold it: a person opened it or wrote to it. Only a person resolves it.
+    pub fn held_by_people(&self) -> bool {
+        self.opened_by == Opener::Person || !self.updates.is_empty()
+    }
+
+    /// The status of its latest update, if people wrote any.
+    pub fn written_status(&self) -> Option<UpdateStatus> {
+        self.updates.last().map(|u| u.status)
+    }
+
+    /// Whether alerts of `slo` join it: it names the SLO, or the SLO already joined it.
+    fn concerns(&self, slo: &str) -> bool {
+        self.declared_slos.iter().any(|s| s == slo) || self.slos.iter().any(|s| s.slo == slo)
+    }
+
     /// From the first bad minute to the first page.
     pub fn detection_delay(&self) -> Option<Duration> {
         self.first_page_at
@@ -240,10 +289,24 @@ impl IncidentLog {
         }
     }
 
-    fn open(&mut self) -> Option<&mut Incident> {
-        self.incidents
-            .back_mut()
-            .filter(|i| i.resolved_at.is_none())
+    /// Whether any incident is open.
+    fn any_open(&self) -> bool {
+        self.incidents.iter().any(|i| i.resolved_at.is_none())
+    }
+
+    /// The open incident an alert of `slo` joins: the newest that concerns it, else the
+    /// newest the engine opened.
+    fn open_for(&mut self, slo: &str) -> Option<usize> {
+        let open = |i: &&Incident| i.resolved_at.is_none();
+        let newest = |pick: &dyn Fn(&Incident) -> bool| {
+            self.incidents
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, i)| open(i) && pick(i))
+                .map(|(n, _)| n)
+        };
+        newest(&|i| i.concerns(slo)).or_else(|| newest(&|i| i.opened_by == Opener::Engine))
     }
 
     /// Takes one tick's burn-rate transitions and the SLOs' facts.
@@ -253,7 +316,7 @@ impl IncidentLog {
         transitions: &[AlertTransition],
         slos: &[SloFacts],
     ) {
-        if !transitions.is_empty() || self.open().is_some() {
+        if !transitions.is_empty() || self.any_open() {
             self.changed();
         }
         // A resumed alert (after a restart) is the alert the incident already holds.
@@ -264,26 +327,53 @@ impl IncidentLog {
             let Some(facts) = slos.iter().find(|f| f.name == t.slo) else {
                 continue;
             };
-            if self.open().is_none() && t.state == AlertState::Firing {
-                self.open_incident(t.at);
-            }
-            if let Some(incident) = self.open() {
-                incident.take(t, facts, now);
+            let joined = match self.open_for(&t.slo) {
+                Some(n) => Some(n),
+                None if t.state == AlertState::Firing => Some(self.open_incident(t.at)),
+                None => None,
+            };
+            if let Some(n) = joined {
+                self.incidents[n].take(t, facts, now);
             }
         }
-        if let Some(incident) = self.open() {
+        for incident in self
+            .incidents
+            .iter_mut()
+            .filter(|i| i.resolved_at.is_none())
+        {
             incident.measure(slos, now);
         }
     }
 
-    /// Opens an incident at `at`, forgetting the oldest past [`MAX_INCIDENTS`].
-    fn open_incident(&mut self, at: Timestamp) {
+    /// Opens an engine incident at `at` and returns its index.
+    fn open_incident(&mut self, at: Timestamp) -> usize {
+        self.push(Incident::opened(0, at, Opener::Engine))
+    }
+
+    /// Adds `incident` under the next number, forgetting the oldest past [`MAX_INCIDENTS`]
+    /// (a resolved one when there is one), and returns its index.
+    pub(crate) fn push(&mut self, mut incident: Incident) -> usize {
         self.next_id += 1;
+        incident.id = self.next_id;
         if self.incidents.len() >= MAX_INCIDENTS {
-            self.incidents.pop_front();
+            let oldest = self
+                .incidents
+                .iter()
+                .position(|i| i.resolved_at.is_some())
+                .unwrap_or(0);
+            self.incidents.remove(oldest);
         }
-        self.incidents.push_back(Incident {
-            id: self.next_id,
+        self.incidents.push_back(incident);
+        self.changed();
+        self.incidents.len() - 1
+    }
+}
+
+impl Incident {
+    /// A new incident opened at `at`, without figures yet.
+    pub(crate) fn opened(id: u64, at: Timestamp, opened_by: Opener) -> Incident {
+        Incident {
+            id,
             started_at: at,
             detected_at: at,
             first_page_at: None,
@@ -293,11 +383,16 @@ impl IncidentLog {
             slos: Vec::new(),
             timeline: Vec::new(),
             timeline_dropped: 0,
-        });
+            opened_by,
+            title: None,
+            impact: None,
+            components: Vec::new(),
+            declared_slos: Vec::new(),
+            updates: Vec::new(),
+            alerts_ended_at: None,
+        }
     }
-}
 
-impl Incident {
     /// Adds a transition: the SLO it hurts (from its first bad minute), its tier, and its
     /// line in the timeline.
     fn take(&mut self, t: &AlertTransition, facts: &SloFacts, now: Timestamp) {
@@ -341,8 +436,8 @@ impl Incident {
         }
     }
 
-    /// Brings the open incident's figures up to this tick, and resolves it when no burn-rate
-    /// alert fires any more.
+    /// Brings the open incident's figures up to this tick. When none of its SLOs' burn-rate
+    /// alerts fires any more, the engine resolves it, or for one people hold, notes when.
     fn measure(&mut self, slos: &[SloFacts], now: Timestamp) {
         for impact in &mut self.slos {
             let Some(facts) = slos.iter().find(|f| f.name == impact.slo) else {
@@ -360,15 +455,32 @@ impl Incident {
                 0.0
             };
         }
-        for f in slos {
-            if let Some(peak) = f.peak {
-                self.peak_burn_rate = self.peak_burn_rate.max(peak);
-            }
-            if let Some(peak) = f.peak_error {
-                self.peak_error_ratio = self.peak_error_ratio.max(peak);
-            }
+        let mine = || {
+            slos.iter()
+                .filter(|f| self.slos.iter().any(|s| s.slo == f.name))
+        };
+        let (peak, peak_error) =
+            mine().fold((None, None), |(p, e): (Option<f64>, Option<f64>), f| {
+                (
+                    f.peak.map_or(p, |x| Some(p.map_or(x, |p| p.max(x)))),
+                    f.peak_error.map_or(e, |x| Some(e.map_or(x, |e| e.max(x)))),
+                )
+            });
+        if let Some(peak) = peak {
+            self.peak_burn_rate = self.peak_burn_rate.max(peak);
         }
-        if !slos.iter().any(|f| f.firing) {
+        if let Some(peak) = peak_error {
+            self.peak_error_ratio = self.peak_error_ratio.max(peak);
+        }
+        let firing = mine().any(|f| f.firing);
+        if self.held_by_people() {
+            // Theirs to resolve: the engine only notes when the alerts stopped.
+            if self.slos.is_empty() || firing {
+                self.alerts_ended_at = None;
+            } else if self.alerts_ended_at.is_none() {
+                self.alerts_ended_at = Some(now);
+            }
+        } else if !firing {
             self.resolved_at = Some(now);
         }
     }
