@@ -54,6 +54,15 @@ pub fn rfc3339(t: crate::clock::Timestamp) -> String {
         .unwrap_or_default()
 }
 
+/// The time an RFC 3339 text names (`2026-12-13T02:00:00Z`, any offset), if it is one and
+/// falls after 1970.
+pub fn parse_rfc3339(text: &str) -> Option<crate::clock::Timestamp> {
+    let t: jiff::Timestamp = text.trim().parse().ok()?;
+    u64::try_from(t.as_nanosecond())
+        .ok()
+        .map(crate::clock::Timestamp::from_unix_nanos)
+}
+
 /// A time for people, to the minute in UTC: `2026-11-24 14:02 UTC`.
 pub fn utc_minute(t: crate::clock::Timestamp) -> String {
     jiff::Timestamp::from_nanosecond(i128::from(t.as_unix_nanos()))

@@ -16,6 +16,10 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use sloguard::expose;
 use sloguard::spec::Spec;
 
 use super::notify::Notify;
@@ -88,9 +92,14 @@ pub fn run(
             .local_addr()
             .map_err(|e| ServeError::Setup(e.to_string()))?;
         println!("listening on http://{addr}");
-        let app = http::router(fleet.registry());
+        let token = expose::WriteToken::from_env().map_err(|e| ServeError::Setup(e.to_string()))?;
+        if token.is_some() {
+            eprintln!("sloguard serve: the write API is on (a bearer token is set)");
+        }
+        let ready = Arc::new(AtomicBool::new(false));
+        let app = http::router(fleet.registry(), token.as_ref(), Arc::clone(&ready));
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
-        fleet.run(shutdown()).await;
+        fleet.run(shutdown(), ready).await;
         server.abort();
         eprintln!("sloguard serve: stopped");
         Ok(())

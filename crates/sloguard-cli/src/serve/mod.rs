@@ -385,8 +385,14 @@ impl Fleet {
         }
     }
 
-    /// Runs until `shutdown` completes: an advance at every step, on the wall clock.
-    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
+    /// Runs until `shutdown` completes: an advance at every step, on the wall clock. `ready`
+    /// is set once the history is rebuilt and the state file kept (people's writes wait for
+    /// it).
+    pub async fn run(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+        ready: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) {
         tokio::pin!(shutdown);
         let started = Instant::now();
         let rebuilt = self.advance(unix_now()).await;
@@ -404,6 +410,7 @@ impl Fleet {
             .state
             .clone()
             .map(|path| self.registry.persist_to(path, Duration::from_secs(60)));
+        ready.store(true, std::sync::atomic::Ordering::Release);
         let step = self.options.step.as_secs().max(1) as i64;
         loop {
             // The next step boundary past the delay.

@@ -234,7 +234,7 @@ pub(crate) fn text(field: &'static str, text: &str, max: usize) -> Result<String
 
 impl Registry {
     /// The components named by id or name, as ids, with the SLOs they are judged by; none
-    /// named means the whole service.
+    /// named means every component.
     pub(crate) fn resolve_components(
         &self,
         named: &[String],
@@ -263,7 +263,7 @@ impl Registry {
                 .collect::<Result<_, _>>()?
         };
         for c in chosen {
-            if !named.is_empty() && !ids.contains(&c.id()) {
+            if !ids.contains(&c.id()) {
                 ids.push(c.id());
             }
             for s in &c.slos {

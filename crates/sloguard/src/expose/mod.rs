@@ -6,8 +6,12 @@
 //! - [`html`]: the `/slo` status page, with [`charts`] drawn from the engine's rings and the
 //!   incident history.
 //! - [`incidents`]: the `/slo/incidents.json` document; [`charts`]: `/slo/charts.json`.
-//! - [`status`]: the customer status page `/status` and its Statuspage-shaped JSON
-//!   (`/api/v2/summary.json`, `status.json`, `components.json`, `incidents.json`).
+//! - [`status`]: the customer status page `/status`, a page per incident
+//!   (`/status/incidents/ID`) and the Statuspage-shaped JSON (`/api/v2/summary.json`,
+//!   `status.json`, `components.json`, `incidents.json`, `incidents/unresolved.json`,
+//!   `scheduled-maintenances.json`, `scheduled-maintenances/upcoming.json`, `active.json`).
+//! - [`write`]: the write API people use to open incidents, post updates and schedule
+//!   maintenance, behind a bearer token ([`write_endpoints`]).
 //! - [`metrics()`], [`slo_json`], [`slo_page`]: each as a tower service for any router.
 //! - `serve` (feature `server`): all three on a listener of their own, 127.0.0.1:9464 by
 //!   default, for workers without an HTTP server.
@@ -37,6 +41,7 @@ mod server;
 mod service;
 pub mod status;
 pub mod text;
+pub mod write;
 
 #[cfg(feature = "server")]
 pub use server::{
@@ -46,6 +51,7 @@ pub use server::{
 pub use service::{
     charts_json, endpoint, endpoints, incidents_json, metrics, slo_json, slo_page, Endpoint,
 };
+pub use write::{write_endpoint, write_endpoints, TokenError, WriteApi, WriteToken};
 
 #[cfg(test)]
 mod golden;

@@ -1,5 +1,7 @@
 //! A standalone exposition listener, for services with no HTTP server of their own (workers,
-//! queue consumers, batch jobs): one call serves `/metrics`, `/slo.json` and `/slo`.
+//! queue consumers, batch jobs): one call serves every endpoint of
+//! [`endpoints`](super::endpoints), and the write API ([`super::write`]) when
+//! `SLOGUARD_WRITE_TOKEN` or `SLOGUARD_WRITE_TOKEN_FILE` is set.
 //!
 //! The socket is bound before the call returns, so a taken port is an error the caller sees.
 //! Requests are served on one background thread with its own small runtime; dropping the
@@ -25,6 +27,7 @@ use sloguard_core::Registry;
 use tokio::sync::{Notify, Semaphore};
 
 use super::service::{endpoint, slo_page};
+use super::write::{write_endpoint, WriteToken};
 
 /// Where [`serve`] listens: loopback only, port 9464 (the port OpenTelemetry's Prometheus
 /// exporter uses by default).
@@ -70,8 +73,12 @@ pub fn serve(registry: &Registry) -> io::Result<ExpositionServer> {
     serve_on(registry, DEFAULT_ADDR)
 }
 
-/// Serves the registry's endpoints on `addr`: `/metrics`, `/slo.json`, `/slo`; `404` elsewhere.
+/// Serves the registry's endpoints on `addr` (`/` shows `/slo`), with the write API when a
+/// token is set in the environment; `404` elsewhere. A token that is set but unusable (too
+/// short, an unreadable file) is an error: the API is never silently off.
 pub fn serve_on(registry: &Registry, addr: SocketAddr) -> io::Result<ExpositionServer> {
+    let token = WriteToken::from_env()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
     let listener = TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -85,7 +92,7 @@ pub fn serve_on(registry: &Registry, addr: SocketAddr) -> io::Result<ExpositionS
         let stop = Arc::clone(&stop);
         std::thread::Builder::new()
             .name("sloguard-exposition".into())
-            .spawn(move || runtime.block_on(accept_loop(listener, registry, stop)))?
+            .spawn(move || runtime.block_on(accept_loop(listener, registry, token, stop)))?
     };
     Ok(ExpositionServer {
         addr,
@@ -94,7 +101,12 @@ pub fn serve_on(registry: &Registry, addr: SocketAddr) -> io::Result<ExpositionS
     })
 }
 
-async fn accept_loop(listener: TcpListener, registry: Registry, stop: Arc<Notify>) {
+async fn accept_loop(
+    listener: TcpListener,
+    registry: Registry,
+    token: Option<WriteToken>,
+    stop: Arc<Notify>,
+) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
@@ -120,17 +132,23 @@ async fn accept_loop(listener: TcpListener, registry: Registry, stop: Arc<Notify
             },
             _ = stop.notified() => return,
         };
-        let registry = registry.clone();
+        let (registry, token) = (registry.clone(), token.clone());
         let service = tower::service_fn(move |req: Request<Incoming>| {
+            let write = token
+                .as_ref()
+                .and_then(|t| write_endpoint(&registry, t, req.uri().path()));
             let endpoint = match req.uri().path() {
                 "/" => Some(slo_page(&registry)),
                 path => endpoint(&registry, path),
             };
-            let response = match endpoint {
-                Some(e) => e.respond_to(&req),
-                None => super::service::not_found(),
-            };
-            std::future::ready(Ok::<_, std::convert::Infallible>(response))
+            async move {
+                let response = match (write, endpoint) {
+                    (Some(w), _) => w.handle(req).await,
+                    (None, Some(e)) => e.respond_to(&req),
+                    (None, None) => super::service::not_found(),
+                };
+                Ok::<_, std::convert::Infallible>(response)
+            }
         });
         tokio::spawn(async move {
             let connection = http1::Builder::new()

@@ -20,6 +20,7 @@ enum Kind {
     Incidents,
     Charts,
     Status,
+    IncidentPage,
     Statuspage(&'static str),
 }
 
@@ -71,10 +72,10 @@ pub fn charts_json(registry: &Registry) -> Endpoint {
     }
 }
 
-/// Every endpoint with the path it is served at: `/metrics`, `/slo.json`, `/slo`,
-/// `/slo/incidents.json`, `/slo/charts.json`, the customer page `/status` and its
-/// Statuspage-shaped JSON `/api/v2/summary.json`, `status.json`, `components.json`,
-/// `incidents.json`. To mount them all:
+/// Every endpoint with the path it is served at (in axum's syntax): `/metrics`, `/slo.json`,
+/// `/slo`, `/slo/incidents.json`, `/slo/charts.json`, the customer page `/status`, a page per
+/// incident `/status/incidents/{id}`, and the Statuspage-shaped JSON of
+/// [`status::json::DOCUMENTS`](super::status::json::DOCUMENTS). To mount them all:
 /// `for (path, e) in expose::endpoints(&registry) { router = router.route_service(path, e) }`.
 pub fn endpoints(registry: &Registry) -> Vec<(&'static str, Endpoint)> {
     [
@@ -84,12 +85,14 @@ pub fn endpoints(registry: &Registry) -> Vec<(&'static str, Endpoint)> {
         ("/slo/incidents.json", Kind::Incidents),
         ("/slo/charts.json", Kind::Charts),
         ("/status", Kind::Status),
-        ("/api/v2/summary.json", Kind::Statuspage("summary")),
-        ("/api/v2/status.json", Kind::Statuspage("status")),
-        ("/api/v2/components.json", Kind::Statuspage("components")),
-        ("/api/v2/incidents.json", Kind::Statuspage("incidents")),
+        ("/status/incidents/{id}", Kind::IncidentPage),
     ]
     .into_iter()
+    .chain(
+        super::status::json::DOCUMENTS
+            .iter()
+            .map(|(document, path)| (*path, Kind::Statuspage(document))),
+    )
     .map(|(path, kind)| {
         (
             path,
@@ -102,17 +105,23 @@ pub fn endpoints(registry: &Registry) -> Vec<(&'static str, Endpoint)> {
     .collect()
 }
 
-/// The endpoint served at `path`, if any (see [`endpoints`]).
+/// The endpoint served at `path`, if any (see [`endpoints`]), for routers that match paths
+/// themselves.
 pub fn endpoint(registry: &Registry, path: &str) -> Option<Endpoint> {
+    let pattern = match path.strip_prefix("/status/incidents/") {
+        Some(id) if !id.is_empty() && !id.contains('/') => "/status/incidents/{id}",
+        _ => path,
+    };
     endpoints(registry)
         .into_iter()
-        .find(|(p, _)| *p == path)
+        .find(|(p, _)| *p == pattern)
         .map(|(_, e)| e)
 }
 
 impl Endpoint {
-    /// The response to `req`, from its method and its `Accept` header. Nothing else of the
-    /// request is read: the Statuspage documents' page URL comes from the configuration
+    /// The response to `req`, from its method, its `Accept` header and (for an incident's
+    /// page) the id at the end of its path. Nothing else of the request is read: the
+    /// Statuspage documents' page URL comes from the configuration
     /// ([`StatusPage::url`](sloguard_core::model::StatusPage#structfield.url)), never from a
     /// client's `Host` header.
     pub fn respond_to<B>(&self, req: &Request<B>) -> Response<Full<Bytes>> {
@@ -120,7 +129,32 @@ impl Endpoint {
             .headers()
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok());
+        if self.kind == Kind::IncidentPage {
+            let id = req.uri().path().rsplit('/').next().unwrap_or_default();
+            return self.incident_page(req.method(), id);
+        }
         self.respond(req.method(), accept)
+    }
+
+    /// The page of incident `id` (`payments-3` or `3`); 404 for an unknown one.
+    fn incident_page(&self, method: &Method, id: &str) -> Response<Full<Bytes>> {
+        if method != Method::GET && method != Method::HEAD {
+            return plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "use GET or HEAD\n",
+                Some("GET, HEAD"),
+            );
+        }
+        let view =
+            super::status::StatusView::of(&self.registry.snapshot(), self.registry.status_page());
+        let number = super::status::parse_incident_id(self.registry.service(), id);
+        match view.incidents.iter().find(|i| Some(i.number) == number) {
+            Some(incident) => {
+                let html = super::status::render_incident_page(&view, incident);
+                page_response(method, "text/html; charset=utf-8", html)
+            }
+            None => plain(StatusCode::NOT_FOUND, "no such incident\n", None),
+        }
     }
 
     /// The response to a request with this method and `Accept` header.
@@ -162,6 +196,7 @@ impl Endpoint {
                     self.registry.status_page(),
                 )),
             ),
+            Kind::IncidentPage => return plain(StatusCode::NOT_FOUND, "no such incident\n", None),
             Kind::Statuspage(document) => {
                 let view = super::status::StatusView::of(&snapshot, self.registry.status_page());
                 (
@@ -172,23 +207,32 @@ impl Endpoint {
                 )
             }
         };
-        let body = if method == Method::HEAD {
-            Bytes::new()
-        } else {
-            Bytes::from(body)
-        };
-        let mut response = Response::new(Full::new(body));
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static(content_type),
-        );
-        headers.insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
-        response
+        page_response(method, content_type, body)
     }
+}
+
+/// A `200` with `body` (empty for `HEAD`), never cached.
+fn page_response(
+    method: &Method,
+    content_type: &'static str,
+    body: String,
+) -> Response<Full<Bytes>> {
+    let body = if method == Method::HEAD {
+        Bytes::new()
+    } else {
+        Bytes::from(body)
+    };
+    let mut response = Response::new(Full::new(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 /// A `404` for paths that are not an endpoint.
