@@ -109,6 +109,12 @@ fn check_times(i: &IncidentJson) -> Result<(), ReviewError> {
     for (n, e) in i.timeline.iter().enumerate() {
         time(&format!("timeline[{n}].at"), e.at)?;
     }
+    for (n, u) in i.updates.iter().enumerate() {
+        time(&format!("updates[{n}].at"), u.at)?;
+    }
+    if let Some(t) = i.alerts_ended_at {
+        time("alerts_ended_at", t)?;
+    }
     Ok(())
 }
 
@@ -187,40 +193,76 @@ fn heading(out: &mut String, service: &str, i: &IncidentJson) {
     let _ = writeln!(out, "## Summary\n\n{}\n", md(&i.summary));
 }
 
-/// From the first bad minute to the resolution.
+/// From the first bad minute to the resolution, with what people wrote, in time order.
 fn timeline(out: &mut String, i: &IncidentJson) {
     let _ = writeln!(out, "## Timeline (UTC)\n");
-    let _ = writeln!(
-        out,
-        "- **{}**: first bad minute; customers start to be affected.",
-        at(i.started_at)
-    );
-    let _ = writeln!(
-        out,
-        "- **{}**: first alert ({} after the first bad minute).",
-        at(i.detected_at),
-        after(i.started_at, i.detected_at)
-    );
-    match i.first_page_at {
-        Some(page) => {
-            let _ = writeln!(
-                out,
-                "- **{}**: first page: detection delay {}.",
-                at(page),
-                after(i.started_at, page)
-            );
-        }
-        None => {
-            let _ = writeln!(out, "- No page fired: tickets only.");
-        }
+    let by_person = i.opened_by == "person";
+    let mut lines: Vec<(f64, String)> = Vec::new();
+    if by_person {
+        lines.push((
+            i.detected_at,
+            format!(
+                "opened by a person: {}.",
+                md(i.title.as_deref().unwrap_or("(no title)"))
+            ),
+        ));
+    } else {
+        lines.push((
+            i.started_at,
+            "first bad minute; customers start to be affected.".to_owned(),
+        ));
+        lines.push((
+            i.detected_at,
+            format!(
+                "first alert ({} after the first bad minute).",
+                after(i.started_at, i.detected_at)
+            ),
+        ));
+    }
+    if let Some(page) = i.first_page_at {
+        lines.push((
+            page,
+            format!("first page: detection delay {}.", after(i.started_at, page)),
+        ));
+    }
+    for u in &i.updates {
+        lines.push((
+            u.at,
+            format!("update ({}): {}", md(&u.status), md(&u.message)),
+        ));
+    }
+    if let Some(ended) = i.alerts_ended_at {
+        lines.push((ended, "the alerts stop firing.".to_owned()));
+    }
+    let people_resolved = i.updates.last().is_some_and(|u| u.status == "resolved");
+    if let (Some(end), false) = (i.resolved_at, people_resolved) {
+        lines.push((
+            end,
+            format!(
+                "the last alert resolves; the incident lasted {}.",
+                after(i.started_at, end)
+            ),
+        ));
+    }
+    // Stable: lines at one time keep the order above.
+    lines.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (t, line) in &lines {
+        let _ = writeln!(out, "- **{}**: {line}", at(*t));
+    }
+    if i.first_page_at.is_none() && !by_person {
+        let _ = writeln!(out, "- No page fired: tickets only.");
     }
     match i.resolved_at {
         Some(end) => {
             let _ = writeln!(
                 out,
-                "- **{}**: the last alert resolves; the incident lasted {}.\n",
-                at(end),
-                after(i.started_at, end)
+                "- The incident lasted {}{}.\n",
+                after(i.started_at, end),
+                if people_resolved {
+                    " (resolved by a person)"
+                } else {
+                    ""
+                }
             );
         }
         None => {

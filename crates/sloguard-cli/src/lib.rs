@@ -23,5 +23,6 @@ pub mod incident_review;
 pub mod replay;
 pub mod serve;
 pub mod sla_report;
+pub mod write;
 
 pub use sloguard_spec::{dashboard, lint, rules, sloth_windows};

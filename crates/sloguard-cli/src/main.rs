@@ -12,6 +12,7 @@ use sloguard::spec::Spec;
 use sloguard_cli::fetch::{FetchError, Fetcher};
 use sloguard_cli::{
     check, dashboard, demo, incident_review, lint, replay, rules, serve, sla_report, sloth_windows,
+    write,
 };
 
 #[derive(Parser)]
@@ -48,6 +49,14 @@ enum Command {
     /// Judge a fleet's SLOs from a Prometheus-compatible engine, and serve the same pages,
     /// documents and notifications one process has.
     Serve(ServeArgs),
+    /// Open, update and resolve incidents on a service's status page (token from
+    /// SLOGUARD_WRITE_TOKEN or SLOGUARD_WRITE_TOKEN_FILE).
+    #[command(subcommand)]
+    Incident(write::IncidentCommand),
+    /// Schedule and cancel maintenance windows (token from SLOGUARD_WRITE_TOKEN or
+    /// SLOGUARD_WRITE_TOKEN_FILE).
+    #[command(subcommand)]
+    Maintenance(write::MaintenanceCommand),
 }
 
 /// The arguments of `sloguard serve`.
@@ -184,6 +193,11 @@ struct ReplayArgs {
     /// Report malformed lines and go on, instead of stopping at the first.
     #[arg(long)]
     skip_malformed: bool,
+    /// Maintenance windows (a JSON array of objects as the write API takes them: name,
+    /// scheduled_for, scheduled_until, components, message): their events are left out and
+    /// their alerts held.
+    #[arg(long, value_name = "FILE")]
+    maintenance: Option<PathBuf>,
 }
 
 /// The arguments of `sloguard sla-report`.
@@ -396,6 +410,22 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
         Command::SlaReport(args) => sla_report_command(args),
         Command::Check(args) => check_command(args),
         Command::Serve(args) => serve_command(args),
+        Command::Incident(command) => written(write::run_incident(command)),
+        Command::Maintenance(command) => written(write::run_maintenance(command)),
+    }
+}
+
+/// Prints what a write did, or why it did not happen (exit 1).
+fn written(result: Result<String, write::WriteFailure>) -> Result<ExitCode, ExitCode> {
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::FAILURE)
+        }
     }
 }
 
@@ -523,9 +553,20 @@ fn replay_command(args: ReplayArgs) -> Result<ExitCode, ExitCode> {
         step,
         output,
         skip_malformed,
+        maintenance,
     } = args;
     Ok({
         let parsed = read_spec(&spec)?;
+        let maintenance = match maintenance {
+            None => Vec::new(),
+            Some(path) => std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| replay::maintenance_windows(&text))
+                .map_err(|e| {
+                    eprintln!("error: {}: {e}", path.display());
+                    ExitCode::FAILURE
+                })?,
+        };
         let options = replay::Options {
             step,
             malformed: if skip_malformed {
@@ -533,6 +574,7 @@ fn replay_command(args: ReplayArgs) -> Result<ExitCode, ExitCode> {
             } else {
                 replay::Malformed::Fail
             },
+            maintenance,
         };
         run_replay(&parsed, &events, &output, &options)
     })

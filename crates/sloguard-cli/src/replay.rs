@@ -18,6 +18,11 @@
 //! (or `"resolved"`). Lines come in time order; a transition or a closed period at a boundary
 //! comes before that boundary's status.
 //!
+//! Maintenance windows ([`Options::maintenance`], `--maintenance FILE`: a JSON array of
+//! objects as `POST /api/v2/scheduled-maintenances` takes them) are scheduled at the first
+//! event, and act as they do live: their SLOs' events are left out and their alerts held, and
+//! a status line during one says `"under_maintenance":true`.
+//!
 //! Boundaries are multiples of `step` since the epoch, from the first after the first event to
 //! the first after the last event. An event at time `t` is recorded after the evaluator
 //! has run for `t`, exactly as a live event arriving at `t` would be.
@@ -67,6 +72,8 @@ pub struct Options {
     pub step: Duration,
     /// Malformed lines.
     pub malformed: Malformed,
+    /// Maintenance windows, scheduled at the first event.
+    pub maintenance: Vec<sloguard::maintenance::NewMaintenance>,
 }
 
 impl Default for Options {
@@ -74,8 +81,34 @@ impl Default for Options {
         Options {
             step: Duration::from_secs(60),
             malformed: Malformed::Fail,
+            maintenance: Vec::new(),
         }
     }
+}
+
+/// The maintenance windows of a JSON document: an array of objects (or one object) as
+/// `POST /api/v2/scheduled-maintenances` takes them. The error names the window and field.
+pub fn maintenance_windows(
+    text: &str,
+) -> Result<Vec<sloguard::maintenance::NewMaintenance>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        one @ serde_json::Value::Object(_) => vec![one],
+        _ => return Err("must be an array of maintenance windows".to_owned()),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(n, item)| {
+            let object = item
+                .as_object()
+                .ok_or_else(|| format!("window {}: must be an object", n + 1))?;
+            sloguard::expose::write::maintenance_from_json(object)
+                .map_err(|e| format!("window {}: {e}", n + 1))
+        })
+        .collect()
 }
 
 /// Why a replay stopped.
@@ -169,6 +202,8 @@ struct StatusLine<'a> {
     alerts: Flags,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     compliance: Vec<ComplianceJson>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    under_maintenance: bool,
 }
 
 #[derive(Serialize)]
@@ -210,12 +245,20 @@ struct Engine {
 }
 
 impl Engine {
-    fn new(spec: &Spec, start: Timestamp) -> Result<Self, ReplayError> {
+    fn new(spec: &Spec, start: Timestamp, options: &Options) -> Result<Self, ReplayError> {
         let sim = Simulation::new(spec.service.clone(), start);
         let recorders = spec.register(sim.registry()).map_err(|e| ReplayError {
             line: 0,
             message: e.to_string(),
         })?;
+        for (n, window) in options.maintenance.iter().enumerate() {
+            sim.registry()
+                .schedule_maintenance(window.clone())
+                .map_err(|e| ReplayError {
+                    line: 0,
+                    message: format!("maintenance window {}: {e}", n + 1),
+                })?;
+        }
         let targets = recorders
             .into_iter()
             .map(|recorder| Target {
@@ -319,6 +362,7 @@ impl Engine {
                     ticket: slo.firing(Severity::Ticket),
                 },
                 compliance,
+                under_maintenance: slo.under_maintenance,
             };
             write(&line, out)?;
         }
@@ -499,7 +543,7 @@ fn run(
             Some(e) => e,
             None => {
                 next_status = next_boundary_after(ts, step);
-                engine.insert(Engine::new(spec, ts)?)
+                engine.insert(Engine::new(spec, ts, options)?)
             }
         };
         engine

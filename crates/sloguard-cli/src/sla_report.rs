@@ -1,11 +1,12 @@
 //! `sloguard sla-report`: the table of past calendar periods and their SLA outcomes, from a
-//! running service's `/slo.json` or from a state file read with the spec that wrote it.
+//! running service's `/slo.json` or from a state file read with the spec that wrote it; under
+//! each SLO, the maintenance windows whose events were left out of it, with their minutes.
 //!
 //! ```
 //! use sloguard::expose::json::SloDocument;
 //! use sloguard_cli::sla_report::render;
 //!
-//! let doc = SloDocument { service: "shop".into(), taken_at: 0.0, slos: vec![], diagnostics: vec![] };
+//! let doc = SloDocument { service: "shop".into(), taken_at: 0.0, slos: vec![], diagnostics: vec![], maintenances: vec![] };
 //! assert!(render(&doc, None).contains("no calendar compliance windows"));
 //! ```
 
@@ -31,6 +32,9 @@ pub fn render(doc: &SloDocument, slo: Option<&str>) -> String {
             any = true;
             section(&mut out, &doc.service, &status.name, window);
         }
+        if !status.compliance.is_empty() {
+            excluded(&mut out, doc, status);
+        }
     }
     if !any {
         let _ = writeln!(
@@ -41,6 +45,38 @@ pub fn render(doc: &SloDocument, slo: Option<&str>) -> String {
         );
     }
     out
+}
+
+/// The maintenance windows that left events out of an SLO, with their minutes.
+fn excluded(out: &mut String, doc: &SloDocument, slo: &sloguard::expose::json::SloJson) {
+    if slo.maintenance == "count" {
+        let _ = writeln!(
+            out,
+            "  maintenance: counted (the SLO says maintenance: count)\n"
+        );
+        return;
+    }
+    let windows: Vec<_> = doc
+        .maintenances
+        .iter()
+        .filter(|m| m.slos.contains(&slo.name) && m.excluded_minutes > 0)
+        .collect();
+    if windows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  maintenance left out of {} ({} events, {} bad):",
+        slo.name, slo.maintenance_excluded_events, slo.maintenance_excluded_bad_events
+    );
+    for m in windows {
+        let _ = writeln!(
+            out,
+            "    {} to {}  {:>6} min  {}",
+            m.scheduled_for, m.ends_at, m.excluded_minutes, m.name
+        );
+    }
+    out.push('\n');
 }
 
 fn local_date(secs: f64, zone: &str) -> String {

@@ -11,6 +11,7 @@
 //!     sli: {latency: {threshold: 300ms}}   # or: sli: availability
 //!     operations: {routes: [/pay]}         # or {prefix: /api/}, or all (default)
 //!     cancelled: exclude                   # or bad
+//!     maintenance: exclude                 # or count: events in maintenance windows count
 //!     calendars: [{period: month, zone: Europe/Paris}]  # week (first_day), month, quarter
 //!     sla: {objective: 99.5, period: month, zone: Europe/Paris}  # met / at risk / breached
 //!     time_slices: {length: 1m, objective: 95, empty: skip}  # budgets count minutes; or empty: bad
@@ -29,7 +30,7 @@
 //!   url: https://status.acme.example   # page.url in /api/v2/*.json (default /status)
 //!   components: [{name: Card payments, slos: [latency], description: Paying by card}]
 //!   words: {degraded_performance: Slower than usual}   # per state; also operational,
-//!                              # partial_outage, major_outage, no_data
+//!                              # partial_outage, major_outage, no_data, under_maintenance
 //! ```
 //!
 //! The shortest forms: `{"service": "API de pagamentos", "availability": 99.9}` and
@@ -147,6 +148,8 @@ struct NativeSlo {
     #[serde(default)]
     cancelled: Option<CancelledSpec>,
     #[serde(default)]
+    maintenance: Option<MaintenanceSpec>,
+    #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
     alerting: Option<AlertingSpec>,
@@ -262,6 +265,14 @@ enum OperationsSpec {
 enum CancelledSpec {
     Exclude,
     Bad,
+}
+
+/// What events during a scheduled maintenance count for.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MaintenanceSpec {
+    Exclude,
+    Count,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -427,6 +438,9 @@ impl NativeSlo {
         }
         if let Some(CancelledSpec::Bad) = self.cancelled {
             builder = builder.cancelled(CancelledPolicy::CountAsBad);
+        }
+        if let Some(MaintenanceSpec::Count) = self.maintenance {
+            builder = builder.maintenance(sloguard_core::model::MaintenancePolicy::Count);
         }
         let alerting = self.alerting.unwrap_or_default();
         let policy = alerting.policy(&at)?;

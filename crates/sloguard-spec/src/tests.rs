@@ -63,6 +63,7 @@ slos:
       latency: {threshold: 300ms, require_success: false}
     operations: {routes: [/pay]}
     cancelled: bad
+    maintenance: count
     labels: {tier: gold}
     alerting:
       name: PaymentsLatency
@@ -100,6 +101,15 @@ fn full_native_form() {
     ));
     assert_eq!(d.operations(), &Selector::routes(["/pay"]));
     assert_eq!(d.cancelled(), CancelledPolicy::CountAsBad);
+    assert_eq!(
+        d.maintenance(),
+        sloguard_core::model::MaintenancePolicy::Count
+    );
+    assert_eq!(
+        spec.slos[0].definition.maintenance(),
+        sloguard_core::model::MaintenancePolicy::Exclude,
+        "excluded unless the SLO says count"
+    );
     assert_eq!(d.alerting().min_events, 100);
     let disabled: Vec<String> = d
         .alerting()

@@ -26,7 +26,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::{Method, Request, StatusCode, Uri};
+pub use hyper::Method;
+use hyper::{Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -310,6 +311,21 @@ impl HttpClient {
         limit: usize,
     ) -> impl Future<Output = Result<Response, RequestError>> + Send + 'static {
         self.on_own_runtime(Method::GET, url, None, timeout, limit)
+    }
+
+    /// Sends `method` to `url` with an optional `(content type, body)` within `timeout`,
+    /// reading at most `limit` bytes of the answer; any status is an answer. Blocks the
+    /// calling thread: for commands and scripts (`sloguard incident`).
+    pub fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+        timeout: Duration,
+        limit: usize,
+    ) -> Result<Response, RequestError> {
+        let endpoint = Endpoint::parse(url, "requested")?;
+        self.block_on(self.call(method, endpoint, body, timeout, limit))
     }
 
     /// POSTs `body` as JSON to `to` within `timeout`, blocking the calling thread.

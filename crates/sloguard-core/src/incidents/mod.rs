@@ -203,6 +203,14 @@ impl Incident {
 
     /// Two sentences a support or communications person can pass on.
     pub fn summary(&self, service: &str, now: Timestamp) -> String {
+        if self.slos.is_empty() {
+            let lasted = human_duration(self.duration(now));
+            let title = self.title.as_deref().unwrap_or("An incident");
+            return format!(
+                "{title} was opened by a person and has lasted {lasted}{}; no alert of {service} joined it, so it has no measured figures.",
+                if self.resolved_at.is_some() { "" } else { " so far" }
+            );
+        }
         let (events, bad) = self.impact();
         let share = if events > 0 {
             percent(bad as f64 / events as f64)

@@ -64,6 +64,24 @@ pub struct IncidentJson {
     pub timeline: Vec<TimelineJson>,
     /// Transitions not kept (past the timeline's bound).
     pub timeline_dropped: u64,
+    /// `engine` (opened on an alert) or `person` (opened through the write API).
+    #[serde(default = "engine")]
+    pub opened_by: String,
+    /// Its title, when a person gave one.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// `none`, `minor`, `major` or `critical`, when a person set it.
+    #[serde(default)]
+    pub impact: Option<String>,
+    /// The status page components a person named (ids).
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// What people wrote, oldest first.
+    #[serde(default)]
+    pub updates: Vec<UpdateJson>,
+    /// For an incident people hold open: when its alerts stopped firing, Unix seconds.
+    #[serde(default)]
+    pub alerts_ended_at: Option<f64>,
 }
 
 /// What an incident cost one SLO.
@@ -100,6 +118,24 @@ pub struct TimelineJson {
     pub state: String,
     /// The long window's burn rate then.
     pub long_burn_rate: Option<f64>,
+}
+
+fn engine() -> String {
+    "engine".to_owned()
+}
+
+/// One update people posted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateJson {
+    /// Its number in the incident, from 1.
+    pub id: u64,
+    /// When, Unix seconds.
+    pub at: f64,
+    /// `investigating`, `identified`, `monitoring` or `resolved`.
+    pub status: String,
+    /// What customers were told.
+    pub message: String,
 }
 
 impl IncidentJson {
@@ -155,6 +191,25 @@ impl IncidentJson {
                 })
                 .collect(),
             timeline_dropped: i.timeline_dropped,
+            opened_by: match i.opened_by {
+                sloguard_core::incidents::Opener::Engine => "engine",
+                sloguard_core::incidents::Opener::Person => "person",
+            }
+            .to_owned(),
+            title: i.title.clone(),
+            impact: i.impact.map(|x| x.as_str().to_owned()),
+            components: i.components.clone(),
+            updates: i
+                .updates
+                .iter()
+                .map(|u| UpdateJson {
+                    id: u.id,
+                    at: u.at.as_unix_secs_f64(),
+                    status: u.status.as_str().to_owned(),
+                    message: u.message.clone(),
+                })
+                .collect(),
+            alerts_ended_at: i.alerts_ended_at.map(|t| t.as_unix_secs_f64()),
         }
     }
 }

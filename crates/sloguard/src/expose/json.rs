@@ -28,6 +28,30 @@ pub struct SloDocument {
     /// `sloguard_core::diagnostic`). Empty when all is well.
     #[serde(default)]
     pub diagnostics: Vec<DiagnosticJson>,
+    /// Maintenance windows kept (cancelled ones included), oldest first: during one, its
+    /// SLOs' events are left out and their alerts held.
+    #[serde(default)]
+    pub maintenances: Vec<MaintenanceJson>,
+}
+
+/// One maintenance window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceJson {
+    /// Its number.
+    pub id: u64,
+    /// Its title.
+    pub name: String,
+    /// `scheduled`, `in_progress`, `completed` or `cancelled`.
+    pub status: String,
+    /// When it starts, RFC 3339.
+    pub scheduled_for: String,
+    /// When it ends (at its cancellation if that was earlier), RFC 3339.
+    pub ends_at: String,
+    /// The SLOs it covers.
+    pub slos: Vec<String>,
+    /// Whole minutes it has left out so far (from its start, or its scheduling if later).
+    pub excluded_minutes: u64,
 }
 
 /// One diagnostic.
@@ -101,6 +125,22 @@ pub struct SloJson {
     /// its own budget and past periods, and the SLA where one is judged.
     #[serde(default)]
     pub compliance: Vec<ComplianceJson>,
+    /// Whether a maintenance window leaves its events out and holds its alerts now.
+    #[serde(default)]
+    pub under_maintenance: bool,
+    /// `exclude` (events in maintenance windows are left out) or `count`.
+    #[serde(default = "exclude")]
+    pub maintenance: String,
+    /// Events left out by maintenance windows since start (not in `events`' budget figures).
+    #[serde(default)]
+    pub maintenance_excluded_events: u64,
+    /// Bad events among them.
+    #[serde(default)]
+    pub maintenance_excluded_bad_events: u64,
+}
+
+fn exclude() -> String {
+    "exclude".to_owned()
 }
 
 /// One calendar compliance window.
@@ -340,6 +380,14 @@ impl SloJson {
                     ..ComplianceJson::from_window(w)
                 })
                 .collect(),
+            under_maintenance: slo.under_maintenance,
+            maintenance: match def.maintenance() {
+                sloguard_core::model::MaintenancePolicy::Exclude => "exclude",
+                sloguard_core::model::MaintenancePolicy::Count => "count",
+            }
+            .to_owned(),
+            maintenance_excluded_events: slo.excluded.events(),
+            maintenance_excluded_bad_events: slo.excluded.bad,
         }
     }
 }
@@ -358,6 +406,19 @@ impl SloDocument {
                     code: d.code.to_owned(),
                     slo: d.slo.clone(),
                     message: d.message.clone(),
+                })
+                .collect(),
+            maintenances: snapshot
+                .maintenances
+                .iter()
+                .map(|m| MaintenanceJson {
+                    id: m.id,
+                    name: m.name.clone(),
+                    status: m.status(snapshot.taken_at).as_str().to_owned(),
+                    scheduled_for: sloguard_core::words::rfc3339(m.scheduled_for),
+                    ends_at: sloguard_core::words::rfc3339(m.ends_at()),
+                    slos: m.slos.clone(),
+                    excluded_minutes: m.excluded(snapshot.taken_at).as_secs() / 60,
                 })
                 .collect(),
         }

@@ -135,6 +135,11 @@ impl WriteToken {
         }
     }
 
+    /// The token itself, for a client to send (never log it).
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+
     /// Whether an `Authorization` header value carries this token, compared in constant time.
     pub fn admits(&self, authorization: Option<&[u8]>) -> bool {
         use subtle::ConstantTimeEq;
@@ -327,6 +332,49 @@ fn statuses() -> Vec<&'static str> {
     UpdateStatus::ALL.iter().map(|s| s.as_str()).collect()
 }
 
+/// The maintenance window a JSON object describes, as `POST /api/v2/scheduled-maintenances`
+/// takes it (how `sloguard replay --maintenance` reads its file too).
+pub fn maintenance_from_json(
+    body: &serde_json::Map<String, Value>,
+) -> Result<NewMaintenance, WriteError> {
+    let fields = Fields(body);
+    fields.only(&[
+        "name",
+        "scheduled_for",
+        "scheduled_until",
+        "components",
+        "message",
+    ])?;
+    Ok(NewMaintenance {
+        name: fields.text("name")?,
+        scheduled_for: fields.time("scheduled_for")?,
+        scheduled_until: fields.time("scheduled_until")?,
+        components: fields.components()?,
+        message: fields.text("message")?,
+    })
+}
+
+/// The incident a JSON object describes, as `POST /api/v2/incidents` takes it.
+pub fn incident_from_json(
+    body: &serde_json::Map<String, Value>,
+) -> Result<NewIncident, WriteError> {
+    let fields = Fields(body);
+    fields.only(&["name", "status", "impact", "components", "message"])?;
+    let names: Vec<&str> = Impact::ALL.iter().map(|i| i.as_str()).collect();
+    Ok(NewIncident {
+        name: fields.text("name")?,
+        status: fields.choice(
+            "status",
+            UpdateStatus::parse,
+            &statuses(),
+            Some(UpdateStatus::Investigating),
+        )?,
+        impact: fields.choice("impact", Impact::parse, &names, None)?,
+        components: fields.components()?,
+        message: fields.text("message")?,
+    })
+}
+
 impl WriteApi {
     /// The answer to `req`: authorized, bounded, checked, applied and kept, or refused.
     pub async fn handle<B>(&self, req: Request<B>) -> Response<Full<Bytes>>
@@ -426,21 +474,7 @@ impl WriteApi {
         };
         match self.route {
             Route::OpenIncident => {
-                fields.only(&["name", "status", "impact", "components", "message"])?;
-                let names: Vec<&str> = Impact::ALL.iter().map(|i| i.as_str()).collect();
-                let new = NewIncident {
-                    name: fields.text("name")?,
-                    status: fields.choice(
-                        "status",
-                        UpdateStatus::parse,
-                        &statuses(),
-                        Some(UpdateStatus::Investigating),
-                    )?,
-                    impact: fields.choice("impact", Impact::parse, &names, None)?,
-                    components: fields.components()?,
-                    message: fields.text("message")?,
-                };
-                let opened = self.registry.open_incident(new)?;
+                let opened = self.registry.open_incident(incident_from_json(fields.0)?)?;
                 tracing::info!(target: "sloguard", incident = %status::incident_id(&service, opened.id), "an incident was opened by a person");
                 Ok(incident_answer(opened.id, StatusCode::CREATED))
             }
@@ -459,21 +493,9 @@ impl WriteApi {
                 Ok(incident_answer(number, StatusCode::CREATED))
             }
             Route::ScheduleMaintenance => {
-                fields.only(&[
-                    "name",
-                    "scheduled_for",
-                    "scheduled_until",
-                    "components",
-                    "message",
-                ])?;
-                let new = NewMaintenance {
-                    name: fields.text("name")?,
-                    scheduled_for: fields.time("scheduled_for")?,
-                    scheduled_until: fields.time("scheduled_until")?,
-                    components: fields.components()?,
-                    message: fields.text("message")?,
-                };
-                let m = self.registry.schedule_maintenance(new)?;
+                let m = self
+                    .registry
+                    .schedule_maintenance(maintenance_from_json(fields.0)?)?;
                 tracing::info!(target: "sloguard", maintenance = %status::maintenance_id(&service, m.id), "a maintenance was scheduled");
                 let snapshot = self.registry.snapshot();
                 let view = view();
