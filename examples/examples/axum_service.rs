@@ -101,6 +101,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (path, endpoint) in expose::endpoints(&registry) {
         app = app.route_service(path, endpoint);
     }
+    // People write on /status when SLOGUARD_WRITE_TOKEN (or _FILE) is set.
+    let (app, _kept) = sloguard_examples::people_write(app, &registry)?;
 
     let addr = sloguard_examples::listen_addr();
     let listener = tokio::net::TcpListener::bind(addr).await?;

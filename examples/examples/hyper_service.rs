@@ -45,6 +45,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let _sampler = registry.start_sampler();
     let layer = SliLayer::new(&registry).operation("echo");
+    // People write on /status when SLOGUARD_WRITE_TOKEN (or _FILE) is set.
+    let token = expose::WriteToken::from_env()?;
 
     let addr = sloguard_examples::listen_addr();
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -54,14 +56,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             accepted = listener.accept() => accepted?,
             _ = sloguard_examples::shutdown_signal() => return Ok(()),
         };
-        let registry = registry.clone();
+        let (registry, token) = (registry.clone(), token.clone());
         let echo = layer.layer(tower::service_fn(echo));
         // Exposition paths are answered beside the instrumented service, so they are not
         // counted; everything else goes through the layer.
         let service = tower::service_fn(move |req: Request<Incoming>| {
             let mut echo = echo.clone();
             let registry = registry.clone();
+            let write = token
+                .as_ref()
+                .and_then(|t| expose::write_endpoint(&registry, t, req.uri().path()));
             async move {
+                if let Some(write) = write {
+                    return Ok(write.handle(req).await.map(Either::Left));
+                }
                 let endpoint = expose::endpoint(&registry, req.uri().path());
                 match endpoint {
                     Some(mut e) => Ok::<_, Infallible>(e.call(req).await?.map(Either::Left)),

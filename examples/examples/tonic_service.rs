@@ -32,6 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (path, endpoint) in expose::endpoints(&registry) {
         app = app.route_service(path, endpoint);
     }
+    let (app, _kept) = sloguard_examples::people_write(app, &registry)?;
 
     let addr = sloguard_examples::listen_addr();
     let listener = tokio::net::TcpListener::bind(addr).await?;

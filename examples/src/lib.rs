@@ -88,6 +88,55 @@ pub fn notify_from_env(
     Ok(builder)
 }
 
+/// Mounts the write API (people open incidents, post updates, schedule maintenance) on
+/// `router` when `SLOGUARD_WRITE_TOKEN` or `SLOGUARD_WRITE_TOKEN_FILE` is set; without either
+/// it is off (404). A token that is set but unusable is an error. With
+/// `SLOGUARD_STATE_FILE` set, the registry's state (windows, incidents, updates, maintenance)
+/// is kept in that file, each write saved before it is answered: keep the returned guard
+/// alive while serving.
+///
+/// ```
+/// std::env::remove_var("SLOGUARD_WRITE_TOKEN");
+/// std::env::remove_var("SLOGUARD_WRITE_TOKEN_FILE");
+/// std::env::remove_var("SLOGUARD_STATE_FILE");
+/// let registry = sloguard::Registry::builder("x").build();
+/// let (_router, kept) = sloguard_examples::people_write(axum::Router::new(), &registry).unwrap();
+/// assert!(kept.is_none());
+/// ```
+pub fn people_write(
+    mut router: axum::Router,
+    registry: &sloguard::Registry,
+) -> Result<(axum::Router, Option<sloguard::Persistence>), String> {
+    let kept = match std::env::var_os("SLOGUARD_STATE_FILE").filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            match registry.load_state(&path) {
+                Ok(_) => {}
+                // The first start: nothing saved yet.
+                Err(sloguard::StateError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => eprintln!("state file {}: {e}; starting afresh", path.display()),
+            }
+            Some(registry.persist_to(path, std::time::Duration::from_secs(60)))
+        }
+        None => None,
+    };
+    let token = sloguard::expose::WriteToken::from_env().map_err(|e| e.to_string())?;
+    if let Some(token) = token {
+        for (path, api) in sloguard::expose::write_endpoints(registry, &token) {
+            router = router.route_service(path, api);
+        }
+        eprintln!(
+            "the write API is on{}",
+            if kept.is_some() {
+                ""
+            } else {
+                " (without SLOGUARD_STATE_FILE, writes last until the process stops)"
+            }
+        );
+    }
+    Ok((router, kept))
+}
+
 /// Resolves when the process is asked to stop (Ctrl-C).
 pub async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
