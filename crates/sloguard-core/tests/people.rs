@@ -180,13 +180,13 @@ fn writes_are_refused_with_the_field_that_is_wrong() {
     };
     let mut bad = window(10, 5);
     assert_eq!(
-        field(r.schedule_maintenance(bad.clone()).unwrap_err()),
+        field(r.schedule_maintenance(bad.clone()).expect_err("refused")),
         "scheduled_until"
     );
     bad = window(10, 20);
     bad.components = vec!["nothing-like-it".into()];
     assert_eq!(
-        field(r.schedule_maintenance(bad).unwrap_err()),
+        field(r.schedule_maintenance(bad).expect_err("refused")),
         "components"
     );
     let blank = NewIncident {
@@ -196,7 +196,7 @@ fn writes_are_refused_with_the_field_that_is_wrong() {
         components: vec![],
         message: "x".into(),
     };
-    assert_eq!(field(r.open_incident(blank).unwrap_err()), "name");
+    assert_eq!(field(r.open_incident(blank).expect_err("refused")), "name");
     assert!(matches!(
         r.post_update(99, UpdateStatus::Identified, "x"),
         Err(WriteError::NotFound { .. })
