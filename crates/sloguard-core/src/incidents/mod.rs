@@ -15,7 +15,7 @@
 //! budget they cost. Memory is fixed: [`MAX_INCIDENTS`] incidents, each with at most
 //! [`MAX_TIMELINE`] transitions. The log is kept in the state file.
 //!
-//! People write too ([`write`]): a person opens an incident (a title, the components it
+//! People write too ([`write`](mod@write)): a person opens an incident (a title, the components it
 //! touches, an impact), and posts updates to any incident, the engine's included. An incident
 //! a person opened or wrote to is theirs to resolve: the engine never closes it, it only notes
 //! when its alerts ended. An alert joins the open incident that already names its SLO, else

@@ -10,7 +10,7 @@
 //!   (`/status/incidents/ID`) and the Statuspage-shaped JSON (`/api/v2/summary.json`,
 //!   `status.json`, `components.json`, `incidents.json`, `incidents/unresolved.json`,
 //!   `scheduled-maintenances.json`, `scheduled-maintenances/upcoming.json`, `active.json`).
-//! - [`write`]: the write API people use to open incidents, post updates and schedule
+//! - [`write`](mod@write): the write API people use to open incidents, post updates and schedule
 //!   maintenance, behind a bearer token ([`write_endpoints`]).
 //! - [`metrics()`], [`slo_json`], [`slo_page`]: each as a tower service for any router.
 //! - `serve` (feature `server`): all three on a listener of their own, 127.0.0.1:9464 by
