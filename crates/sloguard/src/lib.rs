@@ -95,6 +95,8 @@ mod guides {
     struct Engine;
     #[doc = include_str!("../../../docs/fleet.md")]
     struct Fleet;
+    #[doc = include_str!("../../../docs/people.md")]
+    struct People;
     #[doc = include_str!("../../../docs/benchmarks.md")]
     struct Benchmarks;
     #[doc = include_str!("../../../docs/contributing.md")]
