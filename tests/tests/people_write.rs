@@ -116,11 +116,15 @@ async fn healthy(addr: std::net::SocketAddr) {
     }
     wait_until(
         PATIENCE,
-        "the component to be operational",
+        "every component to be operational",
         || async {
-            document(addr, "/api/v2/components.json").await["components"][0]["status"].clone()
+            let doc = document(addr, "/api/v2/components.json").await;
+            doc["components"]
+                .as_array()
+                .map(|list| list.iter().map(|c| c["status"].clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
         },
-        |s| s == "operational",
+        |states| !states.is_empty() && states.iter().all(|s| s == "operational"),
     )
     .await;
 }
@@ -561,6 +565,25 @@ async fn an_active_maintenance_puts_its_components_under_maintenance_until_cance
     )
     .await;
     assert_eq!(code, 409, "already over");
+    // The failures stay left out after the window: the next evaluation does not count them.
+    let cancelled_at = document(addr, "/slo.json").await["taken_at"]
+        .as_f64()
+        .expect("taken_at");
+    let slo = wait_until(
+        PATIENCE,
+        "an evaluation after the cancellation",
+        || async { document(addr, "/slo.json").await["slos"][0].clone() },
+        |s| s["evaluated_at"].as_f64() > Some(cancelled_at),
+    )
+    .await;
+    assert_eq!(
+        (
+            slo["budget_remaining"].as_f64(),
+            slo["under_maintenance"].as_bool()
+        ),
+        (Some(1.0), Some(false)),
+        "{slo:#}"
+    );
 }
 
 /// Two hours of events, 600 a minute; from minute 40 to 55 half of them fail.

@@ -72,6 +72,7 @@ pub mod model;
 // in another crate, hidden from the documentation, and free to change in any release.
 #[doc(hidden)]
 pub mod pending;
+mod people;
 #[doc(hidden)]
 pub mod per_thread;
 mod persist;

@@ -9,7 +9,10 @@
 //!   differs from what the sinks last heard is told once: a page that still holds then fires.
 //!
 //! A window is kept from when it is scheduled; events before that were counted as they came.
-//! A cancelled window ends at its cancellation. At most [`MAX_MAINTENANCES`] are kept (the
+//! A cancelled window ends at its cancellation. Events are judged at the evaluation that
+//! samples them: scheduling a window already under way and cancelling one evaluate first, so
+//! each side of the write is judged as it was; a window's natural start and end are judged to
+//! the tick. At most [`MAX_MAINTENANCES`] are kept (the
 //! oldest finished first); the schedule is kept in the state file.
 //!
 //! ```
@@ -38,11 +41,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::incidents::write::{text, WriteError, MAX_MESSAGE, MAX_TITLE};
-use crate::model::MaintenancePolicy;
 use crate::recorder::Counts;
-use crate::registry::Registry;
-use crate::sync::lock;
 
 /// Windows kept; past that the oldest finished one is forgotten.
 pub const MAX_MAINTENANCES: usize = 100;
@@ -164,110 +163,6 @@ impl MaintenanceLog {
     /// Whether a window covering `slo` is active at `t`.
     pub(crate) fn active(&self, slo: &str, t: Timestamp) -> bool {
         self.windows.iter().any(|m| m.covers(slo) && m.active_at(t))
-    }
-}
-
-impl Registry {
-    /// Schedules a maintenance window and returns it.
-    pub fn schedule_maintenance(&self, new: NewMaintenance) -> Result<Maintenance, WriteError> {
-        let name = text("name", &new.name, MAX_TITLE)?;
-        let message = text("message", &new.message, MAX_MESSAGE)?;
-        let now = self.clock().now();
-        let (start, end) = (new.scheduled_for, new.scheduled_until);
-        let invalid = |field, reason: String| WriteError::Invalid { field, reason };
-        if end <= start {
-            return Err(invalid(
-                "scheduled_until",
-                "must be after scheduled_for".into(),
-            ));
-        }
-        if end <= now {
-            return Err(invalid(
-                "scheduled_until",
-                "is in the past: a window is kept from when it is scheduled, so one already over would leave nothing out".into(),
-            ));
-        }
-        if end.saturating_duration_since(start) > MAX_LENGTH {
-            return Err(invalid(
-                "scheduled_until",
-                format!(
-                    "the window is longer than {} days",
-                    MAX_LENGTH.as_secs() / 86_400
-                ),
-            ));
-        }
-        if start.saturating_duration_since(now) > MAX_AHEAD {
-            return Err(invalid(
-                "scheduled_for",
-                format!("is more than {} days ahead", MAX_AHEAD.as_secs() / 86_400),
-            ));
-        }
-        let (components, slos) = self.resolve_components(&new.components)?;
-        self.write_people(|_, schedule, now| {
-            schedule.next_id += 1;
-            if schedule.windows.len() >= MAX_MAINTENANCES {
-                let oldest = schedule
-                    .windows
-                    .iter()
-                    .position(|m| m.ends_at() <= now)
-                    .unwrap_or(0);
-                schedule.windows.remove(oldest);
-            }
-            let window = Maintenance {
-                id: schedule.next_id,
-                name,
-                message,
-                scheduled_for: start,
-                scheduled_until: end,
-                components,
-                slos,
-                created_at: now,
-                cancelled_at: None,
-            };
-            schedule.windows.push_back(window.clone());
-            Ok(window)
-        })
-    }
-
-    /// Cancels maintenance window `id`: one not started never runs, one in progress ends now.
-    pub fn cancel_maintenance(&self, id: u64) -> Result<Maintenance, WriteError> {
-        self.write_people(|_, schedule, now| {
-            let window = schedule
-                .windows
-                .iter_mut()
-                .find(|m| m.id == id)
-                .ok_or_else(|| WriteError::NotFound {
-                    what: "maintenance",
-                    id: id.to_string(),
-                })?;
-            if window.cancelled_at.is_some() || window.ends_at() <= now {
-                return Err(WriteError::Conflict(format!(
-                    "maintenance {id} is already over"
-                )));
-            }
-            window.cancelled_at = Some(now);
-            Ok(window.clone())
-        })
-    }
-
-    /// Every maintenance window kept, oldest first.
-    pub fn maintenances(&self) -> Vec<Maintenance> {
-        lock(&self.inner.maintenance)
-            .windows
-            .iter()
-            .cloned()
-            .collect()
-    }
-
-    /// Whether `slo` is under an active maintenance at `t` and leaves it out (its policy is
-    /// not [`MaintenancePolicy::Count`]).
-    pub fn under_maintenance(&self, slo: &str, t: Timestamp) -> bool {
-        let excludes = self
-            .entries()
-            .iter()
-            .find(|e| e.definition.name() == slo)
-            .is_some_and(|e| e.definition.maintenance() == MaintenancePolicy::Exclude);
-        excludes && lock(&self.inner.maintenance).active(slo, t)
     }
 }
 

@@ -147,6 +147,20 @@ fn card(out: &mut String, slo: &SloSnapshot, charts: Option<&SloCharts>) {
         slo.counts.bad,
         slo.counts.cancelled
     );
+    if slo.under_maintenance || slo.excluded.events() > 0 {
+        let _ = write!(
+            out,
+            "<p class=\"note\" data-maintenance=\"{}\">{}{} events ({} bad) left out for scheduled maintenance.</p>",
+            slo.under_maintenance,
+            if slo.under_maintenance {
+                "Under maintenance: its events are left out and its alerts held (shown here, not sent). "
+            } else {
+                ""
+            },
+            slo.excluded.events(),
+            slo.excluded.bad
+        );
+    }
     out.push_str("<table><thead><tr><th>Window</th><th>Events</th><th>Bad</th><th>Burn rate</th></tr></thead><tbody>");
     for w in slo.windows() {
         let (class, rate) = match w.burn_rate {
