@@ -1,7 +1,7 @@
 //! Scheduled maintenance: a window (start, end, components, message) announced ahead.
 //!
 //! While a window is active, for each SLO of its components (unless the SLO says
-//! `maintenance: count`, [`MaintenancePolicy::Count`]):
+//! `maintenance: count`, [`MaintenancePolicy::Count`](crate::model::MaintenancePolicy::Count)):
 //! - its events are left out of the windows, budgets, burn rates, calendar periods and SLA
 //!   (counted in the SLO's excluded events, never lost);
 //! - its alerts are held: the tiers still change state (the engineers' page shows them) but no
