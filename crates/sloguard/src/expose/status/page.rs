@@ -201,7 +201,8 @@ pub fn render_incident_page(view: &StatusView, i: &CustomerIncident) -> String {
         words = escaped(if i.resolved_at.is_some() { "Resolved" } else { words.of(i.state) }),
         id = i.id,
         status = i.status().as_str(),
-        affected = escaped(&names.join(", ")),
+        // Component names may end a sentence of their own.
+        affected = escaped(names.join(", ").trim_end_matches('.')),
         impact = i.impact.as_str(),
         from = utc_minute(i.started_at),
         until = i.resolved_at.map_or_else(|| " (ongoing)".to_owned(), |t| format!(" to {}", utc_minute(t))),
