@@ -65,6 +65,15 @@ impl Registry {
         let message = text("message", &new.message, MAX_MESSAGE)?;
         let (components, declared_slos) = self.resolve_components(&new.components)?;
         self.write_people(|log, _, now| {
+            if log.incidents.len() >= crate::incidents::MAX_INCIDENTS
+                && log.incidents.iter().all(|i| i.resolved_at.is_none())
+            {
+                // Keeping this one would forget an open incident.
+                return Err(WriteError::Conflict(format!(
+                    "{} incidents are open, the most kept; resolve one first",
+                    crate::incidents::MAX_INCIDENTS
+                )));
+            }
             let mut incident = Incident::opened(0, now, Opener::Person);
             incident.title = Some(name);
             incident.impact = Some(new.impact);
@@ -196,15 +205,17 @@ impl Registry {
             self.tick_at(now);
         }
         self.write_people(|_, schedule, now| {
-            schedule.next_id += 1;
             if schedule.windows.len() >= MAX_MAINTENANCES {
-                let oldest = schedule
-                    .windows
-                    .iter()
-                    .position(|m| m.ends_at() <= now)
-                    .unwrap_or(0);
+                // The oldest finished window is forgotten; one still ahead never is.
+                let Some(oldest) = schedule.windows.iter().position(|m| m.ends_at() <= now)
+                else {
+                    return Err(WriteError::Conflict(format!(
+                        "{MAX_MAINTENANCES} maintenance windows are ahead or in progress, the most kept; cancel one first"
+                    )));
+                };
                 schedule.windows.remove(oldest);
             }
+            schedule.next_id += 1;
             let window = Maintenance {
                 id: schedule.next_id,
                 name,

@@ -242,3 +242,39 @@ fn writes_are_on_disk_before_they_are_acknowledged_and_restored_after_a_restart(
     assert_eq!(after.maintenances(), vec![m]);
     std::fs::remove_file(&file).ok();
 }
+
+#[test]
+fn a_full_schedule_or_log_refuses_a_write_rather_than_forget_what_is_ahead_or_open() {
+    let clock = VirtualClock::new(Timestamp::from_unix_secs(T0));
+    let (r, _) = registry(&clock, MaintenancePolicy::Exclude);
+    let max = sloguard_core::maintenance::MAX_MAINTENANCES as u64;
+    for n in 0..max {
+        r.schedule_maintenance(window(60 + n, 61 + n))
+            .expect("room");
+    }
+    let refused = r.schedule_maintenance(window(500, 501));
+    assert!(
+        matches!(refused, Err(WriteError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(r.maintenances().len() as u64, max);
+    // Once one is over, it makes room.
+    traffic(&r, 0, 62, 0..0);
+    r.schedule_maintenance(window(500, 501))
+        .expect("the finished one is forgotten");
+    assert_eq!(r.maintenances()[0].id, 2);
+
+    let open = |name: &str| {
+        r.open_incident(NewIncident {
+            name: name.into(),
+            status: UpdateStatus::Investigating,
+            impact: Impact::Minor,
+            components: vec![],
+            message: "x".into(),
+        })
+    };
+    for n in 0..sloguard_core::incidents::MAX_INCIDENTS {
+        open(&format!("incident {n}")).expect("room");
+    }
+    assert!(matches!(open("one more"), Err(WriteError::Conflict(_))));
+}
