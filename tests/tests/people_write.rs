@@ -96,6 +96,19 @@ async fn valid_documents(addr: std::net::SocketAddr) {
     }
 }
 
+/// Now, in Unix seconds.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// Unix seconds as the API takes times (RFC 3339).
+fn rfc3339_at(secs: u64) -> String {
+    sloguard::words::rfc3339(sloguard::clock::Timestamp::from_unix_secs(secs))
+}
+
 /// The axum example with the write API on and its state in `state`.
 fn service(state: &Path) -> Example {
     let state = state.to_str().expect("a UTF-8 path");
@@ -265,11 +278,7 @@ async fn on_call_writes_and_customers_read_it_everywhere() {
         ],
     );
     assert!(ok && out.contains("identified"), "{out}{err}");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
-    let at = |secs: u64| sloguard::words::rfc3339(sloguard::clock::Timestamp::from_unix_secs(secs));
+    let now = unix_now();
     let (ok, out, err) = sloguard(
         &cli,
         &[
@@ -280,9 +289,9 @@ async fn on_call_writes_and_customers_read_it_everywhere() {
             "--name",
             "Database upgrade",
             "--scheduled-for",
-            &at(now + 86_400),
+            &rfc3339_at(now + 86_400),
             "--scheduled-until",
-            &at(now + 86_400 + 7_200),
+            &rfc3339_at(now + 86_400 + 7_200),
             "--component",
             COMPONENT,
             "--message",
@@ -482,15 +491,11 @@ async fn an_active_maintenance_puts_its_components_under_maintenance_until_cance
     let example = service(&dir.join("payments.state"));
     let addr = example.addr;
     healthy(addr).await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
-    let at = |secs: u64| sloguard::words::rfc3339(sloguard::clock::Timestamp::from_unix_secs(secs));
+    let now = unix_now();
     let body = json!({
         "name": "Card network switch-over",
-        "scheduled_for": at(now - 60),
-        "scheduled_until": at(now + 3_600),
+        "scheduled_for": rfc3339_at(now - 60),
+        "scheduled_until": rfc3339_at(now + 3_600),
         "components": [COMPONENT],
         "message": "Payments may fail for a few minutes.",
     });
@@ -615,11 +620,7 @@ fn a_replay_with_a_maintenance_window_over_an_outage_pages_nobody_and_keeps_the_
     )
     .expect("spec");
     outage_events(&events, start);
-    let at = |minute: u64| {
-        sloguard::words::rfc3339(sloguard::clock::Timestamp::from_unix_secs(
-            start + minute * 60,
-        ))
-    };
+    let at = |minute: u64| rfc3339_at(start + minute * 60);
     std::fs::write(
         &windows,
         json!([{"name": "Database upgrade", "scheduled_for": at(35), "scheduled_until": at(60),

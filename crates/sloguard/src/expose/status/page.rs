@@ -64,14 +64,27 @@ fn write_updates(out: &mut String, i: &CustomerIncident) {
     }
 }
 
+/// The names of the components with these ids, in the page's order.
+fn component_names<'a>(view: &'a StatusView, ids: &[String]) -> Vec<&'a str> {
+    view.components
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .map(|c| c.name.as_str())
+        .collect()
+}
+
+/// An incident's class on the pages.
+fn resolved_or_open(i: &CustomerIncident) -> &'static str {
+    if i.resolved_at.is_some() {
+        "resolved"
+    } else {
+        "open"
+    }
+}
+
 /// A maintenance window: when, what, and where it stands.
 fn write_maintenance(out: &mut String, view: &StatusView, m: &MaintenanceView) {
-    let names: Vec<&str> = view
-        .components
-        .iter()
-        .filter(|c| m.components.contains(&c.id))
-        .map(|c| c.name.as_str())
-        .collect();
+    let names = component_names(view, &m.components);
     let when = match m.status {
         MaintenanceStatus::InProgress => "In progress",
         _ => "Scheduled",
@@ -152,11 +165,7 @@ pub fn render_page(view: &StatusView) -> String {
         out.push_str("<p class=\"when\">No incidents reported.</p>");
     }
     for i in &view.incidents {
-        let class = if i.resolved_at.is_some() {
-            "resolved"
-        } else {
-            "open"
-        };
+        let class = resolved_or_open(i);
         // Relative: `/status` links to `/status/incidents/ID` wherever it is mounted.
         let _ = write!(
             out,
@@ -181,17 +190,8 @@ pub fn render_incident_page(view: &StatusView, i: &CustomerIncident) -> String {
     let words = &view.page.words;
     let mut out = String::with_capacity(4096);
     open_page(&mut out, &format!("{} - {}", i.name, view.page.title), true);
-    let class = if i.resolved_at.is_some() {
-        "resolved"
-    } else {
-        "open"
-    };
-    let names: Vec<&str> = view
-        .components
-        .iter()
-        .filter(|c| i.components.contains(&c.id))
-        .map(|c| c.name.as_str())
-        .collect();
+    let class = resolved_or_open(i);
+    let names = component_names(view, &i.components);
     let _ = write!(
         out,
         "<p class=\"when\"><a href=\"../../status\">{page} status</a></p><h1>{name}</h1><div class=\"banner {state}\" data-state=\"{state}\">{words}</div><section class=\"incident {class}\" data-incident=\"{id}\" data-status=\"{status}\"><p class=\"when\">Affected: {affected}. Impact: {impact}. From {from}{until}.</p>",
