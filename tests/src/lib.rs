@@ -43,6 +43,26 @@ pub fn program(name: &str) -> Option<PathBuf> {
     found
 }
 
+/// Debian's Python (`/usr/bin/python3`, the one `apt-get install python3-*` serves, whatever
+/// interpreter is first on PATH) when it can import `module`; `None` outside CI otherwise (the
+/// caller skips, saying so). In CI a missing module fails the test.
+pub fn python_with(module: &str) -> Option<PathBuf> {
+    let python = PathBuf::from("/usr/bin/python3");
+    let imports = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !imports {
+        assert!(
+            !in_ci(),
+            "/usr/bin/python3 with `{module}` is required in CI (.ci/run installs it)"
+        );
+        eprintln!("skipping: /usr/bin/python3 cannot import {module} (CI installs it)");
+        return None;
+    }
+    Some(python)
+}
+
 /// Runs `promtool` with `args` in `dir`: whether it succeeded, and what it printed.
 pub fn promtool(
     promtool: &std::path::Path,

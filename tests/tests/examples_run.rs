@@ -48,10 +48,55 @@ async fn grpc_calls_are_classified_by_grpc_status() {
     let slo = doc.slo("availability").expect("registered");
     assert_eq!((slo.events, slo.bad_events), (6, 0));
     let (_, metrics) = get(example.addr, "/metrics").await;
+    for series in [
+        r#"rpc_server_call_duration_seconds_count{rpc_system_name="grpc",rpc_method="grpc.health.v1.Health/Check",rpc_response_status_code="OK"} 5"#,
+        r#"rpc_server_call_duration_seconds_count{rpc_system_name="grpc",rpc_method="grpc.health.v1.Health/Check",rpc_response_status_code="NOT_FOUND"} 1"#,
+    ] {
+        assert!(metrics.contains(series), "{series} in {metrics}");
+    }
+}
+
+/// A gRPC client in another language (grpcio, the C-core client) calls the tonic example:
+/// 50 checks answered OK and 10 answered NOT_FOUND, as that client itself counted them. The
+/// request series carry the OpenTelemetry RPC labels with those codes, and the SLO counts
+/// all 60 as good (NOT_FOUND is the client's mistake).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grpcio_client_sees_its_codes_in_the_rpc_series() {
+    let Some(python) = sloguard_e2e::python_with("grpc") else {
+        return;
+    };
+    let example = Example::start("tonic_service", &[]);
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/grpc_health_calls.py");
+    // The example is another process: blocking this worker while the client runs is fine.
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args([&example.addr.to_string(), "payments", "50", "10"])
+        .output()
+        .expect("python runs");
+    let printed = String::from_utf8_lossy(&out.stdout);
     assert!(
-        metrics.contains("http_route=\"/grpc.health.v1.Health/Check\""),
-        "{metrics}"
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    assert_eq!(printed, "NOT_FOUND 10\nOK 50\n", "what the client saw");
+
+    let (_, metrics) = get(example.addr, "/metrics").await;
+    let method = r#"rpc_system_name="grpc",rpc_method="grpc.health.v1.Health/Check""#;
+    for (code, calls) in [("OK", 50), ("NOT_FOUND", 10)] {
+        let series = format!(
+            "rpc_server_call_duration_seconds_count{{{method},rpc_response_status_code=\"{code}\"}} {calls}"
+        );
+        assert!(metrics.contains(&series), "{series} in {metrics}");
+    }
+    assert!(
+        !metrics.contains("http_server_request_duration_seconds_count"),
+        "no gRPC call is an HTTP series: {metrics}"
+    );
+    let doc = status(example.addr).await;
+    let slo = doc.slo("availability").expect("registered");
+    assert_eq!((slo.events, slo.bad_events), (60, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,7 +136,10 @@ async fn methods_the_server_does_not_have_are_not_its_events() {
         !metrics.contains("no.Such"),
         "no invented method is a series"
     );
-    assert!(metrics.contains("http_route=\"other\""), "{metrics}");
+    assert!(
+        metrics.contains(r#"rpc_method="_OTHER",rpc_response_status_code="UNIMPLEMENTED"} 15"#),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

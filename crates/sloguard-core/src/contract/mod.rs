@@ -322,7 +322,28 @@ pub const HTTP_REQUEST_DURATION: Family = Family {
         "http_route",
         "http_response_status_code",
     ],
-    instrument: None,
+    instrument: Some(Instrument {
+        name: "http.server.request.duration",
+        unit: Some("s"),
+        description: "Duration of HTTP server requests.",
+    }),
+};
+
+/// `rpc_server_call_duration_seconds`, as the OpenTelemetry RPC semantic conventions name
+/// `rpc.server.call.duration` in Prometheus: gRPC calls (told apart by their content type),
+/// by fully qualified method (`package.Service/Method`, or `_OTHER` for a method the service
+/// does not have) and by the name of the gRPC status code (`OK`, `NOT_FOUND`).
+pub const RPC_SERVER_CALL_DURATION: Family = Family {
+    name: "rpc_server_call_duration_seconds",
+    kind: Kind::Histogram,
+    unit: Some("seconds"),
+    help: "Duration of incoming RPCs.",
+    labels: &["rpc_system_name", "rpc_method", "rpc_response_status_code"],
+    instrument: Some(Instrument {
+        name: "rpc.server.call.duration",
+        unit: Some("s"),
+        description: "Duration of incoming RPCs.",
+    }),
 };
 
 /// `http_server_active_requests`: requests in flight, by method.
@@ -332,7 +353,11 @@ pub const HTTP_ACTIVE_REQUESTS: Family = Family {
     unit: None,
     help: "Number of active HTTP server requests.",
     labels: &["http_request_method"],
-    instrument: None,
+    instrument: Some(Instrument {
+        name: "http.server.active_requests",
+        unit: Some("{request}"),
+        description: "Number of active HTTP server requests.",
+    }),
 };
 
 /// `sloguard_operation_duration_seconds`: calls instrumented with `#[sli]`.
@@ -346,7 +371,7 @@ pub const OPERATION_DURATION: Family = Family {
 };
 
 /// Every family sloguard writes.
-pub const ALL: [&Family; 17] = [
+pub const ALL: [&Family; 18] = [
     &SLO_EVENTS,
     &SLO_BAD_EVENTS,
     &SLO_OBJECTIVE,
@@ -362,6 +387,7 @@ pub const ALL: [&Family; 17] = [
     &DIAGNOSTICS,
     &SLO_EVENT_DURATION,
     &HTTP_REQUEST_DURATION,
+    &RPC_SERVER_CALL_DURATION,
     &HTTP_ACTIVE_REQUESTS,
     &OPERATION_DURATION,
 ];

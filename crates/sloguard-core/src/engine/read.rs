@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::clock::Timestamp;
 use crate::compliance::utc_days;
-use crate::contract;
+use crate::contract::{self, Family};
 use crate::diagnostic::{code, nearest, Diagnostic};
 use crate::evaluate::Evaluation;
 use crate::model::{Selector, OTHER_OPERATION};
@@ -81,16 +81,30 @@ fn derive(
     histograms: &[HistogramSeries],
     sink_panics: u64,
 ) -> Vec<Diagnostic> {
-    let route_label = contract::HTTP_REQUEST_DURATION.labels[1];
-    let mut routes: Vec<&str> = histograms
+    // Operations with traffic: HTTP routes as they are, gRPC methods with the `/` their
+    // operation names start with (the RPC conventions' `rpc_method` leaves it out).
+    let route_of = |h: &'_ HistogramSeries| -> Option<String> {
+        let label = |family: &Family, i: usize| {
+            (h.name == family.name)
+                .then(|| h.labels.iter().find(|(k, _)| k == family.labels[i]))
+                .flatten()
+                .map(|(_, v)| v.as_str())
+        };
+        if let Some(route) = label(&contract::HTTP_REQUEST_DURATION, 1) {
+            return (route != OTHER_OPERATION).then(|| route.to_owned());
+        }
+        label(&contract::RPC_SERVER_CALL_DURATION, 1)
+            .filter(|method| *method != "_OTHER")
+            .map(|method| format!("/{method}"))
+    };
+    let mut routes: Vec<String> = histograms
         .iter()
-        .filter(|h| h.name == contract::HTTP_REQUEST_DURATION.name && h.histogram.count() > 0)
-        .filter_map(|h| h.labels.iter().find(|(k, _)| k == route_label))
-        .map(|(_, v)| v.as_str())
-        .filter(|r| *r != OTHER_OPERATION)
+        .filter(|h| h.histogram.count() > 0)
+        .filter_map(route_of)
         .collect();
     routes.sort_unstable();
     routes.dedup();
+    let routes: Vec<&str> = routes.iter().map(String::as_str).collect();
     let traffic = !routes.is_empty() || slos.iter().any(|s| s.evaluation.period.events > 0);
     let mut out = Vec::new();
     for slo in slos

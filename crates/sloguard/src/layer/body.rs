@@ -59,6 +59,9 @@ fn finish<E: ClassifyEos>(
     trailers: Option<&HeaderMap>,
 ) {
     if let Some((mut in_flight, verdict)) = state.take() {
+        if let Some(trailers) = trailers {
+            in_flight.trailers(trailers);
+        }
         let outcome = match verdict {
             Verdict::Decided(outcome) => outcome,
             Verdict::AtEndOfStream(eos) => match eos.classify_eos(trailers) {

@@ -12,14 +12,17 @@ use sloguard_core::pending::{Finish, PendingEvent};
 use sloguard_core::Outcome;
 
 use super::config::{Config, LatencyEnd, Lease};
-use super::operation::UNMATCHED_INDEX;
+use super::operation::{POST, RPC, UNMATCHED_INDEX};
+use super::rpc;
 
 /// What a finished request records: its SLOs, its request series, the in-flight gauge.
 pub(crate) struct Request {
     config: Lease,
     operation: u32,
+    /// The method's index, or [`RPC`] for a gRPC call (always a `POST`).
     method: u8,
-    /// 0 until the response head is seen.
+    /// 0 until the response head is seen; for a gRPC call, its code once seen
+    /// ([`rpc::NO_CODE`] until then).
     status: u16,
     start: Tick,
     /// When latency is measured to the response head: the tick it was seen at.
@@ -37,10 +40,33 @@ impl Finish for Request {
         for slo in operation.slos.iter() {
             slo.record_nanos(outcome, latency);
         }
+        if self.method == RPC {
+            self.status = call_code(self.status, outcome);
+        }
         operation
             .series(&config.shared, self.method, self.status)
             .record_nanos(latency);
-        config.shared.active(self.method).decrement();
+        config.shared.active(http_method(self.method)).decrement();
+    }
+}
+
+/// A gRPC call's code at its end: the one seen, else what its end says (see [`rpc`]).
+#[cold]
+fn call_code(seen: u16, outcome: Outcome) -> u16 {
+    match (seen, outcome) {
+        (rpc::NO_CODE, Outcome::Cancelled) => rpc::CANCELLED,
+        (rpc::NO_CODE, _) => rpc::UNKNOWN,
+        (code, _) => code,
+    }
+}
+
+/// The index of the HTTP method of a request recorded with `method` (gRPC calls are POSTs).
+#[inline]
+fn http_method(method: u8) -> u8 {
+    if method == RPC {
+        POST
+    } else {
+        method
     }
 }
 
@@ -58,6 +84,15 @@ fn admit(request: &mut Request, name: &str, headers: &http::HeaderMap) {
     };
 }
 
+/// A gRPC call's code from its response head: a trailers-only `grpc-status`, else one its
+/// HTTP status implies; still unknown (trailers to come) for a 200 without one.
+#[cold]
+fn head_code(seen: u16, status: u16, headers: &http::HeaderMap) -> u16 {
+    rpc::status_in(headers)
+        .or_else(|| rpc::from_http_status(status))
+        .unwrap_or(seen)
+}
+
 /// The `grpc-status` of a method the server does not have.
 const GRPC_UNIMPLEMENTED: &[u8] = b"12";
 
@@ -65,14 +100,15 @@ const GRPC_UNIMPLEMENTED: &[u8] = b"12";
 pub(crate) struct InFlight(PendingEvent<Request>);
 
 impl InFlight {
+    /// A request starts; `method` is [`RPC`] for a gRPC call.
     pub(crate) fn start(config: Lease, operation: u32, method: u8) -> Self {
-        config.shared.active(method).increment();
+        config.shared.active(http_method(method)).increment();
         let start = config.clock.tick();
         InFlight(PendingEvent::new(Request {
             config,
             operation,
             method,
-            status: 0,
+            status: if method == RPC { rpc::NO_CODE } else { 0 },
             start,
             end: None,
             pending: None,
@@ -98,11 +134,24 @@ impl InFlight {
     }
 
     /// The response head arrived.
-    pub(crate) fn head(&mut self, status: StatusCode) {
+    pub(crate) fn head(&mut self, status: StatusCode, headers: &http::HeaderMap) {
         let request = self.0.target_mut();
-        request.status = status.as_u16();
+        request.status = if request.method == RPC {
+            head_code(request.status, status.as_u16(), headers)
+        } else {
+            status.as_u16()
+        };
         if request.config.latency_end == LatencyEnd::Head {
             request.end = Some(request.config.clock.tick());
+        }
+    }
+
+    /// The trailers arrived: a gRPC call's `grpc-status`, unless its head had one.
+    #[inline]
+    pub(crate) fn trailers(&mut self, trailers: &http::HeaderMap) {
+        let request = self.0.target_mut();
+        if request.method == RPC && request.status == rpc::NO_CODE {
+            request.status = rpc::status_in(trailers).unwrap_or(rpc::NO_CODE);
         }
     }
 
@@ -120,10 +169,16 @@ impl InFlight {
         &self.0.target().config
     }
 
-    /// The fallback outcome when a classifier panicked: 5xx (or no response) is bad.
+    /// The fallback outcome when a classifier panicked: 5xx (or no response) is bad, and so is
+    /// a gRPC call whose head did not say `OK`.
     pub(crate) fn fallback_outcome(&self) -> Outcome {
-        let status = self.0.target().status;
-        if status == 0 || status >= 500 {
+        let Request { method, status, .. } = *self.0.target();
+        let bad = if method == RPC {
+            status != 0
+        } else {
+            status == 0 || status >= 500
+        };
+        if bad {
             Outcome::Error
         } else {
             Outcome::Success

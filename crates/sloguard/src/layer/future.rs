@@ -63,7 +63,7 @@ where
         };
         match result {
             Ok(response) => {
-                in_flight.head(response.status());
+                in_flight.head(response.status(), response.headers());
                 in_flight.admit(response.headers());
                 let classified = guarded(in_flight.config(), || {
                     classifier.classify_response(&response)

@@ -34,7 +34,11 @@
 //! `http_server_request_duration_seconds` (labels `http_request_method`, `http_route`,
 //! `http_response_status_code`, which is empty when no response was produced) for every
 //! finished request, cancelled ones included, and `http_server_active_requests` (label
-//! `http_request_method`).
+//! `http_request_method`). A gRPC call (a request whose content type is `application/grpc`)
+//! is in `rpc_server_call_duration_seconds` instead, as the OpenTelemetry RPC conventions
+//! name it: labels `rpc_system_name="grpc"`, `rpc_method` (`package.Service/Method`, or
+//! `_OTHER` for a method the service does not have) and `rpc_response_status_code`, the name
+//! of its gRPC status code (`OK`, `NOT_FOUND`), over the same buckets.
 //!
 //! Per request the layer reads the clock twice and resolves the operation from a lock-free
 //! table; it allocates nothing beyond what the inner service does.
@@ -47,6 +51,7 @@ mod future;
 #[allow(clippy::module_inception)]
 mod layer;
 mod operation;
+mod rpc;
 mod service;
 
 pub use body::ResponseBody;

@@ -100,8 +100,15 @@ pub(crate) const METHODS: [&str; 10] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
 ];
 
+/// The index of `POST` in [`METHODS`].
+pub(crate) const POST: u8 = 2;
+
 /// The index of `_OTHER` in [`METHODS`].
 const OTHER_METHOD: u8 = METHODS.len() as u8 - 1;
+
+/// The method index of a gRPC call's series, whose status is its gRPC code (see
+/// [`super::rpc`]): an index no HTTP method has.
+pub(crate) const RPC: u8 = u8::MAX;
 
 pub(crate) fn method_index(m: &Method) -> u8 {
     const KNOWN: [Method; 9] = [
@@ -141,7 +148,8 @@ impl Operation {
         self.key == *key && (key.is_whole() || *self.name == *name)
     }
 
-    /// The request histogram of `(method, status)`; a status of 0 means no response.
+    /// The request histogram of `(method, status)`; a status of 0 means no response. With the
+    /// method [`RPC`], the status is a gRPC code.
     #[inline]
     pub(crate) fn series(&self, shared: &Shared, method: u8, status: u16) -> &Histogram {
         let key = (method as u32) << 16 | status as u32;
@@ -193,6 +201,21 @@ impl Shared {
     }
 
     fn histogram(&self, route: &str, method: u8, status: u16) -> Histogram {
+        if method == RPC {
+            let code = super::rpc::CODE_NAMES
+                .get(usize::from(status))
+                .copied()
+                .unwrap_or(super::rpc::CODE_NAMES[usize::from(super::rpc::UNKNOWN)]);
+            return self.registry.classic_histogram(
+                contract::RPC_SERVER_CALL_DURATION.name,
+                &[
+                    ("rpc_system_name", "grpc"),
+                    ("rpc_method", super::rpc::method_label(route)),
+                    ("rpc_response_status_code", code),
+                ],
+                self.boundaries.clone(),
+            );
+        }
         let status_label: Cow<'_, str> = match status {
             0 => Cow::Borrowed(""),
             u16::MAX => Cow::Borrowed(OTHER),
@@ -595,6 +618,7 @@ mod tests {
         // 32 slots per operation, then one overflow series.
         assert_eq!(s.registry.histogram_count(), SERIES_SLOTS + 1);
         assert_eq!(method_index(&Method::PATCH), 8);
+        assert_eq!(method_index(&Method::POST), POST);
         assert_eq!(
             method_index(&Method::from_bytes(b"PURGE").expect("method")),
             9

@@ -11,7 +11,7 @@ use super::classify::DefaultClassifier;
 use super::config::{Config, Holder, Lease};
 use super::finish::InFlight;
 use super::future::ResponseFuture;
-use super::operation::{method_index, PENDING_INDEX};
+use super::operation::{method_index, PENDING_INDEX, POST, RPC};
 
 /// A service whose every request is recorded as an SLI event. Made by [`SliLayer`](super::SliLayer).
 #[derive(Clone)]
@@ -90,6 +90,12 @@ where
             .flatten();
         drop(name);
         let classifier = self.make_classifier.make_classifier(&req);
+        // gRPC calls are POSTs: other requests skip the header lookup.
+        let method = if method == POST && super::rpc::is_grpc(req.headers()) {
+            RPC
+        } else {
+            method
+        };
         let mut in_flight = InFlight::start(lease, operation, method);
         if let Some(name) = pending {
             in_flight.pending(name);

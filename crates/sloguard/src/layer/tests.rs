@@ -135,9 +135,23 @@ where
     L::Service: Service<Request<()>, Response = Response<<L as BodyOf>::Body>, Error = BoxError>,
     L: BodyOf,
 {
+    let request = Request::builder().uri(path).body(()).expect("request");
+    respond_to(layer, request, response).await
+}
+
+/// [`respond`] to `request`.
+async fn respond_to<L>(
+    layer: L,
+    request: Request<()>,
+    response: Result<Response<TestBody>, &'static str>,
+) -> Result<Response<L::Body>, BoxError>
+where
+    L: Layer<Mock>,
+    L::Service: Service<Request<()>, Response = Response<<L as BodyOf>::Body>, Error = BoxError>,
+    L: BodyOf,
+{
     let (service, mut handle): (Mock, Handle) = mock::pair();
     let mut service = layer.layer(service);
-    let request = Request::builder().uri(path).body(()).expect("request");
     let future = service.ready().await.expect("ready").call(request);
     let (_, send) = handle.next_request().await.expect("request");
     match response {
@@ -324,6 +338,123 @@ async fn grpc_methods_the_server_does_not_have_are_no_operation_and_no_event() {
         .iter()
         .any(|(k, v)| k == "http_route" && v == "/pay.Payments/Charge")));
     assert_eq!(operations_capped(&f), None);
+}
+
+/// A gRPC call to `path`, as clients send it.
+fn grpc_call(path: &str) -> Request<()> {
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("content-type", "application/grpc")
+        .body(())
+        .expect("request")
+}
+
+/// The RPC series of `f` as `(rpc_method, rpc_response_status_code, count)`, sorted.
+fn rpc_series(f: &Fixture) -> Vec<(String, String, u64)> {
+    let mut out: Vec<_> = f
+        .registry
+        .snapshot()
+        .histograms
+        .iter()
+        .filter(|h| h.name == sloguard_core::contract::RPC_SERVER_CALL_DURATION.name)
+        .map(|h| {
+            let label = |k: &str| {
+                h.labels
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            assert_eq!(label("rpc_system_name"), "grpc");
+            (
+                label("rpc_method"),
+                label("rpc_response_status_code"),
+                h.histogram.count(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn grpc_calls_are_in_the_rpc_series_with_their_code_names() {
+    let f = Fixture::new();
+    let layer = SliLayer::grpc(&f.registry);
+    let charge = "/pay.Payments/Charge";
+    // Trailers-only answers, codes in trailers, an HTTP status without a code, a stream
+    // without trailers, a dropped body, and a method the server does not have.
+    for code in ["0", "0", "5", "14"] {
+        let res = respond_to(layer.clone(), grpc_call(charge), Ok(grpc_answer(code)))
+            .await
+            .expect("ok");
+        drain(res.into_body()).await.expect("body");
+    }
+    let streamed = |code| {
+        TestBody::streaming(vec![
+            Ok(Frame::data(Bytes::from_static(b"msg"))),
+            Ok(Frame::trailers(grpc_headers(code))),
+        ])
+    };
+    for code in ["0", "13", "99"] {
+        let res = respond_to(
+            layer.clone(),
+            grpc_call(charge),
+            Ok(Response::new(streamed(code))),
+        )
+        .await
+        .expect("ok");
+        drain(res.into_body()).await.expect("body");
+    }
+    let res = respond_to(layer.clone(), grpc_call(charge), Ok(status(503)))
+        .await
+        .expect("ok");
+    drain(res.into_body()).await.expect("body");
+    let res = respond_to(
+        layer.clone(),
+        grpc_call(charge),
+        Ok(Response::new(TestBody::streaming(vec![]))),
+    )
+    .await
+    .expect("ok");
+    drain(res.into_body()).await.expect("body");
+    let res = respond_to(
+        layer.clone(),
+        grpc_call(charge),
+        Ok(Response::new(streamed("0"))),
+    )
+    .await
+    .expect("ok");
+    drop(res);
+    let res = respond_to(
+        layer.clone(),
+        grpc_call("/no.Such/Method"),
+        Ok(grpc_answer("12")),
+    )
+    .await
+    .expect("ok");
+    drain(res.into_body()).await.expect("body");
+
+    let series = |m: &str, c: &str, n: u64| (m.to_owned(), c.to_owned(), n);
+    let method = "pay.Payments/Charge";
+    assert_eq!(
+        rpc_series(&f),
+        [
+            series("_OTHER", "UNIMPLEMENTED", 1),
+            series(method, "CANCELLED", 1),
+            series(method, "INTERNAL", 1),
+            series(method, "NOT_FOUND", 1),
+            series(method, "OK", 3),
+            series(method, "UNAVAILABLE", 2),
+            series(method, "UNKNOWN", 2),
+        ]
+    );
+    assert_eq!(f.histogram_count(), 0, "no gRPC call is an HTTP series");
+    // The SLO still counts every call of the method once (the classifier judges them), and
+    // the dropped body as cancelled.
+    let judged = f.counts();
+    assert_eq!((judged.events(), judged.cancelled), (9, 1));
 }
 
 #[tokio::test]
