@@ -62,6 +62,7 @@ pub mod diagnostic;
 pub mod duration;
 mod engine;
 mod evaluate;
+pub mod exemplar;
 mod gauge;
 pub mod histogram;
 pub mod history;

@@ -153,6 +153,8 @@ pub(crate) struct SloShared {
     shards: Sharded<Shard>,
     /// Who feeds it: 0 nobody yet, else a [`Feed`] as `u8` (see [`SloRecorder::claim`]).
     feed: AtomicU8,
+    /// The exemplar of a recent bad event (see [`SloRecorder::offer_bad_exemplar`]).
+    bad_exemplar: crate::exemplar::Slot,
 }
 
 /// What feeds an SLO's events. An SLO is fed by one or the other, never both, so no call is
@@ -205,6 +207,7 @@ impl SloRecorder {
                 verdicts,
                 shards: Sharded::new(),
                 feed: AtomicU8::new(0),
+                bad_exemplar: crate::exemplar::Slot::default(),
             }),
         }
     }
@@ -245,6 +248,22 @@ impl SloRecorder {
     #[inline]
     pub fn record(&self, outcome: Outcome, latency: Duration) {
         self.record_nanos(outcome, duration_nanos(latency));
+    }
+
+    /// Offers the exemplar of an event recorded here with `outcome` (see
+    /// [`crate::exemplar`]): when the SLI judges it bad, kept beside the bad-event counter if
+    /// it is the first of its interval. Record the event itself with [`SloRecorder::record`].
+    pub fn offer_exemplar(&self, outcome: Outcome, exemplar: crate::exemplar::Exemplar) {
+        let shared = &*self.shared;
+        let bucket = shared.index.classic_bucket(duration_nanos(exemplar.value)) & (BUCKETS - 1);
+        if shared.verdicts[outcome as usize][bucket] == Verdict::Bad {
+            shared.bad_exemplar.offer(exemplar);
+        }
+    }
+
+    /// The exemplar of a recent bad event, if one was offered.
+    pub fn bad_exemplar(&self) -> Option<crate::exemplar::Exemplar> {
+        self.shared.bad_exemplar.read()
     }
 
     /// Records one event whose latency is in nanoseconds.

@@ -91,6 +91,9 @@ pub struct SloSnapshot {
     pub under_maintenance: bool,
     /// The events maintenance has left out of it so far.
     pub excluded: Counts,
+    /// The exemplar of a recent bad event (a trace to look at), when the layer or the code
+    /// that records offers them (see [`crate::exemplar`]).
+    pub bad_event_exemplar: Option<crate::exemplar::Exemplar>,
 }
 
 impl SloSnapshot {

@@ -65,6 +65,7 @@ pub(super) fn slo_snapshot(
         blind: state.blind.clone(),
         under_maintenance: under,
         excluded: state.maintenance.left_out(&counts, under),
+        bad_event_exemplar: entry.recorder.bad_exemplar(),
         compliance,
         days: {
             let mut days = state.days.clone();

@@ -33,10 +33,11 @@ pub(crate) mod layout;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::clock::duration_nanos;
+use crate::exemplar::{Exemplar, Slot};
 use crate::shard::{add, Sharded};
 use classic::ClassicIndex;
 use layout::{bucket_index, bucket_lower, bucket_upper, BUCKETS};
@@ -149,6 +150,9 @@ enum Shards {
 struct Inner {
     index: ClassicIndex,
     shards: Shards,
+    /// One exemplar slot per classic bucket, `+Inf` last: made by the first exemplar offered,
+    /// so a histogram without exemplars costs one empty cell.
+    exemplars: OnceLock<Box<[Slot]>>,
 }
 
 /// A latency histogram handle. Cheap to clone; clones record into the same histogram.
@@ -191,6 +195,7 @@ impl Histogram {
             inner: Arc::new(Inner {
                 index: ClassicIndex::new(boundaries),
                 shards,
+                exemplars: OnceLock::new(),
             }),
         }
     }
@@ -226,13 +231,44 @@ impl Histogram {
         }
     }
 
+    /// Offers the exemplar of a value recorded here (see [`crate::exemplar`]): kept beside
+    /// the value's classic bucket if it is the first of its interval there. Record the value
+    /// itself with [`Histogram::record_nanos`].
+    pub fn offer_exemplar(&self, exemplar: Exemplar) {
+        let inner = &*self.inner;
+        let bucket = inner
+            .index
+            .classic_bucket(duration_nanos(exemplar.value))
+            .min(MAX_BOUNDARIES);
+        let slots = inner.exemplars.get_or_init(|| {
+            (0..=inner.index.boundaries().0.len())
+                .map(|_| Slot::default())
+                .collect()
+        });
+        if let Some(slot) = slots.get(bucket) {
+            slot.offer(exemplar);
+        }
+    }
+
     /// The classic boundaries.
     pub fn boundaries(&self) -> &Boundaries {
         self.inner.index.boundaries()
     }
 
-    /// Sums every thread's shard into a snapshot.
+    /// Sums every thread's shard into a snapshot, with the exemplars kept.
     pub fn snapshot(&self) -> HistogramSnapshot {
+        let mut snapshot = self.counts();
+        if let Some(slots) = self.inner.exemplars.get() {
+            snapshot.exemplars = slots
+                .iter()
+                .enumerate()
+                .filter_map(|(bucket, slot)| slot.read().map(|e| (bucket, e)))
+                .collect();
+        }
+        snapshot
+    }
+
+    fn counts(&self) -> HistogramSnapshot {
         let inner = &*self.inner;
         let bounds = inner.index.boundaries();
         match &inner.shards {
@@ -323,6 +359,7 @@ pub struct HistogramSnapshot {
     sum_nanos: u64,
     buckets: Vec<(u32, u64)>,
     classic: Vec<(Duration, u64)>,
+    exemplars: Vec<(usize, Exemplar)>,
 }
 
 impl HistogramSnapshot {
@@ -365,6 +402,7 @@ impl HistogramSnapshot {
             sum_nanos,
             buckets,
             classic,
+            exemplars: Vec::new(),
         }
     }
 
@@ -375,6 +413,7 @@ impl HistogramSnapshot {
             sum_nanos: 0,
             buckets: Vec::new(),
             classic: boundaries.iter().map(|b| (b, 0)).collect(),
+            exemplars: Vec::new(),
         }
     }
 
@@ -391,6 +430,13 @@ impl HistogramSnapshot {
     /// Cumulative counts at each classic boundary: values at or below it. Exact.
     pub fn classic(&self) -> &[(Duration, u64)] {
         &self.classic
+    }
+
+    /// The exemplars kept, as `(classic bucket, exemplar)`: bucket `i` is the one whose upper
+    /// bound is `classic()[i]`, and `classic().len()` is `+Inf`. Each exemplar's value lies in
+    /// its bucket.
+    pub fn exemplars(&self) -> &[(usize, Exemplar)] {
+        &self.exemplars
     }
 
     /// Non-empty log-linear buckets as `(index, count)`; [`bucket_bounds_nanos`] gives the

@@ -4,10 +4,15 @@
 //! layer's request series, for one) follow them. A burn-rate window without events has no
 //! sample at all: absent means "no data", which is what `None` means in the engine, and keeps
 //! NaN out of dashboards and rules.
+//!
+//! In OpenMetrics only, a histogram bucket and an SLO's bad-event counter carry the exemplar
+//! kept for them (see [`sloguard_core::exemplar`]), linking them to a trace:
+//! `…_bucket{…,le="0.5"} 12 # {trace_id="4bf9…",span_id="00f0…"} 0.31 1765000000.123`.
 
 use std::fmt::Write;
 
 use sloguard_core::contract::{self, Family, Kind};
+use sloguard_core::exemplar::Exemplar;
 use sloguard_core::series::{self, Value};
 use sloguard_core::snapshot::Snapshot;
 
@@ -106,6 +111,20 @@ impl Writer<'_> {
         extra: Option<(&str, &str)>,
         value: Value,
     ) {
+        self.sample_exemplified(name, suffix, labels, extra, value, None);
+    }
+
+    /// [`Writer::sample_suffixed`] with an exemplar `(value, exemplar)` after the value, written
+    /// only in OpenMetrics: the text format 0.0.4 has no place for one.
+    fn sample_exemplified(
+        &mut self,
+        name: &str,
+        suffix: &str,
+        labels: &[(&str, &str)],
+        extra: Option<(&str, &str)>,
+        value: Value,
+        exemplar: Option<(f64, &Exemplar)>,
+    ) {
         self.out.push_str(name);
         self.out.push_str(suffix);
         if !labels.is_empty() || extra.is_some() {
@@ -127,6 +146,17 @@ impl Writer<'_> {
                 let _ = write!(self.out, "{v}");
             }
             Value::Float(v) => write_float(self.out, v),
+        }
+        if let (Format::OpenMetrics, Some((value, e))) = (self.format, exemplar) {
+            let _ = write!(
+                self.out,
+                " # {{trace_id=\"{}\",span_id=\"{}\"}} ",
+                e.context.trace_id_hex(),
+                e.context.span_id_hex()
+            );
+            write_float(self.out, value);
+            let millis = e.at.as_unix_nanos() / 1_000_000;
+            let _ = write!(self.out, " {}.{:03}", millis / 1_000, millis % 1_000);
         }
         self.out.push('\n');
     }
@@ -182,6 +212,20 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
         }
         let f = published.family;
         w.family(f.name, f);
+        if f.name == contract::SLO_BAD_EVENTS.name {
+            // A bad-event counter links to a recent bad event's trace; its value is the
+            // increment, 1.
+            published.for_each(snapshot, |labels, value| {
+                let exemplar = labels
+                    .iter()
+                    .find(|(k, _)| *k == contract::label::SLO)
+                    .and_then(|(_, slo)| snapshot.slo(slo))
+                    .and_then(|slo| slo.bad_event_exemplar.as_ref())
+                    .map(|e| (1.0, e));
+                w.sample_exemplified(f.name, "", labels, None, value, exemplar);
+            });
+            continue;
+        }
         published.for_each(snapshot, |labels, value| w.sample(f.name, labels, value));
     }
 
@@ -198,23 +242,31 @@ pub fn render_into(out: &mut String, snapshot: &Snapshot, format: Format) {
         let labels = label_refs(&series.labels);
         let (name, h) = (series.name.as_str(), &series.histogram);
         let mut le = String::new();
-        for (bound, count) in h.classic() {
+        let exemplar_of = |bucket: usize| {
+            h.exemplars()
+                .iter()
+                .find(|(b, _)| *b == bucket)
+                .map(|(_, e)| (e.value.as_secs_f64(), e))
+        };
+        for (bucket, (bound, count)) in h.classic().iter().enumerate() {
             le.clear();
             write_float(&mut le, bound.as_secs_f64());
-            w.sample_suffixed(
+            w.sample_exemplified(
                 name,
                 "_bucket",
                 &labels,
                 Some(("le", &le)),
                 Value::Int(*count),
+                exemplar_of(bucket),
             );
         }
-        w.sample_suffixed(
+        w.sample_exemplified(
             name,
             "_bucket",
             &labels,
             Some(("le", "+Inf")),
             Value::Int(h.count()),
+            exemplar_of(h.classic().len()),
         );
         w.sample_suffixed(
             name,

@@ -28,6 +28,7 @@ use sloguard_core::histogram::Boundaries;
 use sloguard_core::model::Sli as SliKind;
 use sloguard_core::Registry;
 
+use super::exemplar::Exemplars;
 use super::operation::{Shared, Source, Table, OTHER_INDEX, UNMATCHED_INDEX};
 
 /// Where a request's latency ends.
@@ -49,6 +50,7 @@ pub(crate) struct Settings {
     pub(crate) max_operations: usize,
     pub(crate) count_unmatched: bool,
     pub(crate) boundaries: Boundaries,
+    pub(crate) exemplars: Option<Exemplars>,
 }
 
 /// Everything the services of one layer share; built on the layer's first use, and again
@@ -70,6 +72,8 @@ pub(crate) struct Config {
     pub(crate) admit_on_response: bool,
     pub(crate) clock: Clock,
     pub(crate) latency_end: LatencyEnd,
+    /// Where requests' traces come from; `None` (the default) reads none.
+    pub(crate) exemplars: Option<Exemplars>,
     pub(crate) classifier_panics: std::sync::atomic::AtomicU64,
     /// Requests that had no route template, while operations come from route templates.
     unrouted: std::sync::atomic::AtomicU64,
@@ -116,6 +120,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| registry.clock().clone()),
             latency_end: settings.latency_end,
+            exemplars: settings.exemplars.clone(),
             classifier_panics: std::sync::atomic::AtomicU64::new(0),
             unrouted: std::sync::atomic::AtomicU64::new(0),
         }

@@ -8,8 +8,10 @@
 
 use http::StatusCode;
 use sloguard_core::clock::Tick;
+use sloguard_core::exemplar::{Exemplar, TraceContext};
+use sloguard_core::histogram::Histogram;
 use sloguard_core::pending::{Finish, PendingEvent};
-use sloguard_core::Outcome;
+use sloguard_core::{Outcome, SloRecorder};
 
 use super::config::{Config, LatencyEnd, Lease};
 use super::operation::{POST, RPC, UNMATCHED_INDEX};
@@ -27,8 +29,18 @@ pub(crate) struct Request {
     start: Tick,
     /// When latency is measured to the response head: the tick it was seen at.
     end: Option<Tick>,
+    /// What few requests have, boxed: most requests move a null pointer, not the bytes of
+    /// these, at every step from the service to the body.
+    rare: Option<Box<Rare>>,
+}
+
+/// What few requests carry.
+#[derive(Default)]
+struct Rare {
     /// The name of a request whose operation is pending (see [`InFlight::admit`]).
     pending: Option<Box<str>>,
+    /// The request's trace, when the layer keeps exemplars and the request had one.
+    trace: Option<TraceContext>,
 }
 
 impl Finish for Request {
@@ -43,10 +55,35 @@ impl Finish for Request {
         if self.method == RPC {
             self.status = call_code(self.status, outcome);
         }
-        operation
-            .series(&config.shared, self.method, self.status)
-            .record_nanos(latency);
+        let series = operation.series(&config.shared, self.method, self.status);
+        series.record_nanos(latency);
+        if let Some(context) = self.rare.as_ref().and_then(|rare| rare.trace) {
+            offer_exemplars(config, &operation.slos, series, outcome, latency, context);
+        }
         config.shared.active(http_method(self.method)).decrement();
+    }
+}
+
+/// Offers a traced request's exemplar to its latency bucket and, when it is bad, to its SLOs'
+/// bad-event counters (each keeps at most one per interval).
+#[cold]
+#[inline(never)]
+fn offer_exemplars(
+    config: &Config,
+    slos: &[SloRecorder],
+    series: &Histogram,
+    outcome: Outcome,
+    latency: u64,
+    context: TraceContext,
+) {
+    let exemplar = Exemplar {
+        context,
+        value: std::time::Duration::from_nanos(latency),
+        at: config.shared.registry.clock().now(),
+    };
+    series.offer_exemplar(exemplar);
+    for slo in slos {
+        slo.offer_exemplar(outcome, exemplar);
     }
 }
 
@@ -101,7 +138,12 @@ pub(crate) struct InFlight(PendingEvent<Request>);
 
 impl InFlight {
     /// A request starts; `method` is [`RPC`] for a gRPC call.
-    pub(crate) fn start(config: Lease, operation: u32, method: u8) -> Self {
+    pub(crate) fn start(
+        config: Lease,
+        operation: u32,
+        method: u8,
+        trace: Option<TraceContext>,
+    ) -> Self {
         config.shared.active(http_method(method)).increment();
         let start = config.clock.tick();
         InFlight(PendingEvent::new(Request {
@@ -111,14 +153,23 @@ impl InFlight {
             status: if method == RPC { rpc::NO_CODE } else { 0 },
             start,
             end: None,
-            pending: None,
+            rare: trace.map(|trace| {
+                Box::new(Rare {
+                    trace: Some(trace),
+                    pending: None,
+                })
+            }),
         }))
     }
 
     /// The request's name is not an operation yet: it becomes one at [`InFlight::admit`].
     #[cold]
     pub(crate) fn pending(&mut self, name: Box<str>) {
-        self.0.target_mut().pending = Some(name);
+        self.0
+            .target_mut()
+            .rare
+            .get_or_insert_with(Box::default)
+            .pending = Some(name);
     }
 
     /// The response head of a request whose operation is pending: a gRPC `UNIMPLEMENTED` in
@@ -128,7 +179,7 @@ impl InFlight {
     #[inline]
     pub(crate) fn admit(&mut self, headers: &http::HeaderMap) {
         let request = self.0.target_mut();
-        if let Some(name) = request.pending.take() {
+        if let Some(name) = request.rare.as_mut().and_then(|rare| rare.pending.take()) {
             admit(request, &name, headers);
         }
     }

@@ -15,6 +15,7 @@ use tower_layer::Layer;
 use super::classify::{grpc_classifier, DefaultClassifier, StatusClassifier};
 pub use super::config::LatencyEnd;
 use super::config::{Handle, Holder, Settings};
+use super::exemplar::Exemplars;
 use super::operation::{RequestInfo, Source, DEFAULT_MAX_OPERATIONS};
 use super::service::SliService;
 
@@ -51,6 +52,7 @@ impl SliLayer {
                 max_operations: DEFAULT_MAX_OPERATIONS,
                 count_unmatched: false,
                 boundaries: Boundaries::http_default(),
+                exemplars: None,
             },
             make_classifier: ServerErrorsAsFailures::make_classifier(),
             config: Arc::default(),
@@ -138,6 +140,13 @@ impl<M> SliLayer<M> {
     /// runs its windows on accelerated virtual time still measures requests in real time.
     pub fn latency_clock(self, clock: Clock) -> Self {
         self.with_settings(|s| s.latency_clock = Some(clock))
+    }
+
+    /// Keeps exemplars: each request's trace, from `source`, beside its latency bucket and, when
+    /// it is bad, its SLOs' bad-event counters; OpenMetrics scrapes show them (see
+    /// [`Exemplars`]). Off by default, and then the layer reads no trace.
+    pub fn exemplars(self, source: Exemplars) -> Self {
+        self.with_settings(|s| s.exemplars = Some(source))
     }
 
     /// The request histogram's boundaries (latency SLO thresholds are always added).

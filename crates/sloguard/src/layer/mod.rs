@@ -46,6 +46,7 @@
 mod body;
 mod classify;
 mod config;
+mod exemplar;
 mod finish;
 mod future;
 #[allow(clippy::module_inception)]
@@ -56,6 +57,7 @@ mod service;
 
 pub use body::ResponseBody;
 pub use classify::{grpc_classifier, DefaultClassifier, StatusClassifier, GRPC_NOT_SERVER_FAULTS};
+pub use exemplar::Exemplars;
 pub use future::ResponseFuture;
 pub use layer::{LatencyEnd, SliLayer};
 pub use operation::{

@@ -96,7 +96,11 @@ where
         } else {
             method
         };
-        let mut in_flight = InFlight::start(lease, operation, method);
+        let trace = match &config.exemplars {
+            None => None,
+            Some(source) => source.trace(&req),
+        };
+        let mut in_flight = InFlight::start(lease, operation, method, trace);
         if let Some(name) = pending {
             in_flight.pending(name);
         }

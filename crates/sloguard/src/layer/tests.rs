@@ -773,3 +773,96 @@ async fn an_slo_registered_after_the_layer_receives_the_requests_of_its_clones()
     let later = f.registry.slo("later").expect("later").counts();
     assert_eq!(later, counts(2, 0, 0), "the second round");
 }
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// A request to `/` with the W3C `traceparent` header.
+fn traced() -> Request<()> {
+    Request::builder()
+        .uri("/")
+        .header("traceparent", TRACEPARENT)
+        .body(())
+        .expect("request")
+}
+
+/// The exemplars of the request series, as `(bucket, trace id)`.
+fn request_exemplars(f: &Fixture) -> Vec<(usize, String)> {
+    f.registry
+        .snapshot()
+        .histograms
+        .iter()
+        .filter(|h| h.name == REQUEST_DURATION)
+        .flat_map(|h| h.histogram.exemplars().to_vec())
+        .map(|(bucket, e)| (bucket, e.context.trace_id_hex()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_traced_request_leaves_its_trace_beside_its_bucket_and_its_bad_event() {
+    let f = Fixture::new();
+    let layer = SliLayer::new(&f.registry)
+        .operation("pay")
+        .exemplars(Exemplars::traceparent());
+    // 80 ms of latency: the bucket whose upper bound is 0.1 s (index 5 of the HTTP advice).
+    let res = respond_to(layer.clone(), traced(), Ok(status(500)))
+        .await
+        .expect("ok");
+    f.clock.advance(Duration::from_millis(80));
+    drain(res.into_body()).await.expect("body");
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    assert_eq!(request_exemplars(&f), [(5, trace.to_owned())]);
+    let snapshot = f.registry.snapshot();
+    let bad = snapshot.slos[0]
+        .bad_event_exemplar
+        .expect("a bad event's exemplar");
+    assert_eq!(bad.context.span_id_hex(), "00f067aa0ba902b7");
+    assert_eq!(bad.value, Duration::from_millis(80));
+
+    // OpenMetrics carries them; the text format 0.0.4 has no place for them.
+    let om = crate::expose::text::render(&snapshot, crate::expose::text::Format::OpenMetrics);
+    let bucket = om
+        .lines()
+        .find(|l| l.contains(r#"le="0.1""#) && l.contains("http_server_request_duration"))
+        .expect("bucket");
+    assert!(
+        bucket.ends_with(&format!(
+            r#"# {{trace_id="{trace}",span_id="00f067aa0ba902b7"}} 0.08 1767225600.080"#
+        )),
+        "{bucket}"
+    );
+    let counter = om
+        .lines()
+        .find(|l| l.starts_with("sloguard_slo_bad_events_total{"))
+        .expect("counter");
+    assert!(
+        counter.contains(&format!(r#"# {{trace_id="{trace}""#)),
+        "{counter}"
+    );
+    let text = crate::expose::text::render(&snapshot, crate::expose::text::Format::Prometheus);
+    assert!(!text.contains("trace_id"), "{text}");
+}
+
+#[tokio::test]
+async fn exemplars_are_off_by_default_and_good_events_leave_none_on_the_bad_counter() {
+    let f = Fixture::new();
+    let res = respond_to(
+        SliLayer::new(&f.registry).operation("pay"),
+        traced(),
+        Ok(status(500)),
+    )
+    .await
+    .expect("ok");
+    drain(res.into_body()).await.expect("body");
+    assert_eq!(request_exemplars(&f), []);
+    assert_eq!(f.registry.snapshot().slos[0].bad_event_exemplar, None);
+
+    let layer = SliLayer::new(&f.registry)
+        .operation("pay")
+        .exemplars(Exemplars::traceparent());
+    let res = respond_to(layer, traced(), Ok(status(200)))
+        .await
+        .expect("ok");
+    drain(res.into_body()).await.expect("body");
+    assert_eq!(request_exemplars(&f).len(), 1, "the good request's bucket");
+    assert_eq!(f.registry.snapshot().slos[0].bad_event_exemplar, None);
+}
