@@ -36,6 +36,7 @@ pub mod charts;
 pub mod html;
 pub mod incidents;
 pub mod json;
+pub mod protobuf;
 #[cfg(feature = "server")]
 mod server;
 mod service;

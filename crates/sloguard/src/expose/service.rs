@@ -167,6 +167,10 @@ impl Endpoint {
             );
         }
         let snapshot = self.registry.snapshot();
+        if matches!(self.kind, Kind::Metrics) && super::protobuf::wanted(accept) {
+            let body = super::protobuf::render(&snapshot);
+            return bytes_response(method, super::protobuf::CONTENT_TYPE, Bytes::from(body));
+        }
         let (content_type, body) = match self.kind {
             Kind::Metrics => {
                 let format = Format::from_accept(accept);
@@ -217,10 +221,19 @@ fn page_response(
     content_type: &'static str,
     body: String,
 ) -> Response<Full<Bytes>> {
+    bytes_response(method, content_type, Bytes::from(body))
+}
+
+/// A `200` with `body` (empty for `HEAD`), never cached.
+fn bytes_response(
+    method: &Method,
+    content_type: &'static str,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
     let body = if method == Method::HEAD {
         Bytes::new()
     } else {
-        Bytes::from(body)
+        body
     };
     let mut response = Response::new(Full::new(body));
     let headers = response.headers_mut();

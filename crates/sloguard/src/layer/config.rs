@@ -51,6 +51,8 @@ pub(crate) struct Settings {
     pub(crate) count_unmatched: bool,
     pub(crate) boundaries: Boundaries,
     pub(crate) exemplars: Option<Exemplars>,
+    /// Whether the request series keep fine buckets, for native histograms.
+    pub(crate) native_histograms: bool,
 }
 
 /// Everything the services of one layer share; built on the layer's first use, and again
@@ -105,7 +107,8 @@ impl Config {
             .clone()
             .with(thresholds)
             .unwrap_or_else(|_| settings.boundaries.clone());
-        let shared = Shared::new(registry.clone(), slos, boundaries);
+        let mut shared = Shared::new(registry.clone(), slos, boundaries);
+        shared.fine = settings.native_histograms;
         Config {
             settings: settings.clone(),
             leases: PerThread::new(),

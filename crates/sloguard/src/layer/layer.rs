@@ -53,6 +53,7 @@ impl SliLayer {
                 count_unmatched: false,
                 boundaries: Boundaries::http_default(),
                 exemplars: None,
+                native_histograms: false,
             },
             make_classifier: ServerErrorsAsFailures::make_classifier(),
             config: Arc::default(),
@@ -147,6 +148,13 @@ impl<M> SliLayer<M> {
     /// [`Exemplars`]). Off by default, and then the layer reads no trace.
     pub fn exemplars(self, source: Exemplars) -> Self {
         self.with_settings(|s| s.exemplars = Some(source))
+    }
+
+    /// Keeps fine buckets in the request series, so that a scraper of the protobuf exposition
+    /// gets native histograms beside the classic buckets (see [`crate::expose::protobuf`]).
+    /// Off by default: a fine series takes 9.8 KiB per recording thread, a classic one 0.6 KiB.
+    pub fn native_histograms(self) -> Self {
+        self.with_settings(|s| s.native_histograms = true)
     }
 
     /// The request histogram's boundaries (latency SLO thresholds are always added).

@@ -187,6 +187,9 @@ pub(crate) struct Shared {
     pub(crate) registry: Registry,
     pub(crate) slos: Vec<SloRecorder>,
     pub(crate) boundaries: Boundaries,
+    /// Whether request series keep the fine layout (for native histograms) or only the
+    /// classic buckets.
+    pub(crate) fine: bool,
     active: [OnceLock<Gauge>; METHODS.len()],
 }
 
@@ -196,6 +199,7 @@ impl Shared {
             registry,
             slos,
             boundaries,
+            fine: false,
             active: Default::default(),
         }
     }
@@ -206,14 +210,13 @@ impl Shared {
                 .get(usize::from(status))
                 .copied()
                 .unwrap_or(super::rpc::CODE_NAMES[usize::from(super::rpc::UNKNOWN)]);
-            return self.registry.classic_histogram(
+            return self.made(
                 contract::RPC_SERVER_CALL_DURATION.name,
                 &[
                     ("rpc_system_name", "grpc"),
                     ("rpc_method", super::rpc::method_label(route)),
                     ("rpc_response_status_code", code),
                 ],
-                self.boundaries.clone(),
             );
         }
         let status_label: Cow<'_, str> = match status {
@@ -221,15 +224,25 @@ impl Shared {
             u16::MAX => Cow::Borrowed(OTHER),
             code => Cow::Owned(code.to_string()),
         };
-        self.registry.classic_histogram(
+        self.made(
             REQUEST_DURATION,
             &[
                 ("http_request_method", METHODS[method as usize]),
                 ("http_route", route),
                 ("http_response_status_code", &status_label),
             ],
-            self.boundaries.clone(),
         )
+    }
+
+    /// The series `name` with `labels`, in the layout the layer keeps.
+    fn made(&self, name: &str, labels: &[(&str, &str)]) -> Histogram {
+        if self.fine {
+            self.registry
+                .histogram(name, labels, self.boundaries.clone())
+        } else {
+            self.registry
+                .classic_histogram(name, labels, self.boundaries.clone())
+        }
     }
 
     pub(crate) fn active(&self, method: u8) -> &Gauge {
