@@ -22,6 +22,7 @@ use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use serde::Deserialize;
+use sloguard::layer::Exemplars;
 use sloguard::model::{Selector, Slo};
 use sloguard::{expose, Registry, SliLayer};
 
@@ -94,8 +95,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut app = Router::new()
         .route("/pay", get(|q| answer("pay", q)))
         .route("/refund", get(|q| answer("refund", q)))
-        // The one line: every request to the routes above becomes an SLI event.
-        .layer(SliLayer::new(&registry));
+        // The one line: every request to the routes above becomes an SLI event. Here it also
+        // keeps the trace of a request sent with a W3C `traceparent` header as an exemplar (in
+        // OpenMetrics and protobuf scrapes), and fine request series for native histograms.
+        .layer(
+            SliLayer::new(&registry)
+                .exemplars(Exemplars::traceparent())
+                .native_histograms(),
+        );
     // Added after the layer, so scrapes are not counted as payments: /metrics, /slo.json,
     // /slo, /slo/incidents.json, /slo/charts.json.
     for (path, endpoint) in expose::endpoints(&registry) {

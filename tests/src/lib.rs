@@ -227,10 +227,20 @@ pub async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
 
 /// A GET with an `Accept` header.
 pub async fn get_with(addr: SocketAddr, path: &str, accept: Option<&str>) -> (u16, String) {
+    let accept: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
+    get_with_headers(addr, path, &accept).await
+}
+
+/// A GET of `path` with these headers.
+pub async fn get_with_headers(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
     let mut sender = connect(addr).await;
     let mut req = Request::get(path).header("host", addr.to_string());
-    if let Some(accept) = accept {
-        req = req.header("accept", accept);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
     }
     let response = sender
         .send_request(req.body(Empty::<Bytes>::new()).expect("request"))
@@ -325,9 +335,20 @@ pub fn prometheus_server(
     config: &std::path::Path,
     data: &std::path::Path,
 ) -> (Daemon, SocketAddr) {
+    prometheus_server_with(exe, config, data, &[])
+}
+
+/// [`prometheus_server`] with more flags (`--enable-feature=...`).
+pub fn prometheus_server_with(
+    exe: &std::path::Path,
+    config: &std::path::Path,
+    data: &std::path::Path,
+    flags: &[&str],
+) -> (Daemon, SocketAddr) {
     let port = free_port();
     let daemon = Daemon(
         Command::new(exe)
+            .args(flags)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", data.display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
