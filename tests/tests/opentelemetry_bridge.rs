@@ -126,3 +126,90 @@ fn attrs<'a>(kv: impl Iterator<Item = &'a opentelemetry::KeyValue>) -> String {
     pairs.sort();
     pairs.join(",")
 }
+
+/// A layer built with `opentelemetry(&meter)` records each request into the conventions'
+/// histograms too: an HTTP request into `http.server.request.duration`, a gRPC call into
+/// `rpc.server.call.duration`, in seconds, with the dotted attribute names.
+#[tokio::test]
+async fn requests_are_recorded_into_the_conventions_histograms() {
+    use tower::{Layer, Service, ServiceExt};
+
+    let registry = Registry::builder("payments").build();
+    let exporter = InMemoryMetricExporter::default();
+    let provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(exporter.clone()).build())
+        .build();
+    let meter = provider.meter("payments");
+    let answer = |req: http::Request<http_body_util::Empty<bytes::Bytes>>| async move {
+        let mut res = http::Response::new(http_body_util::Empty::<bytes::Bytes>::new());
+        if req.uri().path().starts_with("/pay.") {
+            res.headers_mut()
+                .insert("grpc-status", http::HeaderValue::from_static("5"));
+        }
+        Ok::<_, std::convert::Infallible>(res)
+    };
+    let mut service = sloguard::SliLayer::new(&registry)
+        .operation_fn(|r| Some(r.uri.path().to_owned().into()))
+        .opentelemetry(&meter)
+        .layer(tower::service_fn(answer));
+    for request in [
+        http::Request::get("/pay").body(http_body_util::Empty::new()),
+        http::Request::post("/pay.Payments/Charge")
+            .header("content-type", "application/grpc")
+            .body(http_body_util::Empty::new()),
+    ] {
+        let res = service
+            .ready()
+            .await
+            .expect("ready")
+            .call(request.expect("request"))
+            .await
+            .expect("answered");
+        http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .expect("body");
+    }
+    provider.force_flush().expect("collects");
+
+    let mut seen = Vec::new();
+    for rm in &exporter.get_finished_metrics().expect("metrics") {
+        for sm in rm.scope_metrics() {
+            for metric in sm.metrics() {
+                if let AggregatedMetrics::F64(MetricData::Histogram(h)) = metric.data() {
+                    for p in h.data_points() {
+                        seen.push((
+                            metric.name().to_owned(),
+                            metric.unit().to_owned(),
+                            attrs(p.attributes()),
+                            p.count(),
+                            p.bounds().count(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    seen.sort();
+    let point = |name: &str, attributes: &str| {
+        (
+            name.to_owned(),
+            "s".to_owned(),
+            attributes.to_owned(),
+            1,
+            14,
+        )
+    };
+    assert_eq!(
+        seen,
+        [
+            point(
+                "http.server.request.duration",
+                "http.request.method=GET,http.response.status_code=200,http.route=/pay"
+            ),
+            point(
+                "rpc.server.call.duration",
+                "rpc.method=pay.Payments/Charge,rpc.response.status_code=NOT_FOUND,rpc.system.name=grpc"
+            ),
+        ]
+    );
+}

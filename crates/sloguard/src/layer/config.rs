@@ -53,6 +53,9 @@ pub(crate) struct Settings {
     pub(crate) exemplars: Option<Exemplars>,
     /// Whether the request series keep fine buckets, for native histograms.
     pub(crate) native_histograms: bool,
+    /// OpenTelemetry histograms the requests are recorded into too.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) otel: Option<Arc<super::otel::OtelRequests>>,
 }
 
 /// Everything the services of one layer share; built on the layer's first use, and again
@@ -109,6 +112,10 @@ impl Config {
             .unwrap_or_else(|_| settings.boundaries.clone());
         let mut shared = Shared::new(registry.clone(), slos, boundaries);
         shared.fine = settings.native_histograms;
+        #[cfg(feature = "opentelemetry")]
+        {
+            shared.otel = settings.otel.clone();
+        }
         Config {
             settings: settings.clone(),
             leases: PerThread::new(),

@@ -57,6 +57,15 @@ impl Finish for Request {
         }
         let series = operation.series(&config.shared, self.method, self.status);
         series.record_nanos(latency);
+        #[cfg(feature = "opentelemetry")]
+        if let Some(otel) = &config.shared.otel {
+            otel.record(
+                &operation.name,
+                self.method,
+                self.status,
+                latency as f64 / 1e9,
+            );
+        }
         if let Some(context) = self.rare.as_ref().and_then(|rare| rare.trace) {
             offer_exemplars(config, &operation.slos, series, outcome, latency, context);
         }

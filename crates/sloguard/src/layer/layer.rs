@@ -54,6 +54,8 @@ impl SliLayer {
                 boundaries: Boundaries::http_default(),
                 exemplars: None,
                 native_histograms: false,
+                #[cfg(feature = "opentelemetry")]
+                otel: None,
             },
             make_classifier: ServerErrorsAsFailures::make_classifier(),
             config: Arc::default(),
@@ -155,6 +157,16 @@ impl<M> SliLayer<M> {
     /// Off by default: a fine series takes 9.8 KiB per recording thread, a classic one 0.6 KiB.
     pub fn native_histograms(self) -> Self {
         self.with_settings(|s| s.native_histograms = true)
+    }
+
+    /// Records every request into OpenTelemetry histograms of `meter` too:
+    /// `http.server.request.duration` and `rpc.server.call.duration`, with the conventions'
+    /// attributes, for services that export OTLP (the SLO series themselves are published by
+    /// [`crate::bridge::opentelemetry`]). Each request then also pays the SDK's recording.
+    #[cfg(feature = "opentelemetry")]
+    pub fn opentelemetry(self, meter: &opentelemetry::metrics::Meter) -> Self {
+        let requests = Arc::new(super::otel::OtelRequests::new(meter));
+        self.with_settings(|s| s.otel = Some(requests))
     }
 
     /// The request histogram's boundaries (latency SLO thresholds are always added).

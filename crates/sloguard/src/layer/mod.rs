@@ -52,6 +52,8 @@ mod future;
 #[allow(clippy::module_inception)]
 mod layer;
 mod operation;
+#[cfg(feature = "opentelemetry")]
+mod otel;
 mod rpc;
 mod service;
 

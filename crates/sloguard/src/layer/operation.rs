@@ -190,6 +190,9 @@ pub(crate) struct Shared {
     /// Whether request series keep the fine layout (for native histograms) or only the
     /// classic buckets.
     pub(crate) fine: bool,
+    /// OpenTelemetry histograms the requests are recorded into too.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) otel: Option<Arc<super::otel::OtelRequests>>,
     active: [OnceLock<Gauge>; METHODS.len()],
 }
 
@@ -200,6 +203,8 @@ impl Shared {
             slos,
             boundaries,
             fine: false,
+            #[cfg(feature = "opentelemetry")]
+            otel: None,
             active: Default::default(),
         }
     }
