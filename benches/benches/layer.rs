@@ -1,6 +1,8 @@
 //! `layer/*`: one request through a ready `service_fn` answering 200, driven through
 //! `Service::call`, the response future and the end of the body, bare and under each layer, so
-//! the differences are the layers' own overhead.
+//! the differences are the layers' own overhead. `*_traced` requests carry a W3C
+//! `traceparent`: `sloguard_traced` with exemplars off, `sloguard_exemplars_traced` with them
+//! on, each against `bare_traced`.
 //!
 //! `layer_threads/sloguard/N`: the same request on one thread while N − 1 other threads send
 //! requests through their own clones of the same service (one configuration, the same SLOs
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sloguard::SliLayer;
-use sloguard_benches::request::{drive, ok};
+use sloguard_benches::request::{drive, drive_traced, ok};
 use tower::Layer;
 
 fn layers(c: &mut Criterion) {
@@ -26,6 +28,12 @@ fn layers(c: &mut Criterion) {
     let mut bare = tower::service_fn(ok);
     let mut sloguard = SliLayer::new(&registry)
         .operation("/pay")
+        .layer(tower::service_fn(ok));
+    // Exemplars on, every request traced: the cost of reading `traceparent` per request and of
+    // offering an exemplar (kept at most once per bucket per 10 s).
+    let mut exemplars = SliLayer::new(&registry)
+        .operation("/pay")
+        .exemplars(sloguard::layer::Exemplars::traceparent())
         .layer(tower::service_fn(ok));
     // axum-prometheus spawns an upkeep task when its recorder is built, so it needs a runtime.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -46,6 +54,14 @@ fn layers(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("bare", |b| b.iter(|| drive(&mut bare)));
     group.bench_function("sloguard", |b| b.iter(|| drive(&mut sloguard)));
+    group.bench_function("sloguard_exemplars_traced", |b| {
+        b.iter(|| drive_traced(&mut exemplars))
+    });
+    // The same traced request with exemplars off: what reading nothing costs.
+    group.bench_function("sloguard_traced", |b| {
+        b.iter(|| drive_traced(&mut sloguard))
+    });
+    group.bench_function("bare_traced", |b| b.iter(|| drive_traced(&mut bare)));
     group.bench_function("axum_prometheus", |b| {
         b.iter(|| drive(&mut axum_prometheus))
     });

@@ -57,9 +57,37 @@ where
     S::Error: std::fmt::Debug,
     B: Body,
 {
+    drive_request(service, Request::new(Full::new(Bytes::new())));
+}
+
+/// A W3C `traceparent` a traced caller sends.
+pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// [`drive`] with a request that carries [`TRACEPARENT`] (made inside, as a server makes it).
+#[inline]
+pub fn drive_traced<S, B>(service: &mut S)
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<B>>,
+    S::Error: std::fmt::Debug,
+    B: Body,
+{
+    let mut request = Request::new(Full::new(Bytes::new()));
+    request
+        .headers_mut()
+        .insert("traceparent", http::HeaderValue::from_static(TRACEPARENT));
+    drive_request(service, request);
+}
+
+#[inline]
+fn drive_request<S, B>(service: &mut S, request: Request<Full<Bytes>>)
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<B>>,
+    S::Error: std::fmt::Debug,
+    B: Body,
+{
     let mut cx = Context::from_waker(Waker::noop());
     let _ = service.poll_ready(&mut cx);
-    let mut future = pin!(service.call(Request::new(Full::new(Bytes::new()))));
+    let mut future = pin!(service.call(request));
     let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
         return;
     };

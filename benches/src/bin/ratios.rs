@@ -144,6 +144,21 @@ fn main() -> ExitCode {
         overhead("layer/sloguard"),
         "<= 50",
     );
+    let traced = |id: &str| {
+        get(id)
+            .zip(get("layer/bare_traced"))
+            .map(|(l, b)| (l - b).max(0.0))
+    };
+    report(
+        "layer overhead, traced requests, exemplars off, ns",
+        traced("layer/sloguard_traced"),
+        "",
+    );
+    report(
+        "layer overhead, traced requests, exemplars on, ns",
+        traced("layer/sloguard_exemplars_traced"),
+        "",
+    );
     // The threaded group's ids end in the thread count: 1 and SLOGUARD_BENCH_THREADS. The
     // per-thread cost on the most threads, over one thread's.
     let most_over_one = |bench: &str| {

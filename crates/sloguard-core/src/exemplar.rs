@@ -45,21 +45,24 @@ impl TraceContext {
     /// lowercase hex as the recommendation writes it; `None` for anything else. A version
     /// other than `00` is read by its first four fields, as the recommendation asks.
     pub fn from_traceparent(value: &str) -> Option<Self> {
-        let value = value.trim();
-        let mut fields = value.split('-');
-        let version = fields.next()?;
-        let (trace, span, flags) = (fields.next()?, fields.next()?, fields.next()?);
-        if version.len() != 2 || version == "ff" || flags.len() != 2 {
+        // Fixed positions: `vv-` then 32 digits, `-`, 16 digits, `-`, 2 digits (55 bytes),
+        // read per request when a layer keeps exemplars, so no splitting.
+        let b = value.trim().as_bytes();
+        let fields_end = 55;
+        if b.len() < fields_end || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
             return None;
         }
-        if version == "00" && fields.next().is_some() {
+        // Version 00 has exactly these fields; a later one may add `-…` after them.
+        let version = &b[..2];
+        let exact = b.len() == fields_end;
+        if version == b"ff" || (version == b"00" && !exact) || (!exact && b[55] != b'-') {
             return None;
         }
         let mut trace_id = [0u8; 16];
         let mut span_id = [0u8; 8];
-        hex_into(trace, &mut trace_id)?;
-        hex_into(span, &mut span_id)?;
-        hex_into(flags, &mut [0u8; 1])?;
+        hex_into(&b[3..35], &mut trace_id)?;
+        hex_into(&b[36..52], &mut span_id)?;
+        hex_into(&b[53..55], &mut [0u8; 1])?;
         hex_into(version, &mut [0u8; 1])?;
         TraceContext::new(trace_id, span_id)
     }
@@ -94,8 +97,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Lowercase hex digits of exactly `out.len()` bytes into `out`.
-fn hex_into(text: &str, out: &mut [u8]) -> Option<()> {
-    let digits = text.as_bytes();
+fn hex_into(digits: &[u8], out: &mut [u8]) -> Option<()> {
     if digits.len() != out.len() * 2 {
         return None;
     }
