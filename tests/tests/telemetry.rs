@@ -168,13 +168,63 @@ fn python_exemplars(python: &Path, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The SLO spec of the axum example's latency SLO, with its fleet rules read from the native
+/// histogram of `/pay`.
+const NATIVE_SPEC: &str = r#"
+service: payments
+slos:
+  - name: latency
+    objective: 99
+    sli:
+      latency:
+        threshold: 300ms
+        require_success: false
+        native_histogram: 'http_server_request_duration_seconds{job="payments",http_route="/pay"}'
+"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn native_histograms_reach_prometheus_through_protobuf() {
     let Some(exe) = program("prometheus") else {
         return;
     };
     let example = Example::start("axum_service", &[]);
+    // A request of each status before the first scrape, so both series exist when the traffic
+    // starts: `rate` sees no count a series starts with, here as with any counter.
+    get(example.addr, "/pay").await;
+    get(example.addr, "/pay?status=500").await;
+
+    let dir = temp_dir("telemetry-native");
+    std::fs::write(dir.join("spec.yaml"), NATIVE_SPEC).expect("spec");
+    let rules = Command::new(sloguard_e2e::build_cli())
+        .arg("rules")
+        .arg(dir.join("spec.yaml"))
+        .output()
+        .expect("sloguard rules runs");
+    assert!(
+        rules.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rules.stderr)
+    );
+    let rule_text = String::from_utf8_lossy(&rules.stdout);
+    assert!(
+        rule_text.contains("histogram_fraction(0, 0.3, sum(rate("),
+        "{rule_text}"
+    );
+    std::fs::write(dir.join("rules.yml"), rules.stdout).expect("rules");
+    let (_server, api) =
+        prometheus_with_rules(&exe, &example, &dir, "native-histograms,exemplar-storage");
+    wait_until(
+        PATIENCE,
+        "a first scrape",
+        || query(api, "up{job=\"payments\"}"),
+        |up| *up == Some(1.0),
+    )
+    .await;
+
     traced_traffic(&example).await;
+    for _ in 0..2 {
+        get(example.addr, "/pay?delay_ms=350").await;
+    }
     let (_, text) = get(example.addr, "/metrics").await;
     let served = sloguard_e2e::sum_samples(
         &text
@@ -184,9 +234,8 @@ async fn native_histograms_reach_prometheus_through_protobuf() {
             .join("\n"),
         "http_server_request_duration_seconds_count",
     );
-    assert_eq!(served, 11.0);
+    assert_eq!(served, 15.0);
 
-    let (_server, api, dir) = prometheus(&exe, &example, "native-histograms,exemplar-storage");
     let count = "histogram_count(sum(http_server_request_duration_seconds{http_route=\"/pay\"}))";
     wait_until(
         PATIENCE,
@@ -195,8 +244,8 @@ async fn native_histograms_reach_prometheus_through_protobuf() {
         |n| *n == Some(served),
     )
     .await;
-    // Ten requests of 20 ms or more and one fast failure: the median is at least 20 ms, and
-    // a schema-3 bucket is 9% wide.
+    // Ten requests of 20 ms or more, three fast and two of 350 ms: the median is at least
+    // 20 ms, and a schema-3 bucket is 9% wide.
     let median = query(
         api,
         "histogram_quantile(0.5, sum(http_server_request_duration_seconds{http_route=\"/pay\"}))",
@@ -204,6 +253,17 @@ async fn native_histograms_reach_prometheus_through_protobuf() {
     .await
     .expect("a median");
     assert!((0.018..0.2).contains(&median), "median {median}");
+    // The generated rules read the native histogram: since the first scrape, 2 of 13 requests
+    // took longer than 300 ms. The threshold's native bucket, (0.297, 0.324] s, holds none of
+    // them, so `histogram_fraction` is exact here.
+    let ratio = wait_until(
+        PATIENCE,
+        "the rules' 5m error ratio of the latency SLO",
+        || query(api, "slo:sli_error:ratio_rate5m{sloth_slo=\"latency\"}"),
+        |r| r.is_some_and(|r| (r - 2.0 / 13.0).abs() < 1e-9),
+    )
+    .await;
+    assert!(ratio.is_some());
     // The exemplars ride in the protobuf message too.
     wait_until(
         PATIENCE,
@@ -218,4 +278,30 @@ async fn native_histograms_reach_prometheus_through_protobuf() {
     )
     .await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A Prometheus scraping `example` every second with `dir/rules.yml` loaded and these
+/// features on.
+fn prometheus_with_rules(
+    exe: &Path,
+    example: &Example,
+    dir: &Path,
+    features: &str,
+) -> (Daemon, std::net::SocketAddr) {
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['{}']\nscrape_configs:\n  - job_name: payments\n    static_configs:\n      - targets: ['{}']\n",
+            dir.join("rules.yml").display(),
+            example.addr
+        ),
+    )
+    .expect("config");
+    prometheus_server_with(
+        exe,
+        &config,
+        &dir.join("data"),
+        &[&format!("--enable-feature={features}")],
+    )
 }

@@ -201,6 +201,36 @@ pub enum Queries {
     },
 }
 
+impl Queries {
+    /// The event queries of a latency SLO read from a native histogram: all events are the
+    /// histogram's count, bad ones the share above `threshold` (`histogram_fraction`, which
+    /// interpolates inside the native bucket that holds the threshold), both per second over
+    /// the window. The series `selector` picks are summed into one histogram first: a series
+    /// without events in the window has no fraction (NaN), which must not reach the sum.
+    ///
+    /// ```
+    /// use sloguard_spec::Queries;
+    /// use std::time::Duration;
+    ///
+    /// let Queries::Events { error_query, total_query } = Queries::native_latency(
+    ///     "http_server_request_duration_seconds{job=\"payments\"}",
+    ///     Duration::from_millis(300),
+    /// ) else { unreachable!() };
+    /// assert_eq!(total_query, "histogram_count(sum(rate(http_server_request_duration_seconds{job=\"payments\"}[{{.window}}])))");
+    /// assert!(error_query.contains("histogram_fraction(0, 0.3, sum(rate("), "{error_query}");
+    /// ```
+    pub fn native_latency(selector: &str, threshold: std::time::Duration) -> Queries {
+        let rate = format!("sum(rate({selector}[{{{{.window}}}}]))");
+        Queries::Events {
+            error_query: format!(
+                "histogram_count({rate}) * (1 - histogram_fraction(0, {}, {rate}))",
+                threshold.as_secs_f64()
+            ),
+            total_query: format!("histogram_count({rate})"),
+        }
+    }
+}
+
 impl Spec {
     /// Reads a spec from text (YAML, or JSON when it starts with `{`) that describes one
     /// service; a file of several services is read with [`Spec::all_from_str`].

@@ -9,6 +9,8 @@
 //!     objective: 99          # percent
 //!     period: 30d            # default 30d
 //!     sli: {latency: {threshold: 300ms}}   # or: sli: availability
+//!     # fleet rules from a native histogram instead of sloguard's counters:
+//!     # sli: {latency: {threshold: 300ms, native_histogram: 'http_server_request_duration_seconds{job="payments"}'}}
 //!     operations: {routes: [/pay]}         # or {prefix: /api/}, or all (default)
 //!     cancelled: exclude                   # or bad
 //!     maintenance: exclude                 # or count: events in maintenance windows count
@@ -246,6 +248,10 @@ struct LatencySli {
     threshold: DurationText,
     #[serde(default = "yes")]
     require_success: bool,
+    /// A selector of a native histogram the fleet's rules, dashboard and `serve` read this
+    /// SLO from (with `histogram_fraction`), instead of sloguard's counters.
+    #[serde(default)]
+    native_histogram: Option<String>,
 }
 
 fn yes() -> bool {
@@ -406,6 +412,25 @@ impl NativeSpec {
 impl NativeSlo {
     fn into_spec(self, index: usize) -> Result<SloSpec, SpecError> {
         let at = |field: &str| format!("slos[{index}].{field}");
+        let mut notes = Vec::new();
+        let mut queries = None;
+        if let SliSpec::Latency(l) = &self.sli {
+            if let Some(selector) = &l.native_histogram {
+                // The PromQL parser comes with the tools; the library reads the field as is
+                // (only the tools write rules from it).
+                #[cfg(feature = "tools")]
+                if !crate::query::is_selector(selector) {
+                    return Err(SpecError::new(
+                        at("sli.latency.native_histogram"),
+                        format!("{selector:?} is not a series selector: write the native histogram's name with its matchers, e.g. http_server_request_duration_seconds{{job=\"payments\",http_route=\"/pay\"}}"),
+                    ));
+                }
+                queries = Some(crate::Queries::native_latency(selector, l.threshold.0));
+                if l.require_success {
+                    notes.push(format!("{}: the fleet's rules read latency only from the native histogram, so a failed request under the threshold is good there and bad in the process (set require_success: false to make them agree)", at("sli.latency.native_histogram")));
+                }
+            }
+        }
         let mut builder = match self.sli {
             SliSpec::Availability => Slo::availability(self.name.clone()),
             SliSpec::Latency(l) => Slo::latency(self.name.clone(), l.threshold.0)
@@ -466,10 +491,10 @@ impl NativeSlo {
                 annotations: alerting.annotations,
                 ..AlertingMeta::default()
             },
-            queries: None,
+            queries,
             info_labels: BTreeMap::new(),
             intervals: crate::Intervals::default(),
-            notes: Vec::new(),
+            notes,
         })
     }
 }

@@ -1125,3 +1125,68 @@ fn native_status_page() {
         assert!(e.message.contains(message), "{e}");
     }
 }
+
+#[test]
+fn a_latency_slo_can_read_its_fleet_rules_from_a_native_histogram() {
+    let spec = ok(r#"
+service: payments
+slos:
+  - name: latency
+    objective: 99
+    sli: {latency: {threshold: 250ms, native_histogram: 'http_server_request_duration_seconds{job="payments"}'}}
+"#);
+    let slo = &spec.slos[0];
+    let Some(Queries::Events {
+        error_query,
+        total_query,
+    }) = &slo.queries
+    else {
+        panic!("{:?}", slo.queries);
+    };
+    assert!(error_query.contains("histogram_fraction(0, 0.25, sum(rate(http_server_request_duration_seconds{job=\"payments\"}[{{.window}}])))"), "{error_query}");
+    assert!(
+        total_query.starts_with("histogram_count(sum(rate("),
+        "{total_query}"
+    );
+    // Failures under the threshold are good for the histogram and bad for the process.
+    assert!(
+        slo.notes
+            .iter()
+            .any(|n| n.contains("require_success: false")),
+        "{:?}",
+        slo.notes
+    );
+    let agreed = ok(r#"
+service: payments
+slos:
+  - name: latency
+    objective: 99
+    sli: {latency: {threshold: 250ms, require_success: false, native_histogram: 'h_seconds'}}
+"#);
+    assert!(agreed.slos[0].notes.is_empty());
+    assert!(ok(
+        "service: x\nslos:\n  - {name: l, objective: 99, sli: {latency: {threshold: 1s}}}\n"
+    )
+    .slos[0]
+        .queries
+        .is_none());
+}
+
+#[test]
+fn a_native_histogram_that_is_no_selector_is_refused_at_its_field() {
+    let e = refused(
+        r#"
+service: payments
+slos:
+  - name: latency
+    objective: 99
+    sli: {latency: {threshold: 250ms, native_histogram: 'rate(h[5m])'}}
+"#,
+    );
+    assert!(
+        e.to_string()
+            .contains("slos[0].sli.latency.native_histogram"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("not a series selector"), "{e}");
+}
