@@ -14,8 +14,9 @@ use sloguard_core::pending::{Finish, PendingEvent};
 use sloguard_core::{Outcome, SloRecorder};
 
 use super::config::{Config, LatencyEnd, Lease};
-use super::operation::{POST, RPC, UNMATCHED_INDEX};
+use super::operation::{POST, UNMATCHED_INDEX};
 use super::rpc;
+use super::rpc::RPC;
 
 /// What a finished request records: its SLOs, its request series, the in-flight gauge.
 pub(crate) struct Request {
@@ -59,12 +60,20 @@ impl Finish for Request {
         series.record_nanos(latency);
         #[cfg(feature = "opentelemetry")]
         if let Some(otel) = &config.shared.otel {
-            otel.record(
-                &operation.name,
-                self.method,
-                self.status,
-                latency as f64 / 1e9,
-            );
+            let seconds = latency as f64 / 1e9;
+            if self.method == RPC {
+                otel.record_rpc(&operation.name, rpc::code_name(self.status), seconds);
+            } else {
+                let method = super::operation::METHODS
+                    .get(usize::from(self.method))
+                    .copied();
+                otel.record_http(
+                    method.unwrap_or("_OTHER"),
+                    &operation.name,
+                    self.status,
+                    seconds,
+                );
+            }
         }
         if let Some(context) = self.rare.as_ref().and_then(|rare| rare.trace) {
             offer_exemplars(config, &operation.slos, series, outcome, latency, context);

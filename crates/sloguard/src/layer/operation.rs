@@ -16,6 +16,8 @@ use sloguard_core::histogram::{Boundaries, Histogram};
 use sloguard_core::model::Selector;
 use sloguard_core::{Feed, Gauge, Registry, SloRecorder};
 
+use super::rpc::RPC;
+
 /// The operation that collects every name past the cap, and requests without a route.
 pub use sloguard_core::model::OTHER_OPERATION as OTHER;
 /// The default cap on distinct operations.
@@ -105,10 +107,6 @@ pub(crate) const POST: u8 = 2;
 
 /// The index of `_OTHER` in [`METHODS`].
 const OTHER_METHOD: u8 = METHODS.len() as u8 - 1;
-
-/// The method index of a gRPC call's series, whose status is its gRPC code (see
-/// [`super::rpc`]): an index no HTTP method has.
-pub(crate) const RPC: u8 = u8::MAX;
 
 pub(crate) fn method_index(m: &Method) -> u8 {
     const KNOWN: [Method; 9] = [
@@ -211,10 +209,7 @@ impl Shared {
 
     fn histogram(&self, route: &str, method: u8, status: u16) -> Histogram {
         if method == RPC {
-            let code = super::rpc::CODE_NAMES
-                .get(usize::from(status))
-                .copied()
-                .unwrap_or(super::rpc::CODE_NAMES[usize::from(super::rpc::UNKNOWN)]);
+            let code = super::rpc::code_name(status);
             return self.made(
                 contract::RPC_SERVER_CALL_DURATION.name,
                 &[

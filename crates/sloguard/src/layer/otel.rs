@@ -13,7 +13,6 @@ use opentelemetry::KeyValue;
 use sloguard_core::contract::{self, Family};
 use sloguard_core::histogram::Boundaries;
 
-use super::operation::{METHODS, RPC};
 use super::rpc;
 
 /// The two request instruments of a layer.
@@ -54,29 +53,21 @@ impl OtelRequests {
         }
     }
 
-    /// Records one finished request of operation `route`, as its Prometheus series has it:
-    /// `method` a method index or [`RPC`], `status` an HTTP status (0: no response) or, for
-    /// a gRPC call, its code.
-    pub(crate) fn record(&self, route: &str, method: u8, status: u16, seconds: f64) {
-        if method == RPC {
-            let code = rpc::CODE_NAMES
-                .get(usize::from(status))
-                .copied()
-                .unwrap_or("UNKNOWN");
-            self.rpc.record(
-                seconds,
-                &[
-                    KeyValue::new("rpc.system.name", "grpc"),
-                    KeyValue::new("rpc.method", rpc::method_label(route).to_owned()),
-                    KeyValue::new("rpc.response.status_code", code),
-                ],
-            );
-            return;
-        }
-        let method = METHODS
-            .get(usize::from(method))
-            .copied()
-            .unwrap_or("_OTHER");
+    /// Records one finished gRPC call of operation `route` that ended with code `code`.
+    pub(crate) fn record_rpc(&self, route: &str, code: &'static str, seconds: f64) {
+        self.rpc.record(
+            seconds,
+            &[
+                KeyValue::new("rpc.system.name", "grpc"),
+                KeyValue::new("rpc.method", rpc::method_label(route).to_owned()),
+                KeyValue::new("rpc.response.status_code", code),
+            ],
+        );
+    }
+
+    /// Records one finished HTTP request: `status` 0 for no response, `u16::MAX` for the
+    /// overflow series (neither has a status attribute).
+    pub(crate) fn record_http(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
         let mut attributes = vec![
             KeyValue::new("http.request.method", method),
             KeyValue::new("http.route", route.to_owned()),

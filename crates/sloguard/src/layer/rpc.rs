@@ -35,6 +35,10 @@ pub(crate) const CODE_NAMES: [&str; 17] = [
     "UNAUTHENTICATED",
 ];
 
+/// The method index of a gRPC call's request series, whose status is then its gRPC code: an
+/// index no HTTP method has.
+pub(crate) const RPC: u8 = u8::MAX;
+
 /// `CANCELLED`: a call dropped before it ended.
 pub(crate) const CANCELLED: u16 = 1;
 /// `UNKNOWN`: a call that ended without a status, and any code past the known ones.
@@ -87,11 +91,19 @@ pub(crate) fn from_http_status(status: u16) -> Option<u16> {
     })
 }
 
+/// The name of gRPC code `code` (`UNKNOWN` past the known ones).
+pub(crate) fn code_name(code: u16) -> &'static str {
+    CODE_NAMES
+        .get(usize::from(code))
+        .copied()
+        .unwrap_or(CODE_NAMES[usize::from(UNKNOWN)])
+}
+
 /// The `rpc_method` label of an operation: the path without its leading `/`
 /// (`package.Service/Method`), and `_OTHER`, as the conventions name it, for every call the
 /// layer did not count as a method of the service.
 pub(crate) fn method_label(operation: &str) -> &str {
-    if operation == super::OTHER {
+    if operation == sloguard_core::model::OTHER_OPERATION {
         return "_OTHER";
     }
     operation.strip_prefix('/').unwrap_or(operation)
@@ -146,6 +158,10 @@ mod tests {
             method_label("/grpc.health.v1.Health/Check"),
             "grpc.health.v1.Health/Check"
         );
-        assert_eq!(method_label(super::super::OTHER), "_OTHER");
+        assert_eq!(
+            method_label(sloguard_core::model::OTHER_OPERATION),
+            "_OTHER"
+        );
+        assert_eq!(code_name(99), "UNKNOWN");
     }
 }

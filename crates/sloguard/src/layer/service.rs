@@ -11,7 +11,8 @@ use super::classify::DefaultClassifier;
 use super::config::{Config, Holder, Lease};
 use super::finish::InFlight;
 use super::future::ResponseFuture;
-use super::operation::{method_index, PENDING_INDEX, POST, RPC};
+use super::operation::{method_index, PENDING_INDEX, POST};
+use super::rpc::RPC;
 
 /// A service whose every request is recorded as an SLI event. Made by [`SliLayer`](super::SliLayer).
 #[derive(Clone)]
