@@ -28,8 +28,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use sloguard_core::{
-    alert, clock, compliance, contract, diagnostic, duration, histogram, history, incidents,
-    maintenance, model, recorder, series, sim, snapshot, words,
+    alert, clock, compliance, contract, diagnostic, duration, exemplar, histogram, history,
+    incidents, maintenance, model, recorder, series, sim, snapshot, words,
 };
 pub use sloguard_core::{
     Counts, Gauge, LoadReport, ObserverId, Outcome, Persistence, Registry, RegistryBuilder,
