@@ -46,15 +46,16 @@ struct Rare {
 
 impl Finish for Request {
     fn finish(&mut self, outcome: Outcome) {
+        let mut outcome = outcome;
+        if self.method == RPC {
+            (self.status, outcome) = call_end(self.status, outcome);
+        }
         let config: &Config = &self.config;
         let end = self.end.unwrap_or_else(|| config.clock.tick());
         let latency = config.clock.nanos_between(self.start, end);
         let operation = config.table.get(&config.shared, self.operation);
         for slo in operation.slos.iter() {
             slo.record_nanos(outcome, latency);
-        }
-        if self.method == RPC {
-            self.status = call_code(self.status, outcome);
         }
         let series = operation.series(&config.shared, self.method, self.status);
         series.record_nanos(latency);
@@ -105,14 +106,20 @@ fn offer_exemplars(
     }
 }
 
-/// A gRPC call's code at its end: the one seen, else what its end says (see [`rpc`]).
+/// A gRPC call's code and outcome at its end (see [`rpc`]): its code is the one seen, else
+/// what its end says; a call that carried no `grpc-status` failed, unless it was cancelled.
 #[cold]
-fn call_code(seen: u16, outcome: Outcome) -> u16 {
-    match (seen, outcome) {
+fn call_end(seen: u16, outcome: Outcome) -> (u16, Outcome) {
+    let outcome = match outcome {
+        Outcome::Success if !rpc::carried_status(seen) => Outcome::Error,
+        judged => judged,
+    };
+    let code = match (seen, outcome) {
         (rpc::NO_CODE, Outcome::Cancelled) => rpc::CANCELLED,
         (rpc::NO_CODE, _) => rpc::UNKNOWN,
-        (code, _) => code,
-    }
+        (code, _) => code & !rpc::FROM_HTTP,
+    };
+    (code, outcome)
 }
 
 /// The index of the HTTP method of a request recorded with `method` (gRPC calls are POSTs).
@@ -128,9 +135,15 @@ fn http_method(method: u8) -> u8 {
 #[cold]
 #[inline(never)]
 fn admit(request: &mut Request, name: &str, headers: &http::HeaderMap) {
-    let unimplemented = headers
-        .get("grpc-status")
-        .is_some_and(|code| code.as_bytes() == GRPC_UNIMPLEMENTED);
+    // A gRPC call's head code, from its `grpc-status` or its HTTP status (a router's 404 is
+    // UNIMPLEMENTED too); for anything else, its `grpc-status`.
+    let unimplemented = if request.method == RPC {
+        request.status & !rpc::FROM_HTTP == GRPC_UNIMPLEMENTED_CODE
+    } else {
+        headers
+            .get("grpc-status")
+            .is_some_and(|code| code.as_bytes() == GRPC_UNIMPLEMENTED)
+    };
     let config: &Config = &request.config;
     request.operation = if unimplemented {
         UNMATCHED_INDEX
@@ -150,6 +163,8 @@ fn head_code(seen: u16, status: u16, headers: &http::HeaderMap) -> u16 {
 
 /// The `grpc-status` of a method the server does not have.
 const GRPC_UNIMPLEMENTED: &[u8] = b"12";
+/// Its code.
+const GRPC_UNIMPLEMENTED_CODE: u16 = 12;
 
 /// A request between `call` and its end.
 pub(crate) struct InFlight(PendingEvent<Request>);

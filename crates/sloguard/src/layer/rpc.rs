@@ -11,6 +11,10 @@
 //! 3. `grpc-status` in the trailers;
 //! 4. none of those: `CANCELLED` when the call was dropped before it ended, else `UNKNOWN`
 //!    (the server failed or its stream ended without a status).
+//!
+//! A call that carried no `grpc-status` at all (cases 2 and 4) failed as its client sees it,
+//! whatever a classifier that reads only `grpc-status` says (tower-http's would call a proxy's
+//! 503 a success): it is bad for the SLOs, unless it was cancelled.
 
 use http::HeaderMap;
 
@@ -45,6 +49,13 @@ pub(crate) const CANCELLED: u16 = 1;
 pub(crate) const UNKNOWN: u16 = 2;
 /// No status seen yet.
 pub(crate) const NO_CODE: u16 = u16::MAX;
+/// Set on a code read from the HTTP status rather than from a `grpc-status`.
+pub(crate) const FROM_HTTP: u16 = 0x100;
+
+/// Whether a call's code came from a `grpc-status` it carried.
+pub(crate) fn carried_status(code: u16) -> bool {
+    code != NO_CODE && code & FROM_HTTP == 0
+}
 
 /// Whether a request is a gRPC call: its content type is `application/grpc`, alone or with a
 /// `+format` or `;parameters` after it.
@@ -78,8 +89,13 @@ fn parse_code(value: &[u8]) -> u16 {
 }
 
 /// The code a gRPC client reads from an HTTP status other than 200 without a `grpc-status`
-/// (the gRPC protocol's mapping); `None` for 200, whose code comes with the trailers.
+/// (the gRPC protocol's mapping), marked [`FROM_HTTP`]; `None` for 200, whose code comes with
+/// the trailers.
 pub(crate) fn from_http_status(status: u16) -> Option<u16> {
+    from_http(status).map(|code| code | FROM_HTTP)
+}
+
+fn from_http(status: u16) -> Option<u16> {
     Some(match status {
         200 => return None,
         400 => 13,             // INTERNAL
@@ -91,10 +107,10 @@ pub(crate) fn from_http_status(status: u16) -> Option<u16> {
     })
 }
 
-/// The name of gRPC code `code` (`UNKNOWN` past the known ones).
+/// The name of gRPC code `code` (`UNKNOWN` past the known ones), wherever it was read from.
 pub(crate) fn code_name(code: u16) -> &'static str {
     CODE_NAMES
-        .get(usize::from(code))
+        .get(usize::from(code & !FROM_HTTP))
         .copied()
         .unwrap_or(CODE_NAMES[usize::from(UNKNOWN)])
 }
@@ -145,15 +161,12 @@ mod tests {
             assert_eq!(parse_code(odd), UNKNOWN);
         }
         assert_eq!(from_http_status(200), None);
-        assert_eq!(
-            from_http_status(404).map(|c| CODE_NAMES[usize::from(c)]),
-            Some("UNIMPLEMENTED")
-        );
-        assert_eq!(
-            from_http_status(503).map(|c| CODE_NAMES[usize::from(c)]),
-            Some("UNAVAILABLE")
-        );
-        assert_eq!(from_http_status(500), Some(UNKNOWN));
+        assert!(!carried_status(from_http_status(503).unwrap_or(0)));
+        assert!(carried_status(parse_code(b"14")) && !carried_status(NO_CODE));
+        assert_eq!(code_name(from_http_status(503).unwrap_or(0)), "UNAVAILABLE");
+        assert_eq!(from_http_status(404).map(code_name), Some("UNIMPLEMENTED"));
+        assert_eq!(from_http_status(503).map(code_name), Some("UNAVAILABLE"));
+        assert_eq!(from_http_status(500), Some(UNKNOWN | FROM_HTTP));
         assert_eq!(
             method_label("/grpc.health.v1.Health/Check"),
             "grpc.health.v1.Health/Check"

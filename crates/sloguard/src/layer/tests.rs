@@ -451,10 +451,11 @@ async fn grpc_calls_are_in_the_rpc_series_with_their_code_names() {
         ]
     );
     assert_eq!(f.histogram_count(), 0, "no gRPC call is an HTTP series");
-    // The SLO still counts every call of the method once (the classifier judges them), and
-    // the dropped body as cancelled.
-    let judged = f.counts();
-    assert_eq!((judged.events(), judged.cancelled), (9, 1));
+    // The classifier judges the calls that carried a `grpc-status` (0, 0, 5 and streamed 0
+    // are good; 14, 13 and 99 bad). The 503 and the stream that ended without a status carried
+    // none: they failed as their clients saw them, whatever tower-http's classifier says. The
+    // dropped body is cancelled.
+    assert_eq!(f.counts(), counts(4, 5, 1));
 }
 
 #[tokio::test]
@@ -865,4 +866,23 @@ async fn exemplars_are_off_by_default_and_good_events_leave_none_on_the_bad_coun
     drain(res.into_body()).await.expect("body");
     assert_eq!(request_exemplars(&f).len(), 1, "the good request's bucket");
     assert_eq!(f.registry.snapshot().slos[0].bad_event_exemplar, None);
+}
+
+#[tokio::test]
+async fn a_router_404_to_a_grpc_call_is_unimplemented_and_no_operation() {
+    let f = Fixture::new();
+    let layer = SliLayer::grpc(&f.registry);
+    for i in 0..3 {
+        let path = format!("/no.Such/M{i}");
+        let res = respond_to(layer.clone(), grpc_call(&path), Ok(status(404)))
+            .await
+            .expect("ok");
+        drain(res.into_body()).await.expect("body");
+    }
+    assert_eq!(layer.operation_count(), 0, "no invented method became one");
+    assert_eq!(f.counts(), counts(0, 0, 0), "nor an SLO event");
+    assert_eq!(
+        rpc_series(&f),
+        [("_OTHER".to_owned(), "UNIMPLEMENTED".to_owned(), 3)]
+    );
 }
