@@ -63,6 +63,20 @@ pub fn python_with(module: &str) -> Option<PathBuf> {
     Some(python)
 }
 
+/// Runs `command` with `input` on its standard input, and returns what it printed and how it
+/// ended (standard output and error are captured).
+pub fn output_with_stdin(command: &mut Command, input: &[u8]) -> std::process::Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input)
+        .expect("input written");
+    child.wait_with_output().expect("the program ends")
+}
+
 /// Runs `promtool` with `args` in `dir`: whether it succeeded, and what it printed.
 pub fn promtool(
     promtool: &std::path::Path,

@@ -3,8 +3,7 @@
 //! Both need Debian's `prometheus` package (installed by `.ci/run`): in CI a missing
 //! program fails these tests; elsewhere they are skipped with a message.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use sloguard_e2e::{
     eventually, get, get_with, program, prometheus_server, query, status, temp_dir, wait_until,
@@ -26,20 +25,10 @@ async fn traffic(example: &Example) {
 }
 
 fn promtool_check(promtool: &std::path::Path, exposition: &str) -> (bool, String) {
-    let mut child = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(exposition.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("promtool ends");
+    let out = sloguard_e2e::output_with_stdin(
+        Command::new(promtool).args(["check", "metrics"]),
+        exposition.as_bytes(),
+    );
     let report = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -5,7 +5,7 @@
 //! with a W3C `traceparent` header, and fine request series.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use sloguard_e2e::{
     encode, get, get_with, get_with_headers, program, prometheus_server_with, query, temp_dir,
@@ -147,16 +147,8 @@ async fn exemplars_reach_prometheus_in_openmetrics_and_parse_in_python() {
 /// Each exemplar Python's OpenMetrics parser finds in `text`, as `sample trace_id`.
 fn python_exemplars(python: &Path, text: &str) -> Vec<String> {
     let script = "import sys\nfrom prometheus_client.openmetrics.parser import text_string_to_metric_families\nfor family in text_string_to_metric_families(sys.stdin.read()):\n    for s in family.samples:\n        if s.exemplar is not None:\n            print(s.name, s.exemplar.labels['trace_id'])\n";
-    let mut child = Command::new(python)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), text.as_bytes())
-        .expect("written");
-    let out = child.wait_with_output().expect("python ends");
+    let out =
+        sloguard_e2e::output_with_stdin(Command::new(python).args(["-c", script]), text.as_bytes());
     assert!(
         out.status.success(),
         "the OpenMetrics parser refused our text: {}\n{text}",

@@ -385,56 +385,36 @@ async fn grpc_calls_are_in_the_rpc_series_with_their_code_names() {
     let charge = "/pay.Payments/Charge";
     // Trailers-only answers, codes in trailers, an HTTP status without a code, a stream
     // without trailers, a dropped body, and a method the server does not have.
-    for code in ["0", "0", "5", "14"] {
-        let res = respond_to(layer.clone(), grpc_call(charge), Ok(grpc_answer(code)))
-            .await
-            .expect("ok");
-        drain(res.into_body()).await.expect("body");
-    }
     let streamed = |code| {
         TestBody::streaming(vec![
             Ok(Frame::data(Bytes::from_static(b"msg"))),
             Ok(Frame::trailers(grpc_headers(code))),
         ])
     };
-    for code in ["0", "13", "99"] {
-        let res = respond_to(
-            layer.clone(),
-            grpc_call(charge),
-            Ok(Response::new(streamed(code))),
-        )
-        .await
-        .expect("ok");
+    let mut answers: Vec<Response<TestBody>> = ["0", "0", "5", "14"].map(grpc_answer).into();
+    answers.extend(["0", "13", "99"].map(|code| Response::new(streamed(code))));
+    answers.push(status(503));
+    answers.push(Response::new(TestBody::streaming(vec![])));
+    for answer in answers {
+        let res = respond_to(layer.clone(), grpc_call(charge), Ok(answer))
+            .await
+            .expect("ok");
         drain(res.into_body()).await.expect("body");
     }
-    let res = respond_to(layer.clone(), grpc_call(charge), Ok(status(503)))
-        .await
-        .expect("ok");
-    drain(res.into_body()).await.expect("body");
-    let res = respond_to(
-        layer.clone(),
-        grpc_call(charge),
-        Ok(Response::new(TestBody::streaming(vec![]))),
-    )
-    .await
-    .expect("ok");
-    drain(res.into_body()).await.expect("body");
-    let res = respond_to(
+    let dropped = respond_to(
         layer.clone(),
         grpc_call(charge),
         Ok(Response::new(streamed("0"))),
-    )
-    .await
-    .expect("ok");
-    drop(res);
-    let res = respond_to(
+    );
+    drop(dropped.await.expect("ok"));
+    let missing = respond_to(
         layer.clone(),
         grpc_call("/no.Such/Method"),
         Ok(grpc_answer("12")),
-    )
-    .await
-    .expect("ok");
-    drain(res.into_body()).await.expect("body");
+    );
+    drain(missing.await.expect("ok").into_body())
+        .await
+        .expect("body");
 
     let series = |m: &str, c: &str, n: u64| (m.to_owned(), c.to_owned(), n);
     let method = "pay.Payments/Charge";
