@@ -213,3 +213,57 @@ async fn requests_are_recorded_into_the_conventions_histograms() {
         ]
     );
 }
+
+/// With the `tracing-opentelemetry` feature, a `tracing` span exported through a
+/// `tracing-opentelemetry` layer is a request's trace: its exemplar carries that span's
+/// OpenTelemetry trace id.
+#[test]
+fn a_tracing_span_exported_to_opentelemetry_is_the_requests_trace() {
+    use opentelemetry::trace::{TraceContextExt, TracerProvider};
+    use tower::{Layer, Service, ServiceExt};
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+    let registry = Registry::builder("payments").build();
+    registry
+        .register(Slo::availability("availability").build().expect("valid"))
+        .expect("ok");
+    let answer = |_: http::Request<http_body_util::Empty<bytes::Bytes>>| async {
+        let mut res = http::Response::new(http_body_util::Empty::<bytes::Bytes>::new());
+        *res.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        Ok::<_, std::convert::Infallible>(res)
+    };
+    let mut service = sloguard::SliLayer::new(&registry)
+        .operation("pay")
+        .exemplars(sloguard::layer::Exemplars::opentelemetry())
+        .layer(tower::service_fn(answer));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let expected = tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("request");
+        let _entered = span.enter();
+        runtime.block_on(async {
+            let res = service
+                .ready()
+                .await
+                .expect("ready")
+                .call(http::Request::new(http_body_util::Empty::new()))
+                .await
+                .expect("answered");
+            http_body_util::BodyExt::collect(res.into_body())
+                .await
+                .expect("body");
+        });
+        span.context().span().span_context().trace_id()
+    });
+    let snapshot = registry.snapshot();
+    let exemplar = snapshot.slos[0]
+        .bad_event_exemplar
+        .expect("the bad request's exemplar");
+    assert_eq!(exemplar.context.trace_id(), expected.to_bytes());
+    assert_ne!(expected, opentelemetry::trace::TraceId::INVALID);
+}

@@ -866,3 +866,46 @@ async fn a_router_404_to_a_grpc_call_is_unimplemented_and_no_operation() {
         [("_OTHER".to_owned(), "UNIMPLEMENTED".to_owned(), 3)]
     );
 }
+
+/// The OpenTelemetry span current when the request starts is its trace.
+#[cfg(feature = "opentelemetry")]
+#[tokio::test]
+async fn the_current_opentelemetry_span_is_the_requests_trace() {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    let f = Fixture::new();
+    let layer = SliLayer::new(&f.registry)
+        .operation("pay")
+        .exemplars(Exemplars::opentelemetry());
+    let span = SpanContext::new(
+        TraceId::from_bytes([7; 16]),
+        SpanId::from_bytes([9; 8]),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    let request = Request::builder().uri("/").body(()).expect("request");
+    let res = {
+        // Attached on this thread, where the single-threaded test runtime calls the layer.
+        let _current = opentelemetry::Context::current()
+            .with_remote_span_context(span)
+            .attach();
+        respond_to(layer.clone(), request, Ok(status(500))).await
+    }
+    .expect("ok");
+    drain(res.into_body()).await.expect("body");
+    let trace = "07".repeat(16);
+    assert_eq!(request_exemplars(&f), [(0, trace.clone())]);
+    let bad = f.registry.snapshot().slos[0]
+        .bad_event_exemplar
+        .expect("exemplar");
+    assert_eq!(bad.context.span_id_hex(), "09".repeat(8));
+
+    // Without a current span, no trace: an 80 ms request (another bucket, whose slot is
+    // free) leaves no exemplar.
+    let res = respond(layer, Ok(status(200))).await.expect("ok");
+    f.clock.advance(Duration::from_millis(80));
+    drain(res.into_body()).await.expect("body");
+    assert_eq!(request_exemplars(&f), [(0, trace)]);
+}
