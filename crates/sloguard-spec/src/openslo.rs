@@ -390,7 +390,17 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     let [objective] = spec.objectives.as_slice() else {
         return refuse("spec.objectives", "exactly one objective is supported");
     };
-    let threshold = latency_threshold(objective)?;
+    // OpenSLO's own examples give a ratio objective an `op` without a `value`: the spec says
+    // `op` only matters for a threshold metric, so a ratio SLO reads without it, with a note.
+    let threshold = if objective.op.is_some()
+        && objective.value.is_none()
+        && indicator.threshold_metric.is_none()
+    {
+        notes.push("spec.objectives[0].op: op only matters for a thresholdMetric SLI (OpenSLO's words); this ratioMetric SLO is read without it".to_owned());
+        None
+    } else {
+        latency_threshold(objective)?
+    };
     let queries = indicator_queries(indicator, &at, threshold)?;
     let [window] = spec.time_window.as_slice() else {
         return refuse("spec.timeWindow", "exactly one time window is supported");

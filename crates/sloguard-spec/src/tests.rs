@@ -1190,3 +1190,28 @@ slos:
     );
     assert!(e.to_string().contains("not a series selector"), "{e}");
 }
+
+#[test]
+fn an_openslo_ratio_objective_with_op_and_no_value_reads_with_a_note() {
+    let text = OPENSLO_LIST.replace(
+        "objectives: [{target: 0.999}]",
+        "objectives: [{op: lte, target: 0.999}]",
+    );
+    assert_ne!(text, OPENSLO_LIST);
+    let spec = ok(&text);
+    let slo = &spec.slos[0];
+    assert!(matches!(slo.queries, Some(Queries::Events { .. })));
+    assert!(
+        slo.notes
+            .iter()
+            .any(|n| n.contains("op only matters for a thresholdMetric")),
+        "{:?}",
+        slo.notes
+    );
+    // With a value, it is a threshold objective, which a ratio SLI cannot take.
+    let e = refused(&OPENSLO_LIST.replace(
+        "objectives: [{target: 0.999}]",
+        "objectives: [{op: lte, value: 0.5, target: 0.999}]",
+    ));
+    assert_eq!(e.field, "spec.objectives[0].op", "{e}");
+}
