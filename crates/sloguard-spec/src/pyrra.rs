@@ -152,6 +152,8 @@ impl PyrraSlo {
         if spec.alerting.disabled == Some(true) || spec.alerting.burnrates == Some(false) {
             policy = policy.disable(Severity::Page).disable(Severity::Ticket);
         }
+        let mut notes = Vec::new();
+        let policy = crate::sloth_windows::reachable(policy, percent, "spec.target", &mut notes);
         let mut builder = Slo::availability(self.metadata.name)
             .objective_percent(percent)
             .period(spec.window.0)
@@ -177,7 +179,6 @@ impl PyrraSlo {
             .into_iter()
             .filter_map(|(k, v)| k.strip_prefix("pyrra.dev/").map(|k| (k.to_owned(), v)))
             .collect();
-        let mut notes = Vec::new();
         if spec.alerting.absent != Some(false) {
             notes.push("Pyrra's absent alert (no data for the SLO's series) is not generated: watch for missing series with an absent() rule of your own, or set alerting.absent: false".to_owned());
         }

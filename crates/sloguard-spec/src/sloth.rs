@@ -260,6 +260,9 @@ fn slos_of(
         if slo.alerting.ticket_alert.disable {
             policy = policy.disable(Severity::Ticket);
         }
+        let mut notes = Vec::new();
+        let policy =
+            crate::sloth_windows::reachable(policy, slo.objective.0, &at("objective"), &mut notes);
         let mut builder = Slo::availability(slo.name)
             .objective_percent(slo.objective.0)
             .period(periods.default_period)
@@ -301,7 +304,7 @@ fn slos_of(
                 meta: slo.interval.metadata.or(slo.interval.all).map(|d| d.0),
                 alert: slo.interval.alert.or(slo.interval.all).map(|d| d.0),
             },
-            notes: Vec::new(),
+            notes,
         });
     }
     Ok((service, labels, slos))

@@ -228,6 +228,39 @@ struct WindowText {
     long_window: DurationText,
 }
 
+/// `policy` without the tiers `objective_percent` leaves unreachable: a tier whose burn rate
+/// times the error budget is 1 or more cannot fire even when every event fails (below about
+/// 93%, the 14.4x page). Sloth and Pyrra write such SLOs with all their tiers; they are read
+/// here with those tiers left out, each said in a note that names `field`. An objective that
+/// is not a percentage keeps every tier, and the definition's own check refuses it.
+pub(crate) fn reachable(
+    policy: AlertPolicy,
+    objective_percent: f64,
+    field: &str,
+    notes: &mut Vec<String>,
+) -> AlertPolicy {
+    let Ok(objective) = sloguard_core::model::Objective::from_percent(objective_percent) else {
+        return policy;
+    };
+    let budget = objective.error_budget();
+    let (kept, dropped): (Vec<AlertTier>, Vec<AlertTier>) = policy
+        .tiers
+        .iter()
+        .cloned()
+        .partition(|tier| tier.burn_rate * budget < 1.0);
+    for tier in &dropped {
+        notes.push(format!(
+            "{field}: tier {} (burn rate {}) can never fire at {objective_percent}%: even every event failing burns at most {:.4}x, so it is left out",
+            tier.id(),
+            (tier.burn_rate * 1e4).round() / 1e4,
+            objective.max_burn_rate()
+        ));
+    }
+    AlertPolicy {
+        tiers: kept,
+        ..policy
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1215,3 +1215,50 @@ fn an_openslo_ratio_objective_with_op_and_no_value_reads_with_a_note() {
     ));
     assert_eq!(e.field, "spec.objectives[0].op", "{e}");
 }
+
+#[test]
+fn low_objectives_leave_the_tiers_they_cannot_reach_out_and_say_so() {
+    // 90%: at most 10x, so Sloth's 14.4x page tier cannot fire; the 6x one can.
+    let sloth = ok(&SLOTH.replace("objective: 99.9", "objective: 90"));
+    let slo = &sloth.slos[0];
+    let rates: Vec<f64> = slo
+        .definition
+        .alerting()
+        .tiers
+        .iter()
+        .map(|t| t.burn_rate)
+        .collect();
+    assert_eq!(rates, [6.0, 3.0, 1.0], "the 14.4x tier left out");
+    assert_eq!(slo.notes.len(), 1, "{:?}", slo.notes);
+    assert!(
+        slo.notes[0]
+            .contains("slos[0].objective: tier page-1h (burn rate 14.4) can never fire at 90%"),
+        "{:?}",
+        slo.notes
+    );
+    // 50%: at most 2x, so only the 1x ticket remains.
+    let pyrra = ok("apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: batch, namespace: jobs}\nspec:\n  target: '50'\n  window: 4w\n  indicator:\n    ratio:\n      errors: {metric: 'jobs_total{status=\"failed\"}'}\n      total: {metric: 'jobs_total'}\n");
+    let slo = &pyrra.slos[0];
+    let kept: Vec<f64> = slo
+        .definition
+        .alerting()
+        .tiers
+        .iter()
+        .map(|t| t.burn_rate)
+        .collect();
+    assert!(
+        kept.iter().all(|rate| rate * 0.5 < 1.0) && !kept.is_empty(),
+        "{kept:?}"
+    );
+    assert_eq!(
+        slo.notes
+            .iter()
+            .filter(|n| n.starts_with("spec.target: tier"))
+            .count(),
+        4 - kept.len(),
+        "{:?}",
+        slo.notes
+    );
+    // The usual objectives keep all four tiers and say nothing of them.
+    assert_eq!(ok(SLOTH).slos[0].definition.alerting().tiers.len(), 4);
+}
