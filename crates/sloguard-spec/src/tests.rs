@@ -1216,19 +1216,18 @@ fn an_openslo_ratio_objective_with_op_and_no_value_reads_with_a_note() {
     assert_eq!(e.field, "spec.objectives[0].op", "{e}");
 }
 
+/// The burn rates of an SLO's tiers, in order.
+fn burn_rates(slo: &SloSpec) -> Vec<f64> {
+    let tiers = &slo.definition.alerting().tiers;
+    tiers.iter().map(|t| t.burn_rate).collect()
+}
+
 #[test]
 fn low_objectives_leave_the_tiers_they_cannot_reach_out_and_say_so() {
     // 90%: at most 10x, so Sloth's 14.4x page tier cannot fire; the 6x one can.
     let sloth = ok(&SLOTH.replace("objective: 99.9", "objective: 90"));
     let slo = &sloth.slos[0];
-    let rates: Vec<f64> = slo
-        .definition
-        .alerting()
-        .tiers
-        .iter()
-        .map(|t| t.burn_rate)
-        .collect();
-    assert_eq!(rates, [6.0, 3.0, 1.0], "the 14.4x tier left out");
+    assert_eq!(burn_rates(slo), [6.0, 3.0, 1.0], "the 14.4x tier left out");
     assert_eq!(slo.notes.len(), 1, "{:?}", slo.notes);
     assert!(
         slo.notes[0]
@@ -1239,13 +1238,7 @@ fn low_objectives_leave_the_tiers_they_cannot_reach_out_and_say_so() {
     // 50%: at most 2x, so only the 1x ticket remains.
     let pyrra = ok("apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: batch, namespace: jobs}\nspec:\n  target: '50'\n  window: 4w\n  indicator:\n    ratio:\n      errors: {metric: 'jobs_total{status=\"failed\"}'}\n      total: {metric: 'jobs_total'}\n");
     let slo = &pyrra.slos[0];
-    let kept: Vec<f64> = slo
-        .definition
-        .alerting()
-        .tiers
-        .iter()
-        .map(|t| t.burn_rate)
-        .collect();
+    let kept = burn_rates(slo);
     assert!(
         kept.iter().all(|rate| rate * 0.5 < 1.0) && !kept.is_empty(),
         "{kept:?}"

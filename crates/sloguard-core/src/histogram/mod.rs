@@ -297,7 +297,9 @@ impl Histogram {
                     .map(|(i, c)| (i as u32, *c))
                     .collect();
                 let count = buckets.iter().map(|(_, c)| c).sum();
-                HistogramSnapshot::monotonic(count, sum, buckets, classic)
+                let mut snapshot = HistogramSnapshot::monotonic(count, sum, buckets, classic);
+                snapshot.fine = true;
+                snapshot
             }
             Shards::Classic(shards) => {
                 let mut sum = 0u64;
@@ -352,15 +354,38 @@ impl Inner {
     }
 }
 
-/// A histogram's counts at one moment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A histogram's counts at one moment. Two snapshots are equal when they hold the same counts
+/// and exemplars, whichever layout they were read from.
+#[derive(Clone, Debug)]
 pub struct HistogramSnapshot {
     count: u64,
     sum_nanos: u64,
     buckets: Vec<(u32, u64)>,
     classic: Vec<(Duration, u64)>,
     exemplars: Vec<(usize, Exemplar)>,
+    /// Whether it was read from the fine layout (so `buckets` is meaningful even when empty).
+    fine: bool,
 }
+
+impl PartialEq for HistogramSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.count,
+            self.sum_nanos,
+            &self.buckets,
+            &self.classic,
+            &self.exemplars,
+        ) == (
+            other.count,
+            other.sum_nanos,
+            &other.buckets,
+            &other.classic,
+            &other.exemplars,
+        )
+    }
+}
+
+impl Eq for HistogramSnapshot {}
 
 impl HistogramSnapshot {
     /// A classic snapshot from per-bucket (not cumulative) counts: one per boundary, then the
@@ -403,6 +428,7 @@ impl HistogramSnapshot {
             buckets,
             classic,
             exemplars: Vec::new(),
+            fine: false,
         }
     }
 
@@ -414,6 +440,7 @@ impl HistogramSnapshot {
             buckets: Vec::new(),
             classic: boundaries.iter().map(|b| (b, 0)).collect(),
             exemplars: Vec::new(),
+            fine: false,
         }
     }
 
@@ -430,6 +457,12 @@ impl HistogramSnapshot {
     /// Cumulative counts at each classic boundary: values at or below it. Exact.
     pub fn classic(&self) -> &[(Duration, u64)] {
         &self.classic
+    }
+
+    /// Whether this is a snapshot of a fine histogram ([`Histogram::new`]), whose log-linear
+    /// [`buckets`](Self::buckets) hold every value, even when there are none yet.
+    pub fn is_fine(&self) -> bool {
+        self.fine
     }
 
     /// The exemplars kept, as `(classic bucket, exemplar)`: bucket `i` is the one whose upper

@@ -238,9 +238,9 @@ fn histogram(h: &HistogramSnapshot) -> Histogram {
         bucket,
         ..Histogram::default()
     };
-    if h.count() == 0 || !h.buckets().is_empty() {
-        // Fine buckets (or none yet): native too. An empty native histogram says it is one
-        // with a span of length zero.
+    if h.is_fine() {
+        // Fine buckets: native too. An empty native histogram says it is one with a span of
+        // length zero.
         let native = native_buckets(h.buckets());
         out.schema = Some(SCHEMA);
         out.zero_threshold = Some(0.0);
@@ -543,6 +543,26 @@ mod tests {
             "classic stays classic"
         );
         assert!(c.positive_span.is_empty());
+
+        // Before their first value, each says what it is: the fine one native (a span of
+        // length zero), the classic one classic.
+        let bounds = || Boundaries::new([Duration::from_millis(100)]).expect("one");
+        registry.histogram("fresh_fine_seconds", &[], bounds());
+        registry.classic_histogram("fresh_classic_seconds", &[], bounds());
+        let families = decode(&render(&registry.snapshot()));
+        let fresh = |name: &str| {
+            families
+                .iter()
+                .find(|f| f.name() == name)
+                .and_then(|f| f.metric[0].histogram.clone())
+                .expect("histogram")
+        };
+        let f = fresh("fresh_fine_seconds");
+        assert_eq!(
+            (f.sample_count, f.schema, f.positive_span.len()),
+            (Some(0), Some(SCHEMA), 1)
+        );
+        assert_eq!(fresh("fresh_classic_seconds").schema, None);
     }
 
     #[test]
