@@ -39,6 +39,7 @@
 //! `{"service": "x", "latency": {"threshold": "300ms", "objective": 99}}`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::Deserialize;
 use sloguard_core::model::{
@@ -468,7 +469,10 @@ impl NativeSlo {
             builder = builder.maintenance(sloguard_core::model::MaintenancePolicy::Count);
         }
         let alerting = self.alerting.unwrap_or_default();
-        let policy = alerting.policy(&at)?;
+        let period = self
+            .period
+            .map_or(sloguard_core::model::DEFAULT_PERIOD, |p| p.0);
+        let policy = alerting.policy(&at, period)?;
         builder = builder.alerting(policy);
         if let Some(url) = &alerting.runbook_url {
             builder = builder.runbook_url(url.clone());
@@ -542,9 +546,14 @@ impl TimeSlicesSpec {
 }
 
 impl AlertingSpec {
-    /// The alert policy: the given tiers (the Workbook's by default), the traffic guards, and
-    /// the tiers disabled by id or severity; `at` names a field of the SLO.
-    fn policy(&self, at: &dyn Fn(&str) -> String) -> Result<AlertPolicy, SpecError> {
+    /// The alert policy: the given tiers (by default the Workbook's for the SLO's period; one
+    /// the objective can never reach is refused, so the spec says which to disable), the
+    /// traffic guards, and the tiers disabled by id or severity; `at` names a field of the SLO.
+    fn policy(
+        &self,
+        at: &dyn Fn(&str) -> String,
+        period: Duration,
+    ) -> Result<AlertPolicy, SpecError> {
         let mut policy = match &self.tiers {
             Some(tiers) => tiers.iter().fold(AlertPolicy::none(), |p, t| {
                 let severity = match t.severity {
@@ -556,7 +565,7 @@ impl AlertingSpec {
                 tier.enabled = t.enabled;
                 p.tier(tier)
             }),
-            None => AlertPolicy::workbook(),
+            None => AlertPolicy::for_period(period),
         }
         .min_events(self.min_events)
         .min_bad_events(

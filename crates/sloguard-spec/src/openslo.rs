@@ -448,9 +448,20 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
         builder = builder.time_slices(slices);
         notes.push(note);
     }
-    if let Some(policy) = policy {
-        builder = builder.alerting(policy);
-    }
+    let policy = policy.unwrap_or_else(|| {
+        // No policy named: the default tiers for this period, less those the objective can
+        // never reach (each noted), as every format reads them.
+        let percent = objective
+            .target
+            .map_or(objective.target_percent.unwrap_or(100.0), |t| t * 100.0);
+        crate::sloth_windows::reachable(
+            AlertPolicy::for_period(window.period),
+            percent,
+            "spec.objectives[0].target",
+            &mut notes,
+        )
+    });
+    builder = builder.alerting(policy);
     if let Some(d) = description {
         builder = builder.description(d);
     }

@@ -180,7 +180,7 @@ impl AlphaSlo {
             };
             let good = checked(&ratio.good, &at("ratioMetrics.good"))?;
             let total = checked(&ratio.total, &at("ratioMetrics.total"))?;
-            let policy = AlertPolicy::workbook()
+            let policy = AlertPolicy::for_period(period)
                 .disable(Severity::Page)
                 .disable(Severity::Ticket);
             let mut builder = Slo::availability(format!("{}-{i}", self.metadata.name))

@@ -148,7 +148,7 @@ impl PyrraSlo {
         let percent: f64 = spec.target.trim().parse().map_err(|_| {
             SpecError::new("spec.target", format!("target {:?} is not a number; Pyrra writes it as a percentage in a string, such as \"99.5\"", spec.target))
         })?;
-        let mut policy = AlertPolicy::workbook();
+        let mut policy = AlertPolicy::for_period(spec.window.0);
         if spec.alerting.disabled == Some(true) || spec.alerting.burnrates == Some(false) {
             policy = policy.disable(Severity::Page).disable(Severity::Ticket);
         }

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use sloguard_core::duration::format_duration;
-use sloguard_core::model::{AlertPolicy, AlertTier, Severity};
+use sloguard_core::model::{AlertPolicy, AlertTier, Severity, DEFAULT_BUDGET_SHARES};
 
 use crate::values::DurationText;
 use crate::SpecError;
@@ -48,8 +48,6 @@ pub struct AlertWindows {
     pub windows: [(Severity, Window); 4],
 }
 
-const MIN: u64 = 60;
-const HOUR: u64 = 3_600;
 const DAY: u64 = 86_400;
 
 impl AlertWindows {
@@ -58,20 +56,18 @@ impl AlertWindows {
         if period != Duration::from_secs(30 * DAY) && period != Duration::from_secs(28 * DAY) {
             return None;
         }
-        let w = |percent: f64, short: u64, long: u64| Window {
-            error_budget_percent: percent,
-            short: Duration::from_secs(short),
-            long: Duration::from_secs(long),
-        };
-        Some(AlertWindows {
-            period,
-            windows: [
-                (Severity::Page, w(2.0, 5 * MIN, HOUR)),
-                (Severity::Page, w(5.0, 30 * MIN, 6 * HOUR)),
-                (Severity::Ticket, w(10.0, 2 * HOUR, DAY)),
-                (Severity::Ticket, w(10.0, 6 * HOUR, 3 * DAY)),
-            ],
-        })
+        // Sloth's built-in windows are the default tiers every format gets.
+        let windows = DEFAULT_BUDGET_SHARES.map(|share| {
+            (
+                share.severity,
+                Window {
+                    error_budget_percent: f64::from(share.percent),
+                    short: share.short_window,
+                    long: share.long_window,
+                },
+            )
+        });
+        Some(AlertWindows { period, windows })
     }
 
     /// The tiers: each threshold is `share × period / long window`.
@@ -242,12 +238,7 @@ pub(crate) fn reachable(
     let Ok(objective) = sloguard_core::model::Objective::from_percent(objective_percent) else {
         return policy;
     };
-    let budget = objective.error_budget();
-    let (kept, dropped): (Vec<AlertTier>, Vec<AlertTier>) = policy
-        .tiers
-        .iter()
-        .cloned()
-        .partition(|tier| tier.burn_rate * budget < 1.0);
+    let (kept, dropped) = policy.split_unreachable(objective);
     for tier in &dropped {
         notes.push(format!(
             "{field}: tier {} (burn rate {}) can never fire at {objective_percent}%: even every event failing burns at most {:.4}x, so it is left out",
@@ -256,10 +247,7 @@ pub(crate) fn reachable(
             objective.max_burn_rate()
         ));
     }
-    AlertPolicy {
-        tiers: kept,
-        ..policy
-    }
+    kept
 }
 #[cfg(test)]
 mod tests {

@@ -1255,3 +1255,40 @@ fn low_objectives_leave_the_tiers_they_cannot_reach_out_and_say_so() {
     // The usual objectives keep all four tiers and say nothing of them.
     assert_eq!(ok(SLOTH).slos[0].definition.alerting().tiers.len(), 4);
 }
+
+#[test]
+fn one_period_gives_one_set_of_burn_rates_whichever_format_names_it() {
+    let four_weeks = [13.44, 5.6, 2.8, 0.9333];
+    let native = ok("service: x\nslos:\n  - name: a\n    objective: 99.9\n    period: 28d\n    sli: availability\n");
+    let openslo = ok(OPENSLO);
+    let openslo_alpha = ok("apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: x\n  objectives:\n    - ratioMetrics:\n        good: {source: prometheus, queryType: promql, query: 'sum(rate(ok_total[{{.window}}]))'}\n        total: {source: prometheus, queryType: promql, query: 'sum(rate(all_total[{{.window}}]))'}\n      target: 0.999\n  timeWindows: [{count: 28, unit: Day}]\n");
+    let pyrra = ok("apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: a, namespace: x}\nspec:\n  target: '99.9'\n  window: 4w\n  indicator:\n    ratio:\n      errors: {metric: 'requests_total{code=~\"5..\"}'}\n      total: {metric: 'requests_total'}\n");
+    let sloth = read::read_all(
+        SLOTH,
+        &crate::sloth_windows::SlothPeriods::builtin(Duration::from_secs(28 * 86_400)),
+    )
+    .expect("Sloth with a 28-day default period")
+    .remove(0);
+    for (format, slo) in [
+        ("native", &native.slos[0]),
+        ("OpenSLO v1", &openslo.slos[0]),
+        ("OpenSLO v1alpha", &openslo_alpha.slos[0]),
+        ("Pyrra", &pyrra.slos[0]),
+        ("Sloth", &sloth.slos[0]),
+    ] {
+        assert_eq!(
+            slo.definition.period(),
+            Duration::from_secs(28 * 86_400),
+            "{format}"
+        );
+        let tiers = &slo.definition.alerting().tiers;
+        let rates: Vec<f64> = tiers
+            .iter()
+            .map(|t| (t.burn_rate * 1e4).round() / 1e4)
+            .collect();
+        assert_eq!(rates, four_weeks, "{format}");
+    }
+    // Thirty days is the Workbook's table, exactly.
+    let thirty = ok("service: x\navailability: 99.9\n");
+    assert_eq!(burn_rates(&thirty.slos[0]), [14.4, 6.0, 3.0, 1.0]);
+}

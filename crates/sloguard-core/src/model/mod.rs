@@ -28,7 +28,10 @@ pub use calendar::{Calendar, CalendarUnit, Sla, Weekday};
 pub use error::{DefinitionError, DefinitionErrorKind};
 pub use limits::{DEFAULT_PERIOD, MAX_PERIOD, MIN_PERIOD};
 pub use objective::Objective;
-pub use policy::{AlertPolicy, AlertTier, Severity, DEFAULT_MIN_BAD_EVENTS, STANDARD_WINDOWS};
+pub use policy::{
+    AlertPolicy, AlertTier, BudgetShare, Severity, DEFAULT_BUDGET_SHARES, DEFAULT_MIN_BAD_EVENTS,
+    STANDARD_WINDOWS,
+};
 pub use selector::{Selector, OTHER_OPERATION};
 pub use slices::{EmptySlices, SliceRule, TimeSlices, RATIO_SLICE_PARTS, SLICE_STEP};
 pub use slo::{CancelledPolicy, MaintenancePolicy, Sli, Slo, SloBuilder, SloDefinition};

@@ -118,21 +118,94 @@ const MIN: u64 = 60;
 const HOUR: u64 = 3_600;
 const DAY: u64 = 86_400;
 
+/// One default tier, written as the share of the period's error budget it lets burn over its
+/// long window before it fires.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BudgetShare {
+    /// Page or ticket.
+    pub severity: Severity,
+    /// The share of the period's error budget, in percent (2 for 2%).
+    pub percent: u32,
+    /// The long window.
+    pub long_window: Duration,
+    /// The short window.
+    pub short_window: Duration,
+}
+
+impl BudgetShare {
+    /// The burn rate at which this share is spent over the long window of an SLO with this
+    /// period: `share × period / long window` (14.4 for 2% over 1h of 30 days). One division
+    /// of exact integers, so 30 days gives the Workbook's figures exactly.
+    pub fn burn_rate(&self, period: Duration) -> f64 {
+        (u128::from(self.percent) * period.as_millis()) as f64
+            / (100 * self.long_window.as_millis()) as f64
+    }
+}
+
+/// The default tiers, the SRE Workbook's: 2% of the budget over 1h (checked over 5m too), 5%
+/// over 6h (30m), both paging; 10% over 1d (2h) and 10% over 3d (6h), both ticketing. Every
+/// spec format gets these for its own period, so one period gives one set of burn rates
+/// whichever format named it: 14.4, 6, 3 and 1 for 30 days; 13.44, 5.6, 2.8 and 0.933 for 28.
+pub const DEFAULT_BUDGET_SHARES: [BudgetShare; 4] = {
+    const fn share(severity: Severity, percent: u32, long: u64, short: u64) -> BudgetShare {
+        BudgetShare {
+            severity,
+            percent,
+            long_window: Duration::from_secs(long),
+            short_window: Duration::from_secs(short),
+        }
+    }
+    [
+        share(Severity::Page, 2, HOUR, 5 * MIN),
+        share(Severity::Page, 5, 6 * HOUR, 30 * MIN),
+        share(Severity::Ticket, 10, DAY, 2 * HOUR),
+        share(Severity::Ticket, 10, 3 * DAY, 6 * HOUR),
+    ]
+};
+
 impl AlertPolicy {
     /// The Google SRE Workbook's table for a 30-day SLO: page at 14.4x over 1h and 5m, page
     /// at 6x over 6h and 30m, ticket at 3x over 1d and 2h, ticket at 1x over 3d and 6h.
     pub fn workbook() -> Self {
-        let secs = Duration::from_secs;
+        AlertPolicy::for_period(Duration::from_secs(30 * DAY))
+    }
+
+    /// The [`DEFAULT_BUDGET_SHARES`] for an SLO of this period: the Workbook's tiers, each
+    /// spending the same share of this period's budget (so a 28-day SLO pages at 13.44x, not
+    /// 14.4x). What an [`SloBuilder`](crate::model::SloBuilder) uses unless told otherwise.
+    pub fn for_period(period: Duration) -> Self {
         AlertPolicy {
-            tiers: vec![
-                AlertTier::new(Severity::Page, 14.4, secs(HOUR), secs(5 * MIN)),
-                AlertTier::new(Severity::Page, 6.0, secs(6 * HOUR), secs(30 * MIN)),
-                AlertTier::new(Severity::Ticket, 3.0, secs(DAY), secs(2 * HOUR)),
-                AlertTier::new(Severity::Ticket, 1.0, secs(3 * DAY), secs(6 * HOUR)),
-            ],
+            tiers: DEFAULT_BUDGET_SHARES
+                .iter()
+                .map(|s| {
+                    AlertTier::new(
+                        s.severity,
+                        s.burn_rate(period),
+                        s.long_window,
+                        s.short_window,
+                    )
+                })
+                .collect(),
             min_events: 0,
             min_bad_events: DEFAULT_MIN_BAD_EVENTS,
         }
+    }
+
+    /// This policy less the tiers an SLO with this objective can never reach (even every
+    /// event failing burns the budget at most `1 / budget` times as fast), and those tiers.
+    pub fn split_unreachable(self, objective: super::Objective) -> (Self, Vec<AlertTier>) {
+        let budget = objective.error_budget();
+        let (kept, dropped) = self
+            .tiers
+            .into_iter()
+            .partition(|tier| tier.burn_rate * budget < 1.0);
+        (
+            AlertPolicy {
+                tiers: kept,
+                ..self
+            },
+            dropped,
+        )
     }
 
     /// A policy with no tiers: the SLO is measured but never alerts.

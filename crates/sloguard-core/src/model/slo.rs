@@ -224,7 +224,7 @@ enum ObjectiveInput {
 }
 
 /// Builds an [`SloDefinition`]. Defaults: objective 99.9%, period 30 days,
-/// [`AlertPolicy::workbook`], cancelled events excluded, every operation selected.
+/// [`AlertPolicy::for_period`] of the period (the Workbook's table for 30 days), cancelled events excluded, every operation selected.
 #[derive(Clone, Debug)]
 pub struct SloBuilder {
     name: String,
@@ -232,7 +232,7 @@ pub struct SloBuilder {
     sli: Sli,
     objective: ObjectiveInput,
     period: Duration,
-    alerting: AlertPolicy,
+    alerting: Option<AlertPolicy>,
     cancelled: CancelledPolicy,
     maintenance: MaintenancePolicy,
     operations: Selector,
@@ -252,7 +252,7 @@ impl SloBuilder {
             sli,
             objective: ObjectiveInput::Percent(99.9),
             period: DEFAULT_PERIOD,
-            alerting: AlertPolicy::workbook(),
+            alerting: None,
             cancelled: CancelledPolicy::Exclude,
             maintenance: MaintenancePolicy::Exclude,
             operations: Selector::All,
@@ -312,9 +312,10 @@ impl SloBuilder {
         self
     }
 
-    /// The alert policy (default [`AlertPolicy::workbook`]).
+    /// The alert policy (default [`AlertPolicy::for_period`] of the period: the Workbook's
+    /// tiers, each spending the same share of this SLO's budget).
     pub fn alerting(mut self, policy: AlertPolicy) -> Self {
-        self.alerting = policy;
+        self.alerting = Some(policy);
         self
     }
 
@@ -388,11 +389,14 @@ impl SloBuilder {
         };
         validate::latency_threshold(threshold).map_err(fail)?;
         validate::period(self.period).map_err(fail)?;
-        validate::tiers(&self.alerting, objective, self.period).map_err(fail)?;
+        let alerting = self
+            .alerting
+            .unwrap_or_else(|| AlertPolicy::for_period(self.period));
+        validate::tiers(&alerting, objective, self.period).map_err(fail)?;
         let calendars = validate::calendars(self.calendars, self.sla.as_ref()).map_err(fail)?;
         let alerting_window =
             validate::alerting_window(self.alerting_window.as_deref(), &calendars).map_err(fail)?;
-        validate::slices(self.time_slices.as_ref(), &self.alerting).map_err(fail)?;
+        validate::slices(self.time_slices.as_ref(), &alerting).map_err(fail)?;
         Ok(SloDefinition {
             calendars,
             alerting_window,
@@ -403,7 +407,7 @@ impl SloBuilder {
             sli: self.sli,
             objective,
             period: self.period,
-            alerting: self.alerting,
+            alerting,
             cancelled: self.cancelled,
             maintenance: self.maintenance,
             operations: self.operations,
@@ -434,7 +438,13 @@ mod tests {
             matches!(kind, DefinitionErrorKind::PeriodTooLong { .. }),
             "{kind}"
         );
-        assert!(Slo::availability("a").period(MAX_PERIOD).build().is_ok());
+        // Ten years' default tiers page at 1,756x, beyond a 99.9% objective's 1,000x: the
+        // period itself is fine with tiers it can reach.
+        assert!(Slo::availability("a")
+            .period(MAX_PERIOD)
+            .alerting(AlertPolicy::workbook())
+            .build()
+            .is_ok());
         let (field, kind) =
             kind_of(Slo::availability("a").period(Duration::from_millis(7_200_500)));
         assert_eq!(field, "period");
