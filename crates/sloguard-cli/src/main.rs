@@ -485,12 +485,41 @@ fn lint_command(args: LintArgs) -> Result<ExitCode, ExitCode> {
         expected_rate,
         periods,
     } = args;
+    // A Sloth AlertWindows file is not a spec but is checked all the same: what its tiers
+    // make of its period, and where it goes.
+    if let Some(windows) = std::fs::read_to_string(&spec)
+        .ok()
+        .and_then(|text| sloth_windows::AlertWindows::parse(&text).ok())
+    {
+        let tiers: Vec<String> = windows
+            .policy()
+            .tiers
+            .iter()
+            .map(|t| format!("{} {:.4}x", t.id(), t.burn_rate))
+            .collect();
+        println!(
+            "{}: Sloth AlertWindows for a {} period ({}); give its directory to `--slo-period-windows-path DIR`",
+            spec.display(),
+            sloguard::duration::format_duration(windows.period),
+            tiers.join(", ")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = std::fs::read_to_string(&spec).unwrap_or_default();
     Ok({
         for parsed in read_specs(&spec, &periods)? {
             let warnings = lint::lint(&parsed, expected_rate);
             for w in &warnings {
+                // A note that starts with its field (`slos[0].objective: ...`) gets its line.
+                let line = w
+                    .message
+                    .split_once(": ")
+                    .filter(|(field, _)| !field.contains(' '))
+                    .and_then(|(field, _)| sloguard::spec::line_of_field(&text, field))
+                    .map(|l| format!(":{l}"))
+                    .unwrap_or_default();
                 eprintln!(
-                    "warning: {}: SLO {:?}: {}",
+                    "warning: {}{line}: SLO {:?}: {}",
                     spec.display(),
                     w.slo,
                     w.message

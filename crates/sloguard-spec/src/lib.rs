@@ -61,6 +61,8 @@ pub mod rules;
 #[cfg(feature = "tools")]
 pub mod sloth;
 #[cfg(feature = "tools")]
+mod sloth_plugins;
+#[cfg(feature = "tools")]
 pub mod sloth_windows;
 mod values;
 
@@ -132,6 +134,9 @@ pub struct SloSpec {
     pub info_labels: BTreeMap<String, String>,
     /// Evaluation intervals of the rule groups (Sloth's `interval`), when the spec sets them.
     pub intervals: Intervals,
+    /// Sloth's `sli_total_amount` plugin: the total query is also recorded, per window, as
+    /// `slo:sli_total:amount<window>` (a group of its own).
+    pub total_amount_records: bool,
     /// What an import could not carry over, in words; `sloguard lint` warns with each.
     pub notes: Vec<String>,
 }
@@ -160,6 +165,7 @@ impl SloSpec {
             queries: None,
             info_labels: BTreeMap::new(),
             intervals: Intervals::default(),
+            total_amount_records: false,
             notes: Vec::new(),
         })
     }
@@ -182,6 +188,22 @@ pub struct AlertingMeta {
     pub ticket_labels: BTreeMap<String, String>,
     /// Annotations for ticket alerts only.
     pub ticket_annotations: BTreeMap<String, String>,
+    /// How long a page alert's condition holds before it fires in the generated rules.
+    pub page_for: Option<std::time::Duration>,
+    /// How long a ticket alert's condition holds before it fires in the generated rules.
+    pub ticket_for: Option<std::time::Duration>,
+}
+
+impl AlertingMeta {
+    /// The `for` of the generated alerts of one severity, as Prometheus writes durations.
+    #[cfg(feature = "tools")]
+    pub(crate) fn pending(&self, severity: sloguard_core::model::Severity) -> Option<String> {
+        match severity {
+            sloguard_core::model::Severity::Page => self.page_for,
+            sloguard_core::model::Severity::Ticket => self.ticket_for,
+        }
+        .map(crate::rules::prometheus_duration)
+    }
 }
 
 /// The queries of an imported SLI.
@@ -423,6 +445,20 @@ pub(crate) fn yaml_error(e: serde_yaml_ng::Error, path: &str) -> SpecError {
 /// they concern, found by its name, when the text says it once.
 /// In a multi-document file, within the document the error names; the field's own line when
 /// its last key is written below the SLO's name (`error_query:`), else the SLO's name.
+/// The line of `field` (such as `slos[0].objective`, as notes name them) in a one-document
+/// spec text; `None` for a text of several documents, whose notes do not say which.
+pub fn line_of_field(text: &str, field: &str) -> Option<usize> {
+    if read::is_json(text)
+        || text
+            .lines()
+            .skip(1)
+            .any(|l| l == "---" || l.starts_with("--- "))
+    {
+        return None;
+    }
+    locate(SpecError::new(field, ""), text).line
+}
+
 fn locate(mut e: SpecError, text: &str) -> SpecError {
     if e.line.is_some() {
         return e;
@@ -469,21 +505,57 @@ fn document_text(text: &str, document: Option<usize>) -> (usize, &str) {
 /// The line, after the SLO's name at `slo_line`, where the field's last key is written, before
 /// the next SLO.
 fn field_line(text: &str, slo_line: usize, field: &str) -> Option<usize> {
-    let last = field.rsplit('.').next()?;
-    let last = last.split('[').next()?;
-    if last.is_empty() || field.split('.').count() < 2 {
+    if field.split('.').count() < 2 {
         return None;
     }
-    for (n, line) in text.lines().enumerate().skip(slo_line) {
-        let trimmed = line.trim_start().trim_start_matches('"');
-        if trimmed.starts_with("- name:") || trimmed.starts_with("- {name:") {
+    // Each key of the path in turn, each after the one before (so `page_alert.for` and
+    // `ticket_alert.for` find their own `for`), in the spelling written or its camelCase.
+    let mut from = slo_line;
+    let mut found = None;
+    for key in field.split('.').skip(1) {
+        let key = key.split('[').next()?;
+        if key.is_empty() {
             return None;
         }
-        if trimmed.starts_with(&format!("{last}:")) || trimmed.starts_with(&format!("{last}\":")) {
-            return Some(n + 1);
+        let n = key_line(text, from, key).or_else(|| key_line(text, from, &camel(key)))?;
+        found = Some(n + 1);
+        from = n + 1;
+    }
+    found
+}
+
+/// The 0-based line at or after `from`, within one SLO, where `key:` is written.
+fn key_line(text: &str, from: usize, key: &str) -> Option<usize> {
+    for (n, line) in text.lines().enumerate().skip(from) {
+        let trimmed = line
+            .trim_start()
+            .trim_start_matches("- ")
+            .trim_start_matches('"');
+        if line.trim_start().starts_with("- name:") || line.trim_start().starts_with("- {name:") {
+            return None;
+        }
+        if trimmed.starts_with(&format!("{key}:")) || trimmed.starts_with(&format!("{key}\":")) {
+            return Some(n);
         }
     }
     None
+}
+
+/// `page_alert` as `pageAlert`.
+fn camel(key: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in key.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The line of the `i`-th SLO's `name`, in a native or Sloth spec.

@@ -33,13 +33,23 @@ fn check(map: &BTreeMap<String, String>, field: &str, what: &str) -> Result<(), 
     }
 }
 
-/// Checks every label and annotation name of a spec's parts.
-pub(crate) fn check_parts((_, labels, slos): &Parts) -> Result<(), SpecError> {
+/// Checks every label and annotation name of a spec's parts. An info label (on
+/// `sloth_slo_info` alone, as Sloth's `info_labels` plugin writes them) may be any name
+/// Prometheus 3 accepts, with a note that older versions refuse it.
+pub(crate) fn check_parts((_, labels, slos): &mut Parts) -> Result<(), SpecError> {
     check(labels, "labels", "label")?;
-    for (i, slo) in slos.iter().enumerate() {
+    for (i, slo) in slos.iter_mut().enumerate() {
         let at = |rest: &str| format!("slos[{i}].{rest}");
         check(&slo.labels, &at("labels"), "label")?;
-        check(&slo.info_labels, &at("info_labels"), "label")?;
+        for name in slo.info_labels.keys().filter(|k| !is_label_name(k)) {
+            if name.is_empty() || name.starts_with("__") {
+                return Err(SpecError::new(
+                    at(&format!("info_labels.{name}")),
+                    format!("{name:?} is not a label name: empty, or starting with __ (kept for Prometheus itself)"),
+                ));
+            }
+            slo.notes.push(format!("{}: {name:?} is a label name only from Prometheus 3.0 on (UTF-8 names); Prometheus 2 refuses the rule file", at(&format!("info_labels.{name}"))));
+        }
         let a = &slo.alerting;
         check(&a.labels, &at("alerting.labels"), "label")?;
         check(&a.page_labels, &at("alerting.page_labels"), "label")?;

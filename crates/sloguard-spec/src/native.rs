@@ -498,6 +498,7 @@ impl NativeSlo {
             queries,
             info_labels: BTreeMap::new(),
             intervals: crate::Intervals::default(),
+            total_amount_records: false,
             notes,
         })
     }

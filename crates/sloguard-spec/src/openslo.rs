@@ -486,6 +486,7 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
             queries: Some(queries),
             info_labels: BTreeMap::new(),
             intervals: Intervals::default(),
+            total_amount_records: false,
             notes,
         }],
     ))

@@ -194,6 +194,7 @@ impl PyrraSlo {
                 queries: Some(queries),
                 info_labels: BTreeMap::new(),
                 intervals: Intervals::default(),
+                total_amount_records: false,
                 notes,
             }],
         ))

@@ -76,7 +76,7 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
         };
         if let Some(parts) = parts {
             let parts = parts
-                .and_then(|p| crate::names::check_parts(&p).map(|()| p))
+                .and_then(|mut p| crate::names::check_parts(&mut p).map(|()| p))
                 .map_err(|e| in_document(e.with_format(format)))?;
             read.push((index, format, parts));
         }
@@ -84,7 +84,7 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
     #[cfg(feature = "tools")]
     for (document, parts) in openslo.resolve()? {
         let parts = parts
-            .and_then(|p| crate::names::check_parts(&p).map(|()| p))
+            .and_then(|mut p| crate::names::check_parts(&mut p).map(|()| p))
             .map_err(|e| SpecError {
                 document: (count > 1).then_some(document + 1),
                 ..e.with_format(Format::OpenSlo)
@@ -221,6 +221,9 @@ fn detect(value: &Value) -> Result<Format, SpecError> {
                 "kind",
                 "this is a Sloth AlertWindows file, not a spec: put it in a directory given to `sloguard rules --slo-period-windows-path DIR`",
             )),
+            "sloth.slok.dev/v1" if kind == "ManagedPrometheusServiceLevel" => {
+                Ok(Format::SlothKubernetes)
+            }
             "sloth.slok.dev/v1" => want_kind(Format::SlothKubernetes, "PrometheusServiceLevel"),
             other => Err(SpecError::new(
                 "apiVersion",

@@ -103,6 +103,10 @@ pub struct Rule {
     pub alert: Option<String>,
     /// The PromQL expression.
     pub expr: String,
+    /// Alerts only: how long the condition must hold before the alert fires (Prometheus'
+    /// `for`); none unless the spec asks (Sloth's `alert_for` plugin).
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
     /// Labels added.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
@@ -185,6 +189,7 @@ impl Ctx<'_> {
             record: Some(name.to_owned()),
             alert: None,
             expr,
+            pending: None,
             labels,
             annotations: BTreeMap::new(),
         }
@@ -337,12 +342,48 @@ impl<'a> Ctx<'a> {
 
 fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
     let ctx = Ctx::new(spec, slo, options);
-    if options.sloth_parity {
-        return sloth_form::groups(&ctx);
+    let mut groups = if options.sloth_parity {
+        sloth_form::groups(&ctx)
+    } else {
+        own_groups(&ctx)
+    };
+    groups.extend(total_amount_group(&ctx));
+    groups
+}
+
+/// Sloth's `sli_total_amount` plugin: the total query over every window the SLI is recorded
+/// for and over the period, as `slo:sli_total:amount<window>`, in a group of its own.
+fn total_amount_group(ctx: &Ctx<'_>) -> Option<Group> {
+    let slo = ctx.slo;
+    if !slo.total_amount_records || ctx.options.disable_recordings {
+        return None;
     }
+    let mut every = windows(slo);
+    every.push(slo.definition.period());
+    every.dedup();
+    let rules = every
+        .into_iter()
+        .map(|window| {
+            let w = prometheus_duration(window);
+            let total = match &slo.queries {
+                Some(Queries::Events { total_query, .. }) => total_query.replace("{{.window}}", &w),
+                _ => ctx.events(&w)?,
+            };
+            Some(ctx.record(&format!("slo:sli_total:amount{w}"), total, &[]))
+        })
+        .collect::<Option<Vec<Rule>>>()?;
+    Some(Group {
+        name: format!("sloth-slo-sli-total-amount-{}", ctx.id),
+        interval: None,
+        rules,
+    })
+}
+
+fn own_groups(ctx: &Ctx<'_>) -> Vec<Group> {
+    let (slo, options) = (ctx.slo, ctx.options);
     let def = &slo.definition;
     let budget = def.objective().error_budget();
-    let (mut sli, mut meta) = (sli_rules(&ctx), meta_rules(&ctx));
+    let (mut sli, mut meta) = (sli_rules(ctx), meta_rules(ctx));
     // Alerts go in the group of the SLI recordings they read, right after them: rules of one
     // group run in order, so an alert sees this cycle's ratios. (In a group of their own, as
     // Sloth writes them, they would read ratios one evaluation old, and fire a cycle late.)
@@ -352,7 +393,7 @@ fn slo_groups(spec: &Spec, slo: &SloSpec, options: &RuleOptions) -> Vec<Group> {
         .alerting()
         .enabled_tiers()
         .filter(|_| !options.disable_alerts)
-        .map(|tier| alert(&ctx, tier, budget))
+        .map(|tier| alert(ctx, tier, budget))
         .collect();
     if options.disable_recordings {
         sli.clear();
@@ -551,6 +592,7 @@ fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
         record: None,
         alert: Some(alert_name(ctx.slo)),
         expr,
+        pending: meta.pending(tier.severity),
         labels,
         annotations,
     }

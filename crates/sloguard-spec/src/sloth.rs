@@ -7,8 +7,9 @@
 //! (`error_query`, `total_query`) or `raw` (`error_ratio_query`) queries are checked
 //! ([`crate::query`]) and kept, so `sloguard rules` generates rules over them instead of
 //! sloguard's own counters; in process the SLO is an availability SLO fed by whatever the
-//! application records. SLI and SLO plugins are refused by id: they run Go code that
-//! sloguard does not have.
+//! application records. SLO plugins are read by id ([`crate::sloth_plugins`] says how each
+//! of Sloth's own is read); SLI plugins and plugins loaded from source are refused: they run
+//! Go code that sloguard does not have.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +17,9 @@ use serde::Deserialize;
 use serde_yaml_ng::Value;
 use sloguard_core::model::{Severity, Slo};
 
+use crate::sloth_plugins::Chain;
 use crate::sloth_windows::SlothPeriods;
+use crate::values::scalar_map;
 
 use super::values::{DurationText, Percent};
 use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
@@ -26,21 +29,21 @@ use super::{AlertingMeta, Intervals, Parts, Queries, SloSpec, SpecError};
 pub(crate) struct SlothSpec {
     version: String,
     service: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_map")]
     labels: BTreeMap<String, String>,
     #[serde(default)]
     slos: Vec<SlothSlo>,
     #[serde(default, alias = "sloPlugins")]
-    slo_plugins: Option<Value>,
+    slo_plugins: Option<Chain>,
 }
 
-/// `sloth.slok.dev/v1` `PrometheusServiceLevel`.
+/// `sloth.slok.dev/v1` `PrometheusServiceLevel` (and `ManagedPrometheusServiceLevel`, the same
+/// SLOs for Google Cloud's managed Prometheus).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct SlothKubernetes {
     #[allow(dead_code)]
     api_version: String,
-    #[allow(dead_code)]
     kind: String,
     /// Kubernetes object metadata (name, namespace, labels, ...): nothing of it is an SLO's.
     #[serde(default)]
@@ -57,12 +60,12 @@ pub(crate) struct SlothKubernetes {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct KubernetesSpec {
     service: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_map")]
     labels: BTreeMap<String, String>,
     #[serde(default)]
     slos: Vec<SlothSlo>,
     #[serde(default, alias = "slo_plugins")]
-    slo_plugins: Option<Value>,
+    slo_plugins: Option<Chain>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,17 +75,22 @@ struct SlothSlo {
     objective: Percent,
     #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_map")]
     labels: BTreeMap<String, String>,
-    #[serde(default, rename = "infoLabels", alias = "info_labels")]
+    #[serde(
+        default,
+        rename = "infoLabels",
+        alias = "info_labels",
+        deserialize_with = "scalar_map"
+    )]
     info_labels: BTreeMap<String, String>,
     sli: SlothSli,
     #[serde(default)]
     alerting: SlothAlerting,
     #[serde(default)]
     interval: SlothInterval,
-    #[serde(default, alias = "sloPlugins")]
-    slo_plugins: Option<Value>,
+    #[serde(default, alias = "sloPlugins", alias = "slo_plugins")]
+    plugins: Option<Chain>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,9 +146,9 @@ struct SlothPlugin {
 struct SlothAlerting {
     #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_map")]
     labels: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_map")]
     annotations: BTreeMap<String, String>,
     #[serde(default, alias = "pageAlert")]
     page_alert: SlothAlert,
@@ -153,45 +161,35 @@ struct SlothAlerting {
 struct SlothAlert {
     #[serde(default)]
     disable: bool,
-    #[serde(default)]
+    /// Read only with Sloth's `alert_for` plugin, as Sloth reads it.
+    #[serde(default, rename = "for")]
+    pending: Option<DurationText>,
+    #[serde(default, deserialize_with = "scalar_map")]
     labels: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_map")]
     annotations: BTreeMap<String, String>,
-}
-
-/// Refuses SLO plugins, naming the ones the chain holds.
-fn refuse_slo_plugins(plugins: Option<&Value>, field: &str) -> Result<(), SpecError> {
-    let Some(plugins) = plugins else {
-        return Ok(());
-    };
-    let ids: Vec<&str> = plugins
-        .get("chain")
-        .and_then(Value::as_sequence)
-        .map(|chain| {
-            chain
-                .iter()
-                .filter_map(|p| p.get("id").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
-    Err(SpecError::new(
-        field,
-        format!(
-            "Sloth SLO plugins ({}) run Go code that sloguard does not have; remove them and write what they change in the spec (objective, alerting labels and annotations)",
-            if ids.is_empty() { "none named".to_owned() } else { ids.join(", ") }
-        ),
-    ))
 }
 
 impl SlothKubernetes {
     pub(crate) fn into_slos(self, periods: &SlothPeriods) -> Result<Parts, SpecError> {
-        refuse_slo_plugins(self.spec.slo_plugins.as_ref(), "spec.sloPlugins")?;
-        slos_of(self.spec.service, self.spec.labels, self.spec.slos, periods).map_err(|e| {
-            SpecError {
-                field: format!("spec.{}", e.field),
-                ..e
+        let file = self.spec.slo_plugins.as_ref().map(|c| (c, "sloPlugins"));
+        let mut parts = slos_of(
+            self.spec.service,
+            self.spec.labels,
+            self.spec.slos,
+            periods,
+            file,
+        )
+        .map_err(|e| SpecError {
+            field: format!("spec.{}", e.field),
+            ..e
+        })?;
+        if self.kind == "ManagedPrometheusServiceLevel" {
+            for slo in &mut parts.2 {
+                slo.notes.push("kind: ManagedPrometheusServiceLevel is read as the same SLOs; sloguard writes Prometheus rule files and `--format prometheus-rule`, so give Google Cloud's managed Prometheus the groups of the rule file in its Rules resource".to_owned());
             }
-        })
+        }
+        Ok(parts)
     }
 }
 
@@ -206,8 +204,8 @@ impl SlothSpec {
                 ),
             ));
         }
-        refuse_slo_plugins(self.slo_plugins.as_ref(), "slo_plugins")?;
-        slos_of(self.service, self.labels, self.slos, periods)
+        let file = self.slo_plugins.as_ref().map(|c| (c, "slo_plugins"));
+        slos_of(self.service, self.labels, self.slos, periods, file)
     }
 }
 
@@ -216,6 +214,7 @@ fn slos_of(
     labels: BTreeMap<String, String>,
     list: Vec<SlothSlo>,
     periods: &SlothPeriods,
+    file_plugins: Option<(&Chain, &str)>,
 ) -> Result<Parts, SpecError> {
     let workbook = periods.policy()?;
     if list.is_empty() {
@@ -227,7 +226,20 @@ fn slos_of(
     let mut slos = Vec::new();
     for (i, slo) in list.into_iter().enumerate() {
         let at = |f: &str| format!("slos[{i}].{f}");
-        refuse_slo_plugins(slo.slo_plugins.as_ref(), &at("slo_plugins"))?;
+        let plugins_field = at("plugins");
+        let plugins = crate::sloth_plugins::effects(
+            file_plugins,
+            slo.plugins.as_ref().map(|c| (c, plugins_field.as_str())),
+        )?;
+        let checked = |query: String, field: &str| {
+            crate::query::checked(query, field).map_err(|e| {
+                if plugins.metricsql {
+                    SpecError::new(e.field, format!("{}; the SLO's plugins say its queries may be MetricsQL (sloth.dev/contrib/validate_victoria_metrics/v1), which sloguard does not check or evaluate: write the SLI in PromQL, which VictoriaMetrics runs too", e.message))
+                } else {
+                    e
+                }
+            })
+        };
         let queries = match (slo.sli.events, slo.sli.raw, slo.sli.plugin) {
                 (_, _, Some(plugin)) => {
                     return Err(SpecError::new(
@@ -244,11 +256,11 @@ fn slos_of(
                     ))
                 }
                 (Some(e), None, None) => Queries::Events {
-                    error_query: crate::query::checked(e.error_query, &at("sli.events.error_query"))?,
-                    total_query: crate::query::checked(e.total_query, &at("sli.events.total_query"))?,
+                    error_query: checked(e.error_query, &at("sli.events.error_query"))?,
+                    total_query: checked(e.total_query, &at("sli.events.total_query"))?,
                 },
                 (None, Some(r), None) => Queries::Raw {
-                    error_ratio_query: crate::query::checked(r.error_ratio_query, &at("sli.raw.error_ratio_query"))?,
+                    error_ratio_query: checked(r.error_ratio_query, &at("sli.raw.error_ratio_query"))?,
                 },
                 (Some(_), Some(_), None) => return Err(SpecError::new(at("sli"), "give either `events` or `raw`, not both")),
                 (None, None, None) => return Err(SpecError::new(at("sli"), "missing SLI: give `events` (error_query, total_query) or `raw` (error_ratio_query)")),
@@ -260,7 +272,18 @@ fn slos_of(
         if slo.alerting.ticket_alert.disable {
             policy = policy.disable(Severity::Ticket);
         }
-        let mut notes = Vec::new();
+        let mut notes = plugins.notes.clone();
+        let mut pending = |alert: &SlothAlert, field: &str| {
+            let d = alert.pending?.0;
+            notes.push(if plugins.alert_for {
+                format!("{}: the generated alerts wait {} before firing; sloguard's own evaluation (in the process and in `serve`) alerts as soon as both windows burn too fast", at(field), sloguard_core::duration::format_duration(d))
+            } else {
+                format!("{}: left out, as Sloth leaves it out without the sloth.dev/contrib/alert_for/v1 plugin", at(field))
+            });
+            plugins.alert_for.then_some(d)
+        };
+        let page_for = pending(&slo.alerting.page_alert, "alerting.page_alert.for");
+        let ticket_for = pending(&slo.alerting.ticket_alert, "alerting.ticket_alert.for");
         let policy =
             crate::sloth_windows::reachable(policy, slo.objective.0, &at("objective"), &mut notes);
         let mut builder = Slo::availability(slo.name)
@@ -296,14 +319,22 @@ fn slos_of(
                 page_annotations: slo.alerting.page_alert.annotations,
                 ticket_labels: slo.alerting.ticket_alert.labels,
                 ticket_annotations: slo.alerting.ticket_alert.annotations,
+                page_for,
+                ticket_for,
             },
             queries: Some(queries),
-            info_labels: slo.info_labels,
-            intervals: Intervals {
+            info_labels: plugins
+                .info_labels
+                .clone()
+                .into_iter()
+                .chain(slo.info_labels)
+                .collect(),
+            intervals: plugins.intervals_over(Intervals {
                 sli: slo.interval.slierror.or(slo.interval.all).map(|d| d.0),
                 meta: slo.interval.metadata.or(slo.interval.all).map(|d| d.0),
                 alert: slo.interval.alert.or(slo.interval.all).map(|d| d.0),
-            },
+            }),
+            total_amount_records: plugins.total_amount,
             notes,
         });
     }

@@ -574,15 +574,14 @@ fn sloth_kubernetes_resources_and_plugins() {
         .iter()
         .filter(|t| t.severity == Severity::Ticket)
         .all(|t| !t.enabled));
-    let plugins = refused(&text.replace(
+    let debug = ok(&text.replace(
         "  slos:\n",
-        "  sloPlugins: {chain: [{id: sloth.dev/core/debug/v1}]}\n  slos:\n",
+        "  sloPlugins: {chain: [{id: sloth.dev/core/debug/v1, config: {msg: hi}}]}\n  slos:\n",
     ));
-    assert!(
-        plugins.message.contains("sloth.dev/core/debug/v1"),
-        "{plugins}"
+    assert_eq!(
+        debug.slos[0].notes,
+        ["sloPlugins.chain[0]: sloth.dev/core/debug/v1 only logs while Sloth generates, so it changes nothing here"]
     );
-    assert_eq!(plugins.field, "spec.sloPlugins", "{plugins}");
     let windows = refused("apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec: {}\n");
     assert!(windows.message.contains("AlertWindows"), "{windows}");
     let unknown = refused("apiVersion: example.com/v3\nkind: Thing\n");
@@ -1291,4 +1290,127 @@ fn one_period_gives_one_set_of_burn_rates_whichever_format_names_it() {
     // Thirty days is the Workbook's table, exactly.
     let thirty = ok("service: x\navailability: 99.9\n");
     assert_eq!(burn_rates(&thirty.slos[0]), [14.4, 6.0, 3.0, 1.0]);
+}
+
+const SLOTH_PLUGINS: &str = r#"
+version: prometheus/v1
+service: shop
+labels: {tier: 2, generated: true}
+slo_plugins:
+  chain:
+    - id: sloth.dev/contrib/rule_intervals/v1
+      config: {interval: {default: 2m, alert: 30s}}
+    - id: sloth.dev/contrib/alert_for/v1
+slos:
+  - name: requests
+    objective: 99.9
+    plugins:
+      chain:
+        - id: sloth.dev/contrib/info_labels/v1
+          priority: 10
+          config: {labels: {team: payments}}
+        - id: sloth.dev/contrib/sli_total_amount/v1
+          priority: -5
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      labels: {objective: 99.9}
+      page_alert: {for: 5m}
+"#;
+
+#[test]
+fn sloth_plugins_are_read_by_id() {
+    let spec = ok(SLOTH_PLUGINS);
+    assert_eq!(spec.labels["tier"], "2", "numbers are label text");
+    assert_eq!(spec.labels["generated"], "true");
+    let slo = &spec.slos[0];
+    assert_eq!(slo.info_labels["team"], "payments");
+    assert!(slo.total_amount_records);
+    assert_eq!(slo.alerting.labels["objective"], "99.9");
+    assert_eq!(
+        (slo.intervals.sli, slo.intervals.meta, slo.intervals.alert),
+        (
+            Some(Duration::from_secs(120)),
+            Some(Duration::from_secs(120)),
+            Some(Duration::from_secs(30))
+        )
+    );
+    assert_eq!(slo.alerting.page_for, Some(Duration::from_secs(300)));
+    assert_eq!(slo.alerting.ticket_for, None);
+    let rules = crate::rules::rule_file(&spec);
+    let groups: Vec<&str> = rules.groups.iter().map(|g| g.name.as_str()).collect();
+    assert!(
+        groups.contains(&"sloth-slo-sli-total-amount-shop-requests"),
+        "{groups:?}"
+    );
+    let total = rules
+        .groups
+        .iter()
+        .flat_map(|g| &g.rules)
+        .find(|r| r.record.as_deref() == Some("slo:sli_total:amount30d"))
+        .expect("the period's total");
+    assert_eq!(total.expr, "sum(rate(http_requests_total[30d]))");
+    let pages: Vec<Option<&str>> = rules
+        .groups
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.alert.is_some())
+        .map(|r| r.pending.as_deref())
+        .collect();
+    assert!(
+        pages.contains(&Some("5m")) && pages.contains(&None),
+        "{pages:?}"
+    );
+
+    // Without alert_for, `for` is left out as Sloth leaves it out, and lint says so.
+    let without = ok(&SLOTH_PLUGINS.replace("    - id: sloth.dev/contrib/alert_for/v1\n", ""));
+    assert_eq!(without.slos[0].alerting.page_for, None);
+    assert!(without.slos[0]
+        .notes
+        .iter()
+        .any(|n| n.starts_with("slos[0].alerting.page_alert.for: left out")));
+
+    // What sloguard cannot carry is refused by the plugin's id and field.
+    let denominator = refused(&SLOTH_PLUGINS.replace(
+        "sloth.dev/contrib/alert_for/v1",
+        "sloth.dev/contrib/denominator_corrected_rules/v1",
+    ));
+    assert_eq!(
+        denominator.field, "slo_plugins.chain[1].id",
+        "{denominator}"
+    );
+    assert!(denominator.message.contains("denominator_corrected_rules"));
+    let go =
+        refused(&SLOTH_PLUGINS.replace("sloth.dev/contrib/alert_for/v1", "my_company/retries/v1"));
+    assert!(
+        go.message.contains("Go code that Sloth loads from source"),
+        "{go}"
+    );
+    let overridden = refused(&SLOTH_PLUGINS.replace(
+        "slo_plugins:\n  chain:\n",
+        "slo_plugins:\n  overridePrevious: true\n  chain:\n",
+    ));
+    assert!(
+        overridden.message.contains("sloth.dev/core/sli_rules/v1"),
+        "{overridden}"
+    );
+    let metricsql = refused(
+        &SLOTH_PLUGINS
+            .replace(
+                "sloth.dev/contrib/alert_for/v1",
+                "sloth.dev/contrib/validate_victoria_metrics/v1",
+            )
+            .replace(
+                "sum(rate(http_requests_total{code",
+                "sum(rate_over_sum(http_requests_total{code",
+            ),
+    );
+    assert!(metricsql.message.contains("MetricsQL"), "{metricsql}");
+    let bad_config = refused(&SLOTH_PLUGINS.replace(
+        "{interval: {default: 2m, alert: 30s}}",
+        "{interval: {alert: 30s}}",
+    ));
+    assert!(bad_config.message.contains("default"), "{bad_config}");
 }

@@ -128,6 +128,7 @@ impl Ctx<'_> {
             record: None,
             alert: Some(super::alert_name(self.slo)),
             expr,
+            pending: meta.pending(severity),
             labels,
             annotations,
         }
@@ -156,6 +157,7 @@ pub(super) fn groups(ctx: &Ctx<'_>) -> Vec<Group> {
     sli.push(Rule {
         record: Some(format!("{SLI_ERROR_PREFIX}{period}")),
         alert: None,
+        pending: None,
         expr: format!(
             "sum_over_time({SLI_ERROR_PREFIX}5m{ids}[{period}])\n/ ignoring (sloth_window)\ncount_over_time({SLI_ERROR_PREFIX}5m{ids}[{period}])\n"
         ),
