@@ -312,3 +312,121 @@ fn every_imported_format_gives_rules_promtool_accepts_and_computes_as_specified(
     let (ok, out) = promtool(&promtool_path, &["test", "rules", "tests.yaml"], &dir);
     assert!(ok, "{out}\n{text}");
 }
+
+/// Pyrra's grouping, bool_gauge and Sloth's rule plugins, read as their projects document them.
+const GROUPED: &str = r#"
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api-errors, namespace: api}
+spec:
+  target: "99"
+  window: 4w
+  alerting: {absent: false}
+  indicator:
+    ratio:
+      errors: {metric: 'http_requests_total{job="api",code=~"5.."}'}
+      total: {metric: 'http_requests_total{job="api"}'}
+      grouping: [handler]
+---
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: probes, namespace: probes}
+spec:
+  target: "95"
+  window: 4w
+  alerting: {absent: false}
+  indicator:
+    bool_gauge: {metric: 'probe_success{job="blackbox"}'}
+---
+version: prometheus/v1
+service: shop
+slo_plugins:
+  chain:
+    - id: sloth.dev/contrib/alert_for/v1
+    - id: sloth.dev/contrib/sli_total_amount/v1
+slos:
+  - name: requests
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{job="shop",code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="shop"}[{{.window}}]))
+    alerting:
+      name: ShopRequests
+      page_alert: {for: 5m}
+      ticket_alert: {disable: true}
+"#;
+
+#[test]
+fn grouped_gauge_and_plugin_specs_compute_what_their_projects_document() {
+    let Some(promtool_path) = program("promtool") else {
+        return;
+    };
+    let specs = Spec::all_from_str(GROUPED).expect("every document reads");
+    let dir = temp_dir("promtool-grouped");
+    let text = rules::render_all(&specs, RulesFormat::Prometheus).expect("render");
+    std::fs::write(dir.join("rules.yaml"), &text).expect("write");
+    let (ok, out) = promtool(&promtool_path, &["check", "rules", "rules.yaml"], &dir);
+    assert!(ok, "{out}\n{text}");
+
+    // api: /pay fails half its 60 requests a minute, /home none of its 60 (and has no error
+    // series, so no ratio, as in Pyrra's own rules); only /pay alerts, on every tier.
+    // probes: one probe of four fails. shop: every request fails from the start, so its page
+    // is pending for its 5m `for` at 3m and firing by 10m.
+    let per_minute = |n: u32| counter(&[(f64::from(n), 40)]);
+    let alerts_of = |spec: &Spec, extra: &[(&str, &str)]| -> Vec<Value> {
+        rules::rule_file(spec)
+            .groups
+            .into_iter()
+            .flat_map(|g| g.rules)
+            .filter(|r| r.alert.is_some())
+            .map(|r| {
+                let mut labels = r.labels.clone();
+                for (k, v) in extra {
+                    labels.insert((*k).into(), (*v).into());
+                }
+                json!({"exp_labels": labels, "exp_annotations": r.annotations})
+            })
+            .collect()
+    };
+    let tests = json!({
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": "http_requests_total{job=\"api\",handler=\"/pay\",code=\"200\"}", "values": per_minute(30)},
+                {"series": "http_requests_total{job=\"api\",handler=\"/pay\",code=\"500\"}", "values": per_minute(30)},
+                {"series": "http_requests_total{job=\"api\",handler=\"/home\",code=\"200\"}", "values": per_minute(60)},
+                {"series": "probe_success{job=\"blackbox\",instance=\"a\"}", "values": "1x40"},
+                {"series": "probe_success{job=\"blackbox\",instance=\"b\"}", "values": "1x40"},
+                {"series": "probe_success{job=\"blackbox\",instance=\"c\"}", "values": "1x40"},
+                {"series": "probe_success{job=\"blackbox\",instance=\"d\"}", "values": "0x40"},
+                {"series": "http_requests_total{job=\"shop\",code=\"503\"}", "values": per_minute(60)},
+            ],
+            "promql_expr_test": [
+                {"expr": "round(slo:sli_error:ratio_rate5m{sloth_service=\"api\"}, 0.0001)", "eval_time": "20m",
+                 "exp_samples": [
+                    {"labels": "{handler=\"/pay\",sloth_id=\"api-api-errors\",sloth_service=\"api\",sloth_slo=\"api-errors\",sloth_window=\"5m\"}", "value": 0.5},
+                 ]},
+                {"expr": "round(slo:sli_error:ratio_rate5m{sloth_service=\"probes\"}, 0.0001)", "eval_time": "20m",
+                 "exp_samples": [{"labels": "{sloth_id=\"probes-probes\",sloth_service=\"probes\",sloth_slo=\"probes\",sloth_window=\"5m\"}", "value": 0.25}]},
+                {"expr": "slo:sli_total:amount5m{sloth_service=\"shop\"}", "eval_time": "20m",
+                 "exp_samples": [{"labels": "slo:sli_total:amount5m{sloth_id=\"shop-requests\",sloth_service=\"shop\",sloth_slo=\"requests\"}", "value": 1}]},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "20m", "alertname": specs[0].slos[0].definition.alert_name(), "exp_alerts": alerts_of(&specs[0], &[("handler", "/pay")])},
+                {"eval_time": "3m", "alertname": "ShopRequests", "exp_alerts": []},
+                {"eval_time": "10m", "alertname": "ShopRequests", "exp_alerts": alerts_of(&specs[2], &[])},
+            ]
+        }]
+    });
+    std::fs::write(
+        dir.join("tests.yaml"),
+        serde_yaml_ng::to_string(&tests).expect("yaml"),
+    )
+    .expect("write");
+    let (ok, out) = promtool(&promtool_path, &["test", "rules", "tests.yaml"], &dir);
+    assert!(ok, "{out}\n{text}");
+    assert!(text.contains("for: 5m"), "the page waits its `for`: {text}");
+}

@@ -134,6 +134,9 @@ pub struct SloSpec {
     pub info_labels: BTreeMap<String, String>,
     /// Evaluation intervals of the rule groups (Sloth's `interval`), when the spec sets them.
     pub intervals: Intervals,
+    /// Labels the SLO is split by (Pyrra's `grouping`): its queries sum `by` them, so the
+    /// generated rules keep one series, and alert, per group.
+    pub grouping: Vec<String>,
     /// Sloth's `sli_total_amount` plugin: the total query is also recorded, per window, as
     /// `slo:sli_total:amount<window>` (a group of its own).
     pub total_amount_records: bool,
@@ -166,6 +169,7 @@ impl SloSpec {
             info_labels: BTreeMap::new(),
             intervals: Intervals::default(),
             total_amount_records: false,
+            grouping: Vec::new(),
             notes: Vec::new(),
         })
     }
@@ -206,6 +210,15 @@ impl AlertingMeta {
     }
 }
 
+/// `sum`, or `sum by (a, b) ` when an SLO is split by labels.
+pub(crate) fn sum_by(grouping: &[String]) -> String {
+    if grouping.is_empty() {
+        "sum".to_owned()
+    } else {
+        format!("sum by ({}) ", grouping.join(", "))
+    }
+}
+
 /// The queries of an imported SLI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Queries {
@@ -242,7 +255,17 @@ impl Queries {
     /// assert!(error_query.contains("histogram_fraction(0, 0.3, sum(rate("), "{error_query}");
     /// ```
     pub fn native_latency(selector: &str, threshold: std::time::Duration) -> Queries {
-        let rate = format!("sum(rate({selector}[{{{{.window}}}}]))");
+        Queries::native_latency_by(selector, threshold, &[])
+    }
+
+    /// [`Queries::native_latency`], summed `by` the `grouping` labels (one histogram, and one
+    /// SLO, per group).
+    pub fn native_latency_by(
+        selector: &str,
+        threshold: std::time::Duration,
+        grouping: &[String],
+    ) -> Queries {
+        let rate = format!("{}(rate({selector}[{{{{.window}}}}]))", sum_by(grouping));
         Queries::Events {
             error_query: format!(
                 "histogram_count({rate}) * (1 - histogram_fraction(0, {}, {rate}))",

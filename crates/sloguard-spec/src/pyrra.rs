@@ -7,11 +7,17 @@
 //! - a `ratio` indicator gives error and total rates of its `errors` and `total` series; a
 //!   `latency` indicator gives errors as total minus `success` (the histogram bucket at the
 //!   threshold); each metric must be a series selector, as Pyrra requires;
+//! - a `latencyNative` indicator reads a native histogram: total is its count, errors the share
+//!   above `latency` (`histogram_fraction`);
+//! - a `bool_gauge` indicator (a gauge that is 1 when things are good, such as `probe_success`)
+//!   is an error ratio, `1 - good samples / samples` over each window, as Pyrra computes it;
+//!   `sloguard serve` refuses it, as it refuses every SLI without event counts;
+//! - `grouping` makes one SLO per value of its labels: the queries sum `by` them, so every
+//!   generated series and alert carries the group's labels, and an alert's traffic guards
+//!   count each group's own events. `sloguard serve` refuses a grouped SLO rather than show
+//!   the groups' sum, which would hide one failing group;
 //! - `alerting.name` names the alerts, `disabled: true` or `burnrates: false` disables them.
 //!   Pyrra's absent alerts are not generated (`sloguard lint` says so).
-//!
-//! Refused by name: `latencyNative` and `bool_gauge` indicators, and `grouping` (one SLO per
-//! label value), which sloguard does not do yet.
 //!
 //! ```
 //! let text = "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: api-errors, namespace: shop}\nspec:\n  target: '99.5'\n  window: 4w\n  indicator:\n    ratio:\n      errors: {metric: 'http_requests_total{job=\"api\",code=~\"5..\"}'}\n      total: {metric: 'http_requests_total{job=\"api\"}'}\n";
@@ -75,9 +81,26 @@ struct PyrraIndicator {
     #[serde(default)]
     latency: Option<PyrraLatency>,
     #[serde(default)]
-    latency_native: Option<Value>,
+    latency_native: Option<PyrraLatencyNative>,
     #[serde(default, rename = "bool_gauge", alias = "boolGauge")]
-    bool_gauge: Option<Value>,
+    bool_gauge: Option<PyrraBoolGauge>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PyrraLatencyNative {
+    latency: DurationText,
+    total: PyrraMetric,
+    #[serde(default)]
+    grouping: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PyrraBoolGauge {
+    metric: String,
+    #[serde(default)]
+    grouping: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,20 +140,25 @@ struct PyrraAlerting {
     absent: Option<bool>,
 }
 
-/// `sum(rate(<metric>[{{.window}}]))` of a series selector.
-fn rate(metric: &PyrraMetric, field: &str) -> Result<String, SpecError> {
-    if !crate::query::is_selector(&metric.metric) {
+/// `sum(<func>(<metric>[{{.window}}]))` of a series selector, `by` the grouping labels.
+fn over_window(
+    func: &str,
+    metric: &str,
+    grouping: &[String],
+    field: &str,
+) -> Result<String, SpecError> {
+    if !crate::query::is_selector(metric) {
         return refuse(
             format!("{field}.metric"),
             format!(
-                "{:?} is not a series selector (a metric name with label matchers), which Pyrra requires",
-                metric.metric
+                "{metric:?} is not a series selector (a metric name with label matchers), which Pyrra requires"
             ),
         );
     }
     Ok(format!(
-        "sum(rate({}[{}]))",
-        metric.metric.trim(),
+        "{}({func}({}[{}]))",
+        crate::sum_by(grouping),
+        metric.trim(),
         crate::query::WINDOW
     ))
 }
@@ -144,7 +172,11 @@ impl PyrraSlo {
                 "Thanos partial responses are not read; remove it",
             );
         }
-        let queries = spec.indicator.queries()?;
+        let Read {
+            queries,
+            grouping,
+            notes: mut indicator_notes,
+        } = spec.indicator.read()?;
         let percent: f64 = spec.target.trim().parse().map_err(|_| {
             SpecError::new("spec.target", format!("target {:?} is not a number; Pyrra writes it as a percentage in a string, such as \"99.5\"", spec.target))
         })?;
@@ -153,6 +185,7 @@ impl PyrraSlo {
             policy = policy.disable(Severity::Page).disable(Severity::Ticket);
         }
         let mut notes = Vec::new();
+        notes.append(&mut indicator_notes);
         let policy = crate::sloth_windows::reachable(policy, percent, "spec.target", &mut notes);
         let mut builder = Slo::availability(self.metadata.name)
             .objective_percent(percent)
@@ -195,65 +228,125 @@ impl PyrraSlo {
                 info_labels: BTreeMap::new(),
                 intervals: Intervals::default(),
                 total_amount_records: false,
+                grouping,
                 notes,
             }],
         ))
     }
 }
 
+/// What an indicator reads: its queries, the labels it groups by, and what `lint` says.
+struct Read {
+    queries: Queries,
+    grouping: Vec<String>,
+    notes: Vec<String>,
+}
+
 impl PyrraIndicator {
-    /// The error and total queries of a ratio or latency indicator, each checked as PromQL;
-    /// what sloguard does not read yet is refused by field.
-    fn queries(self) -> Result<Queries, SpecError> {
-        for (present, field, name) in [
-            (
-                self.latency_native.is_some(),
-                "spec.indicator.latencyNative",
-                "latencyNative (native histogram)",
-            ),
-            (
-                self.bool_gauge.is_some(),
-                "spec.indicator.bool_gauge",
-                "bool_gauge",
-            ),
-        ] {
-            if present {
-                return refuse(field, format!("Pyrra's {name} indicator is not imported yet; write it as a ratio indicator (errors and total series)"));
-            }
+    /// The queries of the indicator, each checked as PromQL.
+    fn read(self) -> Result<Read, SpecError> {
+        let given = [
+            self.ratio.is_some(),
+            self.latency.is_some(),
+            self.latency_native.is_some(),
+            self.bool_gauge.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return refuse(
+                "spec.indicator",
+                "give exactly one indicator: ratio (errors, total), latency (success, total), latencyNative (latency, total) or bool_gauge (metric)",
+            );
         }
-        let (queries, grouping, field) = match (self.ratio, self.latency) {
-            (Some(ratio), None) => (
+        let mut notes = Vec::new();
+        let (queries, grouping, field) = if let Some(ratio) = self.ratio {
+            let g = &ratio.grouping;
+            (
                 Queries::Events {
-                    error_query: rate(&ratio.errors, "spec.indicator.ratio.errors")?,
-                    total_query: rate(&ratio.total, "spec.indicator.ratio.total")?,
+                    error_query: over_window(
+                        "rate",
+                        &ratio.errors.metric,
+                        g,
+                        "spec.indicator.ratio.errors",
+                    )?,
+                    total_query: over_window(
+                        "rate",
+                        &ratio.total.metric,
+                        g,
+                        "spec.indicator.ratio.total",
+                    )?,
                 },
                 ratio.grouping,
                 "spec.indicator.ratio.grouping",
-            ),
-            (None, Some(latency)) => {
-                let total = rate(&latency.total, "spec.indicator.latency.total")?;
-                let success = rate(&latency.success, "spec.indicator.latency.success")?;
-                (
-                    Queries::Events {
-                        error_query: format!("({total} - {success})"),
-                        total_query: total,
-                    },
-                    latency.grouping,
-                    "spec.indicator.latency.grouping",
-                )
-            }
-            (Some(_), Some(_)) => {
-                return refuse("spec.indicator", "give one indicator: ratio or latency")
-            }
-            (None, None) => {
-                return refuse(
-                    "spec.indicator",
-                    "missing indicator: give ratio (errors, total) or latency (success, total)",
-                )
-            }
+            )
+        } else if let Some(latency) = self.latency {
+            let g = &latency.grouping;
+            let total = over_window(
+                "rate",
+                &latency.total.metric,
+                g,
+                "spec.indicator.latency.total",
+            )?;
+            let success = over_window(
+                "rate",
+                &latency.success.metric,
+                g,
+                "spec.indicator.latency.success",
+            )?;
+            (
+                Queries::Events {
+                    error_query: format!("({total} - {success})"),
+                    total_query: total,
+                },
+                latency.grouping,
+                "spec.indicator.latency.grouping",
+            )
+        } else if let Some(native) = self.latency_native {
+            // Checked as a selector the way the other indicators' metrics are.
+            over_window(
+                "rate",
+                &native.total.metric,
+                &[],
+                "spec.indicator.latencyNative.total",
+            )?;
+            (
+                Queries::native_latency_by(
+                    native.total.metric.trim(),
+                    native.latency.0,
+                    &native.grouping,
+                ),
+                native.grouping,
+                "spec.indicator.latencyNative.grouping",
+            )
+        } else if let Some(gauge) = self.bool_gauge {
+            let g = &gauge.grouping;
+            let good = over_window(
+                "sum_over_time",
+                &gauge.metric,
+                g,
+                "spec.indicator.bool_gauge",
+            )?;
+            let samples = over_window(
+                "count_over_time",
+                &gauge.metric,
+                g,
+                "spec.indicator.bool_gauge",
+            )?;
+            notes.push("spec.indicator.bool_gauge: read as an error ratio, 1 - good samples / samples over each window, as Pyrra computes it; `sloguard serve` cannot judge it (it has no event counts)".to_owned());
+            (
+                Queries::Raw {
+                    error_ratio_query: format!("1 - ({good} / {samples})"),
+                },
+                gauge.grouping,
+                "spec.indicator.bool_gauge.grouping",
+            )
+        } else {
+            unreachable!("exactly one indicator is given")
         };
+        if let Some(bad) = grouping.iter().find(|l| !crate::names::is_label_name(l)) {
+            return refuse(field, format!("{bad:?} is not a label name to group by"));
+        }
         if !grouping.is_empty() {
-            return refuse(field, format!("grouping by {grouping:?} makes one SLO per label value, which sloguard does not do yet; write one SLO per value, or remove grouping"));
+            notes.push(format!("{field}: one SLO per value of {}: every generated series and alert carries them; `sloguard serve` refuses a grouped SLO rather than show the groups' sum", grouping.join(", ")));
         }
         for (name, query) in match &queries {
             Queries::Events {
@@ -266,6 +359,10 @@ impl PyrraIndicator {
                 SpecError::new(format!("spec.indicator ({name})"), why.to_string())
             })?;
         }
-        Ok(queries)
+        Ok(Read {
+            queries,
+            grouping,
+            notes,
+        })
     }
 }

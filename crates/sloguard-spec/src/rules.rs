@@ -546,7 +546,9 @@ fn alert(ctx: &Ctx<'_>, tier: &AlertTier, budget: f64) -> Rule {
             continue;
         }
         if let Some(count) = ctx.count(bad, &tier.long_window) {
-            expr.push_str(&format!("\nand on ()\n({count} >= {minimum})"));
+            // Each group's alert is guarded by that group's own events.
+            let on = ctx.slo.grouping.join(", ");
+            expr.push_str(&format!("\nand on ({on})\n({count} >= {minimum})"));
         }
     }
     let meta = &ctx.slo.alerting;

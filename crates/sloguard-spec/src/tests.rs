@@ -614,7 +614,7 @@ fn error_query_has(q: &str) -> bool {
 }
 
 #[test]
-fn pyrra_ratio_and_latency_are_imported_and_the_rest_refused_by_name() {
+fn pyrra_indicators_and_grouping_are_imported_and_bad_ones_refused_by_field() {
     let base = "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: api-latency\n  namespace: shop\n  labels: {prometheus: k8s, pyrra.dev/team: checkout}\nspec:\n  target: '99'\n  window: 2w\n  alerting: {name: ApiLatency}\n  indicator:\n";
     let latency = format!("{base}    latency:\n      success: {{metric: 'http_request_duration_seconds_bucket{{job=\"api\",le=\"0.5\"}}'}}\n      total: {{metric: 'http_request_duration_seconds_count{{job=\"api\"}}'}}\n");
     let spec = ok(&latency);
@@ -638,21 +638,46 @@ fn pyrra_ratio_and_latency_are_imported_and_the_rest_refused_by_name() {
     assert!(crate::lint::lint(&spec, None)
         .iter()
         .any(|w| w.message.contains("absent")));
+    // latencyNative, bool_gauge and grouping, read as Pyrra documents them.
+    let native = ok(&format!(
+        "{base}    latencyNative: {{latency: 200ms, total: {{metric: 'rpc_seconds{{job=\"a\"}}'}}, grouping: [service, method]}}\n"
+    ));
+    let slo = &native.slos[0];
+    assert_eq!(slo.grouping, ["service", "method"]);
+    match &slo.queries {
+        Some(Queries::Events {
+            error_query,
+            total_query,
+        }) => {
+            assert_eq!(total_query, "histogram_count(sum by (service, method) (rate(rpc_seconds{job=\"a\"}[{{.window}}])))");
+            assert!(
+                error_query.contains("histogram_fraction(0, 0.2, sum by (service, method) (rate("),
+                "{error_query}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let gauge = ok(&format!(
+        "{base}    bool_gauge: {{metric: 'probe_success{{job=\"b\"}}'}}\n"
+    ));
+    assert!(matches!(
+        &gauge.slos[0].queries,
+        Some(Queries::Raw { error_ratio_query }) if error_ratio_query == "1 - (sum(sum_over_time(probe_success{job=\"b\"}[{{.window}}])) / sum(count_over_time(probe_success{job=\"b\"}[{{.window}}])))"
+    ));
+    assert!(gauge.slos[0]
+        .notes
+        .iter()
+        .any(|n| n.starts_with("spec.indicator.bool_gauge: read as an error ratio")));
     for (indicator, field, word) in [
         (
-            "    latencyNative: {latency: '0.5', total: {metric: 'x'}}\n",
-            "spec.indicator.latencyNative",
-            "latencyNative",
-        ),
-        (
-            "    bool_gauge: {metric: 'up'}\n",
-            "spec.indicator.bool_gauge",
-            "bool_gauge",
-        ),
-        (
-            "    ratio: {errors: {metric: 'e'}, total: {metric: 't'}, grouping: [route]}\n",
+            "    ratio: {errors: {metric: 'e'}, total: {metric: 't'}, grouping: [route-name]}\n",
             "spec.indicator.ratio.grouping",
-            "grouping",
+            "label name",
+        ),
+        (
+            "    ratio: {errors: {metric: 'e'}, total: {metric: 't'}}\n    bool_gauge: {metric: up}\n",
+            "spec.indicator",
+            "exactly one indicator",
         ),
         (
             "    ratio: {errors: {metric: 'sum(e)'}, total: {metric: 't'}}\n",

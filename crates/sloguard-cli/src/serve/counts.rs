@@ -88,6 +88,15 @@ impl Plan {
         };
         for slo in &spec.slos {
             let name = slo.definition.name().to_owned();
+            if !slo.grouping.is_empty() {
+                // Summing the groups would let one failing group hide among healthy ones.
+                return Err(PlanError(format!(
+                    "SLO {name:?} is one SLO per value of {} (Pyrra's grouping); `sloguard serve` \
+                     does not split an SLO by group, and the groups' sum would hide one failing \
+                     group: serve it without grouping, or write one SLO per value",
+                    slo.grouping.join(", ")
+                )));
+            }
             let sli = match &slo.queries {
                 None => Sli::Counters,
                 Some(Queries::Events {
@@ -533,6 +542,21 @@ mod tests {
         });
         assert_eq!(a, (87, 3), "90 events, 3 bad");
         assert_eq!(seen.present, [true, false]);
+    }
+
+    #[test]
+    fn grouped_slos_are_refused_rather_than_summed() {
+        let spec = sloguard::spec::Spec::from_str(
+            "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: api, namespace: s}\nspec:\n  target: '99'\n  window: 4w\n  indicator:\n    ratio:\n      errors: {metric: 'e{code=\"500\"}'}\n      total: {metric: 'e'}\n      grouping: [handler]\n",
+        )
+        .expect("a Pyrra spec");
+        let error = Plan::new(&spec).expect_err("refused").to_string();
+        assert!(
+            error.contains("\"api\"")
+                && error.contains("handler")
+                && error.contains("hide one failing group"),
+            "{error}"
+        );
     }
 
     #[test]
