@@ -26,7 +26,8 @@
 //!
 //! What OpenSLO allows and sloguard does not do yet is refused with the object's kind, name
 //! and field: other metric source types, thresholds on computed values (quantiles, gauges),
-//! other comparisons, other calendar periods, `alertAfter`, `DataSource` references.
+//! other comparisons, other calendar periods, `alertAfter`. A `metricSourceRef` takes the
+//! `type` of the `DataSource` object it names.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -190,7 +191,8 @@ struct MetricSourceHolder {
 struct MetricSource {
     #[serde(default)]
     metric_source_ref: Option<String>,
-    #[serde(rename = "type")]
+    /// Given, or taken from the `DataSource` the reference names.
+    #[serde(rename = "type", default)]
     kind: String,
     spec: BTreeMap<String, Value>,
 }
@@ -243,6 +245,7 @@ impl Objects {
         let mut policies: BTreeMap<String, Value> = BTreeMap::new();
         let mut conditions: BTreeMap<String, Value> = BTreeMap::new();
         let mut services: Vec<String> = Vec::new();
+        let mut data_sources: BTreeMap<String, Value> = BTreeMap::new();
         let mut slos = Vec::new();
         for (document, object) in self.objects {
             let name = object.metadata.name.clone();
@@ -276,6 +279,12 @@ impl Objects {
                 // Where notifications go: sloguard's alerts route through Alertmanager, so a
                 // target is read only to be named when a policy refers to it.
                 "AlertNotificationTarget" => {}
+                // Where metrics come from: its `type` is what a `metricSourceRef` takes;
+                // `connectionDetails` are the engine's business, which loads the rules.
+                "DataSource" => {
+                    let kind = object.spec.get("type").cloned().unwrap_or(Value::Null);
+                    data_sources.insert(name, kind);
+                }
                 "Service" => services.push(name),
                 other => {
                     return refuse(
@@ -291,9 +300,13 @@ impl Objects {
                 }
             }
         }
+        for value in slis.values_mut() {
+            fill_source_types(value, &data_sources);
+        }
         Ok(slos
             .into_iter()
-            .map(|(document, object)| {
+            .map(|(document, mut object)| {
+                fill_source_types(&mut object.spec, &data_sources);
                 let name = format!("SLO {:?}", object.metadata.name);
                 (
                     document,
@@ -310,6 +323,33 @@ impl Objects {
                 )
             })
             .collect())
+    }
+}
+
+/// Gives every `metricSource` that refers to a `DataSource` by `metricSourceRef` (and names no
+/// `type` of its own) the type of that data source, as OpenSLO reads the reference.
+fn fill_source_types(value: &mut Value, data_sources: &BTreeMap<String, Value>) {
+    match value {
+        Value::Mapping(map) => {
+            if let Some(kind) = map
+                .get("metricSourceRef")
+                .and_then(Value::as_str)
+                .and_then(|r| data_sources.get(r))
+            {
+                if !map.contains_key("type") {
+                    map.insert(Value::from("type"), kind.clone());
+                }
+            }
+            for (_, inner) in map.iter_mut() {
+                fill_source_types(inner, data_sources);
+            }
+        }
+        Value::Sequence(items) => {
+            for inner in items {
+                fill_source_types(inner, data_sources);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -636,10 +676,14 @@ fn prometheus_query(
 /// The PromQL of a `Prometheus` metric source, window placeholders normalized.
 fn source_query(holder: &MetricSourceHolder, field: &str) -> Result<String, SpecError> {
     let source = &holder.metric_source;
-    if let Some(reference) = &source.metric_source_ref {
+    if let Some(reference) = source
+        .metric_source_ref
+        .as_ref()
+        .filter(|_| source.kind.is_empty())
+    {
         return refuse(
             format!("{field}.metricSourceRef"),
-            format!("DataSource references ({reference:?}) are not imported yet; give `type: Prometheus` and the query inline"),
+            format!("{reference:?} names no DataSource of the file (with a `type`); add the DataSource object, or give `type: Prometheus` here"),
         );
     }
     if !source.kind.eq_ignore_ascii_case("prometheus") {

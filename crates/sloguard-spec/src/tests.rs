@@ -350,7 +350,7 @@ fn openslo_subset_is_imported_and_the_rest_refused() {
             "needs the objective's op and value",
         ),
         (
-            swap("kind: SLO", "kind: DataSource"),
+            swap("kind: SLO", "kind: Budget"),
             "kind",
             "not imported yet",
         ),
@@ -1438,4 +1438,46 @@ fn sloth_plugins_are_read_by_id() {
         "{interval: {alert: 30s}}",
     ));
     assert!(bad_config.message.contains("default"), "{bad_config}");
+}
+
+#[test]
+fn openslo_metric_sources_by_reference_take_the_data_source_type() {
+    let text = r#"
+- apiVersion: openslo/v1
+  kind: DataSource
+  metadata: {name: thanos}
+  spec:
+    type: Prometheus
+    connectionDetails: {url: http://thanos.example:9090}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: web}
+  spec:
+    service: web
+    indicator:
+      metadata: {name: web-ok}
+      spec:
+        ratioMetric:
+          counter: true
+          good: {metricSource: {metricSourceRef: thanos, spec: {query: 'http_requests_total{code!~"5.."}'}}}
+          total: {metricSource: {metricSourceRef: thanos, spec: {query: 'http_requests_total'}}}
+    timeWindow: [{duration: 28d, isRolling: true}]
+    budgetingMethod: Occurrences
+    objectives: [{target: 0.99}]
+"#;
+    let spec = ok(text);
+    assert!(matches!(
+        &spec.slos[0].queries,
+        Some(Queries::Events { total_query, .. }) if total_query == "sum(rate(http_requests_total[{{.window}}]))"
+    ));
+    let elsewhere = refused(&text.replace("type: Prometheus", "type: Datadog"));
+    assert!(elsewhere.message.contains("Datadog"), "{elsewhere}");
+    let unknown = refused(&text.replace(
+        "metricSourceRef: thanos, spec: {query: 'http_requests_total'}",
+        "metricSourceRef: nowhere, spec: {query: 'http_requests_total'}",
+    ));
+    assert!(
+        unknown.message.contains("\"nowhere\" names no DataSource"),
+        "{unknown}"
+    );
 }
