@@ -66,7 +66,7 @@ struct Metadata {
 }
 
 /// OpenSLO label values: a string or a list of strings.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 enum LabelValue {
     One(String),
@@ -152,7 +152,7 @@ struct InlineIndicator {
     spec: SliBody,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SliBody {
     #[serde(default)]
@@ -164,9 +164,11 @@ struct SliBody {
     description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RatioMetric {
+    /// OpenSLO's examples leave it out; a source without `{{.window}}` is then used as it is.
+    #[serde(default)]
     counter: bool,
     #[serde(default)]
     good: Option<MetricSourceHolder>,
@@ -180,13 +182,13 @@ struct RatioMetric {
     raw_type: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct MetricSourceHolder {
     metric_source: MetricSource,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct MetricSource {
     #[serde(default)]
@@ -427,27 +429,103 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     let mut notes = Vec::new();
     let policy = alert_policy(&spec.alert_policies, named, &mut notes)?;
     let (indicator, at) = resolve_indicator(spec.indicator, spec.indicator_ref, slis)?;
-    let [objective] = spec.objectives.as_slice() else {
-        return refuse("spec.objectives", "exactly one objective is supported");
+    if spec.objectives.is_empty() {
+        return refuse(
+            "spec.objectives",
+            "no objective: give one, with target or targetPercent",
+        );
+    }
+    let [window] = spec.time_window.as_slice() else {
+        return refuse("spec.timeWindow", "exactly one time window is supported");
     };
+    let several = spec.objectives.len() > 1;
+    let mut slos = Vec::new();
+    for (i, objective) in spec.objectives.iter().enumerate() {
+        // Several objectives are several SLOs, named as Sloth names them: `<name>-<index>`.
+        let name = if several {
+            format!("{}-{i}", object.metadata.name)
+        } else {
+            object.metadata.name.clone()
+        };
+        let mut notes = notes.clone();
+        if several {
+            notes.push(format!(
+                "spec.objectives[{i}]: one of {} objectives, read as the SLO {name:?}",
+                spec.objectives.len()
+            ));
+        }
+        let description = spec
+            .description
+            .clone()
+            .or(object.metadata.display_name.clone())
+            .or(objective.display_name.clone());
+        let definition = objective_definition(
+            &Objective {
+                index: i,
+                name,
+                objective,
+                indicator: indicator.clone(),
+                at: &at,
+                window,
+                budgeting_method: &spec.budgeting_method,
+                policy: policy.clone(),
+                description,
+            },
+            &mut notes,
+        )?;
+        slos.push(SloSpec {
+            definition: definition.0,
+            labels: labels(object.metadata.labels.clone()),
+            alerting: AlertingMeta {
+                annotations: object.metadata.annotations.clone(),
+                ..AlertingMeta::default()
+            },
+            queries: Some(definition.1),
+            info_labels: BTreeMap::new(),
+            intervals: Intervals::default(),
+            total_amount_records: false,
+            grouping: Vec::new(),
+            notes,
+        });
+    }
+    Ok((spec.service, BTreeMap::new(), slos))
+}
+
+/// One objective of an SLO object, with what it shares with the others.
+struct Objective<'a> {
+    index: usize,
+    name: String,
+    objective: &'a ObjectiveSpec,
+    indicator: SliBody,
+    at: &'a str,
+    window: &'a periods::TimeWindow,
+    budgeting_method: &'a str,
+    policy: Option<AlertPolicy>,
+    description: Option<String>,
+}
+
+/// The definition and queries of one objective.
+fn objective_definition(
+    o: &Objective<'_>,
+    notes: &mut Vec<String>,
+) -> Result<(sloguard_core::model::SloDefinition, Queries), SpecError> {
+    let (objective, i) = (o.objective, o.index);
+    let field = |rest: &str| format!("spec.objectives[{i}]{rest}");
     // OpenSLO's own examples give a ratio objective an `op` without a `value`: the spec says
     // `op` only matters for a threshold metric, so a ratio SLO reads without it, with a note.
     let threshold = if objective.op.is_some()
         && objective.value.is_none()
-        && indicator.threshold_metric.is_none()
+        && o.indicator.threshold_metric.is_none()
     {
-        notes.push("spec.objectives[0].op: op only matters for a thresholdMetric SLI (OpenSLO's words); this ratioMetric SLO is read without it".to_owned());
+        notes.push(format!("{}: op only matters for a thresholdMetric SLI (OpenSLO's words); this ratioMetric SLO is read without it", field(".op")));
         None
     } else {
         latency_threshold(objective)?
     };
-    let queries = indicator_queries(indicator, &at, threshold)?;
-    let [window] = spec.time_window.as_slice() else {
-        return refuse("spec.timeWindow", "exactly one time window is supported");
-    };
-    let window = periods::time_window(window)?;
+    let queries = indicator_queries(o.indicator.clone(), o.at, threshold)?;
+    let window = periods::time_window(o.window)?;
     let slices = periods::budgeting(
-        &spec.budgeting_method,
+        o.budgeting_method,
         &periods::SliceFields {
             target: objective.time_slice_target.as_ref(),
             window: objective.time_slice_window.as_ref(),
@@ -455,30 +533,26 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
     )?;
     if objective.indicator.is_some() || objective.indicator_ref.is_some() {
         return refuse(
-            "spec.objectives[0].indicator",
+            field(".indicator"),
             "an indicator per objective is not supported; give the SLO's indicator",
         );
     }
     let named = match threshold {
         // A latency SLI judges latency alone: OpenSLO's threshold says nothing of status.
-        Some(seconds) => Slo::latency(object.metadata.name, Duration::from_secs_f64(seconds))
+        Some(seconds) => Slo::latency(o.name.clone(), Duration::from_secs_f64(seconds))
             .latency_requires_success(false),
-        None => Slo::availability(object.metadata.name),
+        None => Slo::availability(o.name.clone()),
     };
     let builder = match (objective.target, objective.target_percent) {
         (Some(t), None) => named.objective_ratio(t),
         (None, Some(p)) => named.objective_percent(p),
         _ => {
             return refuse(
-                "spec.objectives[0]",
+                field(""),
                 "give exactly one of target (0.999) or targetPercent (99.9)",
             )
         }
     };
-    let description = spec
-        .description
-        .or(object.metadata.display_name)
-        .or(objective.display_name.clone());
     let mut builder = builder.period(window.period);
     if let Some(calendar) = window.calendar {
         builder = builder.alerting_window(calendar.name()).calendar(calendar);
@@ -488,7 +562,7 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
         builder = builder.time_slices(slices);
         notes.push(note);
     }
-    let policy = policy.unwrap_or_else(|| {
+    let policy = o.policy.clone().unwrap_or_else(|| {
         // No policy named: the default tiers for this period, less those the objective can
         // never reach (each noted), as every format reads them.
         let percent = objective
@@ -497,40 +571,23 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
         crate::sloth_windows::reachable(
             AlertPolicy::for_period(window.period),
             percent,
-            "spec.objectives[0].target",
-            &mut notes,
+            &field(".target"),
+            notes,
         )
     });
     builder = builder.alerting(policy);
-    if let Some(d) = description {
-        builder = builder.description(d);
+    if let Some(d) = &o.description {
+        builder = builder.description(d.clone());
     }
     let definition = builder.build().map_err(|e| {
-        let field = match e.field.as_str() {
-            "objective" => "spec.objectives[0]".to_owned(),
+        let at = match e.field.as_str() {
+            "objective" => field(""),
             "period" => "spec.timeWindow[0].duration".to_owned(),
             other => other.to_owned(),
         };
-        SpecError::new(field, e.reason())
+        SpecError::new(at, e.reason())
     })?;
-    Ok((
-        spec.service,
-        BTreeMap::new(),
-        vec![SloSpec {
-            definition,
-            labels: labels(object.metadata.labels),
-            alerting: AlertingMeta {
-                annotations: object.metadata.annotations,
-                ..AlertingMeta::default()
-            },
-            queries: Some(queries),
-            info_labels: BTreeMap::new(),
-            intervals: Intervals::default(),
-            total_amount_records: false,
-            grouping: Vec::new(),
-            notes,
-        }],
-    ))
+    Ok((definition, queries))
 }
 
 /// The latency bound of a threshold objective (`op: lte`, `value: 0.5`, in the metric's unit),

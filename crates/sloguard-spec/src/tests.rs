@@ -1481,3 +1481,19 @@ fn openslo_metric_sources_by_reference_take_the_data_source_type() {
         "{unknown}"
     );
 }
+
+#[test]
+fn openslo_objectives_are_one_slo_each_and_counter_may_be_left_out() {
+    // As OpenSLO's own examples write them: two objectives, no `counter`, no alert policies.
+    let text = "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: web}\nspec:\n  service: web\n  indicator:\n    metadata: {name: ok}\n    spec:\n      ratioMetric:\n        good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(ok_total[{{.window}}]))'}}}\n        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(all_total[{{.window}}]))'}}}\n  timeWindow: [{duration: 30d, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives:\n    - {displayName: Internal, target: 0.995}\n    - {displayName: SLA, target: 0.99}\n  alertPolicies:\n";
+    let spec = ok(text);
+    let names: Vec<&str> = spec.slos.iter().map(|s| s.definition.name()).collect();
+    assert_eq!(names, ["web-0", "web-1"]);
+    let objectives: Vec<f64> = spec
+        .slos
+        .iter()
+        .map(|s| s.definition.objective().ratio())
+        .collect();
+    assert_eq!(objectives, [0.995, 0.99]);
+    assert!(spec.slos[1].notes[0].starts_with("spec.objectives[1]: one of 2 objectives"));
+}
