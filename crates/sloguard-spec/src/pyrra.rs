@@ -16,7 +16,9 @@
 //!   generated series and alert carries the group's labels, and an alert's traffic guards
 //!   count each group's own events. `sloguard serve` refuses a grouped SLO rather than show
 //!   the groups' sum, which would hide one failing group;
-//! - `alerting.name` names the alerts, `disabled: true` or `burnrates: false` disables them.
+//! - a metric may end in `offset <duration>`, kept after each window's range;
+//! - `alerting.name` names the alerts, `disabled: true` or `burnrates: false` disables them;
+//!   `burnRateType: static` is read, `dynamic` (thresholds weighted by traffic) is refused.
 //!   Pyrra's absent alerts are not generated (`sloguard lint` says so).
 //!
 //! ```
@@ -138,6 +140,8 @@ struct PyrraAlerting {
     burnrates: Option<bool>,
     #[serde(default)]
     absent: Option<bool>,
+    #[serde(default, rename = "burnRateType")]
+    burn_rate_type: Option<String>,
 }
 
 /// `sum(<func>(<metric>[{{.window}}]))` of a series selector, `by` the grouping labels.
@@ -147,7 +151,12 @@ fn over_window(
     grouping: &[String],
     field: &str,
 ) -> Result<String, SpecError> {
-    if !crate::query::is_selector(metric) {
+    // Pyrra lets a metric carry an `offset`, which PromQL writes after the range.
+    let (selector, offset) = match metric.trim().rsplit_once(" offset ") {
+        Some((selector, offset)) => (selector.trim(), format!(" offset {}", offset.trim())),
+        None => (metric.trim(), String::new()),
+    };
+    if !crate::query::is_selector(selector) {
         return refuse(
             format!("{field}.metric"),
             format!(
@@ -156,9 +165,8 @@ fn over_window(
         );
     }
     Ok(format!(
-        "{}({func}({}[{}]))",
+        "{}({func}({selector}[{}]{offset}))",
         crate::sum_by(grouping),
-        metric.trim(),
         crate::query::WINDOW
     ))
 }
@@ -180,6 +188,11 @@ impl PyrraSlo {
         let percent: f64 = spec.target.trim().parse().map_err(|_| {
             SpecError::new("spec.target", format!("target {:?} is not a number; Pyrra writes it as a percentage in a string, such as \"99.5\"", spec.target))
         })?;
+        match spec.alerting.burn_rate_type.as_deref() {
+            None | Some("static") => {}
+            Some("dynamic") => return refuse("spec.alerting.burnRateType", "dynamic burn rates scale each threshold with the window's share of the period's traffic; sloguard's burn rates are not weighted by traffic, so its alerts would not be the ones asked for: use static (the default), or raise min_events for quiet hours"),
+            Some(other) => return refuse("spec.alerting.burnRateType", format!("{other:?}: Pyrra's burn rate types are static and dynamic")),
+        }
         let mut policy = AlertPolicy::for_period(spec.window.0);
         if spec.alerting.disabled == Some(true) || spec.alerting.burnrates == Some(false) {
             policy = policy.disable(Severity::Page).disable(Severity::Ticket);

@@ -668,6 +668,21 @@ fn pyrra_indicators_and_grouping_are_imported_and_bad_ones_refused_by_field() {
         .notes
         .iter()
         .any(|n| n.starts_with("spec.indicator.bool_gauge: read as an error ratio")));
+    let offset = ok(&format!("{base}    ratio: {{errors: {{metric: 'e{{code=\"500\"}} offset 1m'}}, total: {{metric: 'e offset 1m'}}}}\n"));
+    assert!(matches!(
+        &offset.slos[0].queries,
+        Some(Queries::Events { total_query, .. }) if total_query == "sum(rate(e[{{.window}}] offset 1m))"
+    ));
+    let dynamic = refused(
+        &format!(
+            "{base}    ratio: {{errors: {{metric: 'e{{code=\"500\"}}'}}, total: {{metric: e}}}}\n"
+        )
+        .replace(
+            "alerting: {name: ApiLatency}",
+            "alerting: {burnRateType: dynamic}",
+        ),
+    );
+    assert_eq!(dynamic.field, "spec.alerting.burnRateType", "{dynamic}");
     for (indicator, field, word) in [
         (
             "    ratio: {errors: {metric: 'e'}, total: {metric: 't'}, grouping: [route-name]}\n",
