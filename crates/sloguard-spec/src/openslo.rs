@@ -220,6 +220,8 @@ struct ObjectiveSpec {
     indicator: Option<Value>,
     #[serde(default)]
     indicator_ref: Option<String>,
+    #[serde(default)]
+    composite_weight: Option<Value>,
 }
 
 /// One SLO object read: its document and its parts (or why it was refused).
@@ -511,6 +513,9 @@ fn objective_definition(
 ) -> Result<(sloguard_core::model::SloDefinition, Queries), SpecError> {
     let (objective, i) = (o.objective, o.index);
     let field = |rest: &str| format!("spec.objectives[{i}]{rest}");
+    if objective.composite_weight.is_some() {
+        notes.push(format!("{}: this objective is judged as an SLO of its own; sloguard does not weigh objectives into a composite SLO", field(".compositeWeight")));
+    }
     // OpenSLO's own examples give a ratio objective an `op` without a `value`: the spec says
     // `op` only matters for a threshold metric, so a ratio SLO reads without it, with a note.
     let threshold = if objective.op.is_some()
