@@ -7,17 +7,7 @@
 //! `overridePrevious` drops what came before it, Sloth's default plugins among it. Within a
 //! chain, plugins run by `priority`, lowest first, then in the order written.
 //!
-//! | id | what sloguard does |
-//! | --- | --- |
-//! | `sloth.dev/core/validate/v1`, `sli_rules/v1`, `metadata_rules/v1`, `alert_rules/v1` | nothing: Sloth's defaults, which sloguard always does |
-//! | `sloth.dev/core/debug/v1`, `noop/v1` | nothing (they only log); `lint` says so |
-//! | `sloth.dev/contrib/info_labels/v1` | `labels` added to `sloth_slo_info` |
-//! | `sloth.dev/contrib/rule_intervals/v1` | `interval.default`, `sliError`, `metadata`, `alert` as the rule groups' intervals |
-//! | `sloth.dev/contrib/sli_total_amount/v1` | a group of `slo:sli_total:amount<window>` recordings of the total query |
-//! | `sloth.dev/contrib/alert_for/v1` | the page and ticket alerts' `for` written into the generated alerts |
-//! | `sloth.dev/contrib/validate_victoria_metrics/v1` | the queries are still checked as PromQL; one that is not is refused as MetricsQL |
-//! | `sloth.dev/contrib/denominator_corrected_rules/v1` | refused: sloguard's burn rates are not weighted by traffic |
-//! | other `sloth.dev/` ids (`remove_labels`, `error_budget_exhausted_alert`) | refused by id |
+//! The README's table (Sloth) says what becomes of each id.
 //!
 //! ```
 //! let spec = sloguard_spec::Spec::from_str(r#"
