@@ -73,6 +73,10 @@ struct PyrraSpec {
     alerting: PyrraAlerting,
     #[serde(default)]
     partial_response_strategy: Option<Value>,
+    /// Not a field of Pyrra's resource (one of Pyrra's examples writes it); Kubernetes prunes
+    /// it before Pyrra sees it.
+    #[serde(default)]
+    latency: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,6 +203,9 @@ impl PyrraSlo {
         }
         let mut notes = Vec::new();
         notes.append(&mut indicator_notes);
+        if spec.latency.is_some() {
+            notes.push("spec.latency: not a field of Pyrra's ServiceLevelObjective (Kubernetes drops it before Pyrra sees it), so it is left out; the latency indicator's success bucket (`le`) is the threshold".to_owned());
+        }
         let policy = crate::sloth_windows::reachable(policy, percent, "spec.target", &mut notes);
         let mut builder = Slo::availability(self.metadata.name)
             .objective_percent(percent)

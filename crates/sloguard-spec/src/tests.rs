@@ -683,6 +683,15 @@ fn pyrra_indicators_and_grouping_are_imported_and_bad_ones_refused_by_field() {
         ),
     );
     assert_eq!(dynamic.field, "spec.alerting.burnRateType", "{dynamic}");
+    // A field one of Pyrra's examples writes but its resource does not have: Kubernetes drops it.
+    let stray = ok(&format!(
+        "{base}    ratio: {{errors: {{metric: 'e{{code=\"500\"}}'}}, total: {{metric: e}}}}\n"
+    )
+    .replace("  window: 2w\n", "  window: 2w\n  latency: '1'\n"));
+    assert!(stray.slos[0]
+        .notes
+        .iter()
+        .any(|n| n.starts_with("spec.latency: not a field")));
     for (indicator, field, word) in [
         (
             "    ratio: {errors: {metric: 'e'}, total: {metric: 't'}, grouping: [route-name]}\n",
