@@ -42,6 +42,8 @@ use sloguard_core::{Registry, SloRecorder};
 pub mod dashboard;
 mod error;
 #[cfg(feature = "tools")]
+pub mod groups;
+#[cfg(feature = "tools")]
 pub mod lint;
 mod names;
 pub mod native;

@@ -14,8 +14,8 @@
 //!   `sloguard serve` refuses it, as it refuses every SLI without event counts;
 //! - `grouping` makes one SLO per value of its labels: the queries sum `by` them, so every
 //!   generated series and alert carries the group's labels, and an alert's traffic guards
-//!   count each group's own events. `sloguard serve` refuses a grouped SLO rather than show
-//!   the groups' sum, which would hide one failing group;
+//!   count each group's own events. `sloguard serve` judges one SLO per group
+//!   ([`crate::groups`]), never the groups' sum, which would hide one failing group;
 //! - a metric may end in `offset <duration>`, kept after each window's range;
 //! - `alerting.name` names the alerts, `disabled: true` or `burnrates: false` disables them;
 //!   `burnRateType: static` is read, `dynamic` (thresholds weighted by traffic) is refused.
@@ -366,7 +366,7 @@ impl PyrraIndicator {
             return refuse(field, format!("{bad:?} is not a label name to group by"));
         }
         if !grouping.is_empty() {
-            notes.push(format!("{field}: one SLO per value of {}: every generated series and alert carries them; `sloguard serve` refuses a grouped SLO rather than show the groups' sum", grouping.join(", ")));
+            notes.push(format!("{field}: one SLO per value of {}: every generated series and alert carries them, and `sloguard serve` judges each value it finds at start, and every later one together, as SLOs of their own", grouping.join(", ")));
         }
         for (name, query) in match &queries {
             Queries::Events {

@@ -78,7 +78,11 @@ pub fn run(
         .build()
         .map_err(|e| ServeError::Setup(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
-        let fleet = Fleet::new(spec, options, unix_now())?;
+        let now = unix_now();
+        let spec =
+            super::groups::split_groups(spec, &options, now - options.delay.as_secs() as i64)
+                .await?;
+        let fleet = Fleet::new(&spec, options, now)?;
         if let Some(sinks) = sinks {
             eprintln!("sloguard serve: notifying {}", sinks.names.join(", "));
             for sink in sinks.sinks {

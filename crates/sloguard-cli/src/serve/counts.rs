@@ -91,9 +91,9 @@ impl Plan {
             if !slo.grouping.is_empty() {
                 // Summing the groups would let one failing group hide among healthy ones.
                 return Err(PlanError(format!(
-                    "SLO {name:?} is one SLO per value of {} (Pyrra's grouping); `sloguard serve` \
-                     does not split an SLO by group, and the groups' sum would hide one failing \
-                     group: serve it without grouping, or write one SLO per value",
+                    "SLO {name:?} is one SLO per value of {} (Pyrra's grouping) and was not \
+                     split into its groups (`serve::groups::split_groups` does, at start): the \
+                     groups' sum would hide one failing group",
                     slo.grouping.join(", ")
                 )));
             }

@@ -32,6 +32,7 @@
 
 pub mod command;
 pub mod counts;
+pub mod groups;
 pub mod http;
 pub mod notify;
 pub mod sight;

@@ -121,6 +121,22 @@ impl SloDefinition {
     pub fn name(&self) -> &str {
         &self.name
     }
+    /// The same SLO under another name, its alerts keeping this one's alert name (one SLO
+    /// split into several, such as one per group of a grouped SLI, alerts as one).
+    pub fn renamed(&self, name: impl Into<String>) -> Result<SloDefinition, DefinitionError> {
+        let name = name.into();
+        let alert_name = self.alert_name();
+        validate::name(&name, Some(&alert_name)).map_err(|(field, kind)| DefinitionError {
+            slo: name.clone(),
+            field,
+            kind,
+        })?;
+        Ok(SloDefinition {
+            name,
+            alert_name: Some(alert_name),
+            ..self.clone()
+        })
+    }
     /// A human description, if one was given.
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
