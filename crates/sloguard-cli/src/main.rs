@@ -515,7 +515,10 @@ fn lint_command(args: LintArgs) -> Result<ExitCode, ExitCode> {
                     .message
                     .split_once(": ")
                     .filter(|(field, _)| !field.contains(' '))
-                    .and_then(|(field, _)| sloguard::spec::line_of_field(&text, field))
+                    .and_then(|(field, _)| {
+                        let slo = parsed.slos.iter().find(|s| s.definition.name() == w.slo);
+                        sloguard::spec::line_of_field(&text, slo.and_then(|s| s.document), field)
+                    })
                     .map(|l| format!(":{l}"))
                     .unwrap_or_default();
                 eprintln!(

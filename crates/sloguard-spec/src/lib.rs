@@ -144,6 +144,9 @@ pub struct SloSpec {
     pub total_amount_records: bool,
     /// What an import could not carry over, in words; `sloguard lint` warns with each.
     pub notes: Vec<String>,
+    /// The document (1-based) of a file of several it was read from, so a note's field can be
+    /// found in it; `None` for a file of one.
+    pub document: Option<usize>,
 }
 
 /// How often Prometheus evaluates each rule group of an SLO; unset means Prometheus' global
@@ -171,6 +174,7 @@ impl SloSpec {
             info_labels: BTreeMap::new(),
             intervals: Intervals::default(),
             total_amount_records: false,
+            document: None,
             grouping: Vec::new(),
             notes: Vec::new(),
         })
@@ -466,24 +470,26 @@ pub(crate) fn yaml_error(e: serde_yaml_ng::Error, path: &str) -> SpecError {
     )
 }
 
+/// The line of `field` (such as `slos[0].objective`, as notes name them) in a spec text, in
+/// its `document` (1-based, [`SloSpec::document`]) when it has several.
+pub fn line_of_field(text: &str, document: Option<usize>, field: &str) -> Option<usize> {
+    if read::is_json(text) {
+        return None;
+    }
+    locate(
+        SpecError {
+            document,
+            ..SpecError::new(field, "")
+        },
+        text,
+    )
+    .line
+}
+
 /// Gives errors found after parsing (they have a field but no position) the line of the SLO
 /// they concern, found by its name, when the text says it once.
 /// In a multi-document file, within the document the error names; the field's own line when
 /// its last key is written below the SLO's name (`error_query:`), else the SLO's name.
-/// The line of `field` (such as `slos[0].objective`, as notes name them) in a one-document
-/// spec text; `None` for a text of several documents, whose notes do not say which.
-pub fn line_of_field(text: &str, field: &str) -> Option<usize> {
-    if read::is_json(text)
-        || text
-            .lines()
-            .skip(1)
-            .any(|l| l == "---" || l.starts_with("--- "))
-    {
-        return None;
-    }
-    locate(SpecError::new(field, ""), text).line
-}
-
 fn locate(mut e: SpecError, text: &str) -> SpecError {
     if e.line.is_some() {
         return e;
@@ -497,9 +503,13 @@ fn locate(mut e: SpecError, text: &str) -> SpecError {
             .and_then(|i| nth_slo_name_line(text, i))
             .map(|slo_line| field_line(text, slo_line, &e.field).unwrap_or(slo_line))
     } else if !key.is_empty() {
-        text.lines()
-            .position(|l| l.trim_start().trim_start_matches('"').starts_with(&key))
-            .map(|l| l + 1)
+        // The whole path when it can be followed (`spec.indicator.ratio.grouping`), else its
+        // first key.
+        walk(text, 0, e.field.split('.')).or_else(|| {
+            text.lines()
+                .position(|l| l.trim_start().trim_start_matches('"').starts_with(&key))
+                .map(|l| l + 1)
+        })
     } else {
         None
     };
@@ -533,12 +543,17 @@ fn field_line(text: &str, slo_line: usize, field: &str) -> Option<usize> {
     if field.split('.').count() < 2 {
         return None;
     }
-    // Each key of the path in turn, each after the one before (so `page_alert.for` and
-    // `ticket_alert.for` find their own `for`), in the spelling written or its camelCase.
-    let mut from = slo_line;
+    walk(text, slo_line, field.split('.').skip(1))
+}
+
+/// The 1-based line of the last of `keys`, each found after the one before (so
+/// `page_alert.for` and `ticket_alert.for` find their own `for`), in the spelling written or
+/// its camelCase, from the 0-based line `from`.
+fn walk<'k>(text: &str, from: usize, keys: impl Iterator<Item = &'k str>) -> Option<usize> {
+    let mut from = from;
     let mut found = None;
-    for key in field.split('.').skip(1) {
-        let key = key.split('[').next()?;
+    for key in keys {
+        let key = key.split(['[', ' ']).next()?;
         if key.is_empty() {
             return None;
         }

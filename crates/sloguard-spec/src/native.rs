@@ -499,6 +499,7 @@ impl NativeSlo {
             info_labels: BTreeMap::new(),
             intervals: crate::Intervals::default(),
             total_amount_records: false,
+            document: None,
             grouping: Vec::new(),
             notes,
         })

@@ -486,6 +486,7 @@ fn slo(object: Object, named: &Named<'_>) -> Result<Parts, SpecError> {
             info_labels: BTreeMap::new(),
             intervals: Intervals::default(),
             total_amount_records: false,
+            document: None,
             grouping: Vec::new(),
             notes,
         });

@@ -208,6 +208,7 @@ impl AlphaSlo {
                 info_labels: BTreeMap::new(),
                 intervals: Intervals::default(),
                 total_amount_records: false,
+                document: None,
                 grouping: Vec::new(),
                 notes: vec!["imported from OpenSLO v1alpha as Sloth reads it: no alert is generated (Sloth disables both of its alerts for these SLOs)".to_owned()],
             });

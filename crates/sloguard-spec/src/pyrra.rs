@@ -248,6 +248,7 @@ impl PyrraSlo {
                 info_labels: BTreeMap::new(),
                 intervals: Intervals::default(),
                 total_amount_records: false,
+                document: None,
                 grouping,
                 notes,
             }],

@@ -93,6 +93,13 @@ pub(crate) fn read_all(text: &str, periods: &Periods) -> Result<Vec<Spec>, SpecE
     }
     // OpenSLO objects are resolved once all are read: back to the order of the file.
     read.sort_by_key(|(document, _, _)| *document);
+    if count > 1 {
+        for (document, _, (_, _, slos)) in &mut read {
+            for slo in slos {
+                slo.document = Some(*document + 1);
+            }
+        }
+    }
     if read.is_empty() {
         return Err(SpecError::new(
             "",

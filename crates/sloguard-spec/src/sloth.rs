@@ -335,6 +335,7 @@ fn slos_of(
                 alert: slo.interval.alert.or(slo.interval.all).map(|d| d.0),
             }),
             total_amount_records: plugins.total_amount,
+            document: None,
             grouping: Vec::new(),
             notes,
         });

@@ -1521,3 +1521,15 @@ fn openslo_objectives_are_one_slo_each_and_counter_may_be_left_out() {
     assert_eq!(objectives, [0.995, 0.99]);
     assert!(spec.slos[1].notes[0].starts_with("spec.objectives[1]: one of 2 objectives"));
 }
+
+#[test]
+fn a_note_names_the_line_of_its_field_in_its_document() {
+    let text = "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: a, namespace: x}\nspec:\n  target: '99'\n  window: 4w\n  alerting: {absent: false}\n  indicator:\n    ratio:\n      errors: {metric: 'e{code=\"500\"}'}\n      total: {metric: e}\n---\napiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: b, namespace: x}\nspec:\n  target: '99'\n  window: 4w\n  alerting: {absent: false}\n  indicator:\n    ratio:\n      errors: {metric: 'e{code=\"500\"}'}\n      total: {metric: e}\n      grouping: [route]\n";
+    let spec = ok(text);
+    let b = &spec.slos[1];
+    assert_eq!(b.document, Some(2));
+    let field = b.notes[0].split_once(": ").expect("a field first").0;
+    assert_eq!(field, "spec.indicator.ratio.grouping");
+    assert_eq!(line_of_field(text, b.document, field), Some(24));
+    assert_eq!(text.lines().nth(23), Some("      grouping: [route]"));
+}
