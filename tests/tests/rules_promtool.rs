@@ -52,6 +52,24 @@ fn alert_test(at_minutes: u32, name: &str, alerts: Vec<Value>) -> Value {
     json!({"eval_time": format!("{at_minutes}m"), "alertname": name, "exp_alerts": alerts})
 }
 
+/// Writes `rules` to `dir`, has promtool check them, then run `tests` (promtool's test
+/// groups, evaluated every minute) over them.
+fn check_and_test(
+    promtool_path: &std::path::Path,
+    dir: &std::path::Path,
+    rules: &str,
+    tests: Value,
+) {
+    std::fs::write(dir.join("rules.yaml"), rules).expect("write");
+    let (ok, out) = promtool(promtool_path, &["check", "rules", "rules.yaml"], dir);
+    assert!(ok, "{out}\n{rules}");
+    let file = json!({"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": tests});
+    let text = serde_yaml_ng::to_string(&file).expect("yaml");
+    std::fs::write(dir.join("tests.yaml"), text).expect("write");
+    let (ok, out) = promtool(promtool_path, &["test", "rules", "tests.yaml"], dir);
+    assert!(ok, "promtool test rules failed:\n{out}\n{rules}");
+}
+
 #[test]
 fn generated_rules_pass_promtool_and_its_unit_tests() {
     let Some(promtool_path) = program("promtool") else {
@@ -59,13 +77,7 @@ fn generated_rules_pass_promtool_and_its_unit_tests() {
     };
     let spec = Spec::from_str(SPEC).expect("valid");
     let dir = temp_dir("promtool");
-    std::fs::write(
-        dir.join("rules.yaml"),
-        rules::render(&spec, RulesFormat::Prometheus).expect("render"),
-    )
-    .expect("write");
-    let (ok, out) = promtool(&promtool_path, &["check", "rules", "rules.yaml"], &dir);
-    assert!(ok, "{out}");
+    let text = rules::render(&spec, RulesFormat::Prometheus).expect("render");
 
     let name = rules::alert_name(&spec.slos[0]);
     let page = expected_alert(&spec, "page-1h");
@@ -73,10 +85,7 @@ fn generated_rules_pass_promtool_and_its_unit_tests() {
     let ticket_1d = expected_alert(&spec, "ticket-1d");
     let ticket_3d = expected_alert(&spec, "ticket-3d");
     let day = 24 * 60;
-    let tests = json!({
-        "rule_files": ["rules.yaml"],
-        "evaluation_interval": "1m",
-        "tests": [
+    let tests = json!([
             // 10 req/s; after 3 good hours, a total outage. The 14.4x page needs 2% of the
             // budget gone in its hour, about 52 s of outage: it fires a minute in. The tickets
             // fire with it: with 3 hours of history their 1d and 3d windows hold 3 hours, of
@@ -146,12 +155,8 @@ fn generated_rules_pass_promtool_and_its_unit_tests() {
                      "exp_samples": [{"labels": "{sloth_id=\"payments-availability\",sloth_service=\"payments\",sloth_slo=\"availability\",sloth_window=\"30d\",team=\"payments\"}", "value": 1}]}
                 ]
             }
-        ]
-    });
-    let text = serde_yaml_ng::to_string(&tests).expect("yaml");
-    std::fs::write(dir.join("tests.yaml"), text).expect("write");
-    let (ok, out) = promtool(&promtool_path, &["test", "rules", "tests.yaml"], &dir);
-    assert!(ok, "promtool test rules failed:\n{out}");
+    ]);
+    check_and_test(&promtool_path, &dir, &text, tests);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -268,17 +273,11 @@ fn every_imported_format_gives_rules_promtool_accepts_and_computes_as_specified(
         text.contains("slo:sli_error:ratio_rate4w"),
         "28 days is 4w: {text}"
     );
-    std::fs::write(dir.join("rules.yaml"), &text).expect("write");
-    let (ok, out) = promtool(&promtool_path, &["check", "rules", "rules.yaml"], &dir);
-    assert!(ok, "{out}\n{text}");
 
     // 60 requests a minute each; Pyrra: 6 of them slower than 0.5 s (10%); OpenSLO web: 3
     // errors (5%); v1alpha batch: 57 good jobs (5% bad); Sloth shop: 1 error (1/60).
     let per_minute = |n: u32| counter(&[(f64::from(n), 30)]);
-    let tests = json!({
-        "rule_files": ["rules.yaml"],
-        "evaluation_interval": "1m",
-        "tests": [{
+    let tests = json!([{
             "interval": "1m",
             "input_series": [
                 {"series": "http_request_duration_seconds_count{job=\"api\"}", "values": per_minute(60)},
@@ -302,15 +301,8 @@ fn every_imported_format_gives_rules_promtool_accepts_and_computes_as_specified(
                 {"expr": "sloth_slo_info{sloth_service=\"shop\",tier=\"gold\"}", "eval_time": "1m",
                  "exp_samples": [{"labels": "sloth_slo_info{sloth_id=\"shop-requests\",sloth_mode=\"cli-gen-prom\",sloth_objective=\"99.5\",sloth_service=\"shop\",sloth_slo=\"requests\",sloth_spec=\"prometheus/v1\",sloth_version=\"sloguard-0.1.0\",tier=\"gold\"}", "value": 1}]},
             ]
-        }]
-    });
-    std::fs::write(
-        dir.join("tests.yaml"),
-        serde_yaml_ng::to_string(&tests).expect("yaml"),
-    )
-    .expect("write");
-    let (ok, out) = promtool(&promtool_path, &["test", "rules", "tests.yaml"], &dir);
-    assert!(ok, "{out}\n{text}");
+    }]);
+    check_and_test(&promtool_path, &dir, &text, tests);
 }
 
 /// Pyrra's grouping, bool_gauge and Sloth's rule plugins, read as their projects document them.
@@ -365,9 +357,6 @@ fn grouped_gauge_and_plugin_specs_compute_what_their_projects_document() {
     let specs = Spec::all_from_str(GROUPED).expect("every document reads");
     let dir = temp_dir("promtool-grouped");
     let text = rules::render_all(&specs, RulesFormat::Prometheus).expect("render");
-    std::fs::write(dir.join("rules.yaml"), &text).expect("write");
-    let (ok, out) = promtool(&promtool_path, &["check", "rules", "rules.yaml"], &dir);
-    assert!(ok, "{out}\n{text}");
 
     // api: /pay fails half its 60 requests a minute, /home none of its 60 (and has no error
     // series, so no ratio, as in Pyrra's own rules); only /pay alerts, on every tier.
@@ -389,10 +378,7 @@ fn grouped_gauge_and_plugin_specs_compute_what_their_projects_document() {
             })
             .collect()
     };
-    let tests = json!({
-        "rule_files": ["rules.yaml"],
-        "evaluation_interval": "1m",
-        "tests": [{
+    let tests = json!([{
             "interval": "1m",
             "input_series": [
                 {"series": "http_requests_total{job=\"api\",handler=\"/pay\",code=\"200\"}", "values": per_minute(30)},
@@ -419,14 +405,7 @@ fn grouped_gauge_and_plugin_specs_compute_what_their_projects_document() {
                 {"eval_time": "3m", "alertname": "ShopRequests", "exp_alerts": []},
                 {"eval_time": "10m", "alertname": "ShopRequests", "exp_alerts": alerts_of(&specs[2], &[])},
             ]
-        }]
-    });
-    std::fs::write(
-        dir.join("tests.yaml"),
-        serde_yaml_ng::to_string(&tests).expect("yaml"),
-    )
-    .expect("write");
-    let (ok, out) = promtool(&promtool_path, &["test", "rules", "tests.yaml"], &dir);
-    assert!(ok, "{out}\n{text}");
+    }]);
+    check_and_test(&promtool_path, &dir, &text, tests);
     assert!(text.contains("for: 5m"), "the page waits its `for`: {text}");
 }

@@ -57,7 +57,9 @@ pub fn split(slo: &SloSpec, known: &[Group]) -> Result<Vec<SloSpec>, SpecError> 
         Some(v) => format!("{agg}(({q}) unless on ({on}) {v})"),
         None => format!("{agg}({q})"),
     };
-    out.push(narrowed(slo, name, rest)?);
+    let mut later = narrowed(slo, name, rest)?;
+    later.definition = later.definition.quiet_is_normal();
+    out.push(later);
     Ok(out)
 }
 

@@ -58,6 +58,8 @@ pub struct Plan {
     slis: Vec<Sli>,
     /// The jobs each imported SLI's queries name (`job="…"`).
     named_jobs: Vec<Vec<String>>,
+    /// Per SLO: whether no series is normal for it (the later groups of a split SLO).
+    quiet: Vec<bool>,
     /// The shortest range an imported query's rate is taken over (see
     /// [`Plan::rate_window`]).
     rate_window: Duration,
@@ -84,6 +86,7 @@ impl Plan {
             names: Vec::new(),
             slis: Vec::new(),
             named_jobs: Vec::new(),
+            quiet: Vec::new(),
             rate_window: Duration::ZERO,
         };
         for slo in &spec.slos {
@@ -127,6 +130,7 @@ impl Plan {
             });
             plan.names.push(name);
             plan.slis.push(sli);
+            plan.quiet.push(slo.definition.is_quiet_normal());
         }
         Ok(plan)
     }
@@ -144,6 +148,11 @@ impl Plan {
     /// The SLOs' names, in the spec's order.
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+
+    /// Whether the `i`-th SLO may well have no series (the later groups of a split SLO).
+    pub fn quiet_is_normal(&self, i: usize) -> bool {
+        self.quiet.get(i).copied().unwrap_or(false)
     }
 
     /// The queries of one step of length `step`: the events and the bad events of every SLO

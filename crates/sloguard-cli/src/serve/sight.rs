@@ -63,7 +63,7 @@ pub fn judge(registry: &Registry, plan: &Plan, seen: &Seen, targets: Option<&[Se
         } else {
             registry.withdraw(code::TARGETS_DOWN, Some(name));
         }
-        if seen.present.get(i).copied().unwrap_or(false) {
+        if seen.present.get(i).copied().unwrap_or(false) || plan.quiet_is_normal(i) {
             registry.withdraw(code::SOURCE_NO_SERIES, Some(name));
         } else {
             registry.report(Diagnostic::slo(

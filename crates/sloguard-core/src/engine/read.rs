@@ -111,6 +111,7 @@ fn derive(
     for slo in slos
         .iter()
         .filter(|s| traffic && s.evaluation.period.events == 0)
+        .filter(|s| !s.definition.is_quiet_normal())
     {
         let name = slo.definition.name();
         let selected = match slo.definition.operations() {

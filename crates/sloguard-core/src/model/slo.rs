@@ -79,9 +79,24 @@ pub struct SloDefinition {
     pub(crate) sla: Option<Sla>,
     pub(crate) time_slices: Option<TimeSlices>,
     pub(crate) alerting_window: Option<usize>,
+    /// No events is normal for it (see [`SloDefinition::quiet_is_normal`]).
+    pub(crate) quiet_is_normal: bool,
 }
 
 impl SloDefinition {
+    /// This SLO, for which having no events is normal: the share of a split SLO that only
+    /// later groups reach, say. It gets no `slo_without_events` diagnostic, and stays
+    /// `no_data` while quiet, as every SLO does.
+    pub fn quiet_is_normal(mut self) -> SloDefinition {
+        self.quiet_is_normal = true;
+        self
+    }
+
+    /// Whether having no events is normal for this SLO.
+    pub fn is_quiet_normal(&self) -> bool {
+        self.quiet_is_normal
+    }
+
     /// The calendar compliance windows, beside the rolling period.
     pub fn calendars(&self) -> &[Calendar] {
         &self.calendars
@@ -424,6 +439,7 @@ impl SloBuilder {
             objective,
             period: self.period,
             alerting,
+            quiet_is_normal: false,
             cancelled: self.cancelled,
             maintenance: self.maintenance,
             operations: self.operations,
