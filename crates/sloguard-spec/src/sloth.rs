@@ -7,8 +7,8 @@
 //! (`error_query`, `total_query`) or `raw` (`error_ratio_query`) queries are checked
 //! ([`crate::query`]) and kept, so `sloguard rules` generates rules over them instead of
 //! sloguard's own counters; in process the SLO is an availability SLO fed by whatever the
-//! application records. SLO plugins are read by id ([`crate::sloth_plugins`] says how each
-//! of Sloth's own is read); SLI plugins and plugins loaded from source are refused: they run
+//! application records. SLO plugins are read by id (the README's table says how each of
+//! Sloth's own is read); SLI plugins and plugins loaded from source are refused: they run
 //! Go code that sloguard does not have.
 
 use std::collections::BTreeMap;
