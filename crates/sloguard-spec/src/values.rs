@@ -98,9 +98,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectiveOrMap<T> {
 
 /// A label value as YAML writes it: a string, or a number or boolean taken as its text (`tier:
 /// 2`, `generated: true`), as Sloth's Go reader takes them.
+#[cfg(feature = "tools")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ScalarText(String);
 
+#[cfg(feature = "tools")]
 impl<'de> Deserialize<'de> for ScalarText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -130,6 +132,7 @@ impl<'de> Deserialize<'de> for ScalarText {
 }
 
 /// A map of labels whose values may be written as numbers or booleans ([`ScalarText`]).
+#[cfg(feature = "tools")]
 pub(crate) fn scalar_map<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
