@@ -286,8 +286,11 @@ impl Objects {
                 // Where metrics come from: its `type` is what a `metricSourceRef` takes;
                 // `connectionDetails` are the engine's business, which loads the rules.
                 "DataSource" => {
-                    let kind = object.spec.get("type").cloned().unwrap_or(Value::Null);
-                    data_sources.insert(name, kind);
+                    // Only a named type is taken: a reference to a DataSource without one is
+                    // refused where it is used, naming it.
+                    if let Some(kind) = object.spec.get("type").filter(|t| t.is_string()) {
+                        data_sources.insert(name, kind.clone());
+                    }
                 }
                 "Service" => services.push(name),
                 other => {

@@ -1494,6 +1494,8 @@ fn openslo_metric_sources_by_reference_take_the_data_source_type() {
         &spec.slos[0].queries,
         Some(Queries::Events { total_query, .. }) if total_query == "sum(rate(http_requests_total[{{.window}}]))"
     ));
+    let untyped = refused(&text.replace("    type: Prometheus\n", ""));
+    assert!(untyped.message.contains("names no DataSource"), "{untyped}");
     let elsewhere = refused(&text.replace("type: Prometheus", "type: Datadog"));
     assert!(elsewhere.message.contains("Datadog"), "{elsewhere}");
     let unknown = refused(&text.replace(
